@@ -1,0 +1,130 @@
+"""Composition root: settings → database → workflow services → the python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder
+
+from danhgia import handlers
+from danhgia.bot.settings import Settings
+from danhgia.handlers.context import SERVICES_KEY, App, run_sync
+from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
+from danhgia.storage.db import make_engine, migrate
+from danhgia.storage.uow import Database
+from danhgia.workflow.clock import Clock
+from danhgia.workflow.services import Services
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def configure_logging(level: str) -> None:
+    """Readable one-line logs; the HTTP client's per-request lines only at DEBUG."""
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+        force=True,
+    )
+    if level != "DEBUG":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect to the configured database and bring its schema up to date."""
+    db = Database(make_engine(settings.database_url))
+    migrate(db.engine)
+    return db
+
+
+def build_services(settings: Settings, db: Database, clock: Clock | None = None) -> Services:
+    """The workflow facade for these settings."""
+    return Services(db, settings.workflow_config(), clock)
+
+
+async def sync_menus(app: App) -> None:
+    """Give every linked person's chat the command menu of their roles, sending only what changed."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    targets = await run_sync(services.linking.menu_targets)
+    for target in targets:
+        wanted = menu_signature(target.roles)
+        if wanted == (target.menu_signature or DEFAULT_SIGNATURE):
+            continue
+        if await publish_chat_menu(app.bot, target.chat_id, target.roles):
+            stored = None if wanted == DEFAULT_SIGNATURE else wanted
+            await run_sync(services.linking.record_menu, target.person_id, stored)
+
+
+async def on_startup(app: App) -> None:
+    """Register the command menus in Vietnamese and English, then say that the bot runs."""
+    await publish_default_menus(app.bot)
+    await sync_menus(app)
+    log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
+
+
+def build_application(settings: Settings, services: Services) -> App:
+    """The Application exactly as `danhgia run` uses it, against `TELEGRAM_API_URL`."""
+    api = settings.telegram_api_url
+    app: App = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .get_updates_read_timeout(settings.poll_timeout + 10)
+        .post_init(on_startup)
+        .build()
+    )
+    app.bot_data[SERVICES_KEY] = services
+    handlers.register(app)
+    return app
+
+
+@asynccontextmanager
+async def running(app: App, poll_timeout: int = 1) -> AsyncIterator[App]:
+    """Run an Application inside an existing event loop (tests, the demo) the way `run_polling` does."""
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+    finally:
+        await app.shutdown()
+
+
+def run(settings: Settings) -> None:
+    """Long-poll Telegram until Ctrl-C or SIGTERM; updates sent meanwhile wait on Telegram's side."""
+    configure_logging(settings.log_level)
+    db = open_database(settings)
+    services = build_services(settings, db)
+    app = build_application(settings, services)
+    try:
+        app.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            timeout=settings.poll_timeout,
+            poll_interval=0.0,
+            close_loop=False,
+        )
+    finally:
+        db.dispose()
+        log.info("danhgia stopped")

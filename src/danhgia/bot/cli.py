@@ -1,0 +1,240 @@
+"""The `danhgia` command line: run the bot, import the roster, send invites, score, try it in a sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import httpx
+import typer
+from pydantic import ValidationError
+
+from danhgia.bot import cli_scoring
+from danhgia.bot.settings import MissingTokenError, Settings
+from danhgia.texts import t
+from danhgia.workflow.common import Actor
+from danhgia.workflow.linking import ResetOutcome, UnknownUnitError
+from danhgia.workflow.roster import RosterRejected, describe_changes, read_roster
+
+app = typer.Typer(
+    help="danhgia — đánh giá, xếp loại cán bộ hằng tháng qua Telegram.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+roster_app = typer.Typer(help="Danh sách cán bộ (roster).", no_args_is_help=True)
+link_app = typer.Typer(help="Liên kết tài khoản Telegram.", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+app.add_typer(link_app, name="link")
+app.add_typer(db_app, name="db")
+cli_scoring.register(app)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a message on stderr and stop with an exit code."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a readable error."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = [f"  • {'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()]
+        fail("Cấu hình không hợp lệ:\n" + "\n".join(lines), 2)
+
+
+def parse_day(value: str | None) -> date | None:
+    """dd/mm/yyyy → date."""
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%d/%m/%Y").date()
+    except ValueError:
+        fail(f"Ngày «{value}» không đúng dạng dd/mm/yyyy.", 2)
+
+
+@app.command()
+def run() -> None:
+    """Chạy bot (long polling) với BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from danhgia.bot.app import run as run_bot
+
+    settings = load_settings()
+    try:
+        settings.token()
+    except MissingTokenError:
+        fail(t("cli.missing_token"), 2)
+    try:
+        run_bot(settings)
+    except InvalidToken:
+        fail(t("cli.invalid_token"), 2)
+    except NetworkError as error:
+        fail(t("cli.unreachable", url=settings.telegram_api_url, error=error), 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Tạo hoặc nâng cấp lược đồ cơ sở dữ liệu."""
+    from danhgia.bot.app import open_database
+
+    open_database(load_settings()).dispose()
+    typer.echo(t("cli.db_ready"))
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="Tệp .csv (UTF-8) hoặc .xlsx theo mẫu cột trong README.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, không ghi gì.")] = False,
+    effective: Annotated[
+        str | None,
+        typer.Option(help="Ngày hiệu lực của quan hệ cấp trên mới (dd/mm/yyyy; mặc định hôm nay)."),
+    ] = None,
+    deactivate_missing: Annotated[
+        bool, typer.Option("--deactivate-missing", help="Ngừng kích hoạt những người không còn trong tệp.")
+    ] = False,
+) -> None:
+    """Nhập danh sách cán bộ: tạo hoặc cập nhật đơn vị, cán bộ, vai trò, quan hệ cấp trên."""
+    from danhgia.bot.app import build_services, open_database
+
+    settings = load_settings()
+    day = parse_day(effective)
+    table = read_roster(file)
+    db = open_database(settings)
+    try:
+        services = build_services(settings, db)
+        report = services.roster.import_table(
+            table,
+            Actor.cli("roster import"),
+            effective=day,
+            dry_run=dry_run,
+            deactivate_missing=deactivate_missing,
+        )
+    except RosterRejected as rejected:
+        lines = [t("roster.rejected", file=file.name, count=len(rejected.problems))]
+        for problem in rejected.problems:
+            message = t(f"roster.problem.{problem.code}", **problem.params)
+            key = "roster.problem_row" if problem.row else "roster.problem_file"
+            lines.append(t(key, row=problem.row, message=message))
+        fail("\n".join(lines), 1)
+    finally:
+        db.dispose()
+    typer.echo(t("roster.dry_run" if dry_run else "roster.accepted", file=file.name))
+    if not report.changed:
+        typer.echo(t("roster.no_change"))
+    for key, params in describe_changes(report):
+        typer.echo(t(key, **params))
+
+
+def bot_username(settings: Settings) -> str:
+    """The bot's @username: from BOT_USERNAME, or asked from the Bot API with getMe."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    try:
+        token = settings.token()
+    except MissingTokenError:
+        fail(t("cli.no_username"), 2)
+    try:
+        response = httpx.get(f"{settings.telegram_api_url}/bot{token}/getMe", timeout=15)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        fail(t("cli.unreachable", url=settings.telegram_api_url, error=error), 1)
+    if not body.get("ok"):
+        fail(t("cli.invalid_token"), 2)
+    return str(body["result"]["username"])
+
+
+@app.command()
+def invite(
+    unit: Annotated[str | None, typer.Option(help="Chỉ những người thuộc đơn vị này (và các đơn vị cấp dưới).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Ghi CSV vào tệp này (mặc định: in ra màn hình).")] = None,
+    bom: Annotated[bool, typer.Option("--bom", help="Thêm BOM UTF-8 để Excel hiển thị đúng tiếng Việt.")] = False,
+) -> None:
+    """Tạo đường liên kết một lần cho những người chưa liên kết: CSV ma_can_bo,ho_ten,lien_ket."""
+    from danhgia.bot.app import build_services, open_database
+
+    settings = load_settings()
+    username = bot_username(settings)
+    db = open_database(settings)
+    try:
+        services = build_services(settings, db)
+        issued = services.linking.issue_invites(Actor.cli("invite"), unit)
+    except UnknownUnitError:
+        fail(t("cli.unknown_unit", code=unit), 2)
+    finally:
+        db.dispose()
+    if not issued:
+        scope = t("cli.invite_scope", code=unit) if unit else ""
+        typer.echo(t("cli.invite_none", scope=scope), err=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["ma_can_bo", "ho_ten", "lien_ket"])
+    for item in issued:
+        writer.writerow([item.staff_code, item.full_name, f"https://t.me/{username}?start={item.code}"])
+    expires = (services.clock.now() + services.config.invite_ttl).astimezone(settings.tz).strftime("%d/%m/%Y")
+    if out is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(buffer.getvalue(), encoding="utf-8-sig" if bom else "utf-8")
+    if issued:
+        typer.echo(t("cli.invite_written", count=len(issued), expires=expires, path=out or "stdout"), err=True)
+
+
+@link_app.command("reset")
+def link_reset(
+    staff_code: Annotated[str, typer.Argument(help="Mã cán bộ (ma_can_bo).")],
+    reason: Annotated[str | None, typer.Option(help="Lý do (ghi vào nhật ký).")] = None,
+) -> None:
+    """Gỡ liên kết Telegram của một cán bộ để họ liên kết lại bằng đường liên kết mới."""
+    from danhgia.bot.app import build_services, open_database
+
+    settings = load_settings()
+    db = open_database(settings)
+    try:
+        services = build_services(settings, db)
+        person = services.linking.find_person(staff_code)
+        if person is None:
+            fail(t("cli.unlink_unknown", code=staff_code), 2)
+        result = services.linking.reset(person.person_id, Actor.cli("link reset"), reason)
+    finally:
+        db.dispose()
+    key = "cli.unlink_done" if result.outcome is ResetOutcome.RESET else "cli.unlink_not_linked"
+    typer.echo(t(key, name=result.full_name, code=result.staff_code))
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Cổng (chỉ 127.0.0.1).")] = 8081,
+    token: Annotated[str, typer.Option(help="Token bot mà sandbox chấp nhận.")] = "123456789:SANDBOX-TEST-TOKEN",
+    username: Annotated[str, typer.Option(help="Tên @username của bot giả lập.")] = "danhgia_test_bot",
+) -> None:
+    """Chạy máy chủ Bot API cục bộ (sandbox) để thử bot mà không cần Telegram."""
+    from danhgia.sandbox.core import BotApiSandbox
+    from danhgia.sandbox.server import SandboxServer
+
+    async def serve() -> None:
+        server = SandboxServer(BotApiSandbox(token=token, bot_username=username), port=port)
+        url = await server.start()
+        typer.echo(f"Sandbox Bot API: {url}  (TELEGRAM_API_URL={url} BOT_TOKEN={token}). Ctrl-C để dừng.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        typer.echo("Đã dừng sandbox.")
+
+
+def main() -> None:
+    """Entry point of the `danhgia` console script."""
+    app()

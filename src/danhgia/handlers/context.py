@@ -1,0 +1,82 @@
+"""Shared helpers of the handlers: reaching the workflow, knowing who speaks, replying safely."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeAlias, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from danhgia.texts import t, t_html
+from danhgia.workflow.common import Identity
+from danhgia.workflow.services import Services
+
+Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+P = ParamSpec("P")
+R = TypeVar("R")
+SERVICES_KEY = "services"
+
+
+def services_of(context: Context) -> Services:
+    """The workflow facade the application was built with."""
+    services = context.bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services
+
+
+async def run_sync(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a blocking workflow call in a worker thread so the event loop keeps serving others."""
+    return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
+
+
+async def identify(update: Update, context: Context) -> Identity | None:
+    """The linked, active person behind this update, if any."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    return await run_sync(services_of(context).linking.whois, user.id)
+
+
+def is_private(update: Update) -> bool:
+    """Whether the update comes from a private chat."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def private_chat_keyboard(bot_username: str, lang: str) -> InlineKeyboardMarkup:
+    """A button that opens the private chat with the bot."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t("group.open_private", lang), url=f"https://t.me/{bot_username}")]]
+    )
+
+
+async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Answer in the chat of the update, in HTML."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+
+async def refuse_in_group(update: Update, context: Context, lang: str) -> None:
+    """Tell a group that the bot works privately, with a button to the private chat."""
+    await reply(update, t_html("group.private_only", lang), private_chat_keyboard(context.bot.username, lang))
+
+
+async def edit_or_send(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message whose button was pressed; if that is impossible, send the text as a new message."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return
+    await reply(update, text, keyboard)

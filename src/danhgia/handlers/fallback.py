@@ -1,0 +1,77 @@
+"""Everything no feature handles: unlinked people, unknown commands, free text, stale buttons, errors."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply
+from danhgia.handlers.start import unlinked_text
+from danhgia.texts import DEFAULT_LANGUAGE, t, t_html
+
+log = logging.getLogger(__name__)
+
+
+async def any_message(update: Update, context: Context) -> None:
+    """Answer a message no command handled: explain linking to strangers, point linked people to /help."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not is_private(update):
+        if message.text and message.text.startswith("/"):
+            await refuse_in_group(update, context, DEFAULT_LANGUAGE)
+        return
+    identity = await identify(update, context)
+    if identity is None:
+        await reply(update, unlinked_text(context.bot.username, DEFAULT_LANGUAGE))
+        return
+    text = message.text or ""
+    if text.startswith("/"):
+        command = text.split()[0].split("@")[0]
+        await reply(update, t_html("fallback.unknown_command", identity.language, command=command))
+    else:
+        await reply(update, t_html("fallback.not_understood", identity.language))
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button whose action no handler knows (an old keyboard): say so instead of spinning forever."""
+    query = update.callback_query
+    if query is None:
+        return
+    identity = await identify(update, context)
+    await query.answer(t("fallback.stale_button", identity.language if identity else DEFAULT_LANGUAGE))
+
+
+async def blocked_or_unblocked(update: Update, _context: Context) -> None:
+    """Log when a person blocks or unblocks the bot."""
+    member = update.my_chat_member
+    if member is None:
+        return
+    log.info(
+        "Telegram user %s changed the bot's status in chat %s: %s → %s",
+        member.from_user.id,
+        member.chat.id,
+        member.old_chat_member.status,
+        member.new_chat_member.status,
+    )
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure and tell the person politely that nothing was done."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("cannot write to a user: %s", error)
+        return
+    log.error("error while handling an update: %s", html.escape(repr(error)), exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(t("fallback.error", DEFAULT_LANGUAGE), show_alert=True)
+        elif update.effective_chat is not None and is_private(update):
+            await reply(update, t_html("fallback.error", DEFAULT_LANGUAGE))
+    except TelegramError as send_error:
+        log.warning("could not report the error to the user: %s", send_error)

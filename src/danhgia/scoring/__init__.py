@@ -1,0 +1,1 @@
+"""Shared scoring module (pure)."""

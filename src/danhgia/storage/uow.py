@@ -1,0 +1,78 @@
+"""Unit of work: one transaction, the repositories that share it, commit or roll back as a whole."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from danhgia.storage.repositories import (
+    AuditRepository,
+    InviteRepository,
+    LinkRepository,
+    PersonRepository,
+    ReportingRepository,
+    RoleRepository,
+    UnitRepository,
+)
+
+
+class UnitOfWork:
+    """A transaction with its repositories; nothing is saved unless `commit()` is called."""
+
+    session: Session
+    units: UnitRepository
+    people: PersonRepository
+    roles: RoleRepository
+    reporting: ReportingRepository
+    links: LinkRepository
+    invites: InviteRepository
+    audit: AuditRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> Self:
+        self.session = Session(self._engine, expire_on_commit=False)
+        self.units = UnitRepository(self.session)
+        self.people = PersonRepository(self.session)
+        self.roles = RoleRepository(self.session)
+        self.reporting = ReportingRepository(self.session)
+        self.links = LinkRepository(self.session)
+        self.invites = InviteRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed and detaches objects with their loaded values.
+        self.session.close()
+
+    def commit(self) -> None:
+        """Save everything done in this unit of work."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Discard everything done since the last commit."""
+        self.session.rollback()
+
+
+class Database:
+    """The engine and a factory of units of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work."""
+        return UnitOfWork(self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,321 @@
+"""Linking Telegram accounts to people: one-time invite codes, redeeming them, resetting a link."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+
+from danhgia.storage.models import InviteCode, TelegramLink
+from danhgia.storage.uow import Database
+from danhgia.workflow.clock import Clock
+from danhgia.workflow.common import Actor, Change, Identity, audit, identity_of
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CODE_BYTES = 32  # 256 random bits → 43 URL-safe characters
+
+
+def hash_code(code: str) -> str:
+    """The stored form of an invite code (codes themselves are never stored)."""
+    return hashlib.sha256(code.encode("ascii", "replace")).hexdigest()
+
+
+class RedeemOutcome(StrEnum):
+    """What happened when someone opened an invite link."""
+
+    LINKED = "linked"
+    ALREADY_LINKED = "already_linked"
+    INVALID = "invalid"
+    USED = "used"
+    EXPIRED = "expired"
+    REPLACED = "replaced"
+    INACTIVE = "inactive"
+    ACCOUNT_TAKEN = "account_taken"
+    PERSON_TAKEN = "person_taken"
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    """The outcome and, when the account is (now) linked, who it belongs to."""
+
+    outcome: RedeemOutcome
+    identity: Identity | None = None
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    """A fresh invite for one person: the code to put in the deep link."""
+
+    staff_code: str
+    full_name: str
+    code: str
+
+
+class ResetOutcome(StrEnum):
+    """What happened when an administrator reset a link."""
+
+    RESET = "reset"
+    NOT_LINKED = "not_linked"
+    UNKNOWN_PERSON = "unknown_person"
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    """The outcome and the chat of the account that was unlinked."""
+
+    outcome: ResetOutcome
+    full_name: str = ""
+    staff_code: str = ""
+    old_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """Who a staff code belongs to, and whether they are linked."""
+
+    person_id: int
+    staff_code: str
+    full_name: str
+    linked: bool
+
+
+@dataclass(frozen=True)
+class MenuTarget:
+    """A linked person's chat, roles and the command menu last given to it."""
+
+    person_id: int
+    chat_id: int
+    roles: frozenset[str]
+    menu_signature: str | None
+
+
+class UnknownUnitError(LookupError):
+    """No unit has the given code."""
+
+
+class LinkingService:
+    """Issues invites, redeems them and answers "who is this Telegram user?"."""
+
+    def __init__(self, db: Database, clock: Clock, invite_ttl: timedelta) -> None:
+        self.db = db
+        self.clock = clock
+        self.invite_ttl = invite_ttl
+
+    def issue_invites(self, actor: Actor, unit_code: str | None = None) -> list[IssuedInvite]:
+        """One new code for every active, unlinked person (in a unit and its sub-units, if given).
+
+        A person's earlier unused codes are revoked, so only the newest link works.
+        """
+        now = self.clock.now()
+        issued: list[IssuedInvite] = []
+        with self.db.uow() as uow:
+            unit_ids: set[int] | None = None
+            if unit_code is not None:
+                unit = uow.units.get_by_code(unit_code)
+                if unit is None or unit.id is None:
+                    raise UnknownUnitError(unit_code)
+                unit_ids = uow.units.subtree_ids(unit.id)
+            for person in uow.people.unlinked(unit_ids):
+                assert person.id is not None
+                for old in uow.invites.usable_for(person.id, now):
+                    old.revoked_at = now
+                    uow.session.add(old)
+                code = secrets.token_urlsafe(CODE_BYTES)
+                invite = uow.invites.add(
+                    InviteCode(
+                        person_id=person.id,
+                        code_hash=hash_code(code),
+                        created_at=now,
+                        expires_at=now + self.invite_ttl,
+                    )
+                )
+                audit(
+                    uow,
+                    actor,
+                    Change(
+                        "invite.issue",
+                        "person",
+                        str(person.id),
+                        None,
+                        {"invite_id": invite.id, "expires_at": invite.expires_at.isoformat()},
+                    ),
+                    now,
+                )
+                issued.append(IssuedInvite(person.staff_code, person.full_name, code))
+            uow.commit()
+        return issued
+
+    def redeem(self, code: str, telegram_user_id: int, chat_id: int, username: str | None) -> RedeemResult:
+        """Link the Telegram account to the invite's person, or say precisely why not."""
+        now = self.clock.now()
+        actor = Actor(label=f"telegram:{telegram_user_id}")
+        with self.db.uow() as uow:
+            invite = uow.invites.by_hash(hash_code(code)) if CODE_PATTERN.match(code) else None
+            account_link = uow.links.by_telegram_user(telegram_user_id)
+            outcome: RedeemOutcome | None = None
+            if invite is None:
+                outcome = RedeemOutcome.INVALID
+            elif account_link is not None:
+                if account_link.person_id == invite.person_id:
+                    person = uow.people.get(account_link.person_id)
+                    assert person is not None
+                    return RedeemResult(
+                        RedeemOutcome.ALREADY_LINKED,
+                        identity_of(uow, person, telegram_user_id, account_link.chat_id),
+                    )
+                outcome = RedeemOutcome.ACCOUNT_TAKEN
+            elif invite.used_at is not None:
+                outcome = RedeemOutcome.USED
+            elif invite.revoked_at is not None:
+                outcome = RedeemOutcome.REPLACED
+            elif invite.expires_at <= now:
+                outcome = RedeemOutcome.EXPIRED
+            person = uow.people.get(invite.person_id) if invite is not None else None
+            if outcome is None and (person is None or not person.active):
+                outcome = RedeemOutcome.INACTIVE
+            if (
+                outcome is None
+                and person is not None
+                and person.id is not None
+                and uow.links.by_person(person.id) is not None
+            ):
+                outcome = RedeemOutcome.PERSON_TAKEN
+            if outcome is not None or person is None or invite is None:
+                refused = outcome or RedeemOutcome.INVALID
+                audit(
+                    uow,
+                    actor,
+                    Change(
+                        "link.refuse",
+                        "telegram_user",
+                        str(telegram_user_id),
+                        None,
+                        {"outcome": refused.value, "invite_id": invite.id if invite else None},
+                    ),
+                    now,
+                )
+                uow.commit()
+                return RedeemResult(refused)
+            assert person.id is not None
+            uow.links.add(
+                TelegramLink(
+                    person_id=person.id,
+                    telegram_user_id=telegram_user_id,
+                    chat_id=chat_id,
+                    username=username,
+                    linked_at=now,
+                )
+            )
+            invite.used_at = now
+            invite.used_by_telegram_id = telegram_user_id
+            uow.session.add(invite)
+            for other in uow.invites.usable_for(person.id, now):
+                if other.id != invite.id:
+                    other.revoked_at = now
+                    uow.session.add(other)
+            audit(
+                uow,
+                Actor(label=actor.label, person_id=person.id),
+                Change(
+                    "link.create",
+                    "person",
+                    str(person.id),
+                    None,
+                    {"telegram_user_id": telegram_user_id, "invite_id": invite.id},
+                ),
+                now,
+            )
+            identity = identity_of(uow, person, telegram_user_id, chat_id)
+            try:
+                uow.commit()
+            except IntegrityError:
+                # Another account won a race for this person or this code.
+                return RedeemResult(RedeemOutcome.USED)
+            return RedeemResult(RedeemOutcome.LINKED, identity)
+
+    def whois(self, telegram_user_id: int) -> Identity | None:
+        """The active person linked to this Telegram account, if any."""
+        with self.db.uow() as uow:
+            link = uow.links.by_telegram_user(telegram_user_id)
+            if link is None:
+                return None
+            person = uow.people.get(link.person_id)
+            if person is None or not person.active:
+                return None
+            return identity_of(uow, person, telegram_user_id, link.chat_id)
+
+    def find_person(self, staff_code: str) -> PersonSummary | None:
+        """The person with this staff code, if any."""
+        with self.db.uow() as uow:
+            person = uow.people.get_by_code(staff_code.strip())
+            if person is None or person.id is None:
+                return None
+            linked = uow.links.by_person(person.id) is not None
+            return PersonSummary(person.id, person.staff_code, person.full_name, linked)
+
+    def reset(self, person_id: int, actor: Actor, reason: str | None = None) -> ResetResult:
+        """Remove a person's link so they can be invited again with a new account."""
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            person = uow.people.get(person_id)
+            if person is None or person.id is None:
+                return ResetResult(ResetOutcome.UNKNOWN_PERSON)
+            link = uow.links.by_person(person.id)
+            if link is None:
+                return ResetResult(ResetOutcome.NOT_LINKED, person.full_name, person.staff_code)
+            old = {"telegram_user_id": link.telegram_user_id, "chat_id": link.chat_id}
+            uow.links.delete(link)
+            audit(uow, actor, Change("link.reset", "person", str(person.id), old, None, reason), now)
+            uow.commit()
+            return ResetResult(ResetOutcome.RESET, person.full_name, person.staff_code, old["chat_id"])
+
+    def set_language(self, person_id: int, language: str, actor: Actor) -> None:
+        """Remember the language a person reads the bot in."""
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            person = uow.people.get(person_id)
+            if person is None or person.language == language:
+                return
+            old = {"language": person.language}
+            person.language = language
+            uow.session.add(person)
+            audit(
+                uow,
+                actor,
+                Change("person.language", "person", str(person_id), old, {"language": language}),
+                now,
+            )
+            uow.commit()
+
+    def menu_targets(self) -> list[MenuTarget]:
+        """Every active linked person with their roles and the menu signature stored for them."""
+        with self.db.uow() as uow:
+            roles = uow.people.roles_by_person()
+            targets: list[MenuTarget] = []
+            for link in uow.links.all():
+                person = uow.people.get(link.person_id)
+                if person is None or not person.active:
+                    continue
+                targets.append(
+                    MenuTarget(
+                        link.person_id,
+                        link.chat_id,
+                        frozenset(roles.get(link.person_id, ())),
+                        link.menu_signature,
+                    )
+                )
+            return targets
+
+    def record_menu(self, person_id: int, signature: str | None) -> None:
+        """Remember which command menu a person's chat was given."""
+        with self.db.uow() as uow:
+            link = uow.links.by_person(person_id)
+            if link is not None and link.menu_signature != signature:
+                link.menu_signature = signature
+                uow.session.add(link)
+                uow.commit()
