@@ -112,7 +112,11 @@ async def test_person_already_linked_cannot_be_linked_to_a_second_account(world:
         person = uow.people.get_by_code("CV01")
         assert person is not None and person.id is not None
         now = world.services.clock.now()
-        uow.invites.add(InviteCode(person_id=person.id, code_hash=hash_code("second-phone-code"), expires_at=now + timedelta(days=1)))
+        uow.invites.add(
+            InviteCode(
+                person_id=person.id, code_hash=hash_code("second-phone-code"), expires_at=now + timedelta(days=1)
+            )
+        )
         uow.commit()
     second_phone = world.user("An", "(máy 2)")
     second_phone.send("/start second-phone-code")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ _PRIMITIVES = {"Integer", "String", "Boolean", "True", "Float", "InputFile"}
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One parameter of a method or field of a type."""
+    """One parameter of a method or field of a type; `constant` when the spec fixes its value."""
 
     name: str
     types: tuple[str, ...]
     required: bool
+    constant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,18 @@ class TypeSpec:
     subtypes: tuple[str, ...]
 
 
+_CONSTANT = re.compile(r"""(?:must be|always) [“"]?([a-z_]+)[”"]?$""")
+
+
 def _fields(raw: list[dict[str, Any]]) -> dict[str, FieldSpec]:
-    return {f["name"]: FieldSpec(f["name"], tuple(f["types"]), bool(f["required"])) for f in raw}
+    fields: dict[str, FieldSpec] = {}
+    for f in raw:
+        constant = None
+        if f["name"] in ("type", "status", "source"):
+            match = _CONSTANT.search(f.get("description", "").strip())
+            constant = match.group(1) if match else None
+        fields[f["name"]] = FieldSpec(f["name"], tuple(f["types"]), bool(f["required"]), constant)
+    return fields
 
 
 class ApiSpec:
@@ -144,7 +156,9 @@ class ApiSpec:
             return [f"{path}: expected {kind} object, got {value!r:.60}"]
         problems = [f"{path}: unknown field '{name}' for {kind}" for name in value if name not in spec.fields]
         for field in spec.fields.values():
-            if field.name in value:
+            if field.constant is not None and value.get(field.name) != field.constant:
+                problems.append(f"{path}.{field.name}: must be {field.constant!r} for {kind}")
+            elif field.name in value:
                 problems.extend(self.check_value(value[field.name], field.types, f"{path}.{field.name}"))
             elif field.required:
                 problems.append(f"{path}: missing required field '{field.name}' of {kind}")

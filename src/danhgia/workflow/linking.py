@@ -6,13 +6,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
-from danhgia.storage.models import InviteCode, TelegramLink
-from danhgia.storage.uow import Database
+from danhgia.storage.models import InviteCode, Person, TelegramLink
+from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import Actor, Change, Identity, audit, identity_of
 
@@ -202,41 +202,56 @@ class LinkingService:
                 uow.commit()
                 return RedeemResult(refused)
             assert person.id is not None
-            uow.links.add(
-                TelegramLink(
-                    person_id=person.id,
-                    telegram_user_id=telegram_user_id,
-                    chat_id=chat_id,
-                    username=username,
-                    linked_at=now,
-                )
-            )
-            invite.used_at = now
-            invite.used_by_telegram_id = telegram_user_id
-            uow.session.add(invite)
-            for other in uow.invites.usable_for(person.id, now):
-                if other.id != invite.id:
-                    other.revoked_at = now
-                    uow.session.add(other)
-            audit(
-                uow,
-                Actor(label=actor.label, person_id=person.id),
-                Change(
-                    "link.create",
-                    "person",
-                    str(person.id),
-                    None,
-                    {"telegram_user_id": telegram_user_id, "invite_id": invite.id},
-                ),
-                now,
-            )
-            identity = identity_of(uow, person, telegram_user_id, chat_id)
             try:
-                uow.commit()
+                identity = self._link(uow, person, invite, telegram_user_id, chat_id, username, actor, now)
             except IntegrityError:
-                # Another account won a race for this person or this code.
+                # Another account won a race for this person or this code: nothing of ours was saved.
                 return RedeemResult(RedeemOutcome.USED)
             return RedeemResult(RedeemOutcome.LINKED, identity)
+
+    @staticmethod
+    def _link(
+        uow: UnitOfWork,
+        person: Person,
+        invite: InviteCode,
+        telegram_user_id: int,
+        chat_id: int,
+        username: str | None,
+        actor: Actor,
+        now: datetime,
+    ) -> Identity:
+        assert person.id is not None
+        uow.links.add(
+            TelegramLink(
+                person_id=person.id,
+                telegram_user_id=telegram_user_id,
+                chat_id=chat_id,
+                username=username,
+                linked_at=now,
+            )
+        )
+        invite.used_at = now
+        invite.used_by_telegram_id = telegram_user_id
+        uow.session.add(invite)
+        for other in uow.invites.usable_for(person.id, now):
+            if other.id != invite.id:
+                other.revoked_at = now
+                uow.session.add(other)
+        audit(
+            uow,
+            Actor(label=actor.label, person_id=person.id),
+            Change(
+                "link.create",
+                "person",
+                str(person.id),
+                None,
+                {"telegram_user_id": telegram_user_id, "invite_id": invite.id},
+            ),
+            now,
+        )
+        identity = identity_of(uow, person, telegram_user_id, chat_id)
+        uow.commit()
+        return identity
 
     def whois(self, telegram_user_id: int) -> Identity | None:
         """The active person linked to this Telegram account, if any."""

@@ -376,7 +376,7 @@ class RosterService:
             if plan.parent_given:
                 parent_of[code] = plan.parent
         for cycle in _cycles(parent_of):
-            if any(c in plans for c in cycle):
+            if len(cycle) > 1 and any(c in plans for c in cycle):  # length 1 is reported as unit_own_parent
                 row = min(plans[c].parent_row or rows_of_unit[c] for c in cycle if c in plans)
                 problems.append(RosterProblem(row, "unit_cycle", {"cycle": " → ".join([*cycle, cycle[0]])}))
         return plans

@@ -1,0 +1,132 @@
+"""The `danhgia` command line as an HR officer or operator uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from danhgia.bot.cli import app
+from danhgia.sandbox.server import SandboxServer
+from tests.conftest import ROSTER_ROWS, write_roster
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A clean working folder and environment: no stray .env, an SQLite database of its own."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "TELEGRAM_API_URL", "BOT_USERNAME", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    values = {"DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'danhgia.db'}", "BOT_USERNAME": "danhgia_test_bot"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def test_roster_import_reports_what_changed_and_reimport_changes_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    path = write_roster(tmp_path / "staff.csv", ROSTER_ROWS, bom=True)
+    first = runner.invoke(app, ["roster", "import", str(path)])
+    assert first.exit_code == 0, first.output
+    assert "Đã nhập tệp staff.csv." in first.output
+    assert "Đơn vị: 3 mới, 0 cập nhật. Cán bộ: 8 mới, 0 cập nhật, 0 giữ nguyên." in first.output
+    second = runner.invoke(app, ["roster", "import", str(path)])
+    assert "Không có thay đổi nào" in second.output and "8 giữ nguyên" in second.output
+
+
+def test_roster_import_rejection_lists_problems_in_vietnamese(env: dict[str, str], tmp_path: Path) -> None:
+    rows = [list(r) for r in ROSTER_ROWS]
+    rows[2][1] = ""
+    rows[3][5] = "sep"
+    rows[4][6] = "XX"
+    result = runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "bad.csv", rows))])
+    assert result.exit_code == 1
+    assert "Tệp bad.csv bị từ chối, cơ sở dữ liệu giữ nguyên. Có 3 lỗi cần sửa:" in result.output
+    assert "Dòng 4: Họ tên (ho_ten) để trống." in result.output
+    assert "Dòng 5: Vai trò «sep» không hợp lệ; chỉ được dùng: nhan_vien, lanh_dao, to_chuc, quan_tri." in result.output
+    assert "Dòng 6: Mã cấp trên «XX» không có trong tệp cũng như trong hệ thống." in result.output
+    dry = runner.invoke(app, ["roster", "import", "--dry-run", str(write_roster(tmp_path / "ok.csv", ROSTER_ROWS))])
+    assert "Chạy thử tệp ok.csv" in dry.output
+    invite = runner.invoke(app, ["invite"])
+    assert "Không còn ai chưa liên kết" in invite.output  # nothing was written by the rejection or the dry run
+
+
+def test_invite_writes_one_link_per_unlinked_person(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))])
+    out = tmp_path / "links.csv"
+    result = runner.invoke(app, ["invite", "--unit", "CC", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Đã tạo 3 đường liên kết \(hiệu lực đến \d\d/\d\d/\d{4}\)", result.output)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["ma_can_bo"] for r in rows] == ["CV03", "TC01", "TP02"]
+    assert rows[0]["ho_ten"] == "Đỗ Thị Dung"
+    for row in rows:
+        assert re.fullmatch(r"https://t\.me/danhgia_test_bot\?start=[A-Za-z0-9_-]{1,64}", row["lien_ket"])
+    everyone = runner.invoke(app, ["invite"])
+    assert len(list(csv.DictReader(io.StringIO(everyone.stdout)))) == 8
+    assert runner.invoke(app, ["invite", "--unit", "KHONGCO"]).exit_code == 2
+
+
+def test_invite_with_bom_for_excel(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))])
+    out = tmp_path / "links.csv"
+    runner.invoke(app, ["invite", "--out", str(out), "--bom"])
+    assert out.read_bytes().startswith("\ufeffma_can_bo,ho_ten,lien_ket".encode())
+
+
+def test_link_reset_of_unknown_or_unlinked_person(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))])
+    assert "chưa liên kết tài khoản Telegram nào" in runner.invoke(app, ["link", "reset", "CV01"]).output
+    unknown = runner.invoke(app, ["link", "reset", "ZZ"])
+    assert unknown.exit_code == 2 and "Không tìm thấy cán bộ có mã ZZ" in unknown.output
+
+
+def test_run_without_token_explains_what_to_do(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2 and "Chưa đặt BOT_TOKEN" in result.output
+
+
+def test_invalid_setting_is_reported_readably(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2 and "Cấu hình không hợp lệ" in result.output and "TIMEZONE" in result.output
+
+
+def test_settings_come_from_a_dotenv_file(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL")
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{tmp_path / 'from-dotenv.db'}\n", encoding="utf-8")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert (tmp_path / "from-dotenv.db").exists()
+
+
+async def test_invite_asks_the_bot_api_for_the_username(server: SandboxServer, tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "BOT_TOKEN": server.sandbox.token,
+        "TELEGRAM_API_URL": server.url,
+        "BOT_USERNAME": "",
+    }
+    roster = write_roster(tmp_path / "staff.csv", ROSTER_ROWS[:2])
+    for args in (["roster", "import", str(roster)], ["invite"]):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "danhgia",
+            *args,
+            cwd=tmp_path,
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await process.communicate()
+        assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().count(f"https://t.me/{server.sandbox.bot_username}?start=") == 2
