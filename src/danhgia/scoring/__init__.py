@@ -1,1 +1,137 @@
-"""Shared scoring module (pure)."""
+"""Pure scoring of the monthly evaluation of CBCCVC: regimes as cited data files, evaluate, quota, roll-up.
+
+No I/O except reading the bundled regime TOML files; imports nothing else of danhgia.
+See docs/scoring.md for the JSON formats, the rounding rule and every regime's settings.
+"""
+
+from __future__ import annotations
+
+from danhgia.scoring.engine import evaluate
+from danhgia.scoring.errors import (
+    InvalidAssessmentError,
+    InvalidRegimeError,
+    ScoringError,
+    UnknownRegimeError,
+)
+from danhgia.scoring.loader import (
+    DEFAULT_REGIME_ID,
+    list_regimes,
+    load_regime,
+    load_regime_file,
+    load_regime_text,
+)
+from danhgia.scoring.model import (
+    Assessment,
+    BonusClaim,
+    CriterionInput,
+    DeductionChoice,
+    EvaluationResult,
+    EvaluatorInput,
+    ExplanationLine,
+    Flag,
+    LeaderInput,
+    LeaveEntry,
+    PartResult,
+    PeriodRecord,
+    PeriodSummary,
+    QuotaDecision,
+    QuotaResult,
+    RollupResult,
+    TaskInput,
+    TaskStats,
+    TaskStatus,
+    TieGroup,
+    WorkingTime,
+)
+from danhgia.scoring.numbers import format_percent, format_points, round_points
+from danhgia.scoring.quota import apply_quota
+from danhgia.scoring.regime import (
+    DISCIPLINE_LEVELS,
+    EVALUATOR_ROLES,
+    LEAVE_TYPES,
+    BonusItem,
+    Citation,
+    Criterion,
+    Deduction,
+    Disqualifier,
+    Group,
+    LeaderCriterion,
+    Level,
+    Regime,
+)
+from danhgia.scoring.rollup import rollup
+from danhgia.scoring.serialize import (
+    RollupInput,
+    UnitInput,
+    parse_assessment,
+    parse_period_record,
+    parse_rollup_input,
+    parse_unit_input,
+    quota_to_dict,
+    regime_to_dict,
+    result_to_dict,
+    rollup_to_dict,
+    to_json,
+)
+
+__all__ = [
+    "DEFAULT_REGIME_ID",
+    "DISCIPLINE_LEVELS",
+    "EVALUATOR_ROLES",
+    "LEAVE_TYPES",
+    "Assessment",
+    "BonusClaim",
+    "BonusItem",
+    "Citation",
+    "Criterion",
+    "CriterionInput",
+    "Deduction",
+    "DeductionChoice",
+    "Disqualifier",
+    "EvaluationResult",
+    "EvaluatorInput",
+    "ExplanationLine",
+    "Flag",
+    "Group",
+    "InvalidAssessmentError",
+    "InvalidRegimeError",
+    "LeaderCriterion",
+    "LeaderInput",
+    "LeaveEntry",
+    "Level",
+    "PartResult",
+    "PeriodRecord",
+    "PeriodSummary",
+    "QuotaDecision",
+    "QuotaResult",
+    "Regime",
+    "RollupInput",
+    "RollupResult",
+    "ScoringError",
+    "TaskInput",
+    "TaskStats",
+    "TaskStatus",
+    "TieGroup",
+    "UnitInput",
+    "UnknownRegimeError",
+    "WorkingTime",
+    "apply_quota",
+    "evaluate",
+    "format_percent",
+    "format_points",
+    "list_regimes",
+    "load_regime",
+    "load_regime_file",
+    "load_regime_text",
+    "parse_assessment",
+    "parse_period_record",
+    "parse_rollup_input",
+    "parse_unit_input",
+    "quota_to_dict",
+    "regime_to_dict",
+    "result_to_dict",
+    "rollup",
+    "rollup_to_dict",
+    "round_points",
+    "to_json",
+]

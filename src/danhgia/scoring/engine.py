@@ -1,0 +1,752 @@
+"""evaluate(): one person, one period → parts, total, level and a cited explanation.
+
+Arithmetic is exact (Decimal sums, Fraction ratios); each part is rounded once by
+`numbers.round_points` and the total is the sum of the rounded parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import NoReturn
+
+from danhgia.scoring.errors import InvalidAssessmentError
+from danhgia.scoring.loader import load_regime
+from danhgia.scoring.model import (
+    Assessment,
+    BonusClaim,
+    CriterionInput,
+    EvaluationResult,
+    ExplanationLine,
+    Flag,
+    PartResult,
+    TaskInput,
+    TaskStats,
+    TaskStatus,
+)
+from danhgia.scoring.numbers import format_percent, format_points, round_points, round_ratio, to_fraction
+from danhgia.scoring.regime import (
+    DISCIPLINE_LEVELS,
+    EVALUATOR_ROLES,
+    LEAVE_TYPES,
+    Citation,
+    Criterion,
+    Group,
+    LeaderCriterion,
+    Level,
+    LevelCondition,
+    Regime,
+)
+
+__all__ = ["check_points", "evaluate", "resolve_regime", "task_share"]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+# enum members as module constants: attribute access on the Enum class is slow in the task loop
+_ON_TIME = TaskStatus.DONE_ON_TIME
+_LATE = TaskStatus.DONE_LATE
+_IN_PROGRESS = TaskStatus.IN_PROGRESS
+_HUNDRED = Decimal(100)
+_DISCIPLINE_RANK = {code: rank for rank, code in enumerate(DISCIPLINE_LEVELS)}
+_TASK_COMPONENTS = ("quantity", "quality", "timeliness")
+
+_RawLine = tuple[Decimal, str, Citation]
+
+
+def resolve_regime(regime: Regime | str) -> Regime:
+    """A Regime as given, or the bundled regime with this id."""
+    return regime if isinstance(regime, Regime) else load_regime(regime)
+
+
+def check_points(value: Decimal, field: str, maximum: Decimal | None = None) -> Decimal:
+    """Validate a score given by a person: finite, ≥ 0, at most 2 decimals, not above `maximum`."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidAssessmentError(field, "phải là một số")
+    if value < 0:
+        raise InvalidAssessmentError(field, "không được âm")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise InvalidAssessmentError(field, "tối đa 2 chữ số thập phân")
+    if maximum is not None and value > maximum:
+        raise InvalidAssessmentError(field, f"{format_points(value)} vượt điểm tối đa {format_points(maximum)}")
+    return value
+
+
+def _check_count(value: int, field: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAssessmentError(field, "phải là số nguyên")
+    if value < minimum:
+        raise InvalidAssessmentError(field, "không được âm" if minimum == 0 else f"phải từ {minimum} trở lên")
+    return value
+
+
+def task_share(stats: TaskStats, kind: str) -> Fraction:
+    """Share (0..1) of the assigned weight that is completed / on time with quality / exceeded."""
+    if stats.assigned == 0:
+        return Fraction(1)
+    part = {
+        "completed_share": stats.completed,
+        "on_time_quality_share": stats.on_time_quality,
+        "exceeded_share": stats.exceeded,
+    }[kind]
+    return to_fraction(part) / to_fraction(stats.assigned)
+
+
+class Explainer:
+    """Collects explanation lines (deltas rounded for display only); a disabled one records nothing."""
+
+    __slots__ = ("enabled", "lines")
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.lines: list[ExplanationLine] = []
+
+    def add(self, delta: Fraction | Decimal | None, reason: str, cite: Citation, part: str = "") -> None:
+        if self.enabled:
+            shown = None if delta is None else (round_points(delta) if isinstance(delta, Fraction) else delta)
+            self.lines.append(ExplanationLine(shown, reason, cite, part))
+
+    def fact(self, reason: str, cite: Citation, part: str = "") -> None:
+        if self.enabled:
+            self.lines.append(ExplanationLine(None, reason, cite, part))
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -> tuple[Decimal, list[_RawLine]]:
+    """Exact points of one criterion and the raw lines (delta in points) that explain them."""
+    maximum = criterion.max_points
+    if given.points is None and not given.deductions:
+        return maximum, []
+    field = f"{prefix}.{criterion.code}"
+    suffix = f" ({given.note})" if given.note else ""
+    if given.points is not None:
+        if given.deductions:
+            raise InvalidAssessmentError(field, "chỉ chọn một trong hai: điểm chấm («points») hoặc các khoản trừ")
+        points = check_points(given.points, f"{field}.points", maximum)
+        if points == maximum:
+            return points, []
+        reason = f"«{criterion.name}» được chấm {format_points(points)}/{format_points(maximum)} điểm{suffix}"
+        return points, [(points - maximum, reason, criterion.cite)]
+    lines: list[_RawLine] = []
+    lost = _ZERO
+    for index, choice in enumerate(given.deductions):
+        where = f"{field}.deductions[{index}]"
+        item = criterion.deduction(choice.code)
+        if item is None:
+            known = ", ".join(d.code for d in criterion.deductions) or "(không có)"
+            raise InvalidAssessmentError(
+                f"{where}.code", f"khoản trừ «{choice.code}» không có trong danh mục; có: {known}"
+            )
+        count = _check_count(choice.count, f"{where}.count", minimum=1)
+        amount = item.points * count
+        lost += amount
+        times = f" ({count} lần)" if count > 1 else ""
+        note = f" ({choice.note})" if choice.note else ""
+        lines.append((-amount, f"«{criterion.name}»: {item.label}{times}{note}", item.cite))
+    if lost > maximum:
+        lines.append(
+            (
+                lost - maximum,
+                f"«{criterion.name}»: điểm trừ không vượt quá điểm tối đa của tiêu chí",
+                criterion.cite,
+            )
+        )
+        lost = maximum
+    return maximum - lost, lines
+
+
+def _criteria_by_code(regime: Regime, inputs: Iterable[CriterionInput], field: str) -> dict[str, CriterionInput]:
+    found: dict[str, CriterionInput] = {}
+    known = regime.criteria_by_code
+    for index, given in enumerate(inputs):
+        code = given.code
+        if code not in known or code in found:
+            where = f"{field}.{code}" if code else f"{field}[{index}]"
+            if code in found:
+                raise InvalidAssessmentError(where, "tiêu chí bị nhập hai lần")
+            raise InvalidAssessmentError(
+                where, f"tiêu chí «{code}» không có trong chế độ {regime.id}; có: {', '.join(known)}"
+            )
+        found[code] = given
+    if len(found) != len(known):
+        for code, criterion in known.items():
+            if code in found:
+                continue
+            raise InvalidAssessmentError(
+                f"{field}.{code}",
+                f"thiếu tiêu chí «{criterion.name}» (chọn đủ điểm, khoản trừ hoặc điểm chấm)",
+            )
+    return found
+
+
+def _score_criteria_single(regime: Regime, assessment: Assessment, out: Explainer) -> dict[str, Decimal]:
+    found = _criteria_by_code(regime, assessment.criteria, "criteria")
+    sums: dict[str, Decimal] = {}
+    for code, criterion in regime.criteria_by_code.items():
+        points, lines = _criterion_lines(criterion, found[code], "criteria")
+        sums[criterion.group] = sums.get(criterion.group, _ZERO) + points
+        for delta, reason, cite in lines:
+            out.add(delta, reason, cite, criterion.group)
+    return sums
+
+
+def _score_criteria_360(
+    regime: Regime, assessment: Assessment, out: Explainer, flags: list[Flag]
+) -> dict[str, Fraction]:
+    review = regime.review_360
+    assert review is not None
+    if not assessment.evaluators:
+        raise InvalidAssessmentError("evaluators", "chế độ đánh giá 360° cần ít nhất một người đánh giá")
+    per_role: dict[str, int] = {}
+    for index, evaluator in enumerate(assessment.evaluators):
+        if review.weight(evaluator.role) is None:
+            roles = ", ".join(code for code, _ in review.weights)
+            raise InvalidAssessmentError(
+                f"evaluators[{index}].role", f"vai trò «{evaluator.role}» không hợp lệ; có: {roles}"
+            )
+        per_role[evaluator.role] = per_role.get(evaluator.role, 0) + 1
+    present = sum((to_fraction(w) for code, w in review.weights if code in per_role), Fraction(0))
+    sums: dict[str, Fraction] = {}
+    role_totals: dict[str, list[Decimal]] = {}
+    seen: dict[str, int] = {}
+    for index, evaluator in enumerate(assessment.evaluators):
+        role_weight = review.weight(evaluator.role)
+        assert role_weight is not None
+        share = to_fraction(role_weight) / present / per_role[evaluator.role]
+        seen[evaluator.role] = seen.get(evaluator.role, 0) + 1
+        who = EVALUATOR_ROLES[evaluator.role]
+        if per_role[evaluator.role] > 1:
+            who += f" {seen[evaluator.role]}"
+        field = f"evaluators[{index}].criteria"
+        found = _criteria_by_code(regime, evaluator.criteria, field)
+        total = _ZERO
+        raw: list[tuple[str, _RawLine]] = []
+        for code, criterion in regime.criteria_by_code.items():
+            points, lines = _criterion_lines(criterion, found[code], field)
+            total += points
+            sums[criterion.group] = sums.get(criterion.group, Fraction(0)) + share * to_fraction(points)
+            raw.extend((criterion.group, line) for line in lines)
+        role_totals.setdefault(evaluator.role, []).append(total)
+        out.fact(
+            f"{who} chấm {format_points(total)} điểm, trọng số {format_percent(round_points(share * 100))}",
+            review.weights_cite,
+        )
+        for group, (delta, reason, cite) in raw:
+            out.add(share * to_fraction(delta), f"{who}: {reason}", cite, group)
+    if review.gap_threshold is not None and review.gap_cite is not None and "self" in role_totals:
+        leader_scores = role_totals.get("direct_leader")
+        if leader_scores:
+            own = sum(role_totals["self"], _ZERO) / len(role_totals["self"])
+            boss = sum(leader_scores, _ZERO) / len(leader_scores)
+            gap = round_points(abs(own - boss))
+            if gap >= review.gap_threshold:
+                message = (
+                    f"Chênh lệch giữa tự đánh giá và lãnh đạo trực tiếp là {format_points(gap)} điểm "
+                    f"(từ {format_points(review.gap_threshold)} điểm): Hội đồng đánh giá rà soát"
+                )
+                flags.append(Flag("council_review_gap", message))
+                out.fact(message, review.gap_cite)
+    return sums
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Explainer) -> tuple[Fraction, TaskStats]:
+    rules = group.tasks
+    assert rules is not None
+    assert group.max_points is not None
+    if not assessment.tasks:
+        raise InvalidAssessmentError("tasks", "cần ít nhất một nhiệm vụ (sản phẩm) trong kỳ")
+    leader_mode = bool(rules.leader_criteria) and assessment.leader is not None
+    if leader_mode:
+        computes = [c.compute for c in rules.leader_criteria]
+        n = len(computes)
+        use_quantity, use_quality, use_timeliness = (kind in computes for kind in _TASK_COMPONENTS)
+    else:
+        n = 3
+        use_quantity = use_quality = use_timeliness = True
+    task_components = use_quantity + use_quality + use_timeliness
+    ep, dp = rules.error_penalty, rules.delay_penalty
+
+    assigned = completed = quality_lost = timely_lost = on_time_quality = exceeded = _ZERO
+    losses: list[tuple[Decimal, str, Citation]] = []  # (weight units lost across components, reason, cite)
+    # locals for the hot loop (global and enum-class lookups are slow)
+    zero, status_type, decimal_type = _ZERO, TaskStatus, Decimal
+    on_time, late, in_progress = _ON_TIME, _LATE, _IN_PROGRESS
+    for index, task in enumerate(assessment.tasks):
+        status, weight, errors, delays = task.status, task.weight, task.major_errors, task.delays
+        if not (
+            type(status) is status_type
+            and type(errors) is int
+            and errors >= 0
+            and type(delays) is int
+            and delays >= 0
+            and type(weight) is decimal_type
+            and weight.is_finite()
+            and weight > zero
+            and task.name.strip()
+        ):
+            _invalid_task(task, index)
+        done = status is on_time or status is late
+        if (delays and status is on_time) or (task.exceeded and not done):
+            _invalid_task(task, index)
+        if not done:
+            if task.objective_cause_confirmed and rules.excuse_unfinished:
+                assert rules.excuse_unfinished_cite is not None
+                out.add(
+                    _ZERO,
+                    f"nhiệm vụ «{task.name}» chưa hoàn thành do nguyên nhân khách quan đã được xác nhận: "
+                    "không tính vào khối lượng giao",
+                    rules.excuse_unfinished_cite,
+                    group.code,
+                )
+                continue
+            assigned += weight
+            if task_components and out.enabled:
+                state = "đang thực hiện, chưa hoàn thành trong kỳ" if status is in_progress else "không hoàn thành"
+                losses.append((weight * task_components, f"nhiệm vụ «{task.name}» {state}", rules.quantity_cite))
+            continue
+        assigned += weight
+        completed += weight
+        if delays == 0 and status is late:
+            delays = 1
+        if task.exceeded:
+            exceeded += weight
+        if not errors and not delays:
+            on_time_quality += weight
+            continue
+        if task.objective_cause_confirmed:
+            on_time_quality += weight
+            what = []
+            if errors:
+                what.append(f"{errors} sai sót lớn")
+            if delays:
+                what.append(f"chậm tiến độ {delays} lần")
+            out.add(
+                _ZERO,
+                f"nhiệm vụ «{task.name}» {' và '.join(what)} do nguyên nhân khách quan đã được xác nhận: "
+                "không trừ điểm",
+                rules.objective_cause_cite,
+                group.code,
+            )
+            continue
+        if errors:
+            lost = weight * min(_ONE, ep * errors)
+            quality_lost += lost
+            if use_quality and out.enabled:
+                losses.append((lost, f"nhiệm vụ «{task.name}» có {errors} sai sót lớn", rules.error_cite))
+        if delays:
+            lost = weight * min(_ONE, dp * delays)
+            timely_lost += lost
+            if use_timeliness and out.enabled:
+                losses.append((lost, f"nhiệm vụ «{task.name}» chậm tiến độ {delays} lần", rules.delay_cite))
+
+    stats = TaskStats(assigned, completed, on_time_quality, exceeded)
+    m_num, m_den = group.max_points.as_integer_ratio()
+    if assigned == 0:
+        out.fact(
+            "mọi nhiệm vụ trong kỳ đều được miễn tính: điểm kết quả nhiệm vụ giữ nguyên tối đa",
+            rules.formula_cite,
+            group.code,
+        )
+        completed = assigned = _ONE
+        quality_lost = timely_lost = _ZERO
+    else:
+        # the loss of each task, in points: max × (weight lost / assigned) / number of components
+        a_num, a_den = assigned.as_integer_ratio()
+        for lost, reason, cite in losses:
+            l_num, l_den = lost.as_integer_ratio()
+            out.add(round_ratio(-m_num * l_num * a_den, m_den * l_den * a_num * n), reason, cite, group.code)
+    a_num, a_den = assigned.as_integer_ratio()
+    quality = completed - quality_lost
+    timely = completed - timely_lost
+    if not leader_mode:
+        s_num, s_den = (completed + quality + timely).as_integer_ratio()
+        return Fraction(m_num * s_num * a_den, m_den * s_den * a_num * n), stats
+    w = Fraction(a_num, a_den)
+    fractions = {
+        "quantity": to_fraction(completed) / w,
+        "quality": to_fraction(quality) / w,
+        "timeliness": to_fraction(timely) / w,
+    }
+    maximum = Fraction(m_num, m_den)
+    total = _leader_components(regime, rules.leader_criteria, assessment, fractions, maximum, n, out, group.code)
+    return maximum * total / n, stats
+
+
+def _invalid_task(task: TaskInput, index: int) -> NoReturn:
+    """Raise the precise error for an invalid task (the slow path of the task loop)."""
+    field = f"tasks[{index}]"
+    if not isinstance(task.name, str) or not task.name.strip():
+        raise InvalidAssessmentError(f"{field}.name", "cần tên nhiệm vụ")
+    if type(task.status) is not TaskStatus:
+        allowed = ", ".join(s.value for s in TaskStatus)
+        raise InvalidAssessmentError(f"{field}.status", f"trạng thái không hợp lệ; có: {allowed}")
+    weight = task.weight
+    if not isinstance(weight, Decimal) or not weight.is_finite() or weight <= 0:
+        raise InvalidAssessmentError(f"{field}.weight", "trọng số (số sản phẩm quy đổi) phải lớn hơn 0")
+    _check_count(task.major_errors, f"{field}.major_errors")
+    _check_count(task.delays, f"{field}.delays")
+    if task.status is TaskStatus.DONE_ON_TIME and task.delays:
+        raise InvalidAssessmentError(f"{field}.delays", "nhiệm vụ hoàn thành đúng hạn không thể có lần chậm tiến độ")
+    raise InvalidAssessmentError(f"{field}.exceeded", "chỉ nhiệm vụ đã hoàn thành mới có thể vượt mức")
+
+
+def _leader_components(
+    regime: Regime,
+    criteria: tuple[LeaderCriterion, ...],
+    assessment: Assessment,
+    fractions: dict[str, Fraction],
+    maximum: Fraction,
+    n: int,
+    out: Explainer,
+    part: str,
+) -> Fraction:
+    leader = assessment.leader
+    assert leader is not None
+    given: dict[str, Decimal] = {}
+    input_codes = {c.code for c in criteria if c.compute == "input"}
+    for code, value in leader.criteria:
+        field = f"leader.criteria.{code}"
+        if code not in input_codes:
+            raise InvalidAssessmentError(
+                field, f"tiêu chí lãnh đạo «{code}» không có; có: {', '.join(sorted(input_codes))}"
+            )
+        if code in given:
+            raise InvalidAssessmentError(field, "bị nhập hai lần")
+        check_points(value, field, _HUNDRED)
+        given[code] = value
+    total = Fraction(0)
+    for criterion in criteria:
+        if criterion.compute in fractions:
+            total += fractions[criterion.compute]
+            continue
+        if criterion.compute == "subordinates":
+            if not leader.subordinate_levels:
+                raise InvalidAssessmentError(
+                    "leader.subordinate_levels",
+                    "cần mức xếp loại của công chức thuộc quyền để tính kết quả của đơn vị",
+                )
+            floor_rank = regime.level(criterion.min_level).rank
+            below = 0
+            for index, code in enumerate(leader.subordinate_levels):
+                level = regime.level_by_code.get(code)
+                if level is None:
+                    raise InvalidAssessmentError(
+                        f"leader.subordinate_levels[{index}]",
+                        f"mức «{code}» không có; có: {', '.join(regime.level_by_code)}",
+                    )
+                below += level.rank < floor_rank
+            percent = criterion.any_fail_percent if below else criterion.all_complete_percent
+            if below:
+                reason = (
+                    f"«{criterion.name}»: {below} người thuộc quyền xếp loại dưới "
+                    f"«{regime.level(criterion.min_level).name}» nên tiêu chí đạt {format_percent(percent)}"
+                )
+            else:
+                reason = f"«{criterion.name}» đạt {format_percent(percent)}"
+        else:
+            chosen = given.get(criterion.code)
+            default = chosen is None
+            if chosen is None:
+                chosen = criterion.default_percent
+            if chosen is None:
+                raise InvalidAssessmentError(
+                    f"leader.criteria.{criterion.code}", f"thiếu tỷ lệ (%) của tiêu chí «{criterion.name}»"
+                )
+            percent = chosen
+            reason = f"«{criterion.name}» đạt {format_percent(percent)}" + (" (giá trị mặc định)" if default else "")
+        fraction = to_fraction(percent) / 100
+        total += fraction
+        if fraction < 1:
+            out.add(-maximum * (1 - fraction) / n, reason, criterion.cite, part)
+    return total
+
+
+# --------------------------------------------------------------------------- bonus / penalty
+
+
+def _score_items(group: Group, claims: tuple[BonusClaim, ...], field: str, sign: int, out: Explainer) -> Decimal:
+    items = {item.code: item for item in group.items}
+    total = _ZERO
+    for index, claim in enumerate(claims):
+        where = f"{field}[{index}]"
+        item = items.get(claim.code)
+        if item is None:
+            raise InvalidAssessmentError(f"{where}.code", f"khoản «{claim.code}» không có; có: {', '.join(items)}")
+        count = _check_count(claim.count, f"{where}.count", minimum=1)
+        if item.points is not None:
+            if claim.points is not None:
+                raise InvalidAssessmentError(
+                    f"{where}.points", "khoản này có số điểm cố định; chỉ nhập số lần («count»)"
+                )
+            amount = item.points * count
+        else:
+            if claim.points is None:
+                raise InvalidAssessmentError(
+                    f"{where}.points", f"cần số điểm (tối đa {format_points(item.max_points)})"
+                )
+            if count != 1:
+                raise InvalidAssessmentError(f"{where}.count", "khoản tự chấm điểm chỉ nhập một lần")
+            amount = check_points(claim.points, f"{where}.points", item.max_points)
+        times = f" ({count} lần)" if count > 1 else ""
+        note = f" ({claim.note})" if claim.note else ""
+        out.add(sign * amount, f"{item.label}{times}{note}", item.cite, group.code)
+        if amount > item.max_points:
+            out.add(
+                sign * (item.max_points - amount),
+                f"{item.label}: tối đa {format_points(item.max_points)} điểm",
+                item.cite,
+                group.code,
+            )
+            amount = item.max_points
+        total += amount
+    if group.max_points is not None and total > group.max_points:
+        out.add(
+            sign * (group.max_points - total),
+            f"{group.name}: tối đa {format_points(group.max_points)} điểm",
+            group.cite,
+            group.code,
+        )
+        total = group.max_points
+    return total * sign
+
+
+# --------------------------------------------------------------------------- level
+
+
+def _failed_conditions(level: Level, stats: TaskStats | None) -> list[tuple[LevelCondition, Fraction]]:
+    if stats is None:
+        return []
+    failed = []
+    for condition in level.conditions:
+        share = task_share(stats, condition.kind)
+        if share < to_fraction(condition.min_share):
+            failed.append((condition, share))
+    return failed
+
+
+def decide_level(
+    regime: Regime, total: Decimal, stats: TaskStats | None, disqualifiers: Iterable[str], out: Explainer
+) -> tuple[Level, Level]:
+    """Score level, then level conditions, then disqualifiers; returns (score level, level)."""
+    levels = regime.levels
+    index = 0
+    while index + 1 < len(levels) and total < levels[index].min_score:
+        index += 1
+    score_level = levels[index]
+    if not out.enabled:
+        pass
+    elif index + 1 < len(regime.levels):
+        out.fact(
+            f"Tổng {format_points(total)} điểm: đạt ngưỡng «{score_level.display}» "
+            f"(từ {format_points(score_level.min_score)} điểm)",
+            score_level.cite,
+        )
+    else:
+        above = regime.levels[index - 1].min_score
+        out.fact(
+            f"Tổng {format_points(total)} điểm, dưới {format_points(above)} điểm: «{score_level.display}»",
+            score_level.cite,
+        )
+    level = score_level
+    while True:
+        failed = _failed_conditions(level, stats)
+        if not failed:
+            break
+        for condition, share in failed:
+            out.fact(
+                f"Chưa đủ điều kiện «{level.display}»: {condition.label} "
+                f"(đạt {format_percent(round_points(share * 100))})",
+                condition.cite,
+            )
+        index += 1
+        level = regime.levels[index]
+    for code in disqualifiers:
+        item = regime.disqualifier_by_code[code]
+        out.fact(f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm", item.cite)
+        level = regime.lowest_level
+    return score_level, level
+
+
+def _disqualifiers(regime: Regime, assessment: Assessment, is_leader: bool) -> tuple[str, ...]:
+    triggered: list[str] = []
+    if assessment.discipline is not None:
+        if assessment.discipline not in DISCIPLINE_LEVELS:
+            raise InvalidAssessmentError(
+                "discipline",
+                f"hình thức kỷ luật «{assessment.discipline}» không hợp lệ; có: {', '.join(DISCIPLINE_LEVELS)}",
+            )
+        rank = _DISCIPLINE_RANK[assessment.discipline]
+        for rule in regime.disqualifiers:
+            if rule.discipline_from and rank >= _DISCIPLINE_RANK[rule.discipline_from]:
+                triggered.append(rule.code)
+    for index, code in enumerate(assessment.disqualifiers):
+        item = regime.disqualifier_by_code.get(code)
+        if item is None:
+            known = ", ".join(regime.disqualifier_by_code) or "(chế độ này không có)"
+            raise InvalidAssessmentError(f"disqualifiers[{index}]", f"trường hợp «{code}» không có; có: {known}")
+        if item.discipline_from:
+            raise InvalidAssessmentError(f"disqualifiers[{index}]", "hình thức kỷ luật nhập ở trường «discipline»")
+        if item.leaders_only and not is_leader:
+            raise InvalidAssessmentError(
+                f"disqualifiers[{index}]", "trường hợp này chỉ áp dụng cho người lãnh đạo («leader»)"
+            )
+        if code not in triggered:
+            triggered.append(code)
+    return tuple(triggered)
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def _working_time(regime: Regime, assessment: Assessment, out: Explainer, flags: list[Flag]) -> tuple[bool, str | None]:
+    """Apply the monthly working-time rules; returns (rated, main kind of leave taken)."""
+    facts = assessment.working_time
+    if facts is None:
+        return True, None
+    rules = regime.working_time
+    working_days = _check_count(facts.working_days, "working_time.working_days", minimum=1)
+    off = 0
+    taken = 0
+    by_type: dict[str, int] = {}
+    for index, entry in enumerate(facts.leave):
+        field = f"working_time.leave[{index}]"
+        if entry.type not in LEAVE_TYPES:
+            raise InvalidAssessmentError(
+                f"{field}.type", f"loại nghỉ «{entry.type}» không hợp lệ; có: {', '.join(LEAVE_TYPES)}"
+            )
+        days = _check_count(entry.days, f"{field}.days")
+        taken += days
+        name = LEAVE_TYPES[entry.type]
+        if entry.type in rules.counted_as_worked:
+            assert rules.counted_cite is not None
+            out.fact(f"{name.capitalize()} {days} ngày: tính là thời gian làm việc", rules.counted_cite)
+            continue
+        off += days
+        by_type[entry.type] = by_type.get(entry.type, 0) + days
+        out.fact(f"{name.capitalize()} {days}/{working_days} ngày làm việc của kỳ", rules.cite)
+    if taken > working_days:
+        raise InvalidAssessmentError(
+            "working_time.leave", f"tổng số ngày nghỉ ({taken}) vượt số ngày làm việc ({working_days})"
+        )
+    main = max(by_type, key=lambda t: (by_type[t], t)) if by_type else None
+    if rules.long_absence_days is not None and rules.long_absence_cite is not None and off >= rules.long_absence_days:
+        message = f"Nghỉ {off} ngày trong kỳ (từ {rules.long_absence_days} ngày): Hội đồng đánh giá rà soát"
+        flags.append(Flag("council_review_absence", message))
+        out.fact(message, rules.long_absence_cite)
+    worked = working_days - off
+    if worked < rules.min_days_worked:
+        out.fact(
+            f"Làm việc thực tế {worked}/{working_days} ngày, dưới {rules.min_days_worked} ngày: "
+            "không đánh giá, xếp loại kỳ này",
+            rules.min_days_cite,
+        )
+        return False, main or "other"
+    return True, main
+
+
+def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = True) -> EvaluationResult:
+    """Score one person for one period under a regime (id or Regime).
+
+    explain=False skips building the explanation lines (batch runs); totals and levels are identical.
+    """
+    reg = resolve_regime(regime)
+    out = Explainer(explain)
+    flags: list[Flag] = []
+    is_leader = assessment.leader is not None
+    disqualified = _disqualifiers(reg, assessment, is_leader)
+    rated, absence = _working_time(reg, assessment, out, flags)
+    if not rated:
+        for code in disqualified:
+            out.fact(reg.disqualifier_by_code[code].name, reg.disqualifier_by_code[code].cite)
+        return EvaluationResult(
+            reg.id,
+            assessment.person_id,
+            False,
+            None,
+            reg.max_total,
+            (),
+            None,
+            None,
+            tuple(out.lines),
+            disqualified,
+            None,
+            tuple(flags),
+            is_leader,
+            absence,
+        )
+    exact: dict[str, Fraction | Decimal]
+    if reg.uses_360:
+        if assessment.criteria:
+            raise InvalidAssessmentError(
+                "criteria", "chế độ đánh giá 360°: nhập điểm của từng người chấm trong «evaluators»"
+            )
+        exact = dict(_score_criteria_360(reg, assessment, out, flags))
+    else:
+        if assessment.evaluators:
+            raise InvalidAssessmentError("evaluators", f"chế độ {reg.id} không đánh giá 360°; nhập «criteria»")
+        exact = dict(_score_criteria_single(reg, assessment, out))
+    if assessment.bonuses and reg.bonus_group is None:
+        raise InvalidAssessmentError("bonuses", f"chế độ {reg.id} không có điểm thưởng")
+    if assessment.penalties and reg.penalty_group is None:
+        raise InvalidAssessmentError("penalties", f"chế độ {reg.id} không có điểm trừ riêng")
+    if assessment.tasks and reg.task_group is None:
+        raise InvalidAssessmentError("tasks", f"chế độ {reg.id} không tính điểm từ danh sách nhiệm vụ")
+    stats: TaskStats | None = None
+    parts: list[PartResult] = []
+    for group in reg.groups:
+        kind = group.kind
+        if kind == "criteria":
+            points = round_points(exact.get(group.code, _ZERO))
+        elif kind == "tasks":
+            value, stats = _score_tasks(reg, group, assessment, out)
+            points = round_points(value)
+        elif kind == "bonus":
+            points = round_points(_score_items(group, assessment.bonuses, "bonuses", 1, out))
+        else:
+            points = round_points(_score_items(group, assessment.penalties, "penalties", -1, out))
+        parts.append(PartResult(group.code, group.name, points, group.max_points))
+    total = sum((p.points for p in parts), _ZERO)
+    if total > reg.max_total:
+        out.add(reg.max_total - total, f"tổng điểm không vượt quá {format_points(reg.max_total)}", reg.total_cite)
+        total = reg.max_total
+    elif total < 0:
+        out.add(-total, "tổng điểm không thấp hơn 0", reg.total_cite)
+        total = _ZERO.quantize(Decimal("0.01"))
+    total = round_points(total)
+    score_level, level = decide_level(reg, total, stats, disqualified, out)
+    if reg.leader_cap is not None and assessment.leader is not None:
+        unit_code = assessment.leader.unit_level
+        if unit_code is None:
+            raise InvalidAssessmentError(
+                "leader.unit_level", "cần mức xếp loại của cơ quan, đơn vị do người này lãnh đạo"
+            )
+        unit = reg.level_by_code.get(unit_code)
+        if unit is None:
+            raise InvalidAssessmentError(
+                "leader.unit_level", f"mức «{unit_code}» không có; có: {', '.join(reg.level_by_code)}"
+            )
+        if level.rank > unit.rank:
+            out.fact(f"Người lãnh đạo không xếp cao hơn đơn vị («{unit.display}»)", reg.leader_cap.cite)
+            level = unit
+    return EvaluationResult(
+        reg.id,
+        assessment.person_id,
+        True,
+        total,
+        reg.max_total,
+        tuple(parts),
+        level,
+        score_level,
+        tuple(out.lines),
+        disqualified,
+        stats,
+        tuple(flags),
+        is_leader,
+        absence[1:] if absence else None,
+    )

@@ -1,0 +1,1 @@
+"""Bundled regime data files (`<regime id>.toml`), read with importlib.resources."""

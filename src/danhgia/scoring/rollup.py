@@ -1,0 +1,326 @@
+"""rollup(): quarter and year results from period results, with the annual working-time rules.
+
+Year score = mean of the totals of the periods actually worked (rounded once). Annual rules
+(NĐ 90/2020 as amended by NĐ 48/2023): fewer than 6 months worked → not rated, except
+maternity leave (rated on the time actually worked); 3 to < 6 months of (non-maternity) leave →
+at most "Hoàn thành nhiệm vụ". Disqualifiers of any period apply to the quarter and the year.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from danhgia.scoring.engine import Explainer, decide_level, resolve_regime
+from danhgia.scoring.errors import InvalidAssessmentError
+from danhgia.scoring.model import PeriodRecord, PeriodSummary, RollupResult, TaskStats
+from danhgia.scoring.numbers import format_points, round_ratio
+from danhgia.scoring.regime import LEAVE_TYPES, Regime
+
+__all__ = ["period_length", "rollup"]
+
+_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+_ZERO = Decimal(0)
+
+
+def period_length(regime: Regime) -> int:
+    """Months in one base period of the regime (1 or 3)."""
+    return 3 if regime.period == "quarter" else 1
+
+
+@functools.lru_cache(maxsize=256)
+def _key_parts(period: str, key: str) -> tuple[int, int] | None:
+    if period == "month":
+        match = _MONTH_RE.match(key)
+        return None if match is None else (int(match.group(1)), (int(match.group(2)) - 1) // 3 + 1)
+    match = _QUARTER_RE.match(key)
+    return None if match is None else (int(match.group(1)), int(match.group(2)))
+
+
+def _parse_key(regime: Regime, key: str, field: str) -> tuple[int, int]:
+    """(year, quarter) of a period key "2026-03" (monthly regimes) or "2026-Q1" (quarterly)."""
+    parts = _key_parts(regime.period, key) if isinstance(key, str) else None
+    if parts is None:
+        example = "NNNN-TT (ví dụ 2026-03)" if regime.period == "month" else "NNNN-Qn (ví dụ 2026-Q1)"
+        raise InvalidAssessmentError(field, f"kỳ «{key}» phải có dạng {example}")
+    return parts
+
+
+class _Bucket:
+    """What a quarter or the year accumulates from its period records (one pass)."""
+
+    __slots__ = (
+        "absent",
+        "assigned",
+        "completed",
+        "disqualified",
+        "exceeded",
+        "has_stats",
+        "keys",
+        "on_time",
+        "totals",
+        "worked",
+    )
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.totals: list[Decimal] = []
+        self.worked = 0
+        self.absent: dict[str, int] = {}
+        self.disqualified: dict[str, list[str]] = {}
+        self.has_stats = False
+        self.assigned = self.completed = self.on_time = self.exceeded = _ZERO
+
+    def add(self, record: PeriodRecord, worked: int, length: int) -> None:
+        self.keys.append(record.period)
+        self.worked += worked
+        if worked < length:
+            reason = record.absence_reason or "other"
+            self.absent[reason] = self.absent.get(reason, 0) + length - worked
+        for code in record.disqualifiers:
+            self.disqualified.setdefault(code, []).append(record.period)
+        if record.total is None:
+            return
+        self.totals.append(record.total)
+        stats = record.task_stats
+        if stats is not None:
+            self.has_stats = True
+            self.assigned += stats.assigned
+            self.completed += stats.completed
+            self.on_time += stats.on_time_quality
+            self.exceeded += stats.exceeded
+
+    def merge(self, other: _Bucket) -> None:
+        """Add another bucket (a later quarter) to this one."""
+        self.keys.extend(other.keys)
+        self.totals.extend(other.totals)
+        self.worked += other.worked
+        for reason, months in other.absent.items():
+            self.absent[reason] = self.absent.get(reason, 0) + months
+        for code, where in other.disqualified.items():
+            self.disqualified.setdefault(code, []).extend(where)
+        if other.has_stats:
+            self.has_stats = True
+            self.assigned += other.assigned
+            self.completed += other.completed
+            self.on_time += other.on_time
+            self.exceeded += other.exceeded
+
+    def mean(self) -> Decimal:
+        """Mean of the period totals, rounded once (the totals are exact decimals)."""
+        num, den = sum(self.totals, _ZERO).as_integer_ratio()
+        return round_ratio(num, den * len(self.totals))
+
+    def stats(self) -> TaskStats | None:
+        return TaskStats(self.assigned, self.completed, self.on_time, self.exceeded) if self.has_stats else None
+
+
+def _check(regime: Regime, record: PeriodRecord, index: int, length: int) -> int:
+    """Full validation of one record (errors name the field); returns the months worked in it."""
+    total, worked, reason = record.total, record.months_worked, record.absence_reason
+    maximum = regime.max_total
+    if total is not None and not (type(total) is Decimal and total.is_finite() and 0 <= total <= maximum):
+        raise InvalidAssessmentError(f"periods[{index}].total", f"phải là số từ 0 đến {format_points(maximum)}")
+    if worked is None:
+        worked = length if total is not None else 0
+    elif total is None and worked:
+        raise InvalidAssessmentError(f"periods[{index}].months_worked", "kỳ không có điểm thì số tháng làm việc là 0")
+    if total is not None and not 1 <= worked <= length:
+        raise InvalidAssessmentError(f"periods[{index}].months_worked", f"phải từ 1 đến {length}")
+    if reason is None:
+        if worked < length:
+            raise InvalidAssessmentError(f"periods[{index}].absence_reason", "cần lý do nghỉ (annual, sick, …)")
+    elif reason not in LEAVE_TYPES:
+        raise InvalidAssessmentError(
+            f"periods[{index}].absence_reason", f"«{reason}» không hợp lệ; có: {', '.join(LEAVE_TYPES)}"
+        )
+    for position, code in enumerate(record.disqualifiers):
+        if code not in regime.disqualifier_by_code:
+            raise InvalidAssessmentError(f"periods[{index}].disqualifiers[{position}]", f"trường hợp «{code}» không có")
+    _check_stats(record.task_stats, index)
+    return worked
+
+
+def _check_stats(stats: TaskStats | None, index: int) -> None:
+    if stats is not None and not (
+        0 <= stats.completed <= stats.assigned
+        and 0 <= stats.on_time_quality <= stats.completed
+        and 0 <= stats.exceeded <= stats.completed
+    ):
+        raise InvalidAssessmentError(f"periods[{index}].task_stats", "số liệu nhiệm vụ không hợp lệ")
+
+
+def _collect(regime: Regime, periods: Sequence[PeriodRecord]) -> tuple[str, dict[int, _Bucket], _Bucket]:
+    """Validate the records (errors name the field) and fill the quarter buckets and the year bucket."""
+    if not periods:
+        raise InvalidAssessmentError("periods", "cần ít nhất một kỳ")
+    length = period_length(regime)
+    maximum = regime.max_total
+    year: int | None = None
+    ordered: list[tuple[str, PeriodRecord, int, int]] = []
+    seen: set[str] = set()
+    for index, record in enumerate(periods):
+        key = record.period
+        parts = _key_parts(regime.period, key) if isinstance(key, str) else None
+        if parts is None:
+            _parse_key(regime, key, f"periods[{index}].period")
+        assert parts is not None
+        if year != parts[0]:
+            if year is not None:
+                raise InvalidAssessmentError(f"periods[{index}].period", f"mọi kỳ phải cùng một năm ({year})")
+            year = parts[0]
+        if key in seen:
+            raise InvalidAssessmentError(f"periods[{index}].period", f"kỳ «{key}» bị nhập hai lần")
+        seen.add(key)
+        total = record.total
+        if (  # the common case: a fully worked, scored period without special facts
+            record.months_worked is None
+            and record.absence_reason is None
+            and not record.disqualifiers
+            and type(total) is Decimal
+            and total.is_finite()
+            and 0 <= total <= maximum
+        ):
+            _check_stats(record.task_stats, index)
+            worked = length
+        else:
+            worked = _check(regime, record, index, length)
+        ordered.append((key, record, worked, parts[1]))
+    ordered.sort(key=_first)
+    quarters: dict[int, _Bucket] = {}
+    for _, record, worked, quarter in ordered:
+        bucket = quarters.get(quarter)
+        if bucket is None:
+            bucket = quarters[quarter] = _Bucket()
+        bucket.add(record, worked, length)
+    whole = _Bucket()
+    for number in sorted(quarters):
+        whole.merge(quarters[number])
+    return str(year), quarters, whole
+
+
+def _first(item: tuple[str, PeriodRecord, int, int]) -> str:
+    return item[0]
+
+
+def _quarter(regime: Regime, key: str, bucket: _Bucket, explain: bool) -> PeriodSummary:
+    out = Explainer(explain)
+    absent = sum(bucket.absent.values())
+    keys = tuple(bucket.keys)
+    if not bucket.totals:
+        out.fact("Không có kỳ nào có điểm trong quý: không xếp loại quý", regime.rollup.quarter_cite)
+        return PeriodSummary(key, False, None, None, bucket.worked, absent, keys, tuple(out.lines))
+    total = bucket.mean()
+    if explain and len(keys) > 1:
+        out.fact(
+            f"Điểm quý = trung bình {len(bucket.totals)} tháng có điểm: {format_points(total)}",
+            regime.rollup.quarter_cite,
+        )
+    _, level = decide_level(regime, total, bucket.stats(), bucket.disqualified, out)
+    return PeriodSummary(key, True, total, level, bucket.worked, absent, keys, tuple(out.lines))
+
+
+def rollup(
+    regime: Regime | str,
+    periods: Sequence[PeriodRecord],
+    *,
+    person_id: str = "",
+    cap_level: str | None = None,
+    explain: bool = True,
+) -> RollupResult:
+    """Quarter and year results of one person from the records of the periods of one year.
+
+    cap_level: the level of the unit a leader leads for the year (regimes with leader_cap only).
+    explain=False skips the explanation lines (batch runs); totals and levels are identical.
+    """
+    reg = resolve_regime(regime)
+    rules = reg.rollup
+    unit = None
+    if cap_level is not None:
+        if reg.leader_cap is None:
+            raise InvalidAssessmentError("cap_level", f"chế độ {reg.id} không giới hạn mức của lãnh đạo theo đơn vị")
+        unit = reg.level_by_code.get(cap_level)
+        if unit is None:
+            raise InvalidAssessmentError("cap_level", f"mức «{cap_level}» không có; có: {', '.join(reg.level_by_code)}")
+    year_key, buckets, whole = _collect(reg, periods)
+
+    quarters: list[PeriodSummary] = []
+    for number in sorted(buckets):
+        bucket = buckets[number]
+        if number == 4 and rules.q4_merged:
+            assert rules.q4_cite is not None
+            out = Explainer(explain)
+            out.fact("Quý IV không xếp loại riêng: kết quả được gộp vào đánh giá cả năm", rules.q4_cite)
+            total = bucket.mean() if bucket.totals else None
+            quarters.append(
+                PeriodSummary(
+                    f"{year_key}-Q4",
+                    False,
+                    total,
+                    None,
+                    bucket.worked,
+                    sum(bucket.absent.values()),
+                    tuple(bucket.keys),
+                    tuple(out.lines),
+                    merged_into_year=True,
+                )
+            )
+            continue
+        quarters.append(_quarter(reg, f"{year_key}-Q{number}", bucket, explain))
+
+    out = Explainer(explain)
+    worked = whole.worked
+    absent = sum(whole.absent.values())
+    maternity = whole.absent.get("maternity", 0)
+    keys = tuple(whole.keys)
+
+    def not_rated(reason: str) -> RollupResult:
+        out.fact(reason, rules.min_months_cite)
+        year = PeriodSummary(year_key, False, None, None, worked, absent, keys, tuple(out.lines))
+        return RollupResult(reg.id, person_id, tuple(quarters), year)
+
+    if not whole.totals:
+        return not_rated("Không có kỳ nào có điểm trong năm: không xếp loại năm")
+    if worked < rules.min_months_worked:
+        if not maternity:
+            return not_rated(
+                f"Làm việc {worked} tháng, dưới {rules.min_months_worked} tháng trong năm: "
+                "không xếp loại chất lượng năm"
+            )
+        out.fact(
+            f"Làm việc {worked} tháng, nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế",
+            rules.maternity_cite,
+        )
+    elif maternity:
+        out.fact(f"Nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế", rules.maternity_cite)
+
+    total = whole.mean()
+    if explain:
+        out.fact(f"Điểm năm = trung bình {len(whole.totals)} kỳ đã làm việc: {format_points(total)}", rules.year_cite)
+        for code, where in whole.disqualified.items():
+            out.fact(
+                f"{reg.disqualifier_by_code[code].name} (kỳ {', '.join(where)}): áp dụng cho cả năm",
+                rules.disqualifier_cite,
+            )
+    _, level = decide_level(reg, total, whole.stats(), whole.disqualified, out)
+
+    other_absence = absent - maternity
+    if rules.absence_cap_from <= other_absence < rules.absence_cap_below:
+        cap = reg.level(rules.absence_cap_level)
+        if level.rank > cap.rank:
+            out.fact(
+                f"Nghỉ {other_absence} tháng "
+                f"(từ {rules.absence_cap_from} đến dưới {rules.absence_cap_below} tháng): "
+                f"không xếp cao hơn «{cap.display}»",
+                rules.absence_cap_cite,
+            )
+            level = cap
+    if unit is not None and level.rank > unit.rank:
+        assert reg.leader_cap is not None
+        out.fact(f"Người lãnh đạo không xếp cao hơn đơn vị («{unit.display}»)", reg.leader_cap.cite)
+        level = unit
+    year = PeriodSummary(year_key, True, total, level, worked, absent, keys, tuple(out.lines))
+    return RollupResult(reg.id, person_id, tuple(quarters), year)

@@ -1,0 +1,649 @@
+"""The documented JSON formats: dict → input objects (strict, errors name the field) and results → dict/JSON.
+
+Decimals are written as strings with 2 decimals ("87.50"); numbers are read from JSON numbers or
+strings ("7.5"); floats are read through their shortest repr, so 7.1 means Decimal("7.1").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from danhgia.scoring.engine import evaluate, resolve_regime
+from danhgia.scoring.errors import InvalidAssessmentError
+from danhgia.scoring.model import (
+    Assessment,
+    BonusClaim,
+    CriterionInput,
+    DeductionChoice,
+    EvaluationResult,
+    EvaluatorInput,
+    ExplanationLine,
+    LeaderInput,
+    LeaveEntry,
+    PeriodRecord,
+    PeriodSummary,
+    QuotaResult,
+    RollupResult,
+    TaskInput,
+    TaskStats,
+    TaskStatus,
+    WorkingTime,
+)
+from danhgia.scoring.regime import Citation, Level, Regime
+
+__all__ = [
+    "RollupInput",
+    "UnitInput",
+    "parse_assessment",
+    "parse_period_record",
+    "parse_rollup_input",
+    "parse_unit_input",
+    "quota_to_dict",
+    "regime_to_dict",
+    "result_to_dict",
+    "rollup_to_dict",
+    "to_json",
+]
+
+_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Obj:
+    """A JSON object with its path; unknown keys are an error."""
+
+    def __init__(self, data: object, field: str) -> None:
+        if not isinstance(data, Mapping):
+            raise InvalidAssessmentError(field, "phải là một đối tượng JSON ({…})")
+        self.data: Mapping[str, Any] = data
+        self.field = field
+
+    def path(self, key: str) -> str:
+        return f"{self.field}.{key}" if self.field else key
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                raise InvalidAssessmentError(
+                    self.path(key), f"trường không được hỗ trợ; có: {', '.join(sorted(allowed))}"
+                )
+
+    def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise InvalidAssessmentError(self.path(key), "thiếu trường bắt buộc")
+            return ""
+        if not isinstance(value, str):
+            raise InvalidAssessmentError(self.path(key), "phải là chuỗi ký tự")
+        return value
+
+    def opt_text(self, key: str) -> str | None:
+        return self.text(key) if self.data.get(key) is not None else None
+
+    def number(self, key: str) -> Decimal | None:
+        value = self.data.get(key)
+        return None if value is None else to_decimal(value, self.path(key))
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.data.get(key)
+        return default if value is None else to_int(value, self.path(key))
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            raise InvalidAssessmentError(self.path(key), "phải là true hoặc false")
+        return value
+
+    def items(self, key: str) -> list[tuple[Any, str]]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InvalidAssessmentError(self.path(key), "phải là một danh sách")
+        return [(item, f"{self.path(key)}[{index}]") for index, item in enumerate(value)]
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        found = []
+        for item, where in self.items(key):
+            if not isinstance(item, str):
+                raise InvalidAssessmentError(where, "phải là chuỗi ký tự")
+            found.append(item)
+        return tuple(found)
+
+
+def to_decimal(value: object, field: str) -> Decimal:
+    """A JSON number or numeric string → Decimal (error naming the field otherwise)."""
+    if isinstance(value, bool):
+        raise InvalidAssessmentError(field, "phải là số")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str) and _NUMBER_RE.match(value.strip()):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation as exc:  # pragma: no cover - the regex already filters
+            raise InvalidAssessmentError(field, "phải là số") from exc
+    else:
+        raise InvalidAssessmentError(field, f"«{value}» không phải là số (dùng dấu chấm thập phân, ví dụ 7.5)")
+    if not number.is_finite():
+        raise InvalidAssessmentError(field, "phải là số hữu hạn")
+    return number
+
+
+def to_int(value: object, field: str) -> int:
+    """A JSON integer → int (error naming the field otherwise)."""
+    if isinstance(value, bool):
+        raise InvalidAssessmentError(field, "phải là số nguyên")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal | float) and value == int(value):
+        return int(value)
+    raise InvalidAssessmentError(field, "phải là số nguyên")
+
+
+def _criterion(code: str, value: object, field: str) -> CriterionInput:
+    if value == "full" or value is None:
+        return CriterionInput(code)
+    if isinstance(value, int | float | Decimal | str) and not isinstance(value, bool):
+        return CriterionInput(code, points=to_decimal(value, field))
+    obj = _Obj(value, field)
+    obj.check_keys({"points", "deductions", "note"})
+    deductions = []
+    for item, where in obj.items("deductions"):
+        entry = _Obj(item, where)
+        entry.check_keys({"code", "count", "note"})
+        deductions.append(
+            DeductionChoice(entry.text("code", required=True), entry.integer("count", 1), entry.text("note"))
+        )
+    return CriterionInput(code, obj.number("points"), tuple(deductions), obj.text("note"))
+
+
+def _criteria(value: object, field: str) -> tuple[CriterionInput, ...]:
+    if value is None:
+        return ()
+    obj = _Obj(value, field)
+    return tuple(_criterion(code, item, obj.path(code)) for code, item in obj.data.items())
+
+
+def _task(value: object, field: str) -> TaskInput:
+    obj = _Obj(value, field)
+    obj.check_keys(
+        {"id", "name", "status", "weight", "major_errors", "delays", "objective_cause_confirmed", "exceeded"}
+    )
+    status_text = obj.text("status", required=True)
+    try:
+        status = TaskStatus(status_text)
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in TaskStatus)
+        raise InvalidAssessmentError(obj.path("status"), f"«{status_text}» không hợp lệ; có: {allowed}") from exc
+    weight = obj.number("weight")
+    return TaskInput(
+        name=obj.text("name", required=True),
+        status=status,
+        weight=Decimal(1) if weight is None else weight,
+        major_errors=obj.integer("major_errors", 0),
+        delays=obj.integer("delays", 0),
+        objective_cause_confirmed=obj.flag("objective_cause_confirmed"),
+        exceeded=obj.flag("exceeded"),
+        task_id=obj.text("id"),
+    )
+
+
+def _claims(obj: _Obj, key: str) -> tuple[BonusClaim, ...]:
+    claims = []
+    for item, where in obj.items(key):
+        entry = _Obj(item, where)
+        entry.check_keys({"code", "count", "points", "note"})
+        claims.append(
+            BonusClaim(
+                entry.text("code", required=True),
+                entry.integer("count", 1),
+                entry.number("points"),
+                entry.text("note"),
+            )
+        )
+    return tuple(claims)
+
+
+def parse_assessment(data: Mapping[str, Any], field: str = "") -> Assessment:
+    """The documented assessment JSON (docs/scoring.md) → Assessment; errors name the field."""
+    obj = _Obj(data, field)
+    obj.check_keys(
+        {
+            "person_id",
+            "regime",
+            "period",
+            "criteria",
+            "tasks",
+            "leader",
+            "bonuses",
+            "penalties",
+            "evaluators",
+            "discipline",
+            "disqualifiers",
+            "working_time",
+        }
+    )
+    leader = None
+    if obj.get("leader") is not None:
+        lobj = _Obj(obj.get("leader"), obj.path("leader"))
+        lobj.check_keys({"subordinate_levels", "criteria", "unit_level"})
+        criteria: list[tuple[str, Decimal]] = []
+        if lobj.get("criteria") is not None:
+            cobj = _Obj(lobj.get("criteria"), lobj.path("criteria"))
+            criteria = [(code, to_decimal(value, cobj.path(code))) for code, value in cobj.data.items()]
+        leader = LeaderInput(lobj.strings("subordinate_levels"), tuple(criteria), lobj.opt_text("unit_level"))
+    evaluators = []
+    for item, where in obj.items("evaluators"):
+        eobj = _Obj(item, where)
+        eobj.check_keys({"role", "id", "criteria"})
+        evaluators.append(
+            EvaluatorInput(
+                eobj.text("role", required=True),
+                _criteria(eobj.get("criteria"), eobj.path("criteria")),
+                eobj.text("id"),
+            )
+        )
+    working_time = None
+    if obj.get("working_time") is not None:
+        wobj = _Obj(obj.get("working_time"), obj.path("working_time"))
+        wobj.check_keys({"working_days", "leave"})
+        if wobj.get("working_days") is None:
+            raise InvalidAssessmentError(wobj.path("working_days"), "thiếu trường bắt buộc")
+        leave: list[LeaveEntry] = []
+        if wobj.get("leave") is not None:
+            leave_obj = _Obj(wobj.get("leave"), wobj.path("leave"))
+            leave = [LeaveEntry(kind, to_int(days, leave_obj.path(kind))) for kind, days in leave_obj.data.items()]
+        working_time = WorkingTime(wobj.integer("working_days", 0), tuple(leave))
+    return Assessment(
+        person_id=obj.text("person_id"),
+        criteria=_criteria(obj.get("criteria"), obj.path("criteria")),
+        tasks=tuple(_task(item, where) for item, where in obj.items("tasks")),
+        leader=leader,
+        bonuses=_claims(obj, "bonuses"),
+        penalties=_claims(obj, "penalties"),
+        evaluators=tuple(evaluators),
+        discipline=obj.opt_text("discipline"),
+        disqualifiers=obj.strings("disqualifiers"),
+        working_time=working_time,
+    )
+
+
+def _stats(value: object, field: str) -> TaskStats:
+    obj = _Obj(value, field)
+    obj.check_keys({"assigned", "completed", "on_time_quality", "exceeded"})
+    numbers = [obj.number(key) or Decimal(0) for key in ("assigned", "completed", "on_time_quality", "exceeded")]
+    return TaskStats(*numbers)
+
+
+def parse_period_record(regime: Regime | str, data: Mapping[str, Any], field: str = "") -> PeriodRecord:
+    """One roll-up period: with "assessment", "result", "total" (+ task_stats…) or "absent" (a reason)."""
+    obj = _Obj(data, field)
+    obj.check_keys(
+        {
+            "period",
+            "assessment",
+            "result",
+            "total",
+            "disqualifiers",
+            "task_stats",
+            "months_worked",
+            "absence_reason",
+            "absent",
+        }
+    )
+    period = obj.text("period", required=True)
+    if obj.get("assessment") is not None:
+        result = evaluate(regime, parse_assessment(obj.get("assessment"), obj.path("assessment")))
+        return PeriodRecord.from_result(period, result)
+    if obj.get("absent") is not None:
+        return PeriodRecord(period, None, obj.strings("disqualifiers"), None, 0, obj.text("absent"))
+    source = obj
+    if obj.get("result") is not None:
+        source = _Obj(obj.get("result"), obj.path("result"))
+        if source.get("rated") is False:
+            return PeriodRecord(
+                period,
+                None,
+                source.strings("disqualifiers"),
+                None,
+                0,
+                source.opt_text("absence_reason") or "other",
+            )
+    total = source.number("total")
+    if total is None:
+        raise InvalidAssessmentError(obj.path("total"), "cần «assessment», «result», «total» hoặc «absent»")
+    stats = (
+        _stats(source.get("task_stats"), source.path("task_stats")) if source.get("task_stats") is not None else None
+    )
+    months = obj.get("months_worked")
+    return PeriodRecord(
+        period,
+        total,
+        source.strings("disqualifiers"),
+        stats,
+        None if months is None else to_int(months, obj.path("months_worked")),
+        obj.opt_text("absence_reason"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInput:
+    """The people of one unit / task group, for `danhgia score --unit`."""
+
+    people: tuple[Assessment, ...]
+    unit: str = ""
+    group: str = ""
+    exceptional: bool = False
+    tie_winners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RollupInput:
+    """The periods of one person and year, for `danhgia score --rollup`."""
+
+    periods: tuple[PeriodRecord, ...]
+    person_id: str = ""
+    cap_level: str | None = None
+
+
+def parse_unit_input(data: Mapping[str, Any]) -> UnitInput:
+    """{"unit", "group", "exceptional", "tie_winners", "people": [assessment, …]} → UnitInput."""
+    obj = _Obj(data, "")
+    obj.check_keys({"regime", "period", "unit", "group", "exceptional", "tie_winners", "people"})
+    people = tuple(parse_assessment(item, where) for item, where in obj.items("people"))
+    if not people:
+        raise InvalidAssessmentError("people", "cần ít nhất một người")
+    return UnitInput(people, obj.text("unit"), obj.text("group"), obj.flag("exceptional"), obj.strings("tie_winners"))
+
+
+def parse_rollup_input(regime: Regime | str, data: Mapping[str, Any]) -> RollupInput:
+    """{"person_id", "cap_level", "periods": [period record, …]} → RollupInput (assessments are evaluated)."""
+    obj = _Obj(data, "")
+    obj.check_keys({"regime", "person_id", "cap_level", "periods"})
+    reg = resolve_regime(regime)
+    periods = tuple(parse_period_record(reg, item, where) for item, where in obj.items("periods"))
+    if not periods:
+        raise InvalidAssessmentError("periods", "cần ít nhất một kỳ")
+    return RollupInput(periods, obj.text("person_id"), obj.opt_text("cap_level"))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+_CENT = Decimal("0.01")
+
+
+def _dec(value: Decimal | None) -> str | None:
+    """Points as a string with exactly 2 decimals ("87.50")."""
+    return None if value is None else f"{value.quantize(_CENT):f}"
+
+
+def _num(value: Decimal | None) -> str | None:
+    """Other decimals (ratios, weights) as written ("0.25")."""
+    return None if value is None else f"{value:f}"
+
+
+def _level(level: Level | None) -> dict[str, Any] | None:
+    if level is None:
+        return None
+    return {"code": level.code, "name": level.name, "letter": level.letter or None, "rank": level.rank}
+
+
+def _citation(citation: Citation, *, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": citation.key, "label": citation.label, "source": citation.source}
+    if full:
+        data.update(
+            doc=citation.doc,
+            article=citation.article,
+            rule=citation.rule,
+            url=citation.url,
+            note=citation.note,
+        )
+    return data
+
+
+def _lines(lines: Sequence[ExplanationLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "delta": _dec(line.delta),
+            "text": line.text,
+            "reason": line.reason,
+            "part": line.part,
+            "citation": _citation(line.citation),
+        }
+        for line in lines
+    ]
+
+
+def result_to_dict(result: EvaluationResult) -> dict[str, Any]:
+    """EvaluationResult → the documented JSON object."""
+    stats = result.task_stats
+    return {
+        "regime": result.regime_id,
+        "person_id": result.person_id,
+        "rated": result.rated,
+        "total": _dec(result.total),
+        "max_total": _dec(result.max_total),
+        "level": _level(result.level),
+        "score_level": _level(result.score_level),
+        "parts": [
+            {"code": p.code, "name": p.name, "points": _dec(p.points), "max": _dec(p.max_points)} for p in result.parts
+        ],
+        "is_leader": result.is_leader,
+        "disqualifiers": list(result.disqualifiers),
+        "absence_reason": result.absence_reason,
+        "flags": [{"code": f.code, "message": f.message} for f in result.flags],
+        "task_stats": None
+        if stats is None
+        else {
+            "assigned": _num(stats.assigned),
+            "completed": _num(stats.completed),
+            "on_time_quality": _num(stats.on_time_quality),
+            "exceeded": _num(stats.exceeded),
+        },
+        "explanation": _lines(result.explanation),
+    }
+
+
+def quota_to_dict(result: QuotaResult) -> dict[str, Any]:
+    """QuotaResult → JSON object."""
+    return {
+        "regime": result.regime_id,
+        "applies": result.applies,
+        "allowed": result.allowed,
+        "basis_count": result.basis_count,
+        "needs_human_decision": result.needs_human_decision,
+        "tie": None
+        if result.tie is None
+        else {
+            "person_ids": list(result.tie.person_ids),
+            "total": _dec(result.tie.total),
+            "slots": result.tie.slots,
+        },
+        "decisions": [
+            {
+                "person_id": d.person_id,
+                "total": _dec(d.total),
+                "level_before": _level(d.level_before),
+                "level_after": _level(d.level_after),
+                "demoted": d.demoted,
+                "pending_tie": d.pending_tie,
+            }
+            for d in result.decisions
+        ],
+        "explanation": _lines(result.explanation),
+    }
+
+
+def _summary(summary: PeriodSummary) -> dict[str, Any]:
+    return {
+        "key": summary.key,
+        "rated": summary.rated,
+        "total": _dec(summary.total),
+        "level": _level(summary.level),
+        "months_worked": summary.months_worked,
+        "months_absent": summary.months_absent,
+        "periods": list(summary.periods),
+        "merged_into_year": summary.merged_into_year,
+        "explanation": _lines(summary.explanation),
+    }
+
+
+def rollup_to_dict(result: RollupResult) -> dict[str, Any]:
+    """RollupResult → JSON object."""
+    return {
+        "regime": result.regime_id,
+        "person_id": result.person_id,
+        "quarters": [_summary(q) for q in result.quarters],
+        "year": _summary(result.year),
+    }
+
+
+def regime_to_dict(regime: Regime) -> dict[str, Any]:
+    """A regime as data for a UI: criteria with deduction lists, bonus items, levels, 360 use, settings."""
+
+    def cite(c: Citation) -> dict[str, Any]:
+        return _citation(c, full=True)
+
+    groups = []
+    for group in regime.groups:
+        entry: dict[str, Any] = {
+            "code": group.code,
+            "name": group.name,
+            "kind": group.kind,
+            "max": _dec(group.max_points),
+            "citation": cite(group.cite),
+        }
+        if group.criteria:
+            entry["criteria"] = [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "max": _dec(c.max_points),
+                    "citation": cite(c.cite),
+                    "deductions": [
+                        {"code": d.code, "label": d.label, "points": _dec(d.points), "citation": cite(d.cite)}
+                        for d in c.deductions
+                    ],
+                }
+                for c in group.criteria
+            ]
+        if group.items:
+            entry["items"] = [
+                {
+                    "code": i.code,
+                    "label": i.label,
+                    "points": _dec(i.points),
+                    "max": _dec(i.max_points),
+                    "citation": cite(i.cite),
+                }
+                for i in group.items
+            ]
+        if group.tasks is not None:
+            rules = group.tasks
+            entry["tasks"] = {
+                "error_penalty": _num(rules.error_penalty),
+                "delay_penalty": _num(rules.delay_penalty),
+                "excuse_unfinished": rules.excuse_unfinished,
+                "formula": cite(rules.formula_cite),
+                "leader_criteria": [
+                    {
+                        "code": c.code,
+                        "name": c.name,
+                        "compute": c.compute,
+                        "default_percent": _num(c.default_percent),
+                        "citation": cite(c.cite),
+                    }
+                    for c in rules.leader_criteria
+                ],
+            }
+        groups.append(entry)
+    quota = regime.quota
+    review = regime.review_360
+    return {
+        "id": regime.id,
+        "name": regime.name,
+        "title": regime.title,
+        "description": regime.description,
+        "period": regime.period,
+        "in_force_from": regime.in_force_from,
+        "in_force_until": regime.in_force_until,
+        "max_total": _dec(regime.max_total),
+        "uses_360": regime.uses_360,
+        "evaluator_roles": [] if review is None else [{"role": r, "weight": _num(w)} for r, w in review.weights],
+        "sources": [{"doc": s.doc, "title": s.title, "urls": list(s.urls), "note": s.note} for s in regime.sources],
+        "groups": groups,
+        "levels": [
+            {
+                "code": lv.code,
+                "name": lv.name,
+                "letter": lv.letter or None,
+                "rank": lv.rank,
+                "min": _dec(lv.min_score),
+                "citation": cite(lv.cite),
+                "conditions": [
+                    {
+                        "kind": c.kind,
+                        "min_share": _num(c.min_share),
+                        "label": c.label,
+                        "citation": cite(c.cite),
+                    }
+                    for c in lv.conditions
+                ],
+            }
+            for lv in regime.levels
+        ],
+        "disqualifiers": [
+            {
+                "code": d.code,
+                "name": d.name,
+                "discipline_from": d.discipline_from or None,
+                "leaders_only": d.leaders_only,
+                "citation": cite(d.cite),
+            }
+            for d in regime.disqualifiers
+        ],
+        "quota": None
+        if quota is None
+        else {
+            "level": quota.level,
+            "demote_to": quota.demote_to,
+            "ratio": _num(quota.ratio),
+            "basis": quota.basis,
+            "exceptional_ratio": _num(quota.exceptional_ratio),
+            "citation": cite(quota.cite),
+        },
+        "settings": [cite(c) for c in regime.settings],
+    }
+
+
+def to_json(
+    obj: EvaluationResult | QuotaResult | RollupResult | Regime | Mapping[str, Any] | list[Any],
+) -> str:
+    """Serialise a result (or an already built dict) as pretty, UTF-8 friendly JSON."""
+    if isinstance(obj, EvaluationResult):
+        data: Any = result_to_dict(obj)
+    elif isinstance(obj, QuotaResult):
+        data = quota_to_dict(obj)
+    elif isinstance(obj, RollupResult):
+        data = rollup_to_dict(obj)
+    elif isinstance(obj, Regime):
+        data = regime_to_dict(obj)
+    else:
+        data = obj
+    return json.dumps(data, ensure_ascii=False, indent=2)
