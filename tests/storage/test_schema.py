@@ -15,7 +15,23 @@ from danhgia.storage.db import downgrade, make_engine, migrate
 from danhgia.storage.models import AuditEntry, Unit
 from danhgia.workflow.services import Services
 
-TABLES = {"unit", "role", "person", "person_role", "reporting_line", "telegram_link", "invite_code", "audit_log"}
+TABLES = {
+    "unit",
+    "role",
+    "person",
+    "person_role",
+    "reporting_line",
+    "telegram_link",
+    "invite_code",
+    "audit_log",
+    "period",
+    "task",
+    "assessment",
+    "review_card",
+    "delegation",
+    "dialog",
+    "outbox",
+}
 
 
 def test_migrations_create_every_table_and_seed_the_roles(services: Services) -> None:

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Time zone for dates shown and schedules.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="Long-polling timeout in seconds.")
+    regime: str = Field(default="nd335-2025", description="Scoring regime of new periods (`danhgia regimes`).")
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -45,6 +46,17 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
+    @field_validator("regime")
+    @classmethod
+    def _known_regime(cls, value: str) -> str:
+        from danhgia.scoring import ScoringError, load_regime
+
+        try:
+            load_regime(value)
+        except ScoringError as error:
+            raise ValueError(str(error)) from error
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -57,7 +69,7 @@ class Settings(BaseSettings):
 
     def workflow_config(self) -> WorkflowConfig:
         """The part of the settings the use cases need."""
-        return WorkflowConfig(timezone=self.tz, invite_ttl=timedelta(days=self.invite_ttl_days))
+        return WorkflowConfig(timezone=self.tz, invite_ttl=timedelta(days=self.invite_ttl_days), regime_id=self.regime)
 
     def token(self) -> str:
         """The bot token, or an error that says how to set it."""

@@ -1,14 +1,16 @@
-"""SQLModel tables: the organisation, its people and roles, Telegram links, invites and the audit log."""
+"""SQLModel tables: the organisation, people, links, invites, the audit log, and the monthly cycle
+(periods, tasks, assessments, review cards, delegations, dialogs and the outbox of messages)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from danhgia.storage.types import UTCDateTime, utcnow
+from danhgia.storage.types import DecimalText, UTCDateTime, utcnow
 
 
 class Unit(SQLModel, table=True):
@@ -128,3 +130,148 @@ class AuditEntry(SQLModel, table=True):
     old: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     new: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     reason: str | None = Field(default=None)
+
+
+# -- the monthly cycle ----------------------------------------------------------------------------------
+
+
+class Period(SQLModel, table=True):
+    """An evaluation period (a month, or a quarter for quarterly regimes) of one unit, opened and closed by HR."""
+
+    __tablename__ = "period"
+    __table_args__ = (UniqueConstraint("unit_id", "key", name="uq_period_unit_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(sa_column=Column(Integer, ForeignKey("unit.id", ondelete="RESTRICT"), nullable=False))
+    key: str = Field(max_length=16, index=True)
+    starts_on: date
+    ends_on: date
+    regime_id: str = Field(max_length=64)
+    status: str = Field(default="open", max_length=16)
+    exceptional: bool = Field(default=False)
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    opened_by: int | None = Field(default=None, foreign_key="person.id")
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    closed_by: int | None = Field(default=None, foreign_key="person.id")
+    close_draft: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class Task(SQLModel, table=True):
+    """A task (product, work item) a person plans for a week and checks in on; counted in its due month."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_person_due", "person_id", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    title: str = Field(max_length=200)
+    due_on: date
+    weight: Decimal = Field(default=Decimal(1), sa_type=DecimalText, nullable=False)
+    status: str = Field(default="open", max_length=16)
+    progress: str = Field(default="planned", max_length=16)
+    quality_problem: bool = Field(default=False)
+    note: str = Field(default="", max_length=1000)
+    completed_on: date | None = Field(default=None)
+    last_checkin_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Assessment(SQLModel, table=True):
+    """One person's evaluation for one period: the self-assessment, the review and the final result."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        UniqueConstraint("period_id", "person_id", name="uq_assessment_period_person"),
+        Index("ix_assessment_reviewer_state", "reviewer_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(sa_column=Column(Integer, ForeignKey("period.id", ondelete="RESTRICT"), nullable=False))
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="RESTRICT"), nullable=False))
+    state: str = Field(default="draft", max_length=16)
+    version: int = Field(default=0)
+    is_leader: bool = Field(default=False)
+    step: str = Field(default="", max_length=32)
+    self_input: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    tasks_snapshot: list[Any] | None = Field(default=None, sa_type=JSON)
+    review_input: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    review_draft: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    self_total: Decimal | None = Field(default=None, sa_type=DecimalText)
+    self_level: str | None = Field(default=None, max_length=16)
+    total: Decimal | None = Field(default=None, sa_type=DecimalText)
+    level: str | None = Field(default=None, max_length=16)
+    final_level: str | None = Field(default=None, max_length=16)
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    reviewer_id: int | None = Field(default=None, foreign_key="person.id")
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_for: int | None = Field(default=None, foreign_key="person.id")
+    decision: str | None = Field(default=None, max_length=16)
+    decision_reason: str | None = Field(default=None)
+    locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ReviewCard(SQLModel, table=True):
+    """A review card message sent to a reviewer (edited in place after every decision)."""
+
+    __tablename__ = "review_card"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    person_id: int = Field(foreign_key="person.id")
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Delegation(SQLModel, table=True):
+    """A leader names an acting reviewer for a date range (both days included)."""
+
+    __tablename__ = "delegation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    leader_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    acting_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    starts_on: date
+    ends_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class Dialog(SQLModel, table=True):
+    """What a person's private chat is waiting for: typed text for a step, and the panel message to edit."""
+
+    __tablename__ = "dialog"
+
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True))
+    kind: str = Field(max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Outbox(SQLModel, table=True):
+    """A message to deliver to a person, written in the same transaction as the change it announces."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)

@@ -6,16 +6,23 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_
+from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from danhgia.storage.models import (
+    Assessment,
     AuditEntry,
+    Delegation,
+    Dialog,
     InviteCode,
+    Outbox,
+    Period,
     Person,
     PersonRole,
     ReportingLine,
+    ReviewCard,
     Role,
+    Task,
     TelegramLink,
     Unit,
 )
@@ -207,6 +214,25 @@ class LinkRepository:
         """The link of this person."""
         return self.session.exec(select(TelegramLink).where(TelegramLink.person_id == person_id)).first()
 
+    def identity_rows(self, telegram_user_id: int) -> list[tuple[TelegramLink, Person, Unit, str | None]]:
+        """The link, person, unit and each role of this account, in one statement (the hot path of every update)."""
+        query = (
+            select(TelegramLink, Person, Unit, PersonRole.role_code)
+            .join(Person, col(Person.id) == col(TelegramLink.person_id))
+            .join(Unit, col(Unit.id) == col(Person.unit_id))
+            .join(PersonRole, col(PersonRole.person_id) == col(Person.id), isouter=True)
+            .where(TelegramLink.telegram_user_id == telegram_user_id)
+        )
+        return [tuple(row) for row in self.session.exec(query)]  # type: ignore[misc]
+
+    def chats_of(self, person_ids: Iterable[int]) -> dict[int, TelegramLink]:
+        """person id → link, for the people who have one."""
+        ids = list(person_ids)
+        if not ids:
+            return {}
+        rows = self.session.exec(select(TelegramLink).where(col(TelegramLink.person_id).in_(ids)))
+        return {row.person_id: row for row in rows}
+
     def all(self) -> list[TelegramLink]:
         """Every link."""
         return list(self.session.exec(select(TelegramLink).order_by(col(TelegramLink.person_id))))
@@ -270,3 +296,273 @@ class AuditRepository:
         if entity_id is not None:
             query = query.where(AuditEntry.entity_id == entity_id)
         return list(self.session.exec(query.order_by(col(AuditEntry.id))))
+
+
+class PeriodRepository:
+    """Evaluation periods of units."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, period_id: int) -> Period | None:
+        """The period with this id."""
+        return self.session.get(Period, period_id)
+
+    def of_unit(self, unit_id: int, key: str) -> Period | None:
+        """The period of a unit with this key ("2026-11")."""
+        return self.session.exec(select(Period).where(Period.unit_id == unit_id, Period.key == key)).first()
+
+    def by_unit(self, unit_id: int) -> list[Period]:
+        """Every period of a unit, newest first."""
+        query = select(Period).where(Period.unit_id == unit_id).order_by(col(Period.starts_on).desc())
+        return list(self.session.exec(query))
+
+    def with_key(self, key: str) -> list[Period]:
+        """Every unit's period with this key."""
+        return list(self.session.exec(select(Period).where(Period.key == key)))
+
+    def add(self, period: Period) -> Period:
+        """Persist a new period."""
+        self.session.add(period)
+        self.session.flush()
+        return period
+
+
+class TaskRepository:
+    """Weekly tasks of people."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, task_id: int) -> Task | None:
+        """The task with this id."""
+        return self.session.get(Task, task_id)
+
+    def owned(self, task_id: int, person_id: int) -> Task | None:
+        """The task with this id if it belongs to this person."""
+        return self.session.exec(select(Task).where(Task.id == task_id, Task.person_id == person_id)).first()
+
+    def for_week(self, person_id: int, monday: date, sunday: date) -> list[Task]:
+        """Tasks due this week, plus unfinished tasks from before (carried over), by due date."""
+        query = select(Task).where(
+            Task.person_id == person_id,
+            Task.status != "cancelled",
+            or_(
+                and_(col(Task.due_on) >= monday, col(Task.due_on) <= sunday),
+                and_(col(Task.due_on) < monday, col(Task.status) == "open"),
+                and_(col(Task.completed_on) >= monday, col(Task.completed_on) <= sunday),
+            ),
+        )
+        return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
+
+    def open_until(self, person_id: int, last_day: date) -> list[Task]:
+        """Unfinished tasks due on or before a day, oldest due first."""
+        query = select(Task).where(Task.person_id == person_id, Task.status == "open", col(Task.due_on) <= last_day)
+        return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
+
+    def in_range(self, person_id: int, first: date, last: date) -> list[Task]:
+        """Tasks (not cancelled) due between two days, by due date."""
+        query = select(Task).where(
+            Task.person_id == person_id,
+            Task.status != "cancelled",
+            col(Task.due_on) >= first,
+            col(Task.due_on) <= last,
+        )
+        return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
+
+    def add(self, task: Task) -> Task:
+        """Persist a new task."""
+        self.session.add(task)
+        self.session.flush()
+        return task
+
+
+class AssessmentRepository:
+    """Assessments (self-assessment, review, result) of people for periods."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, assessment_id: int) -> Assessment | None:
+        """The assessment with this id."""
+        return self.session.get(Assessment, assessment_id)
+
+    def of(self, period_id: int, person_id: int) -> Assessment | None:
+        """The assessment of a person for a period."""
+        query = select(Assessment).where(Assessment.period_id == period_id, Assessment.person_id == person_id)
+        return self.session.exec(query).first()
+
+    def in_period(self, period_id: int) -> list[Assessment]:
+        """Every assessment of a period."""
+        query = select(Assessment).where(Assessment.period_id == period_id).order_by(col(Assessment.id))
+        return list(self.session.exec(query))
+
+    def of_person(self, person_id: int) -> list[tuple[Assessment, Period]]:
+        """A person's assessments with their periods, newest period first."""
+        query = (
+            select(Assessment, Period)
+            .join(Period, col(Period.id) == col(Assessment.period_id))
+            .where(Assessment.person_id == person_id)
+            .order_by(col(Period.starts_on).desc())
+        )
+        return [(a, p) for a, p in self.session.exec(query)]
+
+    def of_people_for_key(self, person_ids: Iterable[int], key: str) -> list[Assessment]:
+        """The assessments of these people for periods with this key."""
+        ids = list(person_ids)
+        if not ids:
+            return []
+        query = (
+            select(Assessment)
+            .join(Period, col(Period.id) == col(Assessment.period_id))
+            .where(col(Assessment.person_id).in_(ids), Period.key == key)
+        )
+        return list(self.session.exec(query))
+
+    def pending_for(self, reviewer_ids: Iterable[int]) -> list[Assessment]:
+        """Submitted (or reopened) assessments waiting for these reviewers, oldest first."""
+        ids = list(reviewer_ids)
+        if not ids:
+            return []
+        query = select(Assessment).where(
+            col(Assessment.reviewer_id).in_(ids), col(Assessment.state).in_(("submitted", "reopened"))
+        )
+        return list(self.session.exec(query.order_by(col(Assessment.submitted_at), col(Assessment.id))))
+
+    def add(self, assessment: Assessment) -> Assessment:
+        """Persist a new assessment."""
+        self.session.add(assessment)
+        self.session.flush()
+        return assessment
+
+    def bump(self, assessment: Assessment, expected_version: int, values: dict[str, Any]) -> bool:
+        """Write `values` only if nobody changed the record since `expected_version` (optimistic lock)."""
+        assert assessment.id is not None
+        values = {**values, "version": expected_version + 1}
+        result = self.session.execute(
+            update(Assessment)
+            .where(col(Assessment.id) == assessment.id, col(Assessment.version) == expected_version)
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        self.session.expire(assessment)
+        return True
+
+
+class ReviewCardRepository:
+    """Review card messages sent to reviewers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of(self, assessment_id: int) -> list[ReviewCard]:
+        """Every card of an assessment."""
+        return list(self.session.exec(select(ReviewCard).where(ReviewCard.assessment_id == assessment_id)))
+
+    def add(self, card: ReviewCard) -> ReviewCard:
+        """Remember a sent card."""
+        self.session.add(card)
+        self.session.flush()
+        return card
+
+
+class DelegationRepository:
+    """Acting reviewers named by leaders."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, delegation_id: int) -> Delegation | None:
+        """The delegation with this id."""
+        return self.session.get(Delegation, delegation_id)
+
+    def active_on(self, on: date, *, leader_id: int | None = None, acting_id: int | None = None) -> list[Delegation]:
+        """Delegations in force on a day, for a leader and/or an acting reviewer."""
+        query = select(Delegation).where(
+            col(Delegation.revoked_at).is_(None), col(Delegation.starts_on) <= on, col(Delegation.ends_on) >= on
+        )
+        if leader_id is not None:
+            query = query.where(Delegation.leader_id == leader_id)
+        if acting_id is not None:
+            query = query.where(Delegation.acting_id == acting_id)
+        return list(self.session.exec(query.order_by(col(Delegation.id))))
+
+    def current_and_future(self, leader_id: int, on: date) -> list[Delegation]:
+        """A leader's delegations that have not ended or been revoked."""
+        query = select(Delegation).where(
+            Delegation.leader_id == leader_id, col(Delegation.revoked_at).is_(None), col(Delegation.ends_on) >= on
+        )
+        return list(self.session.exec(query.order_by(col(Delegation.starts_on))))
+
+    def add(self, delegation: Delegation) -> Delegation:
+        """Persist a new delegation."""
+        self.session.add(delegation)
+        self.session.flush()
+        return delegation
+
+
+class DialogRepository:
+    """What each private chat is waiting for."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, person_id: int) -> Dialog | None:
+        """The open dialog of a person, if any."""
+        return self.session.get(Dialog, person_id)
+
+    def put(self, dialog: Dialog) -> Dialog:
+        """Create or replace a person's dialog."""
+        merged = self.session.merge(dialog)
+        self.session.flush()
+        return merged
+
+    def clear(self, person_id: int) -> None:
+        """Forget a person's dialog."""
+        self.session.execute(delete(Dialog).where(col(Dialog.person_id) == person_id))
+
+
+class OutboxRepository:
+    """Messages waiting to be delivered."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: Outbox) -> Outbox:
+        """Queue a message."""
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def exists(self, dedupe_key: str) -> bool:
+        """Whether a message with this key was ever queued."""
+        query = select(func.count()).select_from(Outbox).where(Outbox.dedupe_key == dedupe_key)
+        return bool(self.session.exec(query).one())
+
+    def due(self, now: datetime, stale_claim: datetime, limit: int) -> list[Outbox]:
+        """Pending messages whose time has come, and claims abandoned before `stale_claim`, oldest first."""
+        query = select(Outbox).where(
+            or_(
+                and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now),
+                and_(col(Outbox.status) == "sending", col(Outbox.claimed_at) < stale_claim),
+            )
+        )
+        return list(self.session.exec(query.order_by(col(Outbox.id)).limit(limit)))
+
+    def claim(self, message_id: int, status: str, now: datetime) -> bool:
+        """Take a message for sending; False if another worker took it first."""
+        result = self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.id) == message_id, col(Outbox.status) == status)
+            .values(status="sending", claimed_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def get(self, message_id: int) -> Outbox | None:
+        """The message with this id."""
+        return self.session.get(Outbox, message_id)
+
+    def of_kind(self, kind: str) -> list[Outbox]:
+        """Every message of a kind, oldest first (tests, previews)."""
+        return list(self.session.exec(select(Outbox).where(Outbox.kind == kind).order_by(col(Outbox.id))))

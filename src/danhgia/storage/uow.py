@@ -9,12 +9,19 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from danhgia.storage.repositories import (
+    AssessmentRepository,
     AuditRepository,
+    DelegationRepository,
+    DialogRepository,
     InviteRepository,
     LinkRepository,
+    OutboxRepository,
+    PeriodRepository,
     PersonRepository,
     ReportingRepository,
+    ReviewCardRepository,
     RoleRepository,
+    TaskRepository,
     UnitRepository,
 )
 
@@ -30,6 +37,13 @@ class UnitOfWork:
     links: LinkRepository
     invites: InviteRepository
     audit: AuditRepository
+    periods: PeriodRepository
+    tasks: TaskRepository
+    assessments: AssessmentRepository
+    cards: ReviewCardRepository
+    delegations: DelegationRepository
+    dialogs: DialogRepository
+    outbox: OutboxRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -43,6 +57,13 @@ class UnitOfWork:
         self.links = LinkRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.periods = PeriodRepository(self.session)
+        self.tasks = TaskRepository(self.session)
+        self.assessments = AssessmentRepository(self.session)
+        self.cards = ReviewCardRepository(self.session)
+        self.delegations = DelegationRepository(self.session)
+        self.dialogs = DialogRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     def __exit__(

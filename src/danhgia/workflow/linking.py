@@ -256,13 +256,24 @@ class LinkingService:
     def whois(self, telegram_user_id: int) -> Identity | None:
         """The active person linked to this Telegram account, if any."""
         with self.db.uow() as uow:
-            link = uow.links.by_telegram_user(telegram_user_id)
-            if link is None:
-                return None
-            person = uow.people.get(link.person_id)
-            if person is None or not person.active:
-                return None
-            return identity_of(uow, person, telegram_user_id, link.chat_id)
+            rows = uow.links.identity_rows(telegram_user_id)
+        if not rows:
+            return None
+        link, person, unit, _ = rows[0]
+        if not person.active or person.id is None:
+            return None
+        return Identity(
+            person_id=person.id,
+            staff_code=person.staff_code,
+            full_name=person.full_name,
+            position=person.position,
+            unit_code=unit.code,
+            unit_name=unit.name,
+            roles=frozenset(role for *_, role in rows if role is not None),
+            language=person.language,
+            telegram_user_id=telegram_user_id,
+            chat_id=link.chat_id,
+        )
 
     def find_person(self, staff_code: str) -> PersonSummary | None:
         """The person with this staff code, if any."""

@@ -6,10 +6,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from danhgia.scoring import DEFAULT_REGIME_ID
 from danhgia.storage.uow import Database
+from danhgia.workflow.assessments import AssessmentService
 from danhgia.workflow.clock import Clock, SystemClock
+from danhgia.workflow.delegation import DelegationService
+from danhgia.workflow.dialogs import DialogService
 from danhgia.workflow.linking import LinkingService
+from danhgia.workflow.outbox import OutboxService
+from danhgia.workflow.periods import PeriodService
+from danhgia.workflow.results import ResultService
 from danhgia.workflow.roster import RosterService
+from danhgia.workflow.tasks import TaskService
 
 
 @dataclass(frozen=True)
@@ -18,6 +26,7 @@ class WorkflowConfig:
 
     timezone: ZoneInfo
     invite_ttl: timedelta
+    regime_id: str = DEFAULT_REGIME_ID
 
 
 class Services:
@@ -27,5 +36,13 @@ class Services:
         self.db = db
         self.config = config
         self.clock: Clock = clock or SystemClock()
-        self.roster = RosterService(db, self.clock, config.timezone)
+        tz = config.timezone
+        self.roster = RosterService(db, self.clock, tz)
         self.linking = LinkingService(db, self.clock, config.invite_ttl)
+        self.dialogs = DialogService(db, self.clock)
+        self.outbox = OutboxService(db, self.clock)
+        self.tasks = TaskService(db, self.clock, tz)
+        self.assessments = AssessmentService(db, self.clock, tz, self.tasks)
+        self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id)
+        self.results = ResultService(db, self.clock, tz, self.assessments)
+        self.delegations = DelegationService(db, self.clock, tz)

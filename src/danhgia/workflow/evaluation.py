@@ -1,0 +1,296 @@
+"""The bridge between stored records and scoring/: the self-assessment draft (kept in scoring's documented
+JSON format), the month's task snapshot, the reviewer's changes and the leader facts become one
+`scoring.Assessment`; the result is evaluated by the regime and stored as JSON for display."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from danhgia.scoring import (
+    EvaluationResult,
+    Regime,
+    ScoringError,
+    evaluate,
+    load_regime,
+    parse_assessment,
+    result_to_dict,
+)
+from danhgia.workflow.tasks import DONE_LATE, DONE_ON_TIME, NOT_DONE, TaskView
+
+STEP_SUMMARY = "summary"
+STEP_TASKS = "tasks"
+STEP_BONUS = "bonus"
+LEADER_PERCENTS = (100, 90, 75, 50, 25, 0)
+
+
+class DraftError(ValueError):
+    """Bad input in a self-assessment or review step; `code` names it for the message catalog."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def regime_of(regime_id: str) -> Regime:
+    """A bundled regime (cached by scoring/)."""
+    return load_regime(regime_id)
+
+
+def default_self_input(regime: Regime) -> dict[str, Any]:
+    """A fresh draft: every criterion at full points, nothing claimed."""
+    return {"criteria": {c.code: {} for c in regime.criteria}, "leader": {}, "bonuses": [], "causes": {}}
+
+
+def input_leader_criteria(regime: Regime) -> list[str]:
+    """Codes of the leader criteria the leader enters as a percentage (NĐ 335: organising capacity, …)."""
+    group = regime.task_group
+    if group is None or group.tasks is None:
+        return []
+    return [c.code for c in group.tasks.leader_criteria if c.compute == "input"]
+
+
+def steps_for(regime: Regime, is_leader: bool) -> tuple[str, ...]:
+    """The self-assessment walk: each criterion, the tasks, leader criteria, bonus claims, the summary."""
+    steps = [f"crit:{c.code}" for c in regime.criteria]
+    if regime.task_group is not None:
+        steps.append(STEP_TASKS)
+    if is_leader:
+        steps += [f"leader:{code}" for code in input_leader_criteria(regime)]
+    if regime.bonus_group is not None:
+        steps.append(STEP_BONUS)
+    steps.append(STEP_SUMMARY)
+    return tuple(steps)
+
+
+def parse_points(text: str, maximum: Decimal) -> Decimal:
+    """Points typed as "8", "7,5" or "7.25": between 0 and the maximum, at most 2 decimals."""
+    try:
+        value = Decimal((text or "").strip().replace(",", "."))
+    except InvalidOperation as error:
+        raise DraftError("points_invalid", max=maximum) from error
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise DraftError("points_invalid", max=maximum)
+    if value < 0 or value > maximum:
+        raise DraftError("points_out_of_range", max=maximum)
+    return value
+
+
+def parse_percent(text: str) -> Decimal:
+    """A percentage typed as "80" or "80%": 0 to 100."""
+    try:
+        value = Decimal((text or "").strip().rstrip("%").strip().replace(",", "."))
+    except InvalidOperation as error:
+        raise DraftError("percent_invalid") from error
+    if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
+        raise DraftError("percent_invalid")
+    return value
+
+
+# -- editing a criteria draft (shared by the self-assessment and the reviewer's adjustment) ---------------
+
+
+def criterion_points(regime: Regime, entry: dict[str, Any], code: str) -> Decimal:
+    """The points an entry gives a criterion (for display; scoring/ is the authority)."""
+    criterion = regime.criteria_by_code[code]
+    if entry.get("points") is not None:
+        return Decimal(str(entry["points"]))
+    lost = Decimal(0)
+    for choice in entry.get("deductions", []):
+        item = criterion.deduction(choice["code"])
+        if item is not None:
+            lost += item.points * int(choice.get("count", 1))
+    return max(Decimal(0), criterion.max_points - lost)
+
+
+def set_full(criteria: dict[str, Any], code: str) -> None:
+    """Full points (keeps the note)."""
+    note = criteria.get(code, {}).get("note", "")
+    criteria[code] = {"note": note} if note else {}
+
+
+def add_deduction(regime: Regime, criteria: dict[str, Any], code: str, deduction: str) -> None:
+    """One more occurrence of a listed deduction (refused once the criterion would fall below zero)."""
+    criterion = regime.criteria_by_code.get(code)
+    if criterion is None or criterion.deduction(deduction) is None:
+        raise DraftError("unknown_choice")
+    entry = dict(criteria.get(code, {}))
+    if entry.get("points") is None and criterion_points(regime, entry, code) <= 0:
+        raise DraftError("deduction_floor")
+    entry.pop("points", None)
+    choices = [dict(c) for c in entry.get("deductions", [])]
+    for choice in choices:
+        if choice["code"] == deduction:
+            choice["count"] = int(choice.get("count", 1)) + 1
+            break
+    else:
+        choices.append({"code": deduction, "count": 1})
+    entry["deductions"] = choices
+    criteria[code] = entry
+
+
+def set_points(regime: Regime, criteria: dict[str, Any], code: str, text: str) -> Decimal:
+    """Points typed for a criterion (replacing deductions)."""
+    criterion = regime.criteria_by_code.get(code)
+    if criterion is None:
+        raise DraftError("unknown_choice")
+    value = parse_points(text, criterion.max_points)
+    entry = {"points": str(value)}
+    note = criteria.get(code, {}).get("note", "")
+    if note:
+        entry["note"] = note
+    if value == criterion.max_points:
+        entry.pop("points")
+    criteria[code] = entry
+    return value
+
+
+def set_note(criteria: dict[str, Any], code: str, note: str) -> None:
+    """A note on a criterion (empty removes it)."""
+    entry = dict(criteria.get(code, {}))
+    if note:
+        entry["note"] = note
+    else:
+        entry.pop("note", None)
+    criteria[code] = entry
+
+
+# -- tasks -----------------------------------------------------------------------------------------------
+
+
+def snapshot_tasks(tasks: list[TaskView]) -> list[dict[str, Any]]:
+    """The month's tasks as they stand at submission (later check-ins do not change a submitted record)."""
+    rows = []
+    for task in tasks:
+        if task.status == DONE_ON_TIME:
+            status = "done_on_time"
+        elif task.status == DONE_LATE:
+            status = "done_late"
+        elif task.status == NOT_DONE:
+            status = "not_done"
+        else:
+            status = "in_progress"
+        rows.append(
+            {
+                "id": str(task.id),
+                "name": task.title,
+                "status": status,
+                "weight": str(task.weight),
+                "major_errors": 1 if task.quality_problem else 0,
+                "delays": 1 if status == "done_late" else 0,
+            }
+        )
+    return rows
+
+
+def claimable(task: dict[str, Any]) -> bool:
+    """Whether an objective cause can be claimed for a task (it was late, has an error, or is unfinished)."""
+    return bool(task.get("delays") or task.get("major_errors") or task.get("status") in ("in_progress", "not_done"))
+
+
+@dataclass(frozen=True)
+class LeaderFacts:
+    """What a leader's KPI needs from others: the levels of the people reporting to them."""
+
+    subordinate_levels: tuple[str, ...]
+    provisional: bool
+
+
+def scoring_input(
+    regime: Regime,
+    person_code: str,
+    self_input: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    review: dict[str, Any] | None,
+    leader: LeaderFacts | None,
+) -> dict[str, Any]:
+    """The documented scoring JSON of one record: the reviewer's changes applied over the self-assessment."""
+    criteria = copy.deepcopy(self_input.get("criteria", {}))
+    bonuses = [dict(b) for b in self_input.get("bonuses", [])]
+    causes = dict(self_input.get("causes", {}))
+    leader_inputs = dict(self_input.get("leader", {}))
+    rejected_causes: set[str] = set()
+    if review is not None:
+        criteria.update(copy.deepcopy(review.get("criteria", {})))
+        rejected_causes = set(review.get("rejected_causes", []))
+        rejected_bonuses = set(review.get("rejected_bonuses", []))
+        bonuses = [b for b in bonuses if b["code"] not in rejected_bonuses]
+        leader_inputs.update(review.get("leader", {}))
+    task_rows = []
+    for task in tasks:
+        row = {k: v for k, v in task.items() if k in ("id", "name", "status", "weight", "major_errors", "delays")}
+        row["objective_cause_confirmed"] = task["id"] in causes and task["id"] not in rejected_causes
+        task_rows.append(row)
+    data: dict[str, Any] = {"person_id": person_code}
+    clean = {
+        code: {k: v for k, v in entry.items() if k in ("points", "deductions", "note")}
+        for code, entry in criteria.items()
+    }
+    if regime.uses_360:
+        evaluators = [{"role": "self", "criteria": copy.deepcopy(self_input.get("criteria", {}))}]
+        if review is not None:
+            evaluators.append({"role": "direct_leader", "criteria": clean})
+        data["evaluators"] = evaluators
+    else:
+        data["criteria"] = clean
+    if regime.task_group is not None:
+        data["tasks"] = task_rows
+    if bonuses and regime.bonus_group is not None:
+        data["bonuses"] = [{k: v for k, v in b.items() if k in ("code", "count", "points", "note")} for b in bonuses]
+    rules = regime.task_group.tasks if regime.task_group is not None else None
+    if leader is not None and rules is not None and (rules.leader_criteria or regime.leader_cap is not None):
+        data["leader"] = {
+            "subordinate_levels": list(leader.subordinate_levels),
+            "criteria": {code: str(value) for code, value in leader_inputs.items()},
+        }
+        if regime.leader_cap is not None:
+            data["leader"]["unit_level"] = regime.levels[0].code
+    return data
+
+
+def evaluate_record(
+    regime: Regime,
+    person_code: str,
+    self_input: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    review: dict[str, Any] | None,
+    leader: LeaderFacts | None,
+) -> EvaluationResult:
+    """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period)."""
+    data = scoring_input(regime, person_code, self_input, tasks, review, leader)
+    return evaluate(regime, parse_assessment(data))
+
+
+def result_json(result: EvaluationResult) -> dict[str, Any]:
+    """The stored, displayable form of a result."""
+    return result_to_dict(result)
+
+
+__all__ = [
+    "LEADER_PERCENTS",
+    "STEP_BONUS",
+    "STEP_SUMMARY",
+    "STEP_TASKS",
+    "DraftError",
+    "LeaderFacts",
+    "ScoringError",
+    "add_deduction",
+    "claimable",
+    "criterion_points",
+    "default_self_input",
+    "evaluate_record",
+    "input_leader_criteria",
+    "parse_percent",
+    "parse_points",
+    "regime_of",
+    "result_json",
+    "scoring_input",
+    "set_full",
+    "set_note",
+    "set_points",
+    "snapshot_tasks",
+    "steps_for",
+]

@@ -1,0 +1,438 @@
+"""Evaluation periods: HR opens a period for a unit (and its sub-units) and closes it.
+
+Closing applies the regime's quota inside each unit and task group (leaders apart from staff), locks every
+approved record and tells each person their final result. It is refused while any record still waits for
+the person or the reviewer; people tied on the quota's cut line are left to HR to choose, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from danhgia.scoring import EvaluationResult, QuotaResult, apply_quota
+from danhgia.scoring.numbers import to_fraction
+from danhgia.scoring.quota import allowed_count
+from danhgia.storage.models import Assessment, Period
+from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow import evaluation as ev
+from danhgia.workflow.assessments import (
+    APPROVED,
+    EDITABLE,
+    LOCKED,
+    PENDING,
+    RETURNED,
+    AssessmentError,
+    AssessmentService,
+    PeriodInfo,
+)
+from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
+from danhgia.workflow.clock import Clock
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
+from danhgia.workflow.outbox import queue
+
+GROUP_LEADERS = "leaders"
+GROUP_STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """One unit's period for a key, with how far its people have got."""
+
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    depth: int
+    period: PeriodInfo | None
+    people: int
+    not_started: int
+    drafts: int
+    pending: int
+    returned: int
+    approved: int
+    locked: int
+
+
+@dataclass(frozen=True)
+class TieChoice:
+    """People tied on the quota's cut line in one group: HR picks `slots` of them to keep the level."""
+
+    group: str
+    staff_codes: tuple[str, ...]
+    names: tuple[str, ...]
+    total: str
+    slots: int
+
+
+@dataclass(frozen=True)
+class CloseOutcome:
+    """What closing did, or why it could not: `blockers` (names and states) or a `tie` to decide."""
+
+    period: PeriodInfo
+    closed: bool
+    blockers: tuple[tuple[str, str], ...] = ()
+    tie: TieChoice | None = None
+    locked: int = 0
+    demoted: tuple[str, ...] = ()
+    not_submitted: tuple[str, ...] = ()
+    quota: dict[str, Any] = field(default_factory=dict)
+
+
+class PeriodService:
+    """Opening, overseeing and closing periods."""
+
+    def __init__(
+        self, db: Database, clock: Clock, tz: ZoneInfo, assessments: AssessmentService, regime_id: str
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+        self.assessments = assessments
+        self.regime_id = regime_id
+
+    def today(self) -> date:
+        """Today in the organisation's time zone."""
+        return self.clock.now().astimezone(self.tz).date()
+
+    def span(self, day: date | None = None) -> PeriodSpan:
+        """The period (month, or quarter for quarterly regimes) containing a day (today by default)."""
+        regime = ev.regime_of(self.regime_id)
+        return span_of(day or self.today(), quarterly=regime.period == "quarter")
+
+    @staticmethod
+    def _require_hr(uow: UnitOfWork, actor: Actor) -> None:
+        if actor.person_id is None:
+            return  # an operator tool (CLI)
+        if not uow.people.roles(actor.person_id) & {ROLE_HR, ROLE_ADMIN}:
+            raise AssessmentError("not_hr")
+
+    def overview(self, actor: Actor, key: str) -> list[UnitStatus]:
+        """Every unit (as a tree, parents first) with its period for `key` and the state of its people."""
+        with self.db.uow() as uow:
+            self._require_hr(uow, actor)
+            units = uow.units.all()
+            children: dict[int | None, list[Any]] = {}
+            for unit in units:
+                children.setdefault(unit.parent_id, []).append(unit)
+            ordered: list[tuple[Any, int]] = []
+
+            def walk(parent: int | None, depth: int) -> None:
+                for unit in sorted(children.get(parent, []), key=lambda u: u.code):
+                    ordered.append((unit, depth))
+                    walk(unit.id, depth + 1)
+
+            walk(None, 0)
+            rows = []
+            for unit, depth in ordered:
+                period = uow.periods.of_unit(unit.id, key)
+                people = uow.people.in_units([unit.id])
+                states: dict[int, str] = {}
+                if period is not None and period.id is not None:
+                    states = {a.person_id: a.state for a in uow.assessments.in_period(period.id)}
+                counts = {s: 0 for s in ("none", "draft", "pending", "returned", "approved", "locked")}
+                for person in people:
+                    state = states.get(person.id or 0, "none")
+                    bucket = "pending" if state in PENDING else state
+                    counts[bucket] = counts.get(bucket, 0) + 1
+                rows.append(
+                    UnitStatus(
+                        unit.id,
+                        unit.code,
+                        unit.name,
+                        depth,
+                        self.assessments.period_info(uow, period) if period else None,
+                        len(people),
+                        counts["none"],
+                        counts["draft"],
+                        counts["pending"],
+                        counts["returned"],
+                        counts["approved"],
+                        counts["locked"],
+                    )
+                )
+            return rows
+
+    def info(self, period_id: int) -> PeriodInfo:
+        """One period."""
+        with self.db.uow() as uow:
+            period = uow.periods.get(period_id)
+            if period is None:
+                raise AssessmentError("not_found")
+            return self.assessments.period_info(uow, period)
+
+    def open(self, actor: Actor, unit_id: int, key: str, *, subtree: bool = True) -> list[PeriodInfo]:
+        """Open the period `key` for a unit (and its sub-units); units that already have it are left alone."""
+        span = span_from_key(key)
+        now = self.clock.now()
+        opened: list[PeriodInfo] = []
+        with self.db.uow() as uow:
+            self._require_hr(uow, actor)
+            unit = uow.units.get(unit_id)
+            if unit is None or unit.id is None:
+                raise AssessmentError("not_found")
+            ids = sorted(uow.units.subtree_ids(unit.id)) if subtree else [unit.id]
+            for uid in ids:
+                if uow.periods.of_unit(uid, key) is not None:
+                    continue
+                period = uow.periods.add(
+                    Period(
+                        unit_id=uid,
+                        key=span.key,
+                        starts_on=span.starts_on,
+                        ends_on=span.ends_on,
+                        regime_id=self.regime_id,
+                        opened_at=now,
+                        opened_by=actor.person_id,
+                    )
+                )
+                assert period.id is not None
+                audit(
+                    uow,
+                    actor,
+                    Change("period.open", "period", str(period.id), None, {"unit_id": uid, "key": key}),
+                    now,
+                )
+                for person in uow.people.in_units([uid]):
+                    assert person.id is not None
+                    queue(
+                        uow,
+                        "period_opened",
+                        person.id,
+                        {"period_id": period.id},
+                        now,
+                        dedupe_key=f"period_opened:{period.id}:{person.id}",
+                    )
+                opened.append(self.assessments.period_info(uow, period))
+            uow.commit()
+        return opened
+
+    def set_exceptional(self, actor: Actor, period_id: int, exceptional: bool) -> PeriodInfo:
+        """Mark a unit as having outstanding results (the regime's higher quota applies at closing)."""
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            self._require_hr(uow, actor)
+            period = uow.periods.get(period_id)
+            if period is None:
+                raise AssessmentError("not_found")
+            if period.status != "open":
+                raise AssessmentError("period_closed")
+            regime = ev.regime_of(period.regime_id)
+            if exceptional and (regime.quota is None or regime.quota.exceptional_ratio is None):
+                raise AssessmentError("no_exception")
+            if period.exceptional != exceptional:
+                audit(
+                    uow,
+                    actor,
+                    Change(
+                        "period.exceptional",
+                        "period",
+                        str(period_id),
+                        {"exceptional": period.exceptional},
+                        {"exceptional": exceptional},
+                    ),
+                    now,
+                )
+                period.exceptional = exceptional
+                uow.session.add(period)
+                uow.commit()
+            return self.assessments.period_info(uow, period)
+
+    def close(self, actor: Actor, period_id: int, *, tie_winners: tuple[str, ...] = ()) -> CloseOutcome:
+        """Apply the quota, lock every approved record and tell everyone their final result."""
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            self._require_hr(uow, actor)
+            period = uow.periods.get(period_id)
+            if period is None or period.id is None:
+                raise AssessmentError("not_found")
+            info = self.assessments.period_info(uow, period)
+            if period.status != "open":
+                raise AssessmentError("period_closed")
+            records = uow.assessments.in_period(period.id)
+            people = {p.id: p for p in uow.people.in_units([period.unit_id])}
+            for record in records:
+                if record.person_id not in people:
+                    person = uow.people.get(record.person_id)
+                    if person is not None:
+                        people[person.id] = person
+            blockers = tuple(
+                (people[r.person_id].full_name if r.person_id in people else str(r.person_id), r.state)
+                for r in records
+                if r.state in PENDING or r.state == RETURNED
+            )
+            if blockers:
+                return CloseOutcome(info, False, blockers=blockers)
+            regime = ev.regime_of(period.regime_id)
+            approved = [r for r in records if r.state == APPROVED]
+            results: dict[int, EvaluationResult] = {}
+            for record in approved:
+                results[record.id or 0] = self._final_result(uow, record, period)
+            groups: dict[str, list[Assessment]] = {GROUP_LEADERS: [], GROUP_STAFF: []}
+            for record in approved:
+                groups[GROUP_LEADERS if record.is_leader else GROUP_STAFF].append(record)
+            finals: dict[int, str | None] = {}
+            demoted: list[str] = []
+            quota_json: dict[str, Any] = {}
+            for group, members in groups.items():
+                if not members:
+                    continue
+                outcome = apply_quota(
+                    regime,
+                    [results[m.id or 0] for m in members],
+                    exceptional=period.exceptional
+                    and regime.quota is not None
+                    and regime.quota.exceptional_ratio is not None,
+                    tie_winners=tuple(w for w in tie_winners if w in {_code(people, m) for m in members}),
+                )
+                if outcome.tie is not None and not set(outcome.tie.person_ids) & set(tie_winners):
+                    codes = outcome.tie.person_ids
+                    names = tuple(
+                        next((people[m.person_id].full_name for m in members if _code(people, m) == c), c)
+                        for c in codes
+                    )
+                    return CloseOutcome(
+                        info,
+                        False,
+                        tie=TieChoice(group, codes, names, str(outcome.tie.total), outcome.tie.slots),
+                    )
+                quota_json[group] = _quota_summary(outcome)
+                for member in members:
+                    code = _code(people, member)
+                    level = outcome.level_of(code)
+                    finals[member.id or 0] = level.code if level else None
+                    decision = next(d for d in outcome.decisions if d.person_id == code)
+                    if decision.demoted:
+                        demoted.append(people[member.person_id].full_name)
+            for record in approved:
+                assert record.id is not None
+                result = results[record.id]
+                stored = ev.result_json(result)
+                group = GROUP_LEADERS if record.is_leader else GROUP_STAFF
+                if group in quota_json:
+                    stored["quota"] = quota_json[group]
+                old = {"state": record.state, "total": _s(record.total), "level": record.level}
+                values = {
+                    "state": LOCKED,
+                    "locked_at": now,
+                    "total": result.total,
+                    "level": result.level.code if result.level else None,
+                    "final_level": finals.get(record.id),
+                    "result": stored,
+                    "updated_at": now,
+                }
+                if not uow.assessments.bump(record, record.version, values):
+                    uow.rollback()
+                    raise AssessmentError("stale")
+                audit(
+                    uow,
+                    actor,
+                    Change(
+                        "assessment.lock",
+                        "assessment",
+                        str(record.id),
+                        old,
+                        {"state": LOCKED, "total": _s(result.total), "final_level": finals.get(record.id)},
+                    ),
+                    now,
+                )
+                queue(
+                    uow,
+                    "final_result",
+                    record.person_id,
+                    {"assessment_id": record.id},
+                    now,
+                    dedupe_key=f"final_result:{record.id}:{record.version + 1}",
+                )
+            submitted_ids = {r.person_id for r in records if r.state not in EDITABLE}
+            missing = [p for pid, p in people.items() if pid not in submitted_ids and p.active]
+            for person in missing:
+                assert person.id is not None
+                queue(
+                    uow,
+                    "no_result",
+                    person.id,
+                    {"period_id": period.id},
+                    now,
+                    dedupe_key=f"no_result:{period.id}:{person.id}",
+                )
+            period.status = "closed"
+            period.closed_at = now
+            period.closed_by = actor.person_id
+            uow.session.add(period)
+            audit(
+                uow,
+                actor,
+                Change(
+                    "period.close",
+                    "period",
+                    str(period.id),
+                    {"status": "open"},
+                    {
+                        "status": "closed",
+                        "locked": len(approved),
+                        "demoted": demoted,
+                        "not_submitted": [p.staff_code for p in missing],
+                        "tie_winners": list(tie_winners),
+                    },
+                ),
+                now,
+            )
+            uow.commit()
+            info = self.assessments.period_info(uow, period)
+            return CloseOutcome(
+                info,
+                True,
+                locked=len(approved),
+                demoted=tuple(demoted),
+                not_submitted=tuple(p.full_name for p in missing),
+                quota=quota_json,
+            )
+
+    def _final_result(self, uow: UnitOfWork, record: Assessment, period: Period) -> EvaluationResult:
+        """Recompute a record with the final facts (a leader's unit criterion from the decided levels)."""
+        person = uow.people.get(record.person_id)
+        assert person is not None
+        regime = ev.regime_of(period.regime_id)
+        leader = self.assessments.leader_facts(uow, record.person_id, period) if record.is_leader else None
+        return ev.evaluate_record(
+            regime, person.staff_code, record.self_input, list(record.tasks_snapshot or []), record.review_input, leader
+        )
+
+
+def quota_room(uow: UnitOfWork, record: Assessment) -> bool:
+    """Whether a re-decided record of a closed period may take the quota's level without exceeding it."""
+    period = uow.periods.get(record.period_id)
+    assert period is not None and period.id is not None
+    regime = ev.regime_of(period.regime_id)
+    rule = regime.quota
+    if rule is None:
+        return True
+    others = [
+        r
+        for r in uow.assessments.in_period(period.id)
+        if r.id != record.id and r.state == LOCKED and r.is_leader == record.is_leader
+    ]
+    top = sum(1 for r in others if r.final_level == rule.level)
+    basis = len(others) if rule.basis == "rated" else sum(1 for r in others if r.final_level == rule.basis)
+    ratio = rule.exceptional_ratio if period.exceptional and rule.exceptional_ratio is not None else rule.ratio
+    return allowed_count(rule, Fraction(to_fraction(ratio)), top + 1, basis) >= top + 1
+
+
+def _code(people: dict[Any, Any], record: Assessment) -> str:
+    return str(people[record.person_id].staff_code)
+
+
+def _quota_summary(outcome: QuotaResult) -> dict[str, Any]:
+    return {
+        "applies": outcome.applies,
+        "allowed": outcome.allowed,
+        "basis_count": outcome.basis_count,
+        "explanation": [line.text for line in outcome.explanation],
+    }
+
+
+def _s(value: object) -> str | None:
+    return None if value is None else str(value)

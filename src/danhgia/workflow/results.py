@@ -1,0 +1,120 @@
+"""A person's own results: each period (as submitted, decided or final) and the quarter and year roll-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from danhgia.scoring import PeriodRecord, Regime, RollupResult, TaskStats, rollup
+from danhgia.storage.uow import Database
+from danhgia.workflow import evaluation as ev
+from danhgia.workflow.assessments import EDITABLE, LOCKED, AssessmentError, AssessmentService, PeriodInfo
+from danhgia.workflow.clock import Clock
+
+
+@dataclass(frozen=True)
+class ResultEntry:
+    """One period's result as its owner may see it."""
+
+    assessment_id: int
+    period: PeriodInfo
+    state: str
+    regime: Regime
+    total: Decimal | None
+    level: str | None
+    final_level: str | None
+    result: dict[str, Any] | None
+    decision: str | None
+    decision_reason: str | None
+
+    @property
+    def level_name(self) -> str:
+        """The name of the level shown to the person (final when locked)."""
+        code = self.final_level if self.state == LOCKED and self.final_level else self.level
+        return self.regime.level(code).display if code else ""
+
+    @property
+    def demoted(self) -> bool:
+        """The quota lowered the level at closing."""
+        return self.state == LOCKED and self.final_level is not None and self.final_level != self.level
+
+
+class ResultService:
+    """What /ketqua shows."""
+
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, assessments: AssessmentService) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+        self.assessments = assessments
+
+    def history(self, person_id: int) -> list[ResultEntry]:
+        """Every submitted (or later) assessment of a person, newest period first."""
+        with self.db.uow() as uow:
+            entries = []
+            for record, period in uow.assessments.of_person(person_id):
+                if record.state in EDITABLE and record.submitted_at is None:
+                    continue
+                assert record.id is not None
+                entries.append(
+                    ResultEntry(
+                        record.id,
+                        self.assessments.period_info(uow, period),
+                        record.state,
+                        ev.regime_of(period.regime_id),
+                        record.total,
+                        record.level,
+                        record.final_level,
+                        dict(record.result) if record.result else None,
+                        record.decision,
+                        record.decision_reason,
+                    )
+                )
+            return entries
+
+    def entry(self, person_id: int, assessment_id: int) -> ResultEntry:
+        """One of the person's own results (anyone else's is refused)."""
+        for entry in self.history(person_id):
+            if entry.assessment_id == assessment_id:
+                return entry
+        raise AssessmentError("not_found")
+
+    def year(self, person_id: int, year: int | None = None) -> tuple[RollupResult | None, list[ResultEntry]]:
+        """The roll-up of the final (locked) periods of a year, with the entries it used."""
+        today = self.clock.now().astimezone(self.tz).date()
+        year = year or today.year
+        entries = [
+            e for e in self.history(person_id) if e.state == LOCKED and e.period.starts_on.year == year and e.result
+        ]
+        if not entries:
+            return None, []
+        regime = entries[0].regime
+        records = [_record(e) for e in sorted(entries, key=lambda e: e.period.starts_on) if e.regime.id == regime.id]
+        return rollup(regime, records, person_id=str(person_id)), entries
+
+    @staticmethod
+    def quarter_of(day: date) -> int:
+        """1 to 4."""
+        return (day.month - 1) // 3 + 1
+
+
+def _record(entry: ResultEntry) -> PeriodRecord:
+    result = entry.result or {}
+    stats_data = result.get("task_stats")
+    stats = (
+        TaskStats(
+            Decimal(str(stats_data["assigned"])),
+            Decimal(str(stats_data["completed"])),
+            Decimal(str(stats_data["on_time_quality"])),
+            Decimal(str(stats_data["exceeded"])),
+        )
+        if stats_data
+        else None
+    )
+    total = Decimal(str(result["total"])) if result.get("total") is not None else None
+    if not result.get("rated", True) or total is None:
+        return PeriodRecord(entry.period.key, None, tuple(result.get("disqualifiers", [])), None, 0, "other")
+    return PeriodRecord(entry.period.key, total, tuple(result.get("disqualifiers", [])), stats)
