@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from danhgia.scoring import ScoringError
 from danhgia.workflow.assessments import AssessmentError, AssessmentView
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
@@ -324,10 +323,3 @@ def test_a_leaders_unit_result_comes_from_the_people_reporting_to_them(services:
     hoa = services.assessments.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
     assert hoa.self_result is not None
     assert any("50 %" in line.reason for line in hoa.self_result.explanation)
-
-
-def test_nothing_scores_without_data(services: Services) -> None:
-    with pytest.raises(ScoringError):
-        from danhgia.scoring import Assessment, evaluate
-
-        evaluate("nd335-2025", Assessment())
