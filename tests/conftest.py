@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,24 @@ class BotWorld:
         self.sandbox = sandbox
         self.services = services
         self.settings = settings
+        self._stack: AsyncExitStack | None = None
+
+    async def start(self) -> None:
+        """Start the Application as `danhgia run` builds it (polling the sandbox)."""
+        self._stack = AsyncExitStack()
+        await self._stack.enter_async_context(running(build_application(self.settings, self.services)))
+
+    async def stop(self) -> None:
+        """Stop the Application (updates sent meanwhile wait in the sandbox)."""
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def restart(self) -> None:
+        """Stop the bot and start a brand-new Application and services over the same database."""
+        await self.stop()
+        self.services = make_services(self.settings.database_url, self.services.clock)  # type: ignore[arg-type]
+        await self.start()
 
     def user(self, first_name: str, last_name: str | None = None, language_code: str = "vi") -> SimUser:
         """A new Telegram user."""
@@ -206,7 +225,11 @@ async def world(server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_
     settings = bot_settings(server, sqlite_url)
     services = make_services(sqlite_url, clock)
     services.roster.import_table(read_roster(write_roster(tmp_path / "roster.csv", ROSTER_ROWS)), Actor.cli("test"))
-    app = build_application(settings, services)
-    async with running(app):
-        yield BotWorld(server.sandbox, services, settings)
-    services.db.dispose()
+    bot_world = BotWorld(server.sandbox, services, settings)
+    await bot_world.start()
+    try:
+        yield bot_world
+    finally:
+        await bot_world.stop()
+        bot_world.services.db.dispose()
+        services.db.dispose()

@@ -157,13 +157,14 @@ async def test_help_lists_the_commands_of_the_role(world: BotWorld) -> None:
 async def test_command_menus_are_registered_in_vietnamese_and_english(world: BotWorld) -> None:
     sandbox = world.sandbox
     private = {"type": "all_private_chats"}
-    assert sandbox.commands_for(private, "") == ["start", "help", "ngonngu"]
-    assert sandbox.commands_for(private, "en") == ["start", "help", "ngonngu"]
+    everyone = ["tuannay", "baocaotuan", "tudanhgia", "ketqua", "huy", "help", "start", "ngonngu"]
+    assert sandbox.commands_for(private, "") == everyone
+    assert sandbox.commands_for(private, "en") == everyone
     vi = {c["command"]: c["description"] for c in sandbox.commands[(sandbox._scope_key(private), "")]}
     en = {c["command"]: c["description"] for c in sandbox.commands[(sandbox._scope_key(private), "en")]}
     assert vi["help"] == "Các lệnh bạn dùng được"
     assert en["help"] == "The commands you can use"
-    assert sandbox.commands_for({"type": "all_group_chats"}, "") == ["help"]
+    assert sandbox.commands_for({"type": "all_group_chats"}, "") == ["ketqua", "help"]
     # An administrator's own chat gets the unlink command in the menu when they link.
     hai = await world.linked_user("QT01", "Hải")
     chat_scope = {"type": "chat", "chat_id": hai.id}

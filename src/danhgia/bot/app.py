@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
+from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
 from danhgia.storage.db import make_engine, migrate
@@ -64,6 +65,7 @@ async def on_startup(app: App) -> None:
     """Register the command menus in Vietnamese and English, then say that the bot runs."""
     await publish_default_menus(app.bot)
     await sync_menus(app)
+    notifier.start(app)
     log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
 
 

@@ -14,6 +14,7 @@ from danhgia.scoring import (
     DEFAULT_REGIME_ID,
     EvaluationResult,
     ExplanationLine,
+    InvalidAssessmentError,
     PeriodSummary,
     QuotaResult,
     Regime,
@@ -145,8 +146,20 @@ def score(
         reg = _regime(regime, regime_file, data)
         if unit:
             unit_input = parse_unit_input(data)
-            results = [evaluate(reg, person) for person in unit_input.people]
-            quota = apply_quota(reg, results, exceptional=unit_input.exceptional, tie_winners=unit_input.tie_winners)
+            results = []
+            for index, person in enumerate(unit_input.people):
+                try:
+                    results.append(evaluate(reg, person))
+                except InvalidAssessmentError as exc:
+                    raise exc.within(f"people[{index}]") from None
+            try:
+                quota = apply_quota(
+                    reg, results, exceptional=unit_input.exceptional, tie_winners=unit_input.tie_winners
+                )
+            except InvalidAssessmentError as exc:
+                if exc.field.startswith("results["):  # apply_quota numbers the results as the file numbers people
+                    raise InvalidAssessmentError("people" + exc.field[len("results") :], exc.reason) from None
+                raise
             if explain:
                 lines: list[str] = []
                 for result in results:

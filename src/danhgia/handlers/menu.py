@@ -17,7 +17,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from danhgia.texts import LANGUAGES, t
-from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,20 @@ class CommandInfo:
 
 
 COMMANDS: tuple[CommandInfo, ...] = (
-    CommandInfo("start"),
+    CommandInfo("tuannay"),
+    CommandInfo("baocaotuan"),
+    CommandInfo("tudanhgia"),
+    CommandInfo("ketqua"),
+    CommandInfo("duyet", frozenset({ROLE_LEADER})),
+    CommandInfo("uyquyen", frozenset({ROLE_LEADER})),
+    CommandInfo("kydanhgia", frozenset({ROLE_HR, ROLE_ADMIN})),
+    CommandInfo("huy"),
     CommandInfo("help"),
+    CommandInfo("start"),
     CommandInfo("ngonngu"),
     CommandInfo("golienket", frozenset({ROLE_ADMIN, ROLE_HR})),
 )
-GROUP_COMMANDS = ("help",)
+GROUP_COMMANDS = ("help", "ketqua")
 
 
 def commands_for(roles: Iterable[str]) -> list[CommandInfo]:

@@ -624,6 +624,8 @@ class BotApiSandbox:
             data["text"] = message.text
             if message.entities:
                 data["entities"] = message.entities
+        if message.sticker is not None:
+            data["sticker"] = message.sticker
         if message.document is not None:
             doc = {k: v for k, v in message.document.items() if k != "kind"}
             if message.document["kind"] == "photo":
@@ -708,6 +710,26 @@ class BotApiSandbox:
             self._bump()  # privacy mode: the bot does not see ordinary group chatter
         return message
 
+    def act_send_sticker(self, user_id: int, emoji: str = "👍") -> Message:
+        """The user sends a sticker in their private chat (a message without text)."""
+        chat = self.private_chat(user_id)
+        if self.users[user_id].blocked_bot:
+            self.act_unblock(user_id)
+        message = self._new_message(chat, user_id, False)
+        unique = f"sticker{message.seq}"
+        message.sticker = {
+            "file_id": f"CAAC-{unique}",
+            "file_unique_id": unique,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        self._enqueue("message", self.message_to_api(message))
+        return message
+
     def act_open_link(self, user_id: int, url: str) -> Message:
         """The user taps a `https://t.me/<bot>?start=<payload>` link: Telegram sends `/start <payload>`."""
         parsed = urlparse(url)
@@ -716,13 +738,18 @@ class BotApiSandbox:
         payload = parse_qs(parsed.query).get("start", [""])[0]
         return self.act_send(user_id, f"/start {payload}" if payload else "/start")
 
-    def act_press(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> CallbackQuery:
-        """The user presses an inline button of a bot message; the bot receives a callback query."""
+    def act_press(
+        self, user_id: int, chat_id: int, message_id: int, callback_data: str, *, forged: bool = False
+    ) -> CallbackQuery:
+        """The user presses an inline button of a bot message; the bot receives a callback query.
+
+        `forged` sends data that no button carries (a tampered client), to test that the bot re-checks it.
+        """
         chat = self.chats[chat_id]
         message = chat.find(message_id)
         if message is None or message.deleted:
             raise LookupError(f"no message {message_id} in chat {chat_id}")
-        if not any(b.get("callback_data") == callback_data for b in message.buttons()):
+        if not forged and not any(b.get("callback_data") == callback_data for b in message.buttons()):
             raise LookupError(f"message {message_id} has no button with callback_data {callback_data!r}")
         if user_id not in chat.members:
             raise PermissionError(f"user {user_id} cannot see chat {chat_id}")

@@ -63,6 +63,7 @@ class Message:
     deleted: bool = False
     document: dict[str, Any] | None = None
     caption: str | None = None
+    sticker: dict[str, Any] | None = None
     seq: int = 0
 
     def buttons(self) -> list[dict[str, Any]]:

@@ -31,6 +31,11 @@ class SimUser:
         self._mark_read(chat)
         return self.sandbox.act_send(self.user.id, text, chat.id if chat else None)
 
+    def send_sticker(self, emoji: str = "👍") -> Message:
+        """Send a sticker in the private chat."""
+        self._mark_read(None)
+        return self.sandbox.act_send_sticker(self.user.id, emoji)
+
     def open_link(self, url: str) -> Message:
         """Tap a deep link to the bot."""
         self._mark_read(None)
@@ -41,6 +46,11 @@ class SimUser:
         button = message.button(label)
         self._mark_read(self.sandbox.chats[message.chat_id])
         return self.sandbox.act_press(self.user.id, message.chat_id, message.message_id, button["callback_data"])
+
+    def press_forged(self, message: Message, callback_data: str) -> CallbackQuery:
+        """Send callback data that no button carries (a tampered client) from one of the bot's messages."""
+        self._mark_read(self.sandbox.chats[message.chat_id])
+        return self.sandbox.act_press(self.user.id, message.chat_id, message.message_id, callback_data, forged=True)
 
     def block(self) -> None:
         """Block the bot."""

@@ -29,12 +29,22 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """Every template of one language, by dotted key."""
+    """Every template of one language, by dotted key: `{lang}.toml` plus one file per feature in `{lang}/`."""
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
-    data = tomllib.loads((files("danhgia.texts") / f"{lang}.toml").read_text(encoding="utf-8"))
+    root = files("danhgia.texts")
+    sources = [root / f"{lang}.toml"]
+    folder = root / lang
+    if folder.is_dir():
+        sources += sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
     out: dict[str, str] = {}
-    _flatten("", data, out)
+    for source in sources:
+        part: dict[str, str] = {}
+        _flatten("", tomllib.loads(source.read_text(encoding="utf-8")), part)
+        clash = set(part) & set(out)
+        if clash:
+            raise ValueError(f"{source.name}: keys already defined elsewhere: {sorted(clash)}")
+        out.update(part)
     return out
 
 

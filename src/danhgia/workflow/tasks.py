@@ -226,7 +226,7 @@ class TaskService:
         if weight is not None:
             changes["weight"] = parse_weight(str(weight))
         if note is not None:
-            changes["note"] = "" if not note.strip() else clean_text(note, NOTE_MAX, code="note")
+            changes["note"] = "" if note.strip() in ("", "-") else clean_text(note, NOTE_MAX, code="note")
         return self._change(actor, person_id, task_id, "task.edit", changes)
 
     def cancel(self, actor: Actor, person_id: int, task_id: int) -> TaskView:

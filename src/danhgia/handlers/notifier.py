@@ -1,0 +1,119 @@
+"""Delivery of the outbox: each queued message is rendered by the renderer of its kind and sent; network
+errors and 429s are retried later, a blocked chat or a message that has lost its purpose is dropped.
+
+A delivery round runs every few seconds from the job queue and at once after a handler queued something
+(`wake`); a lock keeps one round at a time per process, and the database's claim keeps processes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ContextTypes
+
+from danhgia.handlers.context import SERVICES_KEY, App, run_sync
+from danhgia.texts import Html
+from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.services import Services
+
+log = logging.getLogger(__name__)
+Renderer = Callable[[Bot, Services, OutboxItem], Awaitable[None]]
+INTERVAL_SECONDS = 2.0
+_LOCK_KEY = "notifier.lock"
+_renderers: dict[str, Renderer] = {}
+
+
+class Obsolete(Exception):
+    """The message no longer has a purpose (its record moved on); drop it without retrying."""
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register how messages of one outbox kind are rendered and sent."""
+
+    def register(fn: Renderer) -> Renderer:
+        if kind in _renderers:
+            raise ValueError(f"renderer {kind!r} registered twice")
+        _renderers[kind] = fn
+        return fn
+
+    return register
+
+
+async def send(bot: Bot, item: OutboxItem, text: Html, markup: InlineKeyboardMarkup | None = None) -> int:
+    """Send a rendered message to the item's person; returns the message id."""
+    if item.chat_id is None:
+        raise Obsolete("no linked Telegram account")
+    message = await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    return message.message_id
+
+
+async def deliver_round(app: App, limit: int = 50) -> int:
+    """Deliver what is due now; returns how many messages were handled."""
+    lock: asyncio.Lock = app.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
+    if lock.locked():
+        app.bot_data["notifier.again"] = True
+        return 0
+    handled = 0
+    async with lock:
+        while True:
+            app.bot_data["notifier.again"] = False
+            services: Services = app.bot_data[SERVICES_KEY]
+            items = await run_sync(services.outbox.claim_due, limit)
+            for item in items:
+                await _deliver(app.bot, services, item)
+            handled += len(items)
+            if len(items) < limit and not app.bot_data.get("notifier.again"):
+                return handled
+
+
+async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
+    fn = _renderers.get(item.kind)
+    if fn is None:
+        log.error("no renderer for outbox kind %r (message %s)", item.kind, item.id)
+        await run_sync(services.outbox.skipped, item.id, "no renderer")
+        return
+    try:
+        await fn(bot, services, item)
+    except Obsolete as reason:
+        await run_sync(services.outbox.skipped, item.id, str(reason) or "obsolete")
+    except RetryAfter as error:
+        retry = error.retry_after if isinstance(error.retry_after, timedelta) else timedelta(seconds=error.retry_after)
+        await run_sync(services.outbox.failed, item.id, f"429: {error}", retry)
+    except Forbidden as error:
+        log.info("person %s cannot be reached: %s", item.person_id, error)
+        await run_sync(services.outbox.skipped, item.id, f"forbidden: {error}")
+    except BadRequest as error:
+        log.warning("Telegram refused outbox message %s (%s): %s", item.id, item.kind, error)
+        await run_sync(services.outbox.skipped, item.id, f"bad request: {error}")
+    except (TimedOut, NetworkError) as error:
+        await run_sync(services.outbox.failed, item.id, f"network: {error}")
+    except TelegramError as error:
+        await run_sync(services.outbox.failed, item.id, f"telegram: {error}")
+    except Exception as error:  # a bug in a renderer must not stop the others
+        log.exception("outbox message %s (%s) failed", item.id, item.kind)
+        await run_sync(services.outbox.failed, item.id, f"error: {error!r}")
+    else:
+        await run_sync(services.outbox.delivered, item.id)
+
+
+async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await deliver_round(context.application)
+
+
+def start(app: App) -> None:
+    """Deliver every few seconds (catching up on whatever was queued while the bot was down)."""
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_job, interval=INTERVAL_SECONDS, first=0.5, name="outbox")
+
+
+def wake(app: Any) -> None:
+    """Deliver now (called after a handler may have queued messages)."""
+    if getattr(app, "job_queue", None) is not None and app.running:
+        app.job_queue.run_once(_job, 0, name="outbox-now")

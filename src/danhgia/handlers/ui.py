@@ -1,0 +1,319 @@
+"""The toolkit every feature handler uses: callback data, keyboards, panels edited in place, typed-text
+steps, who is speaking, and turning workflow refusals into polite messages.
+
+A *panel* is the one bot message a dialog edits in place. When a step needs typed text, the panel shows the
+question and the database remembers it (workflow/dialogs.py); the answer is routed by `handlers/dialog.py`
+to the feature's text handler, which replaces the old panel with a new one below the person's message.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply, run_sync, services_of
+from danhgia.handlers.start import unlinked_text
+from danhgia.scoring import ScoringError, format_points
+from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
+from danhgia.workflow.assessments import AssessmentError
+from danhgia.workflow.common import Actor, Identity
+from danhgia.workflow.dialogs import DialogState
+from danhgia.workflow.evaluation import DraftError
+from danhgia.workflow.tasks import TaskError
+
+log = logging.getLogger(__name__)
+CALLBACK_MAX_BYTES = 64
+MESSAGE_LIMIT = 4096
+WorkflowError = (TaskError, AssessmentError, DraftError)
+H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+
+
+# -- callback data -------------------------------------------------------------------------------------------
+
+
+def cb(*parts: object) -> str:
+    """`v1:part:part…`; callback data names an action and a record, never a permission (≤ 64 bytes)."""
+    data = ":".join(("v1", *(str(p) for p in parts)))
+    if len(data.encode()) > CALLBACK_MAX_BYTES:
+        raise ValueError(f"callback data over {CALLBACK_MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def cb_parts(data: str | None, feature: str) -> list[str]:
+    """The parts after `v1:<feature>:`, or [] when the data is not for this feature."""
+    if not data:
+        return []
+    parts = data.split(":")
+    if len(parts) < 3 or parts[0] != "v1" or parts[1] != feature:
+        return []
+    return parts[2:]
+
+
+def as_int(value: str) -> int | None:
+    """An integer from callback data, None if forged."""
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if -(2**62) < number < 2**62 else None
+
+
+def button(label: str, *parts: object) -> InlineKeyboardButton:
+    """An inline button carrying callback data."""
+    return InlineKeyboardButton(label, callback_data=cb(*parts))
+
+
+def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    """A keyboard from rows (empty rows dropped); None when no button is left."""
+    kept = [list(row) for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
+
+
+def chunks(items: Sequence[InlineKeyboardButton], size: int) -> list[list[InlineKeyboardButton]]:
+    """Buttons in rows of `size`."""
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def short(text: str, limit: int = 40) -> str:
+    """A label that fits on a phone button."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# -- formatting ------------------------------------------------------------------------------------------------
+
+
+def fit(text: Html, limit: int = MESSAGE_LIMIT - 96) -> Html:
+    """Cut a long message at a line boundary (every line is balanced HTML) so it fits Telegram's limit."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return Html("\n".join(kept) + f"\n… (+{len(lines) - len(kept)})")
+
+
+def points(value: Decimal | None) -> str:
+    """Points in Vietnamese style ("87,5"); "—" when unknown."""
+    return "—" if value is None else format_points(value)
+
+
+def day(value: date) -> str:
+    """dd/mm/yyyy."""
+    return value.strftime("%d/%m/%Y")
+
+
+def moment(value: datetime, context: Context) -> str:
+    """HH:MM dd/mm/yyyy in the organisation's time zone."""
+    return value.astimezone(services_of(context).config.timezone).strftime("%H:%M %d/%m/%Y")
+
+
+# -- who speaks ----------------------------------------------------------------------------------------------
+
+
+def actor_of(identity: Identity) -> Actor:
+    """The audited actor for a person acting through the bot."""
+    return Actor.person(identity.person_id, identity.telegram_user_id)
+
+
+async def private_person(update: Update, context: Context) -> Identity | None:
+    """The linked person in a private chat; otherwise answer (group: private-chat button) and return None."""
+    query = update.callback_query
+    if not is_private(update):
+        if query is not None:
+            await query.answer(t("group.private_only", DEFAULT_LANGUAGE), show_alert=True)
+        else:
+            await refuse_in_group(update, context, DEFAULT_LANGUAGE)
+        return None
+    identity = await identify(update, context)
+    if identity is None:
+        if query is not None:
+            await query.answer(t("fallback.not_linked_button", DEFAULT_LANGUAGE), show_alert=True)
+        else:
+            await reply(update, unlinked_text(context.bot.username, DEFAULT_LANGUAGE))
+        return None
+    return identity
+
+
+# -- panels --------------------------------------------------------------------------------------------------
+
+
+async def ack(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (stops the spinner on the phone); a no-op for messages."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(text[:190] if text else None, show_alert=alert)
+        except BadRequest as error:  # already answered, or too old
+            log.info("could not answer a button press: %s", error)
+
+
+async def show(
+    update: Update, text: Html, markup: InlineKeyboardMarkup | None = None, *, new: bool = False
+) -> Message | None:
+    """Edit the pressed message in place (or send a new one for a command, typed text, or `new`)."""
+    text = fit(text)
+    query = update.callback_query
+    if query is not None and query.message is not None and not new:
+        try:
+            edited = await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return edited if isinstance(edited, Message) else None
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return None
+            log.info("could not edit a panel, sending a new one: %s", error)
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def replace_panel(
+    update: Update, context: Context, dialog: DialogState | None, text: Html, markup: InlineKeyboardMarkup | None
+) -> Message | None:
+    """After typed text: remove the panel that asked for it and show the next one below the answer."""
+    if dialog is not None and dialog.chat_id is not None and dialog.message_id is not None:
+        try:
+            await context.bot.delete_message(dialog.chat_id, dialog.message_id)
+        except TelegramError as error:
+            log.info("could not delete an old panel: %s", error)
+    return await show(update, text, markup, new=True)
+
+
+async def ask_text(
+    update: Update,
+    context: Context,
+    identity: Identity,
+    kind: str,
+    data: dict[str, Any],
+    text: Html,
+    back: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Show a question on the panel and remember (in the database) that typed text of `kind` is expected."""
+    message = await show(update, Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language)), back)
+    query = update.callback_query
+    message_id = message.message_id if message is not None else None
+    if message_id is None and query is not None and query.message is not None:
+        message_id = query.message.message_id
+    chat = update.effective_chat
+    await run_sync(
+        services_of(context).dialogs.expect,
+        identity.person_id,
+        kind,
+        data,
+        chat.id if chat else None,
+        message_id,
+    )
+
+
+async def ask_next(
+    update: Update,
+    context: Context,
+    identity: Identity,
+    dialog: DialogState | None,
+    kind: str,
+    data: dict[str, Any],
+    text: Html,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Ask the next typed question: on the pressed panel for a button, on a new panel after typed text."""
+    if update.callback_query is not None:
+        await ask_text(update, context, identity, kind, data, text, markup)
+        return
+    question = Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language))
+    message = await replace_panel(update, context, dialog, question, markup)
+    chat = update.effective_chat
+    await run_sync(
+        services_of(context).dialogs.expect,
+        identity.person_id,
+        kind,
+        data,
+        chat.id if chat else None,
+        message.message_id if message is not None else None,
+    )
+
+
+async def close_text_step(context: Context, identity: Identity) -> None:
+    """Forget any typed-text step (a new panel was opened; what was saved stays saved)."""
+    await run_sync(services_of(context).dialogs.clear, identity.person_id)
+
+
+# -- refusals --------------------------------------------------------------------------------------------------
+
+
+def error_text(error: Exception, lang: str) -> Html:
+    """The catalog sentence for a workflow refusal."""
+    code = getattr(error, "code", "")
+    params = dict(getattr(error, "params", {}) or {})
+    for key, value in list(params.items()):
+        if key == "state":
+            params[key] = t(f"state.{value}", lang)
+        elif isinstance(value, date):
+            params[key] = day(value)
+        elif isinstance(value, Decimal):
+            params[key] = points(value)
+    if isinstance(error, ScoringError) and not code:
+        return t_html("error.cannot_score", lang)
+    try:
+        return t_html(f"error.{code}", lang, **params)
+    except KeyError:
+        log.warning("no message for workflow error %r", code)
+        return t_html("error.generic", lang)
+
+
+async def refuse(update: Update, error: Exception, lang: str) -> None:
+    """Tell the person why nothing happened: a toast/alert for a button, a message for typed text."""
+    text = error_text(error, lang)
+    query = update.callback_query
+    if query is not None:
+        plain = t("error.plain_prefix", lang) + _strip_tags(text)
+        try:
+            await query.answer(plain[:190], show_alert=True)
+            return
+        except BadRequest as error:  # the press was already answered: say it in the chat instead
+            log.info("could not answer a refused press: %s", error)
+    await reply(update, text)
+
+
+def _strip_tags(text: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def guarded(handler: H) -> H:
+    """Run a feature handler; a workflow refusal becomes a polite message and changes nothing."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: Context, *args: Any, **kwargs: Any) -> None:
+        try:
+            await handler(update, context, *args, **kwargs)
+        except (*WorkflowError, ScoringError) as error:
+            identity = await identify(update, context)
+            lang = identity.language if identity else DEFAULT_LANGUAGE
+            log.info("refused %s: %s", handler.__name__, getattr(error, "code", error))
+            await refuse(update, error, lang)
+        finally:
+            kick_outbox(context)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def kick_outbox(context: Context) -> None:
+    """Ask the notifier to deliver queued messages now rather than at its next round."""
+    from danhgia.handlers.notifier import wake
+
+    wake(context.application)

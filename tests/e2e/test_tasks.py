@@ -1,0 +1,157 @@
+"""End to end: a staff member plans the week's tasks and checks in on them, on one panel edited in place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from danhgia.sandbox.state import Message
+from tests.conftest import BotWorld
+
+pytestmark = pytest.mark.e2e
+
+
+async def add_task(user: object, panel: Message, title: str, due_label: str, weight_label: str) -> Message:
+    """Add a task through the buttons; returns the week panel shown afterwards."""
+    from danhgia.sandbox.users import SimUser
+
+    assert isinstance(user, SimUser)
+    question = await user.tap(panel, "Thêm việc")
+    assert "Gõ tên công việc" in question.text
+    due = await user.say(title)
+    assert "Hạn hoàn thành" in due.text and title in due.text
+    weight = await user.tap(due, due_label)
+    assert weight.message_id == due.message_id  # edited in place
+    assert "Trọng số" in weight.text
+    return await user.tap(weight, weight_label)
+
+
+async def test_plan_the_week_with_buttons_and_typed_answers(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    panel = await an.say("/tuannay")
+    assert "Công việc tuần 16/11 – 22/11/2026" in panel.text
+    assert "chưa có công việc nào" in panel.text
+    week = await add_task(an, panel, "Báo cáo tổng hợp tháng 11", "Thứ Sáu 20/11", "2")
+    assert "Đã thêm Báo cáo tổng hợp tháng 11, hạn 20/11/2026" in week.text
+    assert "1. ⏳ Báo cáo tổng hợp tháng 11 — hạn 20/11 · trọng số 2 · chưa làm" in week.text
+    # A date typed by hand: a nonexistent one is refused politely and the step keeps waiting.
+    await an.tap(week, "Thêm việc")
+    due = await an.say("Thẩm định hồ sơ đất đai")
+    assert "Ngày «31/02» không có trên lịch" in (await an.say("31/02")).text
+    assert "không phải là ngày" in (await an.say("thứ hai tuần sau")).text
+    weight = await an.say("27/11")
+    assert "Trọng số" in weight.text and weight.message_id != due.message_id
+    assert due.deleted  # the question's panel was replaced below the answer
+    assert "Trọng số phải là một số" in (await an.say("nhiều")).text
+    week = await an.say("1,5")
+    assert "Đã thêm Thẩm định hồ sơ đất đai, hạn 27/11/2026" in week.text
+    following = await an.tap(week, "Tuần sau")
+    assert "Công việc tuần 23/11 – 29/11/2026" in following.text
+    assert "Thẩm định hồ sơ đất đai — hạn 27/11 · trọng số 1,5 · chưa làm" in following.text
+
+
+async def test_edit_and_cancel_a_task(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    week = await add_task(an, await an.say("/tuannay"), "Soạn công văn", "Hôm nay", "1")
+    detail = await an.tap(week, "1. Soạn công văn")
+    assert "Hạn hoàn thành: 20/11/2026" in detail.text
+    ask = await an.tap(detail, "Đổi tên")
+    renamed = await an.say("Soạn công văn trả lời UBND phường")
+    assert "Đã lưu" in renamed.text and "Soạn công văn trả lời UBND phường" in renamed.text
+    ask = await an.tap(renamed, "Đổi hạn")
+    assert "Hạn hoàn thành" in ask.text
+    moved = await an.tap(ask, "Cuối tháng")
+    assert "Hạn hoàn thành: 30/11/2026" in moved.text
+    confirm = await an.tap(moved, "Hủy công việc")
+    assert "Hủy công việc" in confirm.text
+    week = await an.tap(confirm, "Hủy việc này")
+    assert "chưa có công việc nào" in week.text
+
+
+async def test_weekly_checkin_one_tap_per_task_and_late_by_itself(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    week = await add_task(an, await an.say("/tuannay"), "Báo cáo tiến độ", "Hôm nay", "1")
+    week = await add_task(an, week, "Kế hoạch tháng 12", "Thứ Sáu", "2")
+    report = await an.tap(week, "📝 Báo cáo tuần")
+    assert "Việc 1/2: Báo cáo tiến độ" in report.text
+    flagged = await an.tap(report, "Có vấn đề chất lượng")
+    assert "Bỏ đánh dấu chất lượng" in flagged.button_texts()[4]
+    nxt = await an.tap(flagged, "Xong đúng hạn")
+    assert "Việc 1/1: Kế hoạch tháng 12" in nxt.text
+    done = await an.tap(nxt, "Đang làm")
+    assert "Bạn đã báo cáo hết các việc đang mở của tuần này: 1 việc đã kết thúc, 1 việc đang tiếp tục" in done.text
+    week = await an.tap(done, "Xem công việc tuần")
+    assert "✅ Báo cáo tiến độ — hạn 20/11 · trọng số 1 · xong đúng hạn ⚠️ có vấn đề chất lượng" in week.text
+    assert "🔄 Kế hoạch tháng 12 — hạn 20/11 · trọng số 2 · đang làm" in week.text
+    # Next Tuesday the open task is reported again; "done on time" after its due date is recorded late.
+    world.services.clock.advance(timedelta(days=11))  # type: ignore[attr-defined]
+    report = await an.say("/baocaotuan")
+    assert "Báo cáo tuần 30/11 – 06/12/2026" in report.text and "Kế hoạch tháng 12" in report.text
+    late = await an.tap(report, "Xong đúng hạn")
+    assert "quá hạn 20/11/2026 nên được ghi là xong trễ hạn" in late.text
+
+
+async def test_a_restart_in_the_middle_of_adding_a_task_continues_where_it_was(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    panel = await an.say("/tuannay")
+    await an.tap(panel, "Thêm việc")
+    due = await an.say("Tổng hợp số liệu quý IV")
+    await world.restart()
+    weight = await an.say("04/12")
+    assert "Trọng số" in weight.text and "Tổng hợp số liệu quý IV" in weight.text
+    assert due.deleted
+    week = await an.say("1")
+    assert "Đã thêm Tổng hợp số liệu quý IV, hạn 04/12/2026" in week.text
+
+
+async def test_hostile_input_in_every_task_step_changes_nothing(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    panel = await an.say("/tuannay")
+    await an.tap(panel, "Thêm việc")
+    assert "quá giới hạn 2000 ký tự" in (await an.say("x" * 5000)).text
+    assert "Tên công việc dài 300 ký tự" in (await an.say("y" * 300)).text
+    an.send_sticker()
+    assert "chờ bạn gõ chữ" in (await an.next_message()).text
+    # A command in the middle of a step runs, and the task step is closed without saving anything.
+    week = await an.say("/tuannay")
+    assert "chưa có công việc nào" in week.text
+    cancelled = await an.say("/huy")
+    assert "Không có bước nào" in cancelled.text
+    # /huy in the middle of a step goes back to the week panel.
+    await an.tap(week, "Thêm việc")
+    await an.say("/huy")
+    back = await an.next_message()
+    assert "Công việc tuần" in back.text
+    with world.services.db.uow() as uow:
+        assert uow.tasks.for_week(an_id(world, "CV01"), *week_of(world)) == []
+
+
+async def test_nobody_can_touch_another_persons_task_with_a_forged_button(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    week = await add_task(an, await an.say("/tuannay"), "Việc của An", "Hôm nay", "1")
+    task_button = week.button("1. Việc của An")["callback_data"]
+    task_id = task_button.split(":")[-1]
+    binh = await world.linked_user("CV02", "Bình")
+    own = await binh.say("/tuannay")
+    query = binh.press_forged(own, f"v1:ci:{task_id}:ok")
+    answered = await binh.answer_to(query)
+    assert answered.answer_text is not None and "không thuộc về bạn" in answered.answer_text
+    forged = binh.press_forged(own, "v1:tk:t:99999999999999999999")
+    assert "Nút này" in ((await binh.answer_to(forged)).answer_text or "")
+    with world.services.db.uow() as uow:
+        task = uow.tasks.get(int(task_id))
+    assert task is not None and task.status == "open"
+
+
+def an_id(world: BotWorld, code: str) -> int:
+    with world.services.db.uow() as uow:
+        person = uow.people.get_by_code(code)
+        assert person is not None and person.id is not None
+        return person.id
+
+
+def week_of(world: BotWorld) -> tuple[object, object]:
+    from danhgia.workflow.calendar import week_bounds
+
+    return week_bounds(world.services.tasks.today())
