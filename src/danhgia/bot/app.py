@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
+from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
@@ -69,19 +71,25 @@ async def on_startup(app: App) -> None:
     log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
 
 
-def build_application(settings: Settings, services: Services) -> App:
-    """The Application exactly as `danhgia run` uses it, against `TELEGRAM_API_URL`."""
+def build_application(settings: Settings, services: Services, *, rate_limiter: bool = True) -> App:
+    """The Application exactly as `danhgia run` uses it, against `TELEGRAM_API_URL`.
+
+    `rate_limiter=False` is for benchmarks that measure the bot's own cost (Telegram's limits off).
+    """
     api = settings.telegram_api_url
-    app: App = (
+    builder: Any = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .connection_pool_size(64)
         .get_updates_read_timeout(settings.poll_timeout + 10)
         .post_init(on_startup)
-        .build()
     )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app: App = builder.build()
     app.bot_data[SERVICES_KEY] = services
     handlers.register(app)
     return app

@@ -20,7 +20,7 @@ from telegram.ext import ContextTypes
 
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.texts import Html
-from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.outbox import OutboxItem, queued_since_last_round
 from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,8 @@ def start(app: App) -> None:
 
 
 def wake(app: Any) -> None:
-    """Deliver now (called after a handler may have queued messages)."""
+    """Deliver now if this process queued something (called after every handler)."""
+    if not queued_since_last_round():
+        return
     if getattr(app, "job_queue", None) is not None and app.running:
         app.job_queue.run_once(_job, 0, name="outbox-now")

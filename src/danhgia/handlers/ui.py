@@ -248,7 +248,8 @@ async def ask_next(
 
 async def close_text_step(context: Context, identity: Identity) -> None:
     """Forget any typed-text step (a new panel was opened; what was saved stays saved)."""
-    await run_sync(services_of(context).dialogs.clear, identity.person_id)
+    if identity.open_dialog is not None:
+        await run_sync(services_of(context).dialogs.clear, identity.person_id)
 
 
 # -- refusals --------------------------------------------------------------------------------------------------

@@ -49,13 +49,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY_OPTION = "danhgia_read_only"
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
-    """Take SQLite's write lock at the start of every transaction.
+    """Take SQLite's write lock at the start of every transaction that may write.
 
     Without it two transactions that read then write (two phones redeeming one invite) both read the old
     state and the second fails with "database is locked"; with it they simply run one after the other.
+    Read-only units of work (`Database.reader()`) begin a plain deferred transaction instead: in WAL mode
+    they read a consistent snapshot without waiting for, or blocking, the writer.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:

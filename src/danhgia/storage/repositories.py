@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from danhgia.storage.models import (
@@ -214,16 +215,20 @@ class LinkRepository:
         """The link of this person."""
         return self.session.exec(select(TelegramLink).where(TelegramLink.person_id == person_id)).first()
 
-    def identity_rows(self, telegram_user_id: int) -> list[tuple[TelegramLink, Person, Unit, str | None]]:
-        """The link, person, unit and each role of this account, in one statement (the hot path of every update)."""
+    def identity_rows(
+        self, telegram_user_id: int
+    ) -> list[tuple[TelegramLink, Person, Unit, str | None, str | None]]:
+        """The link, person, unit, each role and the open dialog's kind of this account, in one statement
+        (the hot path of every update)."""
         query = (
-            select(TelegramLink, Person, Unit, PersonRole.role_code)
+            sa_select(TelegramLink, Person, Unit, col(PersonRole.role_code), col(Dialog.kind))
             .join(Person, col(Person.id) == col(TelegramLink.person_id))
             .join(Unit, col(Unit.id) == col(Person.unit_id))
             .join(PersonRole, col(PersonRole.person_id) == col(Person.id), isouter=True)
-            .where(TelegramLink.telegram_user_id == telegram_user_id)
+            .join(Dialog, col(Dialog.person_id) == col(Person.id), isouter=True)
+            .where(col(TelegramLink.telegram_user_id) == telegram_user_id)
         )
-        return [tuple(row) for row in self.session.exec(query)]  # type: ignore[misc]
+        return [(row[0], row[1], row[2], row[3], row[4]) for row in self.session.execute(query)]
 
     def chats_of(self, person_ids: Iterable[int]) -> dict[int, TelegramLink]:
         """person id → link, for the people who have one."""

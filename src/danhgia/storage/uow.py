@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from danhgia.storage.db import READ_ONLY_OPTION
 from danhgia.storage.repositories import (
     AssessmentRepository,
     AuditRepository,
@@ -45,8 +46,9 @@ class UnitOfWork:
     dialogs: DialogRepository
     outbox: OutboxRepository
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+        self.read_only = read_only
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
@@ -77,6 +79,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Save everything done in this unit of work."""
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
 
     def rollback(self) -> None:
@@ -91,8 +95,12 @@ class Database:
         self.engine = engine
 
     def uow(self) -> UnitOfWork:
-        """A new unit of work."""
+        """A new unit of work (on SQLite it holds the write lock from its first statement)."""
         return UnitOfWork(self.engine)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads: it never waits for or blocks a writer."""
+        return UnitOfWork(self.engine, read_only=True)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

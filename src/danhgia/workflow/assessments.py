@@ -253,7 +253,7 @@ class AssessmentService:
 
     def view(self, assessment_id: int) -> AssessmentView:
         """An assessment without any permission check (for cards and notices already addressed)."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             record = uow.assessments.get(assessment_id)
             if record is None:
                 raise AssessmentError("not_found")
@@ -553,7 +553,7 @@ class AssessmentService:
 
     def for_reviewer(self, actor_id: int, assessment_id: int) -> AssessmentView:
         """An assessment as its reviewer (or acting reviewer) sees it."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             record = uow.assessments.get(assessment_id)
             if record is None:
                 raise AssessmentError("not_found")
@@ -563,7 +563,7 @@ class AssessmentService:
     def queue_for(self, actor_id: int) -> list[AssessmentView]:
         """Assessments waiting for this person's decision, as reviewer or acting reviewer."""
         today = self.today()
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             reviewers = [actor_id] + [d.leader_id for d in uow.delegations.active_on(today, acting_id=actor_id)]
             views = []
             for record in uow.assessments.pending_for(reviewers):
@@ -838,7 +838,7 @@ class AssessmentService:
     def adjust_preview(self, view: AssessmentView) -> EvaluationResult:
         """The result the adjustment in progress would give."""
         draft = view.review_draft or {}
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             record = uow.assessments.get(view.id)
             period = uow.periods.get(record.period_id) if record else None
             assert record is not None and period is not None
@@ -944,7 +944,7 @@ class AssessmentService:
 
     def cards_of(self, assessment_id: int) -> list[tuple[int, int, int]]:
         """(person id, chat id, message id) of every card of an assessment."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             return [(c.person_id, c.chat_id, c.message_id) for c in uow.cards.of(assessment_id)]
 
 

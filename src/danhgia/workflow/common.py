@@ -53,6 +53,7 @@ class Identity:
     language: str
     telegram_user_id: int
     chat_id: int
+    open_dialog: str | None = None  # the kind of typed answer the chat waits for, when the identity was read
 
     def has_role(self, *roles: str) -> bool:
         """Whether the person holds any of these roles."""

@@ -31,7 +31,7 @@ class DialogService:
 
     def get(self, person_id: int) -> DialogState | None:
         """The open dialog of a person, if any."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             row = uow.dialogs.get(person_id)
             if row is None:
                 return None
@@ -62,6 +62,8 @@ class DialogService:
 
     def clear(self, person_id: int, kind: str | None = None) -> DialogState | None:
         """Close the open dialog (only if it is of `kind`, when given); returns what was closed."""
+        if self.get(person_id) is None:
+            return None  # nothing open: no write transaction at all (the common case)
         with self.db.uow() as uow:
             row = uow.dialogs.get(person_id)
             if row is None or (kind is not None and row.kind != kind):

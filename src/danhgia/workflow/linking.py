@@ -255,11 +255,11 @@ class LinkingService:
 
     def whois(self, telegram_user_id: int) -> Identity | None:
         """The active person linked to this Telegram account, if any."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             rows = uow.links.identity_rows(telegram_user_id)
         if not rows:
             return None
-        link, person, unit, _ = rows[0]
+        link, person, unit, _, dialog_kind = rows[0]
         if not person.active or person.id is None:
             return None
         return Identity(
@@ -269,15 +269,16 @@ class LinkingService:
             position=person.position,
             unit_code=unit.code,
             unit_name=unit.name,
-            roles=frozenset(role for *_, role in rows if role is not None),
+            roles=frozenset(row[3] for row in rows if row[3] is not None),
             language=person.language,
             telegram_user_id=telegram_user_id,
             chat_id=link.chat_id,
+            open_dialog=dialog_kind,
         )
 
     def find_person(self, staff_code: str) -> PersonSummary | None:
         """The person with this staff code, if any."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             person = uow.people.get_by_code(staff_code.strip())
             if person is None or person.id is None:
                 return None
@@ -320,7 +321,7 @@ class LinkingService:
 
     def menu_targets(self) -> list[MenuTarget]:
         """Every active linked person with their roles and the menu signature stored for them."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             roles = uow.people.roles_by_person()
             targets: list[MenuTarget] = []
             for link in uow.links.all():

@@ -3,6 +3,7 @@ delivered by a worker (handlers/notifier.py) with retries, so a crash or a netwo
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,14 @@ from danhgia.workflow.clock import Clock
 
 MAX_ATTEMPTS = 8
 STALE_CLAIM = timedelta(minutes=5)
+_queued = threading.Event()  # set when this process queued something since the last delivery round
+
+
+def queued_since_last_round() -> bool:
+    """Whether this process queued a message since the flag was last cleared (and clear it)."""
+    was = _queued.is_set()
+    _queued.clear()
+    return was
 
 
 def queue(
@@ -28,6 +37,7 @@ def queue(
     not_before: datetime | None = None,
 ) -> bool:
     """Queue a message inside the caller's unit of work; False when `dedupe_key` was already used."""
+    _queued.set()
     message = Outbox(
         kind=kind,
         person_id=person_id,

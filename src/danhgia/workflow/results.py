@@ -53,7 +53,7 @@ class ResultService:
 
     def history(self, person_id: int) -> list[ResultEntry]:
         """Every submitted (or later) assessment of a person, newest period first."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             entries = []
             for record, period in uow.assessments.of_person(person_id):
                 if record.state in EDITABLE and record.submitted_at is None:

@@ -156,13 +156,13 @@ class TaskService:
     def week(self, person_id: int, day: date | None = None) -> WeekView:
         """The tasks of the week containing `day` (this week by default)."""
         today = self.today()
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             return self._week(uow, person_id, day or today, today)
 
     def get(self, person_id: int, task_id: int) -> TaskView:
         """One of the person's tasks (TaskError `not_found` for anyone else's)."""
         today = self.today()
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             task = uow.tasks.owned(task_id, person_id)
             if task is None:
                 raise TaskError("not_found")
@@ -287,14 +287,14 @@ class TaskService:
             uow.session.add(task)
             new = {"status": task.status, "progress": task.progress, "completed_on": _plain(task.completed_on)}
             audit(uow, actor, Change("task.checkin", "task", str(task_id), old, new), now)
-            uow.commit()
-            week = self._week(uow, person_id, today, today)
+            week = self._week(uow, person_id, today, today)  # read inside the transaction: no second lock
             view = self._view(task, today, self._week_start_utc(week.monday))
+            uow.commit()
         return CheckinResult(view, auto_late, week)
 
     def of_period(self, person_id: int, first: date, last: date) -> list[TaskView]:
         """The tasks counted in a period: due between the two days, not cancelled."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             return self.in_period(uow, person_id, first, last)
 
     def in_period(self, uow: UnitOfWork, person_id: int, first: date, last: date) -> list[TaskView]:
