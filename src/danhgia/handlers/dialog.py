@@ -51,6 +51,10 @@ async def any_message(update: Update, context: Context) -> None:
     if text is None:
         await reply(update, t_html("dialog.text_only", identity.language))
         return
+    if text.startswith("/"):  # a command no handler knows: not an answer; the step keeps waiting
+        command = text.split()[0].split("@")[0]
+        await reply(update, t_html("dialog.unknown_command", identity.language, command=command))
+        return
     if len(text) > TEXT_LIMIT:
         await reply(update, t_html("dialog.too_long", identity.language, limit=TEXT_LIMIT, length=len(text)))
         return
