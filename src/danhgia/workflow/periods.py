@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,20 @@ class UnitStatus:
     returned: int
     approved: int
     locked: int
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    """One person of a unit in a period and where their record stands (`state` "none" without a record)."""
+
+    person_id: int
+    staff_code: str
+    full_name: str
+    state: str
+    assessment_id: int | None
+    total: Decimal | None
+    level: str | None
+    final_level: str | None
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,7 @@ class PeriodService:
 
     def overview(self, actor: Actor, key: str) -> list[UnitStatus]:
         """Every unit (as a tree, parents first) with its period for `key` and the state of its people."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             self._require_hr(uow, actor)
             units = uow.units.all()
             children: dict[int | None, list[Any]] = {}
@@ -155,9 +170,40 @@ class PeriodService:
                 )
             return rows
 
+    def people(self, actor: Actor, period_id: int) -> list[PersonStatus]:
+        """The people of a period's unit (and anyone with a record in it) with their record's state, for HR."""
+        with self.db.uow() as uow:
+            self._require_hr(uow, actor)
+            period = uow.periods.get(period_id)
+            if period is None or period.id is None:
+                raise AssessmentError("not_found")
+            records = {r.person_id: r for r in uow.assessments.in_period(period.id)}
+            people = list(uow.people.in_units([period.unit_id]))
+            known = {p.id for p in people}
+            for person_id in records:
+                if person_id not in known and (person := uow.people.get(person_id)) is not None:
+                    people.append(person)
+            rows = []
+            for person in people:
+                assert person.id is not None
+                record = records.get(person.id)
+                rows.append(
+                    PersonStatus(
+                        person.id,
+                        person.staff_code,
+                        person.full_name,
+                        record.state if record else "none",
+                        record.id if record else None,
+                        record.total if record else None,
+                        record.level if record else None,
+                        record.final_level if record else None,
+                    )
+                )
+            return rows
+
     def info(self, period_id: int) -> PeriodInfo:
         """One period."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             period = uow.periods.get(period_id)
             if period is None:
                 raise AssessmentError("not_found")
@@ -240,8 +286,14 @@ class PeriodService:
                 uow.commit()
             return self.assessments.period_info(uow, period)
 
-    def close(self, actor: Actor, period_id: int, *, tie_winners: tuple[str, ...] = ()) -> CloseOutcome:
-        """Apply the quota, lock every approved record and tell everyone their final result."""
+    def close(
+        self, actor: Actor, period_id: int, *, tie_winners: tuple[str, ...] = (), dry_run: bool = False
+    ) -> CloseOutcome:
+        """Apply the quota, lock every approved record and tell everyone their final result.
+
+        `dry_run` changes nothing: it returns what closing now would do (`closed` False; `locked`, `demoted`,
+        `not_submitted` as they would be), or the blockers or the tie that stand in the way.
+        """
         now = self.clock.now()
         with self.db.uow() as uow:
             self._require_hr(uow, actor)
@@ -306,6 +358,16 @@ class PeriodService:
                     decision = next(d for d in outcome.decisions if d.person_id == code)
                     if decision.demoted:
                         demoted.append(people[member.person_id].full_name)
+            if dry_run:
+                handed_in = {r.person_id for r in records if r.state not in EDITABLE}
+                return CloseOutcome(
+                    info,
+                    False,
+                    locked=len(approved),
+                    demoted=tuple(demoted),
+                    not_submitted=tuple(p.full_name for pid, p in people.items() if pid not in handed_in and p.active),
+                    quota=quota_json,
+                )
             for record in approved:
                 assert record.id is not None
                 result = results[record.id]
