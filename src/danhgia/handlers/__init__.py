@@ -8,10 +8,23 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from danhgia.handlers import admin, dialog, fallback, help, language, start, tasks
+from danhgia.handlers import (
+    admin,
+    delegation,
+    dialog,
+    fallback,
+    help,
+    language,
+    periods,
+    results,
+    review,
+    selfassess,
+    start,
+    tasks,
+)
 from danhgia.handlers.context import App
 
-FEATURES = (tasks,)
+FEATURES = (tasks, selfassess, periods, results, review, delegation)
 
 
 def register(app: App) -> None:

@@ -27,6 +27,7 @@ class DelegationView:
     acting_name: str
     starts_on: date
     ends_on: date
+    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class DelegationService:
 
     def candidates(self, leader_id: int) -> list[Candidate]:
         """Linked, active colleagues of the leader's unit and the leaders around it (not the leader)."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             leader = uow.people.get(leader_id)
             if leader is None:
                 return []
@@ -75,14 +76,29 @@ class DelegationService:
 
     def of_leader(self, leader_id: int) -> list[DelegationView]:
         """The leader's current and future delegations."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             rows = uow.delegations.current_and_future(leader_id, self.today())
             return [self._view(uow, row) for row in rows]
 
     def acting_for(self, person_id: int) -> list[DelegationView]:
         """Delegations in force today in which this person acts for a leader."""
-        with self.db.uow() as uow:
+        with self.db.reader() as uow:
             return [self._view(uow, row) for row in uow.delegations.active_on(self.today(), acting_id=person_id)]
+
+    def get(self, delegation_id: int) -> DelegationView | None:
+        """One delegation, revoked or not (for notices already addressed); None if unknown."""
+        with self.db.reader() as uow:
+            row = uow.delegations.get(delegation_id)
+            return None if row is None else self._view(uow, row)
+
+    def check_range(self, starts_on: date, ends_on: date) -> None:
+        """Refuse a range a delegation cannot have (reversed, already over, too long), before asking more."""
+        if ends_on < starts_on:
+            raise AssessmentError("range_reversed")
+        if ends_on < self.today():
+            raise AssessmentError("range_past")
+        if (ends_on - starts_on) > timedelta(days=MAX_DAYS):
+            raise AssessmentError("range_too_long", days=MAX_DAYS)
 
     def _view(self, uow: object, row: Delegation) -> DelegationView:
         from danhgia.storage.uow import UnitOfWork
@@ -98,6 +114,7 @@ class DelegationService:
             acting.full_name if acting else "",
             row.starts_on,
             row.ends_on,
+            row.revoked_at is not None,
         )
 
     def create(self, actor: Actor, acting_id: int, starts_on: date, ends_on: date) -> DelegationView:
@@ -105,12 +122,7 @@ class DelegationService:
         assert actor.person_id is not None
         leader_id = actor.person_id
         today = self.today()
-        if ends_on < starts_on:
-            raise AssessmentError("range_reversed")
-        if ends_on < today:
-            raise AssessmentError("range_past")
-        if (ends_on - starts_on) > timedelta(days=MAX_DAYS):
-            raise AssessmentError("range_too_long", days=MAX_DAYS)
+        self.check_range(starts_on, ends_on)
         if acting_id == leader_id:
             raise AssessmentError("self_delegation")
         if acting_id not in {c.person_id for c in self.candidates(leader_id)}:
