@@ -135,6 +135,12 @@ def test_submit_approve_and_the_audit_log(services: Services, org: dict[str, int
     view = services.assessments.set_cause(org["CV01"], view.id, view.version, str(late), "Chờ số liệu của Sở Tài chính")
     submitted = services.assessments.submit(org["CV01"], view.id, view.version)
     assert submitted.state == "submitted" and submitted.reviewer_name == "Nguyễn Thị Hoa"
+    assert submitted.self_result is not None
+    claim_lines = [line.reason for line in submitted.self_result.explanation if "Báo cáo quý" in line.reason]
+    assert claim_lines == [
+        "nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần do nguyên nhân khách quan "
+        "(đã nêu, chờ lãnh đạo xác nhận): không trừ điểm"
+    ]
     with services.db.uow() as uow:
         cards = uow.outbox.of_kind("review_card")
     assert [(m.person_id, m.payload) for m in cards] == [(org["TP01"], {"assessment_id": view.id})]
@@ -146,6 +152,8 @@ def test_submit_approve_and_the_audit_log(services: Services, org: dict[str, int
         services.assessments.approve(actor(org, "CV01"), view.id)
     decided = services.assessments.approve(actor(org, "TP01"), view.id)
     assert decided.done and decided.view.state == "approved"
+    assert decided.view.result is not None
+    assert any("đã được xác nhận: không trừ điểm" in line.reason for line in decided.view.result.explanation)
     assert decided.view.decided_by_name == "Nguyễn Thị Hoa"
     again = services.assessments.approve(actor(org, "TP01"), view.id)
     assert not again.done  # a double tap decides nothing twice
@@ -236,6 +244,9 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
     assert set(closed.not_submitted) == {"Bùi Văn Hải", "Nguyễn Thị Hoa"}
     an = services.results.history(org["CV01"])[0]
     assert an.state == "locked" and an.level == "HTXS" and an.final_level == "HTT" and an.demoted
+    assert an.result is not None and an.result["quota"]["explanation"]
+    assert any("CV01" in line for line in an.result["quota"]["explanation"])
+    assert not any("CV02" in line for line in an.result["quota"]["explanation"])  # nothing of a colleague
     with services.db.uow() as uow:
         kinds = sorted(
             (m.kind, m.person_id) for m in uow.outbox.of_kind("final_result") + uow.outbox.of_kind("no_result")

@@ -5,12 +5,14 @@ JSON format), the month's task snapshot, the reviewer's changes and the leader f
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from danhgia.scoring import (
     EvaluationResult,
+    ExplanationLine,
     Regime,
     ScoringError,
     evaluate,
@@ -259,9 +261,27 @@ def evaluate_record(
     review: dict[str, Any] | None,
     leader: LeaderFacts | None,
 ) -> EvaluationResult:
-    """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period)."""
+    """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period).
+
+    Before review, the person's objective-cause claims are scored as they claim them (their self-score),
+    and the explanation says they still wait for the leader's confirmation.
+    """
     data = scoring_input(regime, person_code, self_input, tasks, review, leader)
-    return evaluate(regime, parse_assessment(data))
+    result = evaluate(regime, parse_assessment(data))
+    if review is None and self_input.get("causes"):
+        result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))
+    return result
+
+
+_CONFIRMED = "do nguyên nhân khách quan đã được xác nhận"
+_CLAIMED = "do nguyên nhân khách quan (đã nêu, chờ lãnh đạo xác nhận)"
+
+
+def _pending_claim(line: ExplanationLine) -> ExplanationLine:
+    """The self-assessment's wording of an objective cause that nobody has confirmed yet."""
+    if _CONFIRMED not in line.reason:
+        return line
+    return dataclasses.replace(line, reason=line.reason.replace(_CONFIRMED, _CLAIMED))
 
 
 def result_json(result: EvaluationResult) -> dict[str, Any]:

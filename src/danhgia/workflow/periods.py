@@ -374,7 +374,7 @@ class PeriodService:
                 stored = ev.result_json(result)
                 group = GROUP_LEADERS if record.is_leader else GROUP_STAFF
                 if group in quota_json:
-                    stored["quota"] = quota_json[group]
+                    stored["quota"] = _own_quota_lines(quota_json[group], _code(people, record), groups[group], people)
                 old = {"state": record.state, "total": _s(record.total), "level": record.level}
                 values = {
                     "state": LOCKED,
@@ -485,6 +485,16 @@ def quota_room(uow: UnitOfWork, record: Assessment) -> bool:
 
 def _code(people: dict[Any, Any], record: Assessment) -> str:
     return str(people[record.person_id].staff_code)
+
+
+def _own_quota_lines(
+    summary: dict[str, Any], own_code: str, members: list[Assessment], people: dict[Any, Any]
+) -> dict[str, Any]:
+    """The group's quota summary as one person may keep it: the rule and their own lines, never a colleague's."""
+    others = [_code(people, m) for m in members if _code(people, m) != own_code]
+    own = dict(summary)
+    own["explanation"] = [line for line in summary.get("explanation", []) if not any(code in line for code in others)]
+    return own
 
 
 def _quota_summary(outcome: QuotaResult) -> dict[str, Any]:
