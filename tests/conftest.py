@@ -166,6 +166,7 @@ def bot_settings(server: SandboxServer, database_url: str, **overrides: Any) -> 
         telegram_api_url=server.url,
         database_url=database_url,
         poll_timeout=1,
+        reminders=False,  # the tests tick the reminders themselves (world.tick()) at the moments they choose
         **overrides,
     )
 
@@ -178,11 +179,22 @@ class BotWorld:
         self.services = services
         self.settings = settings
         self._stack: AsyncExitStack | None = None
+        self.app: Any = None
 
     async def start(self) -> None:
         """Start the Application as `danhgia run` builds it (polling the sandbox)."""
         self._stack = AsyncExitStack()
-        await self._stack.enter_async_context(running(build_application(self.settings, self.services)))
+        self.app = build_application(self.settings, self.services)
+        await self._stack.enter_async_context(running(self.app))
+
+    async def tick(self) -> int:
+        """One reminder tick at the services' clock (what the scheduler does every minute), then delivery."""
+        from danhgia.bot.app import TICKER_KEY
+        from danhgia.handlers.notifier import deliver_round
+
+        added: int = await self.app.bot_data[TICKER_KEY].tick()
+        await deliver_round(self.app)
+        return added
 
     async def stop(self) -> None:
         """Stop the Application (updates sent meanwhile wait in the sandbox)."""

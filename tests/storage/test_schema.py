@@ -31,6 +31,9 @@ TABLES = {
     "delegation",
     "dialog",
     "outbox",
+    "calendar_day",
+    "leave",
+    "snooze",
 }
 
 

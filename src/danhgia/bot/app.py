@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
@@ -16,6 +16,7 @@ from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
+from danhgia.scheduler.ticker import ReminderTicker
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import Clock
@@ -68,7 +69,25 @@ async def on_startup(app: App) -> None:
     await publish_default_menus(app.bot)
     await sync_menus(app)
     notifier.start(app)
+    start_reminders(app)
     log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
+
+
+TICKER_KEY = "reminder_ticker"
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    ticker: ReminderTicker = context.application.bot_data[TICKER_KEY]
+    await ticker.tick()
+
+
+def start_reminders(app: App) -> None:
+    """Tick the reminders every REMINDER_TICK_SECONDS (and once right after start-up: catch-up)."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    app.bot_data[TICKER_KEY] = ReminderTicker(services, lambda: notifier.deliver_round(app))
+    interval = app.bot_data.get("reminder_tick_seconds")
+    if app.job_queue is not None and interval:
+        app.job_queue.run_repeating(_tick, interval=interval, first=1, name="reminders")
 
 
 def build_application(settings: Settings, services: Services, *, rate_limiter: bool = True) -> App:
@@ -91,6 +110,7 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: App = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data["reminder_tick_seconds"] = settings.reminder_tick_seconds if settings.reminders else None
     handlers.register(app)
     return app
 

@@ -39,6 +39,19 @@ from danhgia.scoring import (
 __all__ = ["register"]
 
 
+#: the messages of the json module, in Vietnamese
+_JSON_ERRORS = (
+    ("Expecting property name enclosed in double quotes", "tên trường phải đặt trong dấu nháy kép"),
+    ("Expecting value", "thiếu giá trị (hoặc giá trị không hợp lệ)"),
+    ("Expecting ',' delimiter", "thiếu dấu phẩy"),
+    ("Expecting ':' delimiter", "thiếu dấu hai chấm"),
+    ("Unterminated string", "chuỗi chưa có dấu nháy đóng"),
+    ("Invalid control character", "ký tự điều khiển trong chuỗi (xuống dòng, tab) phải được viết dạng \\n, \\t"),
+    ("Invalid \\escape", "ký tự thoát «\\» không hợp lệ"),
+    ("Extra data", "còn dữ liệu thừa sau đối tượng JSON"),
+)
+
+
 def _fail(message: str) -> NoReturn:
     typer.echo(f"Lỗi: {message}", err=True)
     raise typer.Exit(code=2)
@@ -49,12 +62,19 @@ def _read_json(file: str) -> dict[str, Any]:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         _fail(f"không tìm thấy tệp «{file}»")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"không đọc được tệp «{file}»: {exc}")
+    except IsADirectoryError:
+        _fail(f"«{file}» là một thư mục, không phải tệp JSON")
+    except PermissionError:
+        _fail(f"không có quyền đọc tệp «{file}»")
+    except UnicodeDecodeError:
+        _fail(f"tệp «{file}» phải được lưu với bảng mã UTF-8")
+    except OSError as exc:
+        _fail(f"không đọc được tệp «{file}» ({exc.strerror or exc})")
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        _fail(f"tệp «{file}» không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}): {exc.msg}")
+        what = next((vi for en, vi in _JSON_ERRORS if exc.msg.startswith(en)), "sai cú pháp JSON")
+        _fail(f"tệp «{file}» không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}): {what}")
     if not isinstance(data, dict):
         _fail(f"tệp «{file}» phải chứa một đối tượng JSON ({{…}})")
     return data
@@ -62,6 +82,8 @@ def _read_json(file: str) -> dict[str, Any]:
 
 def _regime(option: str | None, regime_file: Path | None, data: dict[str, Any]) -> Regime:
     if regime_file is not None:
+        if option:
+            _fail("chỉ dùng một trong hai: --regime hoặc --regime-file")
         return load_regime_file(regime_file)
     in_file = data.get("regime")
     if in_file is not None and not isinstance(in_file, str):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from danhgia.workflow.reminders import Timeline
 from danhgia.workflow.services import WorkflowConfig
 
 
@@ -31,6 +32,24 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="Long-polling timeout in seconds.")
     regime: str = Field(default="nd335-2025", description="Scoring regime of new periods (`danhgia regimes`).")
+    weekly_plan_at: time = Field(default=time(8, 0), description="Weekly plan prompt, first working day of the week.")
+    weekly_checkin_day: int = Field(default=5, ge=1, le=7, description="Check-in day (1 = Monday … 5 = Friday).")
+    weekly_checkin_at: time = Field(default=time(15, 0), description="Time of the weekly check-in prompt.")
+    self_window_workdays: int = Field(
+        default=2, ge=1, le=10, description="The self-assessment window opens this many working days before month end."
+    )
+    self_deadline_workday: int = Field(
+        default=3, ge=1, le=15, description="Self-assessment deadline: this working day of the next month."
+    )
+    review_deadline_workday: int = Field(
+        default=5, ge=1, le=20, description="Leaders' review deadline: this working day of the next month."
+    )
+    closing_workday: int = Field(default=7, ge=1, le=25, description="HR's closing day: this working day.")
+    reminder_at: time = Field(default=time(8, 0), description="Time of the month-end reminders and nudges.")
+    digest_at: time = Field(default=time(8, 30), description="Time of HR's daily digest during the window.")
+    quiet_hours: str = Field(default="21:00-07:00", description="No reminder in these hours (HH:MM-HH:MM).")
+    reminder_tick_seconds: int = Field(default=60, ge=5, le=3600, description="How often reminders are checked.")
+    reminders: bool = Field(default=True, description="Tick the reminders (false: only on demand, e.g. tests).")
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -57,6 +76,18 @@ class Settings(BaseSettings):
             raise ValueError(str(error)) from error
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _deadlines_in_order(self) -> Settings:
+        if not self.self_deadline_workday <= self.review_deadline_workday <= self.closing_workday:
+            raise ValueError("SELF_DEADLINE_WORKDAY ≤ REVIEW_DEADLINE_WORKDAY ≤ CLOSING_WORKDAY is required")
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -69,13 +100,44 @@ class Settings(BaseSettings):
 
     def workflow_config(self) -> WorkflowConfig:
         """The part of the settings the use cases need."""
-        return WorkflowConfig(timezone=self.tz, invite_ttl=timedelta(days=self.invite_ttl_days), regime_id=self.regime)
+        quiet_from, quiet_until = parse_quiet_hours(self.quiet_hours)
+        timeline = Timeline(
+            plan_at=self.weekly_plan_at,
+            checkin_weekday=self.weekly_checkin_day - 1,
+            checkin_at=self.weekly_checkin_at,
+            window_workdays=self.self_window_workdays,
+            self_deadline_workday=self.self_deadline_workday,
+            review_deadline_workday=self.review_deadline_workday,
+            closing_workday=self.closing_workday,
+            remind_at=self.reminder_at,
+            digest_at=self.digest_at,
+            quiet_from=quiet_from,
+            quiet_until=quiet_until,
+        )
+        return WorkflowConfig(
+            timezone=self.tz,
+            invite_ttl=timedelta(days=self.invite_ttl_days),
+            regime_id=self.regime,
+            timeline=timeline,
+        )
 
     def token(self) -> str:
         """The bot token, or an error that says how to set it."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise MissingTokenError
         return self.bot_token.get_secret_value().strip()
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time]:
+    """ "21:00-07:00" → (21:00, 07:00); the quiet hours run overnight, from the first to the second."""
+    try:
+        start_text, end_text = (part.strip() for part in value.split("-"))
+        start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    except ValueError as error:
+        raise ValueError(f"quiet hours must look like 21:00-07:00, not {value!r}") from error
+    if start <= end:
+        raise ValueError("quiet hours must run overnight (e.g. 21:00-07:00)")
+    return start, end
 
 
 class MissingTokenError(RuntimeError):

@@ -6,9 +6,11 @@ import html
 import logging
 
 from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 
-from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply
+from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply, run_sync, services_of
+from danhgia.handlers.notifier import wake
 from danhgia.handlers.start import unlinked_text
 from danhgia.texts import DEFAULT_LANGUAGE, t, t_html
 
@@ -45,8 +47,8 @@ async def stale_button(update: Update, context: Context) -> None:
     await query.answer(t("fallback.stale_button", identity.language if identity else DEFAULT_LANGUAGE))
 
 
-async def blocked_or_unblocked(update: Update, _context: Context) -> None:
-    """Log when a person blocks or unblocks the bot."""
+async def blocked_or_unblocked(update: Update, context: Context) -> None:
+    """A person blocked the bot (stop reminding them, tell their leader once) or unblocked it (remind again)."""
     member = update.my_chat_member
     if member is None:
         return
@@ -57,6 +59,17 @@ async def blocked_or_unblocked(update: Update, _context: Context) -> None:
         member.old_chat_member.status,
         member.new_chat_member.status,
     )
+    if member.chat.type != ChatType.PRIVATE:
+        return
+    identity = await identify(update, context)
+    if identity is None:
+        return
+    services = services_of(context)
+    if member.new_chat_member.status == ChatMemberStatus.BANNED:
+        if await run_sync(services.reminders.mark_unreachable, identity.person_id):
+            wake(context.application)
+    elif member.new_chat_member.status == ChatMemberStatus.MEMBER:
+        await run_sync(services.reminders.mark_reachable, identity.person_id)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.texts import Html
 from danhgia.workflow.outbox import OutboxItem, queued_since_last_round
+from danhgia.workflow.reminders import ExpiredReminder
 from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,15 @@ async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
         log.error("no renderer for outbox kind %r (message %s)", item.kind, item.id)
         await run_sync(services.outbox.skipped, item.id, "no renderer")
         return
+    if "until" in item.payload:  # a reminder: only on working days, outside quiet hours, while still useful
+        try:
+            later = await run_sync(services.reminders.deliverability, item.payload)
+        except ExpiredReminder:
+            await run_sync(services.outbox.skipped, item.id, "expired")
+            return
+        if later is not None:
+            await run_sync(services.outbox.postpone, item.id, later)
+            return
     try:
         await fn(bot, services, item)
     except Obsolete as reason:
@@ -89,6 +99,7 @@ async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
     except Forbidden as error:
         log.info("person %s cannot be reached: %s", item.person_id, error)
         await run_sync(services.outbox.skipped, item.id, f"forbidden: {error}")
+        await run_sync(services.reminders.mark_unreachable, item.person_id)
     except BadRequest as error:
         log.warning("Telegram refused outbox message %s (%s): %s", item.id, item.kind, error)
         await run_sync(services.outbox.skipped, item.id, f"bad request: {error}")

@@ -94,6 +94,7 @@ class TelegramLink(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=64)
     menu_signature: str | None = Field(default=None, max_length=32)
     linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class InviteCode(SQLModel, table=True):
@@ -275,3 +276,57 @@ class Outbox(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
+
+
+# -- calendar, leave and reminders ----------------------------------------------------------------------
+
+
+class CalendarDay(SQLModel, table=True):
+    """A day HR marks as off (a local holiday) or as worked (a make-up Saturday), over the national calendar."""
+
+    __tablename__ = "calendar_day"
+
+    day: date = Field(primary_key=True)
+    working: bool
+    note: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Leave(SQLModel, table=True):
+    """Leave of a person (annual, sick, maternity, training, other) from `starts_on` to `ends_on` included."""
+
+    __tablename__ = "leave"
+    __table_args__ = (Index("ix_leave_person_dates", "person_id", "starts_on", "ends_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(max_length=16)
+    starts_on: date
+    ends_on: date
+    note: str = Field(default="", max_length=255)
+    recorded_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class Snooze(SQLModel, table=True):
+    """A person pauses the weekly prompts from `starts_on` to `ends_on` included."""
+
+    __tablename__ = "snooze"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    starts_on: date
+    ends_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class ReminderBatch(SQLModel, table=True):
+    """A batch of reminders (e.g. the check-in prompts of one week) already queued in the outbox."""
+
+    __tablename__ = "reminder_batch"
+
+    key: str = Field(primary_key=True, max_length=96)
+    queued: int = Field(default=0)
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

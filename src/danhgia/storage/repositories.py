@@ -13,16 +13,20 @@ from sqlmodel import Session, col, select
 from danhgia.storage.models import (
     Assessment,
     AuditEntry,
+    CalendarDay,
     Delegation,
     Dialog,
     InviteCode,
+    Leave,
     Outbox,
     Period,
     Person,
     PersonRole,
+    ReminderBatch,
     ReportingLine,
     ReviewCard,
     Role,
+    Snooze,
     Task,
     TelegramLink,
     Unit,
@@ -215,9 +219,7 @@ class LinkRepository:
         """The link of this person."""
         return self.session.exec(select(TelegramLink).where(TelegramLink.person_id == person_id)).first()
 
-    def identity_rows(
-        self, telegram_user_id: int
-    ) -> list[tuple[TelegramLink, Person, Unit, str | None, str | None]]:
+    def identity_rows(self, telegram_user_id: int) -> list[tuple[TelegramLink, Person, Unit, str | None, str | None]]:
         """The link, person, unit, each role and the open dialog's kind of this account, in one statement
         (the hot path of every update)."""
         query = (
@@ -321,6 +323,10 @@ class PeriodRepository:
         """Every period of a unit, newest first."""
         query = select(Period).where(Period.unit_id == unit_id).order_by(col(Period.starts_on).desc())
         return list(self.session.exec(query))
+
+    def all_open(self) -> list[Period]:
+        """Every open period."""
+        return list(self.session.exec(select(Period).where(Period.status == "open").order_by(col(Period.id))))
 
     def with_key(self, key: str) -> list[Period]:
         """Every unit's period with this key."""
@@ -540,6 +546,43 @@ class OutboxRepository:
         self.session.flush()
         return message
 
+    def add_many(self, rows: list[dict[str, Any]]) -> int:
+        """Queue many messages at once, skipping those whose `dedupe_key` was already used; returns how many."""
+        if not rows:
+            return 0
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Any = pg_insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        added = 0
+        for start in range(0, len(rows), 500):
+            result = self.session.execute(statement, rows[start : start + 500])
+            added += max(0, result.rowcount or 0)  # type: ignore[attr-defined]
+        return added
+
+    def batch_done(self, key: str) -> bool:
+        """Whether a batch of reminders was already queued."""
+        return self.session.get(ReminderBatch, key) is not None
+
+    def mark_batch(self, key: str, queued: int, now: datetime) -> None:
+        """Remember that a batch of reminders is queued (a second process doing the same is harmless)."""
+        if self.session.get(ReminderBatch, key) is None:
+            self.session.add(ReminderBatch(key=key, queued=queued, queued_at=now))
+            self.session.flush()
+
+    def postpone(self, message_id: int, until: datetime) -> None:
+        """Hold a claimed message until a later time without counting an attempt."""
+        self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.id) == message_id)
+            .values(status="pending", claimed_at=None, next_attempt_at=until)
+        )
+
     def exists(self, dedupe_key: str) -> bool:
         """Whether a message with this key was ever queued."""
         query = select(func.count()).select_from(Outbox).where(Outbox.dedupe_key == dedupe_key)
@@ -571,3 +614,86 @@ class OutboxRepository:
     def of_kind(self, kind: str) -> list[Outbox]:
         """Every message of a kind, oldest first (tests, previews)."""
         return list(self.session.exec(select(Outbox).where(Outbox.kind == kind).order_by(col(Outbox.id))))
+
+
+class CalendarRepository:
+    """HR's days off and make-up working days."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> list[CalendarDay]:
+        """Every entry, by date."""
+        return list(self.session.exec(select(CalendarDay).order_by(col(CalendarDay.day))))
+
+    def get(self, day: date) -> CalendarDay | None:
+        """The entry of a day."""
+        return self.session.get(CalendarDay, day)
+
+    def add(self, entry: CalendarDay) -> CalendarDay:
+        """Persist an entry."""
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def delete(self, entry: CalendarDay) -> None:
+        """Remove an entry."""
+        self.session.delete(entry)
+        self.session.flush()
+
+
+class LeaveRepository:
+    """Leave of people."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, leave_id: int) -> Leave | None:
+        """The leave with this id."""
+        return self.session.get(Leave, leave_id)
+
+    def add(self, leave: Leave) -> Leave:
+        """Persist a leave."""
+        self.session.add(leave)
+        self.session.flush()
+        return leave
+
+    def of_person(self, person_id: int, first: date, last: date) -> list[Leave]:
+        """A person's leave (not withdrawn) overlapping a date range."""
+        return self.overlapping(first, last, [person_id])
+
+    def overlapping(self, first: date, last: date, person_ids: list[int] | None) -> list[Leave]:
+        """Leave (not withdrawn) overlapping a date range, of some people or of everyone."""
+        query = select(Leave).where(
+            col(Leave.cancelled_at).is_(None), col(Leave.starts_on) <= last, col(Leave.ends_on) >= first
+        )
+        if person_ids is not None:
+            query = query.where(col(Leave.person_id).in_(person_ids))
+        return list(self.session.exec(query.order_by(col(Leave.starts_on), col(Leave.id))))
+
+
+class SnoozeRepository:
+    """Pauses of the weekly prompts."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, snooze: Snooze) -> Snooze:
+        """Persist a pause."""
+        self.session.add(snooze)
+        self.session.flush()
+        return snooze
+
+    def of_person(self, person_id: int, today: date) -> list[Snooze]:
+        """A person's pauses (not cancelled) that have not ended."""
+        query = select(Snooze).where(
+            Snooze.person_id == person_id, col(Snooze.cancelled_at).is_(None), col(Snooze.ends_on) >= today
+        )
+        return list(self.session.exec(query.order_by(col(Snooze.starts_on))))
+
+    def covering(self, day: date) -> list[Snooze]:
+        """Pauses in force on a day."""
+        query = select(Snooze).where(
+            col(Snooze.cancelled_at).is_(None), col(Snooze.starts_on) <= day, col(Snooze.ends_on) >= day
+        )
+        return list(self.session.exec(query))

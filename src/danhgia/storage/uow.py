@@ -12,9 +12,11 @@ from danhgia.storage.db import READ_ONLY_OPTION
 from danhgia.storage.repositories import (
     AssessmentRepository,
     AuditRepository,
+    CalendarRepository,
     DelegationRepository,
     DialogRepository,
     InviteRepository,
+    LeaveRepository,
     LinkRepository,
     OutboxRepository,
     PeriodRepository,
@@ -22,6 +24,7 @@ from danhgia.storage.repositories import (
     ReportingRepository,
     ReviewCardRepository,
     RoleRepository,
+    SnoozeRepository,
     TaskRepository,
     UnitRepository,
 )
@@ -45,6 +48,9 @@ class UnitOfWork:
     delegations: DelegationRepository
     dialogs: DialogRepository
     outbox: OutboxRepository
+    calendar: CalendarRepository
+    leaves: LeaveRepository
+    snoozes: SnoozeRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
@@ -66,6 +72,9 @@ class UnitOfWork:
         self.delegations = DelegationRepository(self.session)
         self.dialogs = DialogRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.calendar = CalendarRepository(self.session)
+        self.leaves = LeaveRepository(self.session)
+        self.snoozes = SnoozeRepository(self.session)
         return self
 
     def __exit__(

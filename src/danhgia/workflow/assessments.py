@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import EvaluationResult, Regime, ScoringError
+from danhgia.scoring import EvaluationResult, Regime, ScoringError, WorkingTime
 from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -26,6 +26,9 @@ from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR, ROLE_LEADER, Actor, Change, audit
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.tasks import NOTE_MAX, TaskError, TaskService, clean_text
+
+if TYPE_CHECKING:
+    from danhgia.workflow.absence import AbsenceService
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -132,11 +135,20 @@ def _label(span: PeriodSpan) -> str:
 class AssessmentService:
     """Self-assessment, submission and review."""
 
-    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, tasks: TaskService) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, tz: ZoneInfo, tasks: TaskService, absence: AbsenceService | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
         self.task_service = tasks
+        self.absence = absence
+
+    def working_time(self, uow: UnitOfWork, person_id: int, period: Period) -> WorkingTime | None:
+        """The leave facts the regime needs for this person and period (None without leave)."""
+        if self.absence is None:
+            return None
+        return self.absence.period_facts(uow, person_id, period.starts_on, period.ends_on)
 
     def today(self) -> date:
         """Today in the organisation's time zone."""
@@ -204,14 +216,15 @@ class AssessmentService:
         else:
             tasks = list(record.tasks_snapshot)
         leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
+        facts = self.working_time(uow, record.person_id, period)
         score_error: str | None = None
         self_result: EvaluationResult | None = None
         result: EvaluationResult | None = None
         try:
-            self_result = ev.evaluate_record(regime, person.staff_code, record.self_input, tasks, None, leader)
+            self_result = ev.evaluate_record(regime, person.staff_code, record.self_input, tasks, None, leader, facts)
             if record.review_input is not None:
                 result = ev.evaluate_record(
-                    regime, person.staff_code, record.self_input, tasks, record.review_input, leader
+                    regime, person.staff_code, record.self_input, tasks, record.review_input, leader, facts
                 )
             else:
                 result = self_result
@@ -616,7 +629,10 @@ class AssessmentService:
         period = uow.periods.get(record.period_id)
         assert period is not None and actor.person_id is not None
         leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
-        result = ev.evaluate_record(view.regime, view.staff_code, record.self_input, list(view.tasks), review, leader)
+        facts = self.working_time(uow, record.person_id, period)
+        result = ev.evaluate_record(
+            view.regime, view.staff_code, record.self_input, list(view.tasks), review, leader, facts
+        )
         behalf = None if record.reviewer_id == actor.person_id else record.reviewer_id
         values: dict[str, Any] = {
             "review_input": review,
@@ -843,8 +859,9 @@ class AssessmentService:
             period = uow.periods.get(record.period_id) if record else None
             assert record is not None and period is not None
             leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
+            facts = self.working_time(uow, record.person_id, period)
         return ev.evaluate_record(
-            view.regime, view.staff_code, view.self_input, list(view.tasks), _review_of(draft), leader
+            view.regime, view.staff_code, view.self_input, list(view.tasks), _review_of(draft), leader, facts
         )
 
     def adjust_confirm(self, actor: Actor, assessment_id: int) -> DecisionResult:

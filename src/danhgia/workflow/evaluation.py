@@ -15,6 +15,7 @@ from danhgia.scoring import (
     ExplanationLine,
     Regime,
     ScoringError,
+    WorkingTime,
     evaluate,
     load_regime,
     parse_assessment,
@@ -208,6 +209,7 @@ def scoring_input(
     tasks: list[dict[str, Any]],
     review: dict[str, Any] | None,
     leader: LeaderFacts | None,
+    working_time: WorkingTime | None = None,
 ) -> dict[str, Any]:
     """The documented scoring JSON of one record: the reviewer's changes applied over the self-assessment."""
     criteria = copy.deepcopy(self_input.get("criteria", {}))
@@ -250,6 +252,11 @@ def scoring_input(
         }
         if regime.leader_cap is not None:
             data["leader"]["unit_level"] = regime.levels[0].code
+    if working_time is not None:
+        data["working_time"] = {
+            "working_days": working_time.working_days,
+            "leave": {entry.type: entry.days for entry in working_time.leave},
+        }
     return data
 
 
@@ -260,13 +267,14 @@ def evaluate_record(
     tasks: list[dict[str, Any]],
     review: dict[str, Any] | None,
     leader: LeaderFacts | None,
+    working_time: WorkingTime | None = None,
 ) -> EvaluationResult:
     """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period).
 
     Before review, the person's objective-cause claims are scored as they claim them (their self-score),
     and the explanation says they still wait for the leader's confirmation.
     """
-    data = scoring_input(regime, person_code, self_input, tasks, review, leader)
+    data = scoring_input(regime, person_code, self_input, tasks, review, leader, working_time)
     result = evaluate(regime, parse_assessment(data))
     if review is None and self_input.get("causes"):
         result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))

@@ -115,6 +115,12 @@ class OutboxService:
         """The message cannot be delivered and must not be retried (no account, blocked, obsolete)."""
         self._finish(item_id, "skipped", reason, None)
 
+    def postpone(self, item_id: int, until: datetime) -> None:
+        """Hold a message until a later moment (quiet hours, a day off) without counting an attempt."""
+        with self.db.uow() as uow:
+            uow.outbox.postpone(item_id, until)
+            uow.commit()
+
     def failed(self, item_id: int, error: str, retry_in: timedelta | None = None) -> None:
         """A passing failure: try again after `retry_in` (exponential backoff by default)."""
         self._finish(item_id, "pending", error, retry_in)

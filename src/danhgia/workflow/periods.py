@@ -459,8 +459,15 @@ class PeriodService:
         assert person is not None
         regime = ev.regime_of(period.regime_id)
         leader = self.assessments.leader_facts(uow, record.person_id, period) if record.is_leader else None
+        facts = self.assessments.working_time(uow, record.person_id, period)
         return ev.evaluate_record(
-            regime, person.staff_code, record.self_input, list(record.tasks_snapshot or []), record.review_input, leader
+            regime,
+            person.staff_code,
+            record.self_input,
+            list(record.tasks_snapshot or []),
+            record.review_input,
+            leader,
+            facts,
         )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from danhgia.scoring import DEFAULT_REGIME_ID
 from danhgia.storage.uow import Database
+from danhgia.workflow.absence import AbsenceService
 from danhgia.workflow.assessments import AssessmentService
 from danhgia.workflow.clock import Clock, SystemClock
 from danhgia.workflow.delegation import DelegationService
@@ -15,6 +16,7 @@ from danhgia.workflow.dialogs import DialogService
 from danhgia.workflow.linking import LinkingService
 from danhgia.workflow.outbox import OutboxService
 from danhgia.workflow.periods import PeriodService
+from danhgia.workflow.reminders import ReminderService, Timeline
 from danhgia.workflow.results import ResultService
 from danhgia.workflow.roster import RosterService
 from danhgia.workflow.tasks import TaskService
@@ -27,6 +29,7 @@ class WorkflowConfig:
     timezone: ZoneInfo
     invite_ttl: timedelta
     regime_id: str = DEFAULT_REGIME_ID
+    timeline: Timeline = field(default_factory=Timeline)
 
 
 class Services:
@@ -42,7 +45,9 @@ class Services:
         self.dialogs = DialogService(db, self.clock)
         self.outbox = OutboxService(db, self.clock)
         self.tasks = TaskService(db, self.clock, tz)
-        self.assessments = AssessmentService(db, self.clock, tz, self.tasks)
+        self.absence = AbsenceService(db, self.clock, tz)
+        self.assessments = AssessmentService(db, self.clock, tz, self.tasks, self.absence)
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id)
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.delegations = DelegationService(db, self.clock, tz)
+        self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline)
