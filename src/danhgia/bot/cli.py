@@ -14,7 +14,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 
-from danhgia.bot import cli_scoring
+from danhgia.bot import cli_cycle, cli_scoring
 from danhgia.bot.settings import MissingTokenError, Settings
 from danhgia.texts import t
 from danhgia.workflow.common import Actor
@@ -33,6 +33,7 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(link_app, name="link")
 app.add_typer(db_app, name="db")
 cli_scoring.register(app)
+cli_cycle.register(app)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -559,10 +559,11 @@ class OutboxRepository:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
             statement = sqlite_insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        statement = statement.returning(col(Outbox.id))
+        connection = self.session.connection()
         added = 0
         for start in range(0, len(rows), 500):
-            result = self.session.execute(statement, rows[start : start + 500])
-            added += max(0, result.rowcount or 0)  # type: ignore[attr-defined]
+            added += len(connection.execute(statement, rows[start : start + 500]).all())
         return added
 
     def batch_done(self, key: str) -> bool:

@@ -36,6 +36,26 @@ class LeaveView:
 
 
 @dataclass(frozen=True)
+class LeaveRow:
+    """One row of HR's leave file."""
+
+    row: int
+    staff_code: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    note: str = ""
+
+
+class LeaveImportRejected(Exception):
+    """The leave file has problems: (row, code, params) each; nothing was recorded."""
+
+    def __init__(self, problems: list[tuple[int, str, dict[str, object]]]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
 class SnoozeView:
     """A pause of the weekly prompts."""
 
@@ -158,6 +178,76 @@ class AbsenceService:
             )
             uow.commit()
             return LeaveView(row.id, person_id, person.full_name, kind, starts_on, ends_on, note)
+
+    def import_leave(self, actor: Actor, rows: list[LeaveRow], *, dry_run: bool = False) -> list[LeaveView]:
+        """Record many leave entries at once (HR's file); any problem rejects the whole file, listed by row.
+
+        `dry_run` checks everything and records nothing."""
+        problems: list[tuple[int, str, dict[str, object]]] = []
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            _require_hr(uow, actor)
+            resolved: list[tuple[LeaveRow, int, str]] = []
+            for row in rows:
+                person = uow.people.get_by_code(row.staff_code)
+                if person is None or person.id is None:
+                    problems.append((row.row, "leave_unknown_person", {"code": row.staff_code}))
+                    continue
+                if row.kind not in LEAVE_KINDS:
+                    problems.append((row.row, "leave_kind", {"kind": row.kind}))
+                    continue
+                if row.ends_on < row.starts_on:
+                    problems.append((row.row, "range_reversed", {}))
+                    continue
+                clash = [
+                    other
+                    for other, pid, _ in resolved
+                    if pid == person.id and other.starts_on <= row.ends_on and row.starts_on <= other.ends_on
+                ]
+                if clash or uow.leaves.of_person(person.id, row.starts_on, row.ends_on):
+                    problems.append((row.row, "leave_overlap_row", {"code": row.staff_code}))
+                    continue
+                resolved.append((row, person.id, person.full_name))
+            if problems:
+                raise LeaveImportRejected(problems)
+            views = []
+            for row, person_id, name in resolved:
+                entry = uow.leaves.add(
+                    Leave(
+                        person_id=person_id,
+                        kind=row.kind,
+                        starts_on=row.starts_on,
+                        ends_on=row.ends_on,
+                        note=row.note[:255],
+                        recorded_by=actor.person_id,
+                        created_at=now,
+                    )
+                )
+                assert entry.id is not None
+                audit(
+                    uow,
+                    actor,
+                    Change(
+                        "leave.add",
+                        "person",
+                        str(person_id),
+                        None,
+                        {
+                            "leave_id": entry.id,
+                            "kind": row.kind,
+                            "from": row.starts_on.isoformat(),
+                            "to": row.ends_on.isoformat(),
+                        },
+                        row.note or None,
+                    ),
+                    now,
+                )
+                views.append(LeaveView(entry.id, person_id, name, row.kind, row.starts_on, row.ends_on, row.note))
+            if dry_run:
+                uow.rollback()
+            else:
+                uow.commit()
+            return views
 
     def cancel_leave(self, actor: Actor, leave_id: int) -> LeaveView:
         """Withdraw a leave entry (same people who may record it)."""

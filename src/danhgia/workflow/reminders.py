@@ -26,7 +26,7 @@ from danhgia.storage.models import Assessment
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.absence import AbsenceService
 from danhgia.workflow.assessments import EDITABLE, PENDING
-from danhgia.workflow.calendar import PeriodSpan, fmt_day, span_from_key, week_bounds
+from danhgia.workflow.calendar import PeriodSpan, span_from_key, week_bounds
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR
 from danhgia.workflow.outbox import queue
@@ -473,9 +473,14 @@ class ReminderService:
         """What would be sent on a day, by the state of things now, in time order (nothing is sent)."""
         return sorted(self.plan(day), key=lambda p: (p.at, p.kind, p.person_id))
 
-    def describe(self, day: date) -> str:
-        """dd/mm/yyyy, for messages."""
-        return fmt_day(day)
+    def names(self, person_ids: set[int]) -> dict[int, tuple[str, str]]:
+        """person id → (full name, staff code), for previews."""
+        with self.db.reader() as uow:
+            return {
+                pid: (person.full_name, person.staff_code)
+                for pid in sorted(person_ids)
+                if (person := uow.people.get(pid)) is not None
+            }
 
 
 class ExpiredReminder(Exception):
