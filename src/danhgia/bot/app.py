@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
 from danhgia import handlers
+from danhgia.bot.ratelimit import SlidingWindowRateLimiter
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.handlers import notifier
@@ -107,7 +108,7 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         .post_init(on_startup)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(SlidingWindowRateLimiter())
     app: App = builder.build()
     app.bot_data[SERVICES_KEY] = services
     app.bot_data["reminder_tick_seconds"] = settings.reminder_tick_seconds if settings.reminders else None

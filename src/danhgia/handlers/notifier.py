@@ -27,6 +27,7 @@ from danhgia.workflow.services import Services
 log = logging.getLogger(__name__)
 Renderer = Callable[[Bot, Services, OutboxItem], Awaitable[None]]
 INTERVAL_SECONDS = 2.0
+PARALLEL_PEOPLE = 8
 _LOCK_KEY = "notifier.lock"
 _renderers: dict[str, Renderer] = {}
 
@@ -67,11 +68,26 @@ async def deliver_round(app: App, limit: int = 50) -> int:
             app.bot_data["notifier.again"] = False
             services: Services = app.bot_data[SERVICES_KEY]
             items = await run_sync(services.outbox.claim_due, limit)
-            for item in items:
-                await _deliver(app.bot, services, item)
+            await _deliver_all(app.bot, services, items)
             handled += len(items)
             if len(items) < limit and not app.bot_data.get("notifier.again"):
                 return handled
+
+
+async def _deliver_all(bot: Bot, services: Services, items: list[OutboxItem]) -> None:
+    """Deliver a batch: one person's messages in order, different people side by side (the rate limiter
+    keeps Telegram's limits, so waiting on one chat never holds up the others)."""
+    per_person: dict[int, list[OutboxItem]] = {}
+    for item in items:
+        per_person.setdefault(item.person_id, []).append(item)
+    gate = asyncio.Semaphore(PARALLEL_PEOPLE)
+
+    async def one_person(queue: list[OutboxItem]) -> None:
+        async with gate:
+            for item in queue:
+                await _deliver(bot, services, item)
+
+    await asyncio.gather(*(one_person(queue) for queue in per_person.values()))
 
 
 async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:

@@ -409,6 +409,7 @@ class BotApiSandbox:
             from_bot=from_bot,
             date=int(self.clock()),
             seq=next(self._seq),
+            at=self.clock(),
         )
         chat.next_message_id += 1
         chat.messages.append(message)

@@ -65,6 +65,7 @@ class Message:
     caption: str | None = None
     sticker: dict[str, Any] | None = None
     seq: int = 0
+    at: float = 0.0  # when it was sent, to the sandbox clock's precision (benchmarks)
 
     def buttons(self) -> list[dict[str, Any]]:
         """The inline keyboard's buttons, row by row flattened."""

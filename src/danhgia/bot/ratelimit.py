@@ -1,0 +1,158 @@
+"""Telegram's sending limits, kept by the bot itself: at most 30 messages in any second overall, at most 3 in
+any 3 seconds to one private chat (about 1/s) and 20 a minute to a group; a 429 is retried after its
+`retry_after`, pausing every other request meanwhile.
+
+python-telegram-bot's AIORateLimiter is a leaky bucket: it lets a burst of 30 through and then 30 more in
+the same second, which a server counting a sliding second answers with 429s. This limiter counts in a
+sliding window, with a small margin for the time a request takes to reach the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+#: Methods that send something into a chat (these are what Telegram limits).
+SENDING = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "sendSticker",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendAnimation",
+        "sendLocation",
+        "sendContact",
+        "sendPoll",
+    }
+)
+
+
+class Window:
+    """At most `limit` events in any sliding `period` seconds."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self.times: deque[float] = deque()
+
+    def wait_time(self, now: float) -> float:
+        """Seconds to wait before one more event may happen (0 if it may happen now)."""
+        while self.times and now - self.times[0] >= self.period:
+            self.times.popleft()
+        if len(self.times) < self.limit:
+            return 0.0
+        return self.period - (now - self.times[0])
+
+    def record(self, now: float) -> None:
+        """Count an event."""
+        self.times.append(now)
+
+
+class SlidingWindowRateLimiter(BaseRateLimiter[int]):
+    """Keeps the overall, per-chat and per-group limits in sliding windows; retries 429s."""
+
+    def __init__(
+        self,
+        overall_per_second: int = 30,
+        private_burst: int = 3,
+        private_period: float = 3.0,
+        group_per_minute: int = 20,
+        margin: float = 0.05,
+        max_retries: int = 5,
+    ) -> None:
+        self.overall = Window(overall_per_second, 1.0 + margin)
+        self.private_burst = private_burst
+        self.private_period = private_period + margin
+        self.group_per_minute = group_per_minute
+        self.max_retries = max_retries
+        self._chats: dict[int, Window] = {}
+        self._lock = asyncio.Lock()
+        self._retry_after = asyncio.Event()
+        self._retry_after.set()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+    def _chat_window(self, chat_id: int) -> Window:
+        window = self._chats.get(chat_id)
+        if window is None:
+            window = (
+                Window(self.group_per_minute, 60.0) if chat_id < 0 else Window(self.private_burst, self.private_period)
+            )
+            self._chats[chat_id] = window
+            if len(self._chats) > 50_000:  # forget idle chats
+                now = time.monotonic()
+                for key in [k for k, w in self._chats.items() if not w.times or now - w.times[-1] > 60]:
+                    del self._chats[key]
+        return window
+
+    async def _acquire(self, chat_id: int | None) -> None:
+        """Wait until one more message may go to this chat, then count it."""
+        while True:
+            await self._retry_after.wait()
+            async with self._lock:
+                now = time.monotonic()
+                chat = self._chat_window(chat_id) if chat_id is not None else None
+                wait = max(self.overall.wait_time(now), chat.wait_time(now) if chat else 0.0)
+                if wait <= 0:
+                    self.overall.record(now)
+                    if chat is not None:
+                        chat.record(now)
+                    return
+            await asyncio.sleep(wait)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait for the limits of a sending method, run the request, retry after a 429."""
+        retries = rate_limit_args or self.max_retries
+        chat_id: int | None = None
+        with contextlib.suppress(TypeError, ValueError):
+            chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
+        limited = endpoint in SENDING
+        for attempt in range(retries + 1):
+            if limited:
+                await self._acquire(chat_id)
+            else:
+                await self._retry_after.wait()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == retries:
+                    raise
+                pause = (
+                    error.retry_after
+                    if isinstance(error.retry_after, int | float)
+                    else error.retry_after.total_seconds()
+                )
+                log.info("Telegram asked to wait %.1f s (429); every request pauses meanwhile", pause)
+                self._retry_after.clear()
+                try:
+                    await asyncio.sleep(float(pause) + 0.1)
+                finally:
+                    self._retry_after.set()
+        raise AssertionError("unreachable")
