@@ -236,6 +236,28 @@ def sandbox(
         typer.echo("Đã dừng sandbox.")
 
 
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Cổng của trang thử (chỉ 127.0.0.1).")] = 8080,
+    folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu của bản thử.")] = Path("var/demo"),
+) -> None:
+    """Chạy thử toàn bộ chu trình không cần Telegram: trang web giống Telegram, tổ chức mẫu, đồng hồ thử."""
+    import logging
+
+    from danhgia.bot.app import configure_logging
+    from danhgia.bot.demo import run_demo
+
+    settings = load_settings()
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    logging.getLogger("danhgia").setLevel(logging.INFO)
+    try:
+        asyncio.run(run_demo(folder, port, settings))
+    except KeyboardInterrupt:
+        typer.echo("Đã dừng bản chạy thử.")
+    except OSError as error:
+        fail(f"Không mở được cổng {port}: {error}. Thử --port khác.", 1)
+
+
 def main() -> None:
     """Entry point of the `danhgia` console script."""
     app()

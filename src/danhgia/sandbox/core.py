@@ -177,6 +177,20 @@ class BotApiSandbox:
             "getfile": self._get_file,
         }
 
+    def reset_conversations(self) -> None:
+        """Forget every chat, message, pending update, button press, file and menu; keep the users (the demo's
+        "Reset")."""
+        self.chats.clear()
+        self.callbacks.clear()
+        self.files.clear()
+        self.commands.clear()
+        self.calls.clear()
+        self.updates.clear()
+        self.injected.clear()
+        for user in self.users.values():
+            user.blocked_bot = False
+        self._bump()
+
     # -- change notification -----------------------------------------------------------------------
 
     @property
@@ -817,3 +831,20 @@ class BotApiSandbox:
     def commands_for(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[str]:
         """The command names registered for a scope and language."""
         return [c["command"] for c in self.commands.get((self._scope_key(scope), language_code), [])]
+
+    def menu_of(self, user_id: int) -> list[dict[str, str]]:
+        """The command menu a user sees in their private chat, as Telegram picks it: the chat's own scope,
+        then all private chats, then the default; the user's language first, then the language-less list."""
+        user = self.users[user_id]
+        languages = [user.language_code or "", ""] if user.language_code else [""]
+        scopes: list[dict[str, Any] | None] = [
+            {"type": "chat", "chat_id": user_id},
+            {"type": "all_private_chats"},
+            None,
+        ]
+        for scope in scopes:
+            for language in languages:
+                found = self.commands.get((self._scope_key(scope), language))
+                if found:
+                    return [dict(c) for c in found]
+        return []

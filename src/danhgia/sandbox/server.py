@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from danhgia.sandbox.core import ApiError, BotApiSandbox
+from danhgia.sandbox.demo_api import DemoController, add_routes
 from danhgia.sandbox.spec import UploadedFile
 from danhgia.sandbox.state import Message
 
@@ -185,8 +186,17 @@ async def control_wait(request: web.Request) -> web.Response:
     return web.json_response({"version": version})
 
 
-def build_web_app(sandbox: BotApiSandbox) -> web.Application:
-    """The aiohttp application serving the Bot API and the control API for one sandbox."""
+async def control_menu(request: web.Request) -> web.Response:
+    """GET `/sandbox/api/users/{id}/commands`: the command menu the user sees in their private chat."""
+    sandbox = request.app[SANDBOX_KEY]
+    user_id = int(request.match_info["user_id"])
+    if user_id not in sandbox.users:
+        return web.json_response({"error": "unknown user"}, status=404)
+    return web.json_response({"commands": sandbox.menu_of(user_id)}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def build_web_app(sandbox: BotApiSandbox, demo: DemoController | None = None) -> web.Application:
+    """The aiohttp application serving the Bot API, the control API and the chat page for one sandbox."""
     app = web.Application(client_max_size=60 * 1024 * 1024)
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
@@ -196,17 +206,21 @@ def build_web_app(sandbox: BotApiSandbox) -> web.Application:
     app.router.add_post("/sandbox/api/users/{user_id}/{action}", control_user_action)
     app.router.add_get("/sandbox/api/chats/{chat_id}/messages", control_messages)
     app.router.add_get("/sandbox/api/wait", control_wait)
+    app.router.add_get("/sandbox/api/users/{user_id}/commands", control_menu)
+    add_routes(app, demo)
     return app
 
 
 class SandboxServer:
     """Runs a sandbox on a local port (127.0.0.1 only)."""
 
-    def __init__(self, sandbox: BotApiSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, sandbox: BotApiSandbox, host: str = "127.0.0.1", port: int = 0, demo: DemoController | None = None
+    ) -> None:
         self.sandbox = sandbox
         self.host = host
         self.port = port
-        self.app = build_web_app(sandbox)
+        self.app = build_web_app(sandbox, demo)
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> str:

@@ -253,6 +253,21 @@ class LinkingService:
         uow.commit()
         return identity
 
+    def link_directly(self, actor: Actor, person_id: int, telegram_user_id: int, chat_id: int) -> None:
+        """Link an account without an invite (operator tools such as the demo); audited like any link."""
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            uow.links.add(
+                TelegramLink(person_id=person_id, telegram_user_id=telegram_user_id, chat_id=chat_id, linked_at=now)
+            )
+            audit(
+                uow,
+                actor,
+                Change("link.create", "person", str(person_id), None, {"telegram_user_id": telegram_user_id}),
+                now,
+            )
+            uow.commit()
+
     def whois(self, telegram_user_id: int) -> Identity | None:
         """The active person linked to this Telegram account, if any."""
         with self.db.reader() as uow:
