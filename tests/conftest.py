@@ -193,7 +193,7 @@ class BotWorld:
         from danhgia.handlers.notifier import deliver_round
 
         added: int = await self.app.bot_data[TICKER_KEY].tick()
-        await deliver_round(self.app)
+        await deliver_round(self.app, wait=True)
         return added
 
     async def stop(self) -> None:

@@ -218,7 +218,7 @@ class Demo:
         if self.app is None:
             return 0
         added: int = await self.app.bot_data[TICKER_KEY].tick()
-        await deliver_round(self.app)
+        await deliver_round(self.app, wait=True)
         return added
 
     async def reset(self) -> dict[str, Any]:

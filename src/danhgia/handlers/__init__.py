@@ -15,7 +15,9 @@ from danhgia.handlers import (
     fallback,
     help,
     language,
+    leave,
     periods,
+    reminders,
     results,
     review,
     selfassess,
@@ -24,7 +26,7 @@ from danhgia.handlers import (
 )
 from danhgia.handlers.context import App
 
-FEATURES = (tasks, selfassess, periods, results, review, delegation)
+FEATURES = (tasks, selfassess, periods, results, review, delegation, reminders, leave)
 
 
 def register(app: App) -> None:

@@ -56,10 +56,14 @@ async def send(bot: Bot, item: OutboxItem, text: Html, markup: InlineKeyboardMar
     return message.message_id
 
 
-async def deliver_round(app: App, limit: int = 50) -> int:
-    """Deliver what is due now; returns how many messages were handled."""
+async def deliver_round(app: App, limit: int = 50, *, wait: bool = False) -> int:
+    """Deliver what is due now; returns how many messages were handled.
+
+    When a round is already running it is asked to go round once more and this call returns at once, unless
+    `wait` is set: then it waits for that round and delivers whatever is still due.
+    """
     lock: asyncio.Lock = app.bot_data.setdefault(_LOCK_KEY, asyncio.Lock())
-    if lock.locked():
+    if lock.locked() and not wait:
         app.bot_data["notifier.again"] = True
         return 0
     handled = 0

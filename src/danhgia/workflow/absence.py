@@ -56,6 +56,17 @@ class LeaveImportRejected(Exception):
 
 
 @dataclass(frozen=True)
+class LeavePerson:
+    """Someone whose leave an actor may record (for choosing them in /nghiphep)."""
+
+    id: int
+    staff_code: str
+    full_name: str
+    unit_id: int
+    unit_name: str
+
+
+@dataclass(frozen=True)
 class SnoozeView:
     """A pause of the weekly prompts."""
 
@@ -283,6 +294,47 @@ class AbsenceService:
                 LeaveView(r.id or 0, r.person_id, names.get(r.person_id, ""), r.kind, r.starts_on, r.ends_on, r.note)
                 for r in rows
             ]
+
+    def recordable_people(
+        self,
+        actor: Actor,
+        *,
+        unit_id: int | None = None,
+        staff_code: str | None = None,
+        person_id: int | None = None,
+    ) -> list[LeavePerson]:
+        """The active people whose leave `actor` may record — everyone for HR and administrators, the direct
+        reports for a leader, nobody for others — optionally only one unit's, one staff code's or one person's;
+        by unit, then name."""
+        with self.db.reader() as uow:
+            if actor.person_id is None or uow.people.roles(actor.person_id) & {ROLE_HR, ROLE_ADMIN}:
+                if person_id is not None:
+                    found = uow.people.get(person_id)
+                    people = [found] if found is not None else []
+                elif staff_code is not None:
+                    code = staff_code.strip()
+                    found = uow.people.get_by_code(code) or uow.people.get_by_code(code.upper())
+                    people = [found] if found is not None else []
+                elif unit_id is not None:
+                    people = uow.people.in_units([unit_id])
+                else:
+                    people = uow.people.all()
+            else:
+                people = uow.reporting.subordinates(actor.person_id, self.today())
+                if person_id is not None:
+                    people = [p for p in people if p.id == person_id]
+                if unit_id is not None:
+                    people = [p for p in people if p.unit_id == unit_id]
+                if staff_code is not None:
+                    code = staff_code.strip().upper()
+                    people = [p for p in people if p.staff_code.upper() == code]
+            units = {unit.id: unit.name for unit in uow.units.all()}
+            found_people = [
+                LeavePerson(p.id, p.staff_code, p.full_name, p.unit_id, units.get(p.unit_id, ""))
+                for p in people
+                if p.active and p.id is not None
+            ]
+        return sorted(found_people, key=lambda p: (p.unit_name, p.full_name, p.staff_code))
 
     def on_leave(self, day: date) -> set[int]:
         """The people on leave on a day."""
