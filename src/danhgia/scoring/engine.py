@@ -2,10 +2,15 @@
 
 Arithmetic is exact (Decimal sums, Fraction ratios); each part is rounded once by
 `numbers.round_points` and the total is the sum of the rounded parts.
+
+Results are immutable, so values that many results have in common (the parts for given points, the line
+naming the threshold reached by a total) are built once and shared (small LRU caches): a batch of 100 000
+people then allocates, and makes the garbage collector scan, far fewer objects.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -104,12 +109,20 @@ class Explainer:
 
     def add(self, delta: Fraction | Decimal | None, reason: str, cite: Citation, part: str = "") -> None:
         if self.enabled:
-            shown = None if delta is None else (round_points(delta) if isinstance(delta, Fraction) else delta)
+            shown = delta if delta is None or type(delta) is Decimal else round_points(delta)
             self.lines.append(ExplanationLine(shown, reason, cite, part))
 
     def fact(self, reason: str, cite: Citation, part: str = "") -> None:
         if self.enabled:
             self.lines.append(ExplanationLine(None, reason, cite, part))
+
+
+def _aside(count: int, note: str) -> str:
+    """ " (2 lần, ngày 5 và 12)": how many times and the evaluator's note, in one parenthesis."""
+    parts = [f"{count} lần"] if count > 1 else []
+    if note:
+        parts.append(note)
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 # --------------------------------------------------------------------------- criteria
@@ -143,9 +156,7 @@ def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -
         count = _check_count(choice.count, f"{where}.count", minimum=1)
         amount = item.points * count
         lost += amount
-        times = f" ({count} lần)" if count > 1 else ""
-        note = f" ({choice.note})" if choice.note else ""
-        lines.append((-amount, f"«{criterion.name}»: {item.label}{times}{note}", item.cite))
+        lines.append((-amount, f"«{criterion.name}»: {item.label}{_aside(count, choice.note)}", item.cite))
     if lost > maximum:
         lines.append(
             (
@@ -177,14 +188,31 @@ def _criteria_by_code(regime: Regime, inputs: Iterable[CriterionInput], field: s
                 continue
             raise InvalidAssessmentError(
                 f"{field}.{code}",
-                f"thiếu tiêu chí «{criterion.name}» (chọn đủ điểm, khoản trừ hoặc điểm chấm)",
+                f'thiếu tiêu chí «{criterion.name}»: mọi tiêu chí phải được nhập — "full" nếu đủ điểm, '
+                "hoặc các khoản trừ, hoặc điểm chấm",
             )
     return found
 
 
 def _score_criteria_single(regime: Regime, assessment: Assessment, out: Explainer) -> dict[str, Decimal]:
-    found = _criteria_by_code(regime, assessment.criteria, "criteria")
+    inputs = assessment.criteria
+    known = regime.criteria_by_code
     sums: dict[str, Decimal] = {}
+    if len(inputs) == len(known):  # the usual input: every criterion once, in the regime's order
+        for given, code in zip(inputs, known, strict=True):
+            if given.code != code:
+                break
+        else:
+            for given, criterion in zip(inputs, known.values(), strict=True):
+                if given.points is None and not given.deductions:
+                    points = criterion.max_points
+                else:
+                    points, lines = _criterion_lines(criterion, given, "criteria")
+                    for delta, reason, cite in lines:
+                        out.add(delta, reason, cite, criterion.group)
+                sums[criterion.group] = sums.get(criterion.group, _ZERO) + points
+            return sums
+    found = _criteria_by_code(regime, inputs, "criteria")
     for code, criterion in regime.criteria_by_code.items():
         points, lines = _criterion_lines(criterion, found[code], "criteria")
         sums[criterion.group] = sums.get(criterion.group, _ZERO) + points
@@ -255,7 +283,10 @@ def _score_criteria_360(
 # --------------------------------------------------------------------------- tasks
 
 
-def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Explainer) -> tuple[Fraction, TaskStats]:
+def _score_tasks(
+    regime: Regime, group: Group, assessment: Assessment, out: Explainer
+) -> tuple[Fraction | Decimal, TaskStats]:
+    """Exact task points (or, outside leader mode, already rounded once) and the pooled task stats."""
     rules = group.tasks
     assert rules is not None
     assert group.max_points is not None
@@ -272,7 +303,9 @@ def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Expl
     task_components = use_quantity + use_quality + use_timeliness
     ep, dp = rules.error_penalty, rules.delay_penalty
 
-    assigned = completed = quality_lost = timely_lost = on_time_quality = exceeded = _ZERO
+    # weight sums by outcome (one Decimal addition per task in the common case):
+    # clean = completed on time with quality (or excused), lossy = completed with a penalty, unfinished = the rest
+    clean = lossy = unfinished = quality_lost = timely_lost = exceeded = _ZERO
     losses: list[tuple[Decimal, str, Citation]] = []  # (weight units lost across components, reason, cite)
     # locals for the hot loop (global and enum-class lookups are slow)
     zero, status_type, decimal_type = _ZERO, TaskStatus, Decimal
@@ -291,10 +324,22 @@ def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Expl
             and task.name.strip()
         ):
             _invalid_task(task, index)
-        done = status is on_time or status is late
-        if (delays and status is on_time) or (task.exceeded and not done):
-            _invalid_task(task, index)
-        if not done:
+        if status is on_time:
+            if delays:
+                _invalid_task(task, index)
+            if task.exceeded:
+                exceeded += weight
+            if not errors:
+                clean += weight
+                continue
+        elif status is late:
+            if task.exceeded:
+                exceeded += weight
+            if delays == 0:
+                delays = 1
+        else:
+            if task.exceeded:
+                _invalid_task(task, index)
             if task.objective_cause_confirmed and rules.excuse_unfinished:
                 assert rules.excuse_unfinished_cite is not None
                 out.add(
@@ -305,25 +350,17 @@ def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Expl
                     group.code,
                 )
                 continue
-            assigned += weight
+            unfinished += weight
             if task_components and out.enabled:
                 state = "đang thực hiện, chưa hoàn thành trong kỳ" if status is in_progress else "không hoàn thành"
                 losses.append((weight * task_components, f"nhiệm vụ «{task.name}» {state}", rules.quantity_cite))
             continue
-        assigned += weight
-        completed += weight
-        if delays == 0 and status is late:
-            delays = 1
-        if task.exceeded:
-            exceeded += weight
-        if not errors and not delays:
-            on_time_quality += weight
-            continue
+        # completed with a major error or a delay
         if task.objective_cause_confirmed:
-            on_time_quality += weight
+            clean += weight
             what = []
             if errors:
-                what.append(f"{errors} sai sót lớn")
+                what.append(f"có {errors} sai sót lớn")
             if delays:
                 what.append(f"chậm tiến độ {delays} lần")
             out.add(
@@ -334,6 +371,7 @@ def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Expl
                 group.code,
             )
             continue
+        lossy += weight
         if errors:
             lost = weight * min(_ONE, ep * errors)
             quality_lost += lost
@@ -345,11 +383,14 @@ def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Expl
             if use_timeliness and out.enabled:
                 losses.append((lost, f"nhiệm vụ «{task.name}» chậm tiến độ {delays} lần", rules.delay_cite))
 
+    on_time_quality = clean
+    completed = clean + lossy
+    assigned = completed + unfinished
     stats = TaskStats(assigned, completed, on_time_quality, exceeded)
     m_num, m_den = group.max_points.as_integer_ratio()
     if assigned == 0:
         out.fact(
-            "mọi nhiệm vụ trong kỳ đều được miễn tính: điểm kết quả nhiệm vụ giữ nguyên tối đa",
+            "Mọi nhiệm vụ trong kỳ đều được miễn tính: điểm kết quả nhiệm vụ giữ nguyên tối đa",
             rules.formula_cite,
             group.code,
         )
@@ -358,15 +399,18 @@ def _score_tasks(regime: Regime, group: Group, assessment: Assessment, out: Expl
     else:
         # the loss of each task, in points: max × (weight lost / assigned) / number of components
         a_num, a_den = assigned.as_integer_ratio()
-        for lost, reason, cite in losses:
-            l_num, l_den = lost.as_integer_ratio()
-            out.add(round_ratio(-m_num * l_num * a_den, m_den * l_den * a_num * n), reason, cite, group.code)
+        if losses:  # only collected when explaining
+            scale_num, scale_den, part, append = -m_num * a_den, m_den * a_num * n, group.code, out.lines.append
+            for lost, reason, cite in losses:
+                l_num, l_den = lost.as_integer_ratio()
+                append(ExplanationLine(round_ratio(scale_num * l_num, scale_den * l_den), reason, cite, part))
     a_num, a_den = assigned.as_integer_ratio()
     quality = completed - quality_lost
     timely = completed - timely_lost
     if not leader_mode:
+        # points = max × (completed + quality + timely) / (assigned × 3), rounded once (no Fraction needed)
         s_num, s_den = (completed + quality + timely).as_integer_ratio()
-        return Fraction(m_num * s_num * a_den, m_den * s_den * a_num * n), stats
+        return round_ratio(m_num * s_num * a_den, m_den * s_den * a_num * n), stats
     w = Fraction(a_num, a_den)
     fractions = {
         "quantity": to_fraction(completed) / w,
@@ -493,9 +537,7 @@ def _score_items(group: Group, claims: tuple[BonusClaim, ...], field: str, sign:
             if count != 1:
                 raise InvalidAssessmentError(f"{where}.count", "khoản tự chấm điểm chỉ nhập một lần")
             amount = check_points(claim.points, f"{where}.points", item.max_points)
-        times = f" ({count} lần)" if count > 1 else ""
-        note = f" ({claim.note})" if claim.note else ""
-        out.add(sign * amount, f"{item.label}{times}{note}", item.cite, group.code)
+        out.add(sign * amount, f"{item.label}{_aside(count, claim.note)}", item.cite, group.code)
         if amount > item.max_points:
             out.add(
                 sign * (item.max_points - amount),
@@ -530,46 +572,66 @@ def _failed_conditions(level: Level, stats: TaskStats | None) -> list[tuple[Leve
     return failed
 
 
+@functools.lru_cache(maxsize=65536)
+def _parts(regime: Regime, points: tuple[Decimal, ...]) -> tuple[PartResult, ...]:
+    """The parts of a result from the rounded points of each group (immutable: shared by the results that have
+    the same points, which saves memory and garbage-collector work in batch runs)."""
+    return tuple(PartResult(g.code, g.name, p, g.max_points) for g, p in zip(regime.groups, points, strict=True))
+
+
+@functools.lru_cache(maxsize=65536)
+def _threshold_line(regime: Regime, total: Decimal) -> ExplanationLine:
+    """The line saying which threshold a total reaches (immutable, so shared between results)."""
+    levels = regime.levels
+    index = _score_index(levels, total)
+    level = levels[index]
+    shown = format_points(total)
+    if index + 1 < len(levels):
+        threshold = format_points(level.min_score)
+        return ExplanationLine(
+            None, f"Tổng {shown} điểm: đạt ngưỡng «{level.display}» (từ {threshold} điểm)", level.cite
+        )
+    above = format_points(levels[index - 1].min_score)
+    return ExplanationLine(None, f"Tổng {shown} điểm, dưới {above} điểm: «{level.display}»", level.cite)
+
+
+def _score_index(levels: tuple[Level, ...], total: Decimal) -> int:
+    """Index (in `levels`, best first) of the level a total reaches by points alone."""
+    last = len(levels) - 1
+    index = 0
+    while index < last and total < levels[index].min_score:
+        index += 1
+    return index
+
+
 def decide_level(
     regime: Regime, total: Decimal, stats: TaskStats | None, disqualifiers: Iterable[str], out: Explainer
 ) -> tuple[Level, Level]:
     """Score level, then level conditions, then disqualifiers; returns (score level, level)."""
     levels = regime.levels
-    index = 0
-    while index + 1 < len(levels) and total < levels[index].min_score:
-        index += 1
+    index = _score_index(levels, total)
     score_level = levels[index]
-    if not out.enabled:
-        pass
-    elif index + 1 < len(regime.levels):
-        out.fact(
-            f"Tổng {format_points(total)} điểm: đạt ngưỡng «{score_level.display}» "
-            f"(từ {format_points(score_level.min_score)} điểm)",
-            score_level.cite,
-        )
-    else:
-        above = regime.levels[index - 1].min_score
-        out.fact(
-            f"Tổng {format_points(total)} điểm, dưới {format_points(above)} điểm: «{score_level.display}»",
-            score_level.cite,
-        )
+    if out.enabled:
+        out.lines.append(_threshold_line(regime, total))
     level = score_level
-    while True:
-        failed = _failed_conditions(level, stats)
-        if not failed:
-            break
-        for condition, share in failed:
-            out.fact(
-                f"Chưa đủ điều kiện «{level.display}»: {condition.label} "
-                f"(đạt {format_percent(round_points(share * 100))})",
-                condition.cite,
-            )
-        index += 1
-        level = regime.levels[index]
-    for code in disqualifiers:
-        item = regime.disqualifier_by_code[code]
-        out.fact(f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm", item.cite)
-        level = regime.lowest_level
+    if stats is not None:
+        while level.conditions:
+            failed = _failed_conditions(level, stats)
+            if not failed:
+                break
+            for condition, share in failed:
+                out.fact(
+                    f"Chưa đủ điều kiện «{level.display}»: {condition.label} "
+                    f"(đạt {format_percent(round_points(share * 100))})",
+                    condition.cite,
+                )
+            index += 1
+            level = levels[index]
+    if disqualifiers:
+        for code in disqualifiers:
+            item = regime.disqualifier_by_code[code]
+            out.fact(f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm", item.cite)
+            level = regime.lowest_level
     return score_level, level
 
 
@@ -629,7 +691,7 @@ def _working_time(regime: Regime, assessment: Assessment, out: Explainer, flags:
             continue
         off += days
         by_type[entry.type] = by_type.get(entry.type, 0) + days
-        out.fact(f"{name.capitalize()} {days}/{working_days} ngày làm việc của kỳ", rules.cite)
+        out.fact(f"{name.capitalize()} {days} ngày trên {working_days} ngày làm việc của kỳ", rules.cite)
     if taken > working_days:
         raise InvalidAssessmentError(
             "working_time.leave", f"tổng số ngày nghỉ ({taken}) vượt số ngày làm việc ({working_days})"
@@ -698,7 +760,7 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
     if assessment.tasks and reg.task_group is None:
         raise InvalidAssessmentError("tasks", f"chế độ {reg.id} không tính điểm từ danh sách nhiệm vụ")
     stats: TaskStats | None = None
-    parts: list[PartResult] = []
+    points_by_group: list[Decimal] = []
     for group in reg.groups:
         kind = group.kind
         if kind == "criteria":
@@ -710,8 +772,9 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
             points = round_points(_score_items(group, assessment.bonuses, "bonuses", 1, out))
         else:
             points = round_points(_score_items(group, assessment.penalties, "penalties", -1, out))
-        parts.append(PartResult(group.code, group.name, points, group.max_points))
-    total = sum((p.points for p in parts), _ZERO)
+        points_by_group.append(points)
+    parts = _parts(reg, tuple(points_by_group))
+    total = sum(points_by_group, _ZERO)
     if total > reg.max_total:
         out.add(reg.max_total - total, f"tổng điểm không vượt quá {format_points(reg.max_total)}", reg.total_cite)
         total = reg.max_total
@@ -740,7 +803,7 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
         True,
         total,
         reg.max_total,
-        tuple(parts),
+        parts,
         level,
         score_level,
         tuple(out.lines),
@@ -748,5 +811,5 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
         stats,
         tuple(flags),
         is_leader,
-        absence[1:] if absence else None,
+        absence,
     )

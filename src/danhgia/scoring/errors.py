@@ -40,3 +40,12 @@ class InvalidAssessmentError(ScoringError):
         super().__init__(f"Dữ liệu không hợp lệ — {field}: {message}" if field else f"Dữ liệu không hợp lệ: {message}")
         self.field = field
         self.reason = message
+
+    def within(self, prefix: str) -> InvalidAssessmentError:
+        """The same error with its field placed under `prefix` (`people[2]` + `tasks[0].delays`)."""
+        if not prefix:
+            return self
+        if not self.field:
+            return InvalidAssessmentError(prefix, self.reason)
+        joined = f"{prefix}{self.field}" if self.field.startswith("[") else f"{prefix}.{self.field}"
+        return InvalidAssessmentError(joined, self.reason)

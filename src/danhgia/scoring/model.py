@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -308,3 +309,48 @@ class RollupResult:
     person_id: str
     quarters: tuple[PeriodSummary, ...]
     year: PeriodSummary
+
+
+# --------------------------------------------------------------------------- construction speed
+
+
+def _direct_init(cls: type) -> None:
+    """Give a frozen, slotted dataclass an __init__ that stores the fields through their slot descriptors.
+
+    The generated __init__ of a frozen dataclass goes through object.__setattr__ for every field, which makes
+    building a result cost about twice as much as it needs to in batch runs. This one has the same signature
+    and defaults and stores the same values; the instances are identical (still frozen for everyone else).
+    """
+    fields = dataclasses.fields(cls)
+    names = [f.name for f in fields]
+    if list(getattr(cls, "__slots__", ())) != names or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: not a plain frozen slotted dataclass")
+    namespace: dict[str, object] = {}
+    params = []
+    for index, f in enumerate(fields):
+        if f.default is not dataclasses.MISSING:
+            namespace[f"_d{index}"] = f.default
+            params.append(f"{f.name}=_d{index}")
+        elif f.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__}.{f.name}: default_factory is not supported")
+        else:
+            params.append(f.name)
+        namespace[f"_s{index}"] = cls.__dict__[f.name].__set__
+    body = "".join(f"    _s{index}(self, {name})\n" for index, name in enumerate(names))
+    exec(f"def __init__(self, {', '.join(params)}):\n{body}", namespace)  # the source is built from field names only
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+
+
+for _cls in (
+    ExplanationLine,
+    Flag,
+    PartResult,
+    TaskStats,
+    EvaluationResult,
+    QuotaDecision,
+    PeriodSummary,
+    RollupResult,
+):
+    _direct_init(_cls)

@@ -39,11 +39,13 @@ def round_ratio(numerator: int, denominator: int) -> Decimal:
 
 def round_points(value: Fraction | Decimal | int) -> Decimal:
     """The rounding rule: exact value → Decimal with 2 decimals, ROUND_HALF_UP."""
-    if isinstance(value, Fraction):
+    if type(value) is not Decimal and isinstance(value, Fraction):  # type() first: isinstance(…, Fraction) is slow
         return round_ratio(value.numerator, value.denominator)
     if isinstance(value, Decimal):
-        # quantize rounds the exact decimal value (no binary step), the same rule as round_ratio
-        return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+        # quantize rounds the exact decimal value (no binary step), the same rule as round_ratio;
+        # a zero loses its sign (−0 × a penalty group is shown as 0, not −0)
+        rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+        return rounded if rounded else rounded.copy_abs()
     return Decimal(value).quantize(_CENT)
 
 

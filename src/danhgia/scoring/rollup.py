@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from danhgia.scoring.engine import Explainer, decide_level, resolve_regime
 from danhgia.scoring.errors import InvalidAssessmentError
-from danhgia.scoring.model import PeriodRecord, PeriodSummary, RollupResult, TaskStats
+from danhgia.scoring.model import ExplanationLine, PeriodRecord, PeriodSummary, RollupResult, TaskStats
 from danhgia.scoring.numbers import format_points, round_ratio
 from danhgia.scoring.regime import LEAVE_TYPES, Regime
 
@@ -40,12 +40,18 @@ def _key_parts(period: str, key: str) -> tuple[int, int] | None:
     return None if match is None else (int(match.group(1)), int(match.group(2)))
 
 
+#: valid period keys already seen → (year, quarter), per kind of period (a plain dict is the fastest lookup)
+_KEYS: dict[str, dict[str, tuple[int, int]]] = {"month": {}, "quarter": {}}
+
+
 def _parse_key(regime: Regime, key: str, field: str) -> tuple[int, int]:
     """(year, quarter) of a period key "2026-03" (monthly regimes) or "2026-Q1" (quarterly)."""
     parts = _key_parts(regime.period, key) if isinstance(key, str) else None
     if parts is None:
         example = "NNNN-TT (ví dụ 2026-03)" if regime.period == "month" else "NNNN-Qn (ví dụ 2026-Q1)"
         raise InvalidAssessmentError(field, f"kỳ «{key}» phải có dạng {example}")
+    if type(key) is str:
+        _KEYS[regime.period][key] = parts
     return parts
 
 
@@ -74,19 +80,20 @@ class _Bucket:
         self.has_stats = False
         self.assigned = self.completed = self.on_time = self.exceeded = _ZERO
 
-    def add(self, record: PeriodRecord, worked: int, length: int) -> None:
+    def add(self, record: PeriodRecord, worked: int, length: int, pool_stats: bool = True) -> None:
         self.keys.append(record.period)
         self.worked += worked
         if worked < length:
             reason = record.absence_reason or "other"
             self.absent[reason] = self.absent.get(reason, 0) + length - worked
-        for code in record.disqualifiers:
-            self.disqualified.setdefault(code, []).append(record.period)
+        if record.disqualifiers:
+            for code in record.disqualifiers:
+                self.disqualified.setdefault(code, []).append(record.period)
         if record.total is None:
             return
         self.totals.append(record.total)
         stats = record.task_stats
-        if stats is not None:
+        if stats is not None and pool_stats:
             self.has_stats = True
             self.assigned += stats.assigned
             self.completed += stats.completed
@@ -157,17 +164,85 @@ def _collect(regime: Regime, periods: Sequence[PeriodRecord]) -> tuple[str, dict
     """Validate the records (errors name the field) and fill the quarter buckets and the year bucket."""
     if not periods:
         raise InvalidAssessmentError("periods", "cần ít nhất một kỳ")
+    plain = _collect_plain(regime, periods)
+    if plain is not None:
+        return plain
+    return _collect_checked(regime, periods)
+
+
+def _collect_plain(regime: Regime, periods: Sequence[PeriodRecord]) -> tuple[str, dict[int, _Bucket], _Bucket] | None:
+    """The common case in one lean pass: valid records of one year in calendar order, each scored (fully worked)
+    or absent for a named reason, without disqualifier. None as soon as a record is anything else: the
+    checked path then validates everything and names the field of the first error (it never raises here)."""
+    keys = _KEYS[regime.period]
     length = period_length(regime)
     maximum = regime.max_total
+    pool_stats = _needs_stats(regime)
+    zero = _ZERO
+    leave_types = LEAVE_TYPES
+    first = periods[0].period
+    parts = keys.get(first) if type(first) is str else None
+    if parts is None:
+        return None
+    year = parts[0]
+    quarters: dict[int, _Bucket] = {}
+    previous = ""
+    for record in periods:
+        key = record.period
+        parts = keys.get(key) if type(key) is str else None
+        if parts is None or parts[0] != year or key <= previous or record.disqualifiers:
+            return None
+        previous = key
+        total, reason, stats = record.total, record.absence_reason, record.task_stats
+        bucket = quarters.get(parts[1])
+        if bucket is None:
+            bucket = quarters[parts[1]] = _Bucket()
+        if total is None:
+            if record.months_worked or stats is not None or reason is None or reason not in leave_types:
+                return None
+            bucket.keys.append(key)
+            bucket.absent[reason] = bucket.absent.get(reason, 0) + length
+            continue
+        if (
+            record.months_worked is not None
+            or (reason is not None and reason not in leave_types)
+            or type(total) is not Decimal
+            or not total.is_finite()
+            or not zero <= total <= maximum
+        ):
+            return None
+        if stats is not None:
+            if not (
+                zero <= stats.completed <= stats.assigned
+                and zero <= stats.on_time_quality <= stats.completed
+                and zero <= stats.exceeded <= stats.completed
+            ):
+                return None
+            if pool_stats:
+                bucket.has_stats = True
+                bucket.assigned += stats.assigned
+                bucket.completed += stats.completed
+                bucket.on_time += stats.on_time_quality
+                bucket.exceeded += stats.exceeded
+        bucket.keys.append(key)
+        bucket.worked += length
+        bucket.totals.append(total)
+    whole = _Bucket()
+    for number in sorted(quarters):
+        whole.merge(quarters[number])
+    return str(year), quarters, whole
+
+
+def _collect_checked(regime: Regime, periods: Sequence[PeriodRecord]) -> tuple[str, dict[int, _Bucket], _Bucket]:
+    """Any input: every record validated in turn (errors name the field), then sorted into the buckets."""
+    length = period_length(regime)
+    pool_stats = _needs_stats(regime)
     year: int | None = None
-    ordered: list[tuple[str, PeriodRecord, int, int]] = []
+    entries: list[tuple[str, PeriodRecord, int, int]] = []
     seen: set[str] = set()
     for index, record in enumerate(periods):
         key = record.period
-        parts = _key_parts(regime.period, key) if isinstance(key, str) else None
-        if parts is None:
-            _parse_key(regime, key, f"periods[{index}].period")
-        assert parts is not None
+        parts = _parse_key(regime, key, f"periods[{index}].period")
         if year != parts[0]:
             if year is not None:
                 raise InvalidAssessmentError(f"periods[{index}].period", f"mọi kỳ phải cùng một năm ({year})")
@@ -175,50 +250,65 @@ def _collect(regime: Regime, periods: Sequence[PeriodRecord]) -> tuple[str, dict
         if key in seen:
             raise InvalidAssessmentError(f"periods[{index}].period", f"kỳ «{key}» bị nhập hai lần")
         seen.add(key)
-        total = record.total
-        if (  # the common case: a fully worked, scored period without special facts
-            record.months_worked is None
-            and record.absence_reason is None
-            and not record.disqualifiers
-            and type(total) is Decimal
-            and total.is_finite()
-            and 0 <= total <= maximum
-        ):
-            _check_stats(record.task_stats, index)
-            worked = length
-        else:
-            worked = _check(regime, record, index, length)
-        ordered.append((key, record, worked, parts[1]))
-    ordered.sort(key=_first)
+        entries.append((key, record, _check(regime, record, index, length), parts[1]))
+    entries.sort(key=_first)
     quarters: dict[int, _Bucket] = {}
-    for _, record, worked, quarter in ordered:
+    for _, record, worked, quarter in entries:
         bucket = quarters.get(quarter)
         if bucket is None:
             bucket = quarters[quarter] = _Bucket()
-        bucket.add(record, worked, length)
+        bucket.add(record, worked, length, pool_stats)
     whole = _Bucket()
     for number in sorted(quarters):
         whole.merge(quarters[number])
     return str(year), quarters, whole
 
 
+def _needs_stats(regime: Regime) -> bool:
+    """True when a level of the regime has task conditions (only then are task stats pooled)."""
+    return any(level.conditions for level in regime.levels)
+
+
 def _first(item: tuple[str, PeriodRecord, int, int]) -> str:
     return item[0]
 
 
+@functools.lru_cache(maxsize=65536)
+def _mean_line(regime: Regime, kind: str, count: int, total: Decimal) -> ExplanationLine:
+    """ "Điểm quý/năm = trung bình …" (immutable, so shared between results)."""
+    if kind == "quarter":
+        text = f"Điểm quý = trung bình {count} tháng có điểm: {format_points(total)}"
+        return ExplanationLine(None, text, regime.rollup.quarter_cite)
+    text = f"Điểm năm = trung bình {count} kỳ đã làm việc: {format_points(total)}"
+    return ExplanationLine(None, text, regime.rollup.year_cite)
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain_lines(regime: Regime, kind: str, count: int, total: Decimal, with_mean: bool) -> tuple[ExplanationLine, ...]:
+    """The explanation of a quarter or year decided by its mean alone: the mean line, then the threshold line."""
+    out = Explainer(True)
+    if with_mean:
+        out.lines.append(_mean_line(regime, kind, count, total))
+    decide_level(regime, total, None, (), out)
+    return tuple(out.lines)
+
+
 def _quarter(regime: Regime, key: str, bucket: _Bucket, explain: bool) -> PeriodSummary:
-    out = Explainer(explain)
-    absent = sum(bucket.absent.values())
+    absent = sum(bucket.absent.values()) if bucket.absent else 0
     keys = tuple(bucket.keys)
+    if bucket.totals and not bucket.disqualified and not bucket.has_stats:
+        # decided by the mean alone (no disqualifier, no task condition): the common case
+        total = bucket.mean()
+        level = regime.level_for(total)
+        lines = _plain_lines(regime, "quarter", len(bucket.totals), total, len(keys) > 1) if explain else ()
+        return PeriodSummary(key, True, total, level, bucket.worked, absent, keys, lines)
+    out = Explainer(explain)
     if not bucket.totals:
         out.fact("Không có kỳ nào có điểm trong quý: không xếp loại quý", regime.rollup.quarter_cite)
         return PeriodSummary(key, False, None, None, bucket.worked, absent, keys, tuple(out.lines))
     total = bucket.mean()
     if explain and len(keys) > 1:
-        out.fact(
-            f"Điểm quý = trung bình {len(bucket.totals)} tháng có điểm: {format_points(total)}",
-            regime.rollup.quarter_cite,
-        )
+        out.lines.append(_mean_line(regime, "quarter", len(bucket.totals), total))
     _, level = decide_level(regime, total, bucket.stats(), bucket.disqualified, out)
     return PeriodSummary(key, True, total, level, bucket.worked, absent, keys, tuple(out.lines))
 
@@ -271,11 +361,23 @@ def rollup(
             continue
         quarters.append(_quarter(reg, f"{year_key}-Q{number}", bucket, explain))
 
-    out = Explainer(explain)
     worked = whole.worked
-    absent = sum(whole.absent.values())
+    absent = sum(whole.absent.values()) if whole.absent else 0
     maternity = whole.absent.get("maternity", 0)
     keys = tuple(whole.keys)
+    if whole.totals and worked >= rules.min_months_worked and not (maternity or whole.disqualified or whole.has_stats):
+        # decided by the mean alone, unless a cap applies: the common case
+        total = whole.mean()
+        level = reg.level_for(total)
+        capped = rules.absence_cap_from <= absent < rules.absence_cap_below and (
+            level.rank > reg.level(rules.absence_cap_level).rank
+        )
+        if not capped and (unit is None or level.rank <= unit.rank):
+            lines = _plain_lines(reg, "year", len(whole.totals), total, True) if explain else ()
+            year = PeriodSummary(year_key, True, total, level, worked, absent, keys, lines)
+            return RollupResult(reg.id, person_id, tuple(quarters), year)
+
+    out = Explainer(explain)
 
     def not_rated(reason: str) -> RollupResult:
         out.fact(reason, rules.min_months_cite)
@@ -299,7 +401,7 @@ def rollup(
 
     total = whole.mean()
     if explain:
-        out.fact(f"Điểm năm = trung bình {len(whole.totals)} kỳ đã làm việc: {format_points(total)}", rules.year_cite)
+        out.lines.append(_mean_line(reg, "year", len(whole.totals), total))
         for code, where in whole.disqualified.items():
             out.fact(
                 f"{reg.disqualifier_by_code[code].name} (kỳ {', '.join(where)}): áp dụng cho cả năm",

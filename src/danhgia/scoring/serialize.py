@@ -150,8 +150,13 @@ def to_int(value: object, field: str) -> int:
         raise InvalidAssessmentError(field, "phải là số nguyên")
     if isinstance(value, int):
         return value
-    if isinstance(value, Decimal | float) and value == int(value):
-        return int(value)
+    if isinstance(value, Decimal | float):
+        try:
+            whole = int(value)
+        except (ValueError, OverflowError):  # NaN, Infinity
+            whole = None
+        if whole is not None and value == whole:
+            return whole
     raise InvalidAssessmentError(field, "phải là số nguyên")
 
 
@@ -308,7 +313,11 @@ def parse_period_record(regime: Regime | str, data: Mapping[str, Any], field: st
     )
     period = obj.text("period", required=True)
     if obj.get("assessment") is not None:
-        result = evaluate(regime, parse_assessment(obj.get("assessment"), obj.path("assessment")))
+        assessment = parse_assessment(obj.get("assessment"), obj.path("assessment"))
+        try:
+            result = evaluate(regime, assessment)
+        except InvalidAssessmentError as exc:
+            raise exc.within(obj.path("assessment")) from None
         return PeriodRecord.from_result(period, result)
     if obj.get("absent") is not None:
         return PeriodRecord(period, None, obj.strings("disqualifiers"), None, 0, obj.text("absent"))
@@ -389,8 +398,10 @@ _CENT = Decimal("0.01")
 
 
 def _dec(value: Decimal | None) -> str | None:
-    """Points as a string with exactly 2 decimals ("87.50")."""
-    return None if value is None else f"{value.quantize(_CENT):f}"
+    """Points as a string with exactly 2 decimals ("87.50"); never "-0.00"."""
+    if value is None:
+        return None
+    return f"{(value if value else value.copy_abs()).quantize(_CENT):f}"
 
 
 def _num(value: Decimal | None) -> str | None:
