@@ -19,6 +19,17 @@ else
         "the PostgreSQL variants of the storage and workflow tests will be skipped."
 fi
 
+# The demo page's browser test drives Debian's chromium with Playwright (never Playwright's own browser download).
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the browser test…"
+        { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+            echo "Could not install chromium: the browser test will be skipped."
+    else
+        echo "chromium is missing and cannot be installed here (not root): the browser test will be skipped."
+    fi
+fi
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

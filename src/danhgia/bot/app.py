@@ -11,12 +11,12 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from danhgia import handlers
-from danhgia.bot.ratelimit import SlidingWindowRateLimiter
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
+from danhgia.handlers.ratelimit import SlidingWindowRateLimiter
 from danhgia.scheduler.ticker import ReminderTicker
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database

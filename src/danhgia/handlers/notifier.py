@@ -11,14 +11,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
+from danhgia.handlers.ratelimit import BULK
 from danhgia.texts import Html
 from danhgia.workflow.outbox import OutboxItem, queued_since_last_round
 from danhgia.workflow.reminders import ExpiredReminder
@@ -52,7 +53,10 @@ async def send(bot: Bot, item: OutboxItem, text: Html, markup: InlineKeyboardMar
     """Send a rendered message to the item's person; returns the message id."""
     if item.chat_id is None:
         raise Obsolete("no linked Telegram account")
-    message = await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    paced = cast(ExtBot[str], bot)  # the Application's bot: it takes the rate limiter's arguments
+    message = await paced.send_message(
+        item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=BULK
+    )
     return message.message_id
 
 

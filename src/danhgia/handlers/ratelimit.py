@@ -1,6 +1,7 @@
-"""Telegram's sending limits, kept by the bot itself: at most 30 messages in any second overall, at most 3 in
-any 3 seconds to one private chat (about 1/s) and 20 a minute to a group; a 429 is retried after its
-`retry_after`, pausing every other request meanwhile.
+"""Telegram's sending limits, kept by the bot itself: at most 30 messages in any second overall, 20 a minute to a
+group, and — for messages the bot sends on its own (reminders, notices: `rate_limit_args=BULK`) — at most 3 in
+any 3 seconds to one private chat (about 1/s); a direct answer to what a person just did is limited only by
+the overall rate. A 429 is retried after its `retry_after`, pausing every other request meanwhile.
 
 python-telegram-bot's AIORateLimiter is a leaky bucket: it lets a burst of 30 through and then 30 more in
 the same second, which a server counting a sliding second answers with 429s. This limiter counts in a
@@ -63,7 +64,10 @@ class Window:
         self.times.append(now)
 
 
-class SlidingWindowRateLimiter(BaseRateLimiter[int]):
+BULK = "bulk"  # pass as rate_limit_args for messages nobody is waiting for (keeps the per-chat pace)
+
+
+class SlidingWindowRateLimiter(BaseRateLimiter[str]):
     """Keeps the overall, per-chat and per-group limits in sliding windows; retries 429s."""
 
     def __init__(
@@ -104,13 +108,14 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
                     del self._chats[key]
         return window
 
-    async def _acquire(self, chat_id: int | None) -> None:
+    async def _acquire(self, chat_id: int | None, bulk: bool) -> None:
         """Wait until one more message may go to this chat, then count it."""
         while True:
             await self._retry_after.wait()
             async with self._lock:
                 now = time.monotonic()
-                chat = self._chat_window(chat_id) if chat_id is not None else None
+                paced = chat_id is not None and (bulk or chat_id < 0)
+                chat = self._chat_window(chat_id) if paced and chat_id is not None else None
                 wait = max(self.overall.wait_time(now), chat.wait_time(now) if chat else 0.0)
                 if wait <= 0:
                     self.overall.record(now)
@@ -126,17 +131,18 @@ class SlidingWindowRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for the limits of a sending method, run the request, retry after a 429."""
-        retries = rate_limit_args or self.max_retries
+        retries = self.max_retries
+        bulk = rate_limit_args == BULK
         chat_id: int | None = None
         with contextlib.suppress(TypeError, ValueError):
             chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
         limited = endpoint in SENDING
         for attempt in range(retries + 1):
             if limited:
-                await self._acquire(chat_id)
+                await self._acquire(chat_id, bulk)
             else:
                 await self._retry_after.wait()
             try:
