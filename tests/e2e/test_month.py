@@ -624,11 +624,12 @@ async def test_a_month_in_phong_tong_hop(world: BotWorld) -> None:
     await ketqua_in_the_group_shows_no_score(world, u)
     await binh_forges_ans_result(u, panels["CV02"], records["CV01"])
 
-    # The audit log tells the same story — who, what, why — and the forged presses left no trace in it.
+    # The audit log tells the same story — who, what, why — and Bình's forged presses are there as refusals.
     trails = {code: audit_trail(world, record) for code, record in records.items()}
     assert trails["CV01"] == [
         ("assessment.create", "CV01", None),
         ("assessment.submit", "CV01", None),
+        ("assessment.refused", "CV02", None),
         ("assessment.approve", "TP01", None),
         ("assessment.lock", "TC01", None),
     ]
@@ -637,6 +638,7 @@ async def test_a_month_in_phong_tong_hop(world: BotWorld) -> None:
         ("assessment.submit", "CV02", None),
         ("assessment.return", "TP01", RETURN_REASON),
         ("assessment.submit", "CV02", None),
+        ("assessment.refused", "CV02", None),
         ("assessment.approve", "TP01", None),
         ("assessment.lock", "TC01", None),
     ]

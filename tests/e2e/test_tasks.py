@@ -46,6 +46,9 @@ async def test_plan_the_week_with_buttons_and_typed_answers(world: BotWorld) -> 
     assert "Trọng số phải là một số" in (await an.say("nhiều")).text
     week = await an.say("1,5")
     assert "Đã thêm Thẩm định hồ sơ đất đai, hạn 27/11/2026" in week.text
+    # Planned ahead: shown under "coming up" in this week's list, with its edit button.
+    assert "Sắp đến hạn (các tuần sau):\n2. ⏳ Thẩm định hồ sơ đất đai — hạn 27/11" in week.text
+    assert "✏️ 2. Thẩm định hồ sơ đất đai" in week.button_texts()
     following = await an.tap(week, "Tuần sau")
     assert "Công việc tuần 23/11 – 29/11/2026" in following.text
     assert "Thẩm định hồ sơ đất đai — hạn 27/11 · trọng số 1,5 · chưa làm" in following.text

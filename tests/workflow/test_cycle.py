@@ -159,7 +159,14 @@ def test_submit_approve_and_the_audit_log(services: Services, org: dict[str, int
     assert not again.done  # a double tap decides nothing twice
     with services.db.uow() as uow:
         actions = [e.action for e in uow.audit.entries("assessment", str(view.id))]
-    assert actions == ["assessment.create", "assessment.submit", "assessment.approve"]
+    # the two refused attempts are in the log too
+    assert actions == [
+        "assessment.create",
+        "assessment.submit",
+        "assessment.refused",
+        "assessment.refused",
+        "assessment.approve",
+    ]
 
 
 def test_return_and_resubmit(services: Services, org: dict[str, int]) -> None:
@@ -244,6 +251,8 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
     assert set(closed.not_submitted) == {"Bùi Văn Hải", "Nguyễn Thị Hoa"}
     an = services.results.history(org["CV01"])[0]
     assert an.state == "locked" and an.level == "HTXS" and an.final_level == "HTT" and an.demoted
+    after = services.assessments.open_self(org["CV01"])  # nothing open any more: the last record, to read
+    assert after.id == an.assessment_id and after.state == "locked" and not after.editable
     assert an.result is not None and an.result["quota"]["explanation"]
     assert any("CV01" in line for line in an.result["quota"]["explanation"])
     assert not any("CV02" in line for line in an.result["quota"]["explanation"])  # nothing of a colleague

@@ -98,12 +98,19 @@ def week_panel(week: WeekView, lang: str) -> tuple[Html, InlineKeyboardMarkup | 
         body = join_html([*lines, Html(""), t_html("tasks.week_counts", lang, total=len(week.tasks), done=done)])
     else:
         body = t_html("tasks.week_empty", lang)
+    if week.upcoming:
+        first = len(week.tasks) + 1
+        later = [task_line(i, task, lang) for i, task in enumerate(week.upcoming, first)]
+        body = join_html([body, Html(""), t_html("tasks.upcoming_header", lang), *later])
     rows: list[list[InlineKeyboardButton]] = [
         [button(t("tasks.add_button", lang), FEATURE, "add")],
     ]
     if any(task.is_open for task in week.tasks) and week.monday <= week.today <= week.sunday:
         rows[0].append(button(t("tasks.report_button", lang), CHECKIN, "go"))
-    rows += [[button(f"✏️ {i}. {short(task.title, 30)}", FEATURE, "t", task.id)] for i, task in enumerate(week.tasks, 1)]
+    rows += [
+        [button(f"✏️ {i}. {short(task.title, 30)}", FEATURE, "t", task.id)]
+        for i, task in enumerate((*week.tasks, *week.upcoming), 1)
+    ]
     previous, following = week.monday - timedelta(days=7), week.monday + timedelta(days=7)
     nav = [button(t("tasks.prev_week", lang), FEATURE, "wk", previous.strftime("%Y%m%d"))]
     if not week.monday <= week.today <= week.sunday:

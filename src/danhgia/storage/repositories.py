@@ -366,6 +366,16 @@ class TaskRepository:
         )
         return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
 
+    def open_between(self, person_id: int, first: date, last: date) -> list[Task]:
+        """Unfinished tasks due between two days, by due date."""
+        query = select(Task).where(
+            Task.person_id == person_id,
+            Task.status == "open",
+            col(Task.due_on) >= first,
+            col(Task.due_on) <= last,
+        )
+        return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
+
     def open_until(self, person_id: int, last_day: date) -> list[Task]:
         """Unfinished tasks due on or before a day, oldest due first."""
         query = select(Task).where(Task.person_id == person_id, Task.status == "open", col(Task.due_on) <= last_day)

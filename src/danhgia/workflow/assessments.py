@@ -295,6 +295,9 @@ class AssessmentService:
                 raise AssessmentError("not_found")
             period = self.target_period(uow, person)
             if period is None or period.id is None:
+                history = uow.assessments.of_person(person_id)
+                if history:  # nothing open now: the latest record, to read (its period is closed)
+                    return self._view(uow, history[0][0])
                 raise AssessmentError("no_period")
             record = uow.assessments.of(period.id, person_id)
             if record is None:
@@ -554,15 +557,28 @@ class AssessmentService:
     # -- reviewing ---------------------------------------------------------------------------------------------
 
     def authority(self, uow: UnitOfWork, actor_id: int, record: Assessment, today: date) -> int | None:
-        """None when the actor is the reviewer; the reviewer's id when acting for them; else refused."""
+        """None when the actor is the reviewer; the reviewer's id when acting for them; else refused.
+
+        A refused attempt to change the record is written to the audit log (in a unit of work that has changed
+        nothing yet, which is where every caller asks)."""
+        code: str | None = None
         if record.person_id == actor_id:
-            raise AssessmentError("own_assessment")
-        if record.reviewer_id == actor_id:
+            code = "own_assessment"
+        elif record.reviewer_id == actor_id:
             return None
-        if record.reviewer_id is not None:
+        elif record.reviewer_id is not None:
             for delegation in uow.delegations.active_on(today, leader_id=record.reviewer_id, acting_id=actor_id):
                 return delegation.leader_id
-        raise AssessmentError("not_reviewer")
+        code = code or "not_reviewer"
+        if not uow.read_only:
+            audit(
+                uow,
+                Actor(f"person:{actor_id}", actor_id),
+                Change("assessment.refused", "assessment", str(record.id), None, {"refused": code}),
+                self.clock.now(),
+            )
+            uow.commit()
+        raise AssessmentError(code)
 
     def for_reviewer(self, actor_id: int, assessment_id: int) -> AssessmentView:
         """An assessment as its reviewer (or acting reviewer) sees it."""

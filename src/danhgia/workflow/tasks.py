@@ -23,6 +23,8 @@ from danhgia.workflow.common import Actor, Change, audit
 TITLE_MAX = 200
 NOTE_MAX = 1000
 WEIGHT_MAX = Decimal(100)
+UPCOMING_WEEKS = 6
+UPCOMING_MAX = 10
 OPEN = "open"
 DONE_ON_TIME = "done_on_time"
 DONE_LATE = "done_late"
@@ -78,6 +80,7 @@ class WeekView:
     sunday: date
     today: date
     tasks: tuple[TaskView, ...]
+    upcoming: tuple[TaskView, ...] = ()  # open tasks due in the next weeks (planned ahead)
 
     @property
     def to_report(self) -> tuple[TaskView, ...]:
@@ -151,7 +154,14 @@ class TaskService:
         monday, sunday = week_bounds(day)
         start = self._week_start_utc(monday)
         tasks = uow.tasks.for_week(person_id, monday, sunday)
-        return WeekView(monday, sunday, today, tuple(self._view(t, today, start) for t in tasks))
+        later = uow.tasks.open_between(person_id, sunday + timedelta(days=1), sunday + timedelta(weeks=UPCOMING_WEEKS))
+        return WeekView(
+            monday,
+            sunday,
+            today,
+            tuple(self._view(t, today, start) for t in tasks),
+            tuple(self._view(t, today, start) for t in later[:UPCOMING_MAX]),
+        )
 
     def week(self, person_id: int, day: date | None = None) -> WeekView:
         """The tasks of the week containing `day` (this week by default)."""
