@@ -177,6 +177,7 @@ async def main(staff: int, tasks: int, sample: int) -> None:
                 telegram_api_url=server.url,
                 database_url=url,
                 poll_timeout=1,
+                reminders=False,
             )
             engine = make_engine(url)
             services = Services(Database(engine), settings.workflow_config(), ManualClock(NOW))

@@ -57,6 +57,7 @@ class Demo:
         now = (start or datetime.now(self.tz)).astimezone(self.tz)
         self.start_at = now.replace(second=0, microsecond=0)
         self.sandbox = BotApiSandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Đánh giá cán bộ (demo)")
+        self.sandbox.date_clock = lambda: self.clock.now().timestamp()  # messages carry the demo's time
         self.server = SandboxServer(self.sandbox, port=port, demo=self)
         self.accounts: dict[str, int] = {}
         self.clock = ManualClock(self.start_at)

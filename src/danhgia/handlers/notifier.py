@@ -53,9 +53,10 @@ async def send(bot: Bot, item: OutboxItem, text: Html, markup: InlineKeyboardMar
     """Send a rendered message to the item's person; returns the message id."""
     if item.chat_id is None:
         raise Obsolete("no linked Telegram account")
-    paced = cast(ExtBot[str], bot)  # the Application's bot: it takes the rate limiter's arguments
+    paced = cast(ExtBot[str], bot)  # the Application's bot: with a rate limiter it takes its arguments
+    pace = BULK if getattr(paced, "rate_limiter", None) is not None else None
     message = await paced.send_message(
-        item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=BULK
+        item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=pace
     )
     return message.message_id
 

@@ -130,6 +130,7 @@ class BotApiSandbox:
         self.bot_name = bot_name
         self.spec = spec if spec is not None else (ApiSpec.find() if use_spec else None)
         self.clock = clock
+        self.date_clock: Callable[[], float] = clock  # the dates messages carry (the demo's clock in the demo)
         self.rate_limits = rate_limits
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
@@ -421,7 +422,7 @@ class BotApiSandbox:
             chat_id=chat.id,
             sender_id=sender_id,
             from_bot=from_bot,
-            date=int(self.clock()),
+            date=int(self.date_clock()),
             seq=next(self._seq),
             at=self.clock(),
         )
@@ -471,7 +472,7 @@ class BotApiSandbox:
         message.text, message.entities = plain, entities
         message.markup, message.parse_mode = str(params["text"]), params.get("parse_mode")
         message.reply_markup = new_markup
-        message.edit_date = int(self.clock())
+        message.edit_date = int(self.date_clock())
         message.seq = next(self._seq)
         self._bump()
         return self.message_to_api(message)
@@ -490,7 +491,7 @@ class BotApiSandbox:
             Edit(message.text, message.markup, message.reply_markup, message.edit_date or message.date)
         )
         message.reply_markup = new_markup
-        message.edit_date = int(self.clock())
+        message.edit_date = int(self.date_clock())
         message.seq = next(self._seq)
         self._bump()
         return self.message_to_api(message)
@@ -792,7 +793,7 @@ class BotApiSandbox:
             {
                 "chat": self.chat_to_api(chat),
                 "from": self.users[user_id].to_api(),
-                "date": int(self.clock()),
+                "date": int(self.date_clock()),
                 "old_chat_member": {
                     "status": old,
                     "user": self.bot_user(),

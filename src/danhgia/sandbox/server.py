@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -195,6 +196,20 @@ async def control_menu(request: web.Request) -> web.Response:
     return web.json_response({"commands": sandbox.menu_of(user_id)}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
+async def control_file(request: web.Request) -> web.Response:
+    """GET `/sandbox/api/files/{file_id}`: a file the bot sent, as the person downloads it (the page)."""
+    sandbox = request.app[SANDBOX_KEY]
+    stored = sandbox.files.get(request.match_info["file_id"])
+    if stored is None:
+        return web.json_response({"error": "unknown file"}, status=404)
+    name = quote(stored.filename or "file")
+    return web.Response(
+        body=stored.data,
+        content_type=stored.content_type or "application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
+
+
 def build_web_app(sandbox: BotApiSandbox, demo: DemoController | None = None) -> web.Application:
     """The aiohttp application serving the Bot API, the control API and the chat page for one sandbox."""
     app = web.Application(client_max_size=60 * 1024 * 1024)
@@ -207,6 +222,7 @@ def build_web_app(sandbox: BotApiSandbox, demo: DemoController | None = None) ->
     app.router.add_get("/sandbox/api/chats/{chat_id}/messages", control_messages)
     app.router.add_get("/sandbox/api/wait", control_wait)
     app.router.add_get("/sandbox/api/users/{user_id}/commands", control_menu)
+    app.router.add_get("/sandbox/api/files/{file_id}", control_file)
     add_routes(app, demo)
     return app
 

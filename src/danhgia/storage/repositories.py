@@ -353,27 +353,17 @@ class TaskRepository:
         """The task with this id if it belongs to this person."""
         return self.session.exec(select(Task).where(Task.id == task_id, Task.person_id == person_id)).first()
 
-    def for_week(self, person_id: int, monday: date, sunday: date) -> list[Task]:
-        """Tasks due this week, plus unfinished tasks from before (carried over), by due date."""
-        query = select(Task).where(
-            Task.person_id == person_id,
-            Task.status != "cancelled",
-            or_(
-                and_(col(Task.due_on) >= monday, col(Task.due_on) <= sunday),
-                and_(col(Task.due_on) < monday, col(Task.status) == "open"),
-                and_(col(Task.completed_on) >= monday, col(Task.completed_on) <= sunday),
-            ),
-        )
-        return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
-
-    def open_between(self, person_id: int, first: date, last: date) -> list[Task]:
-        """Unfinished tasks due between two days, by due date."""
-        query = select(Task).where(
-            Task.person_id == person_id,
-            Task.status == "open",
-            col(Task.due_on) >= first,
-            col(Task.due_on) <= last,
-        )
+    def for_week(self, person_id: int, monday: date, sunday: date, ahead_until: date | None = None) -> list[Task]:
+        """Tasks due this week, plus unfinished tasks from before (carried over), plus — when `ahead_until`
+        is given — unfinished tasks due after the week up to that day; by due date, in one statement."""
+        shown = [
+            and_(col(Task.due_on) >= monday, col(Task.due_on) <= sunday),
+            and_(col(Task.due_on) < monday, col(Task.status) == "open"),
+            and_(col(Task.completed_on) >= monday, col(Task.completed_on) <= sunday),
+        ]
+        if ahead_until is not None:
+            shown.append(and_(col(Task.due_on) > sunday, col(Task.due_on) <= ahead_until, col(Task.status) == "open"))
+        query = select(Task).where(Task.person_id == person_id, Task.status != "cancelled", or_(*shown))
         return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
 
     def open_until(self, person_id: int, last_day: date) -> list[Task]:

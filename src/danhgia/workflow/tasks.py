@@ -153,13 +153,14 @@ class TaskService:
     def _week(self, uow: UnitOfWork, person_id: int, day: date, today: date) -> WeekView:
         monday, sunday = week_bounds(day)
         start = self._week_start_utc(monday)
-        tasks = uow.tasks.for_week(person_id, monday, sunday)
-        later = uow.tasks.open_between(person_id, sunday + timedelta(days=1), sunday + timedelta(weeks=UPCOMING_WEEKS))
+        rows = uow.tasks.for_week(person_id, monday, sunday, sunday + timedelta(weeks=UPCOMING_WEEKS))
+        this_week = [t for t in rows if not (t.due_on > sunday and t.status == OPEN)]
+        later = [t for t in rows if t.due_on > sunday and t.status == OPEN]
         return WeekView(
             monday,
             sunday,
             today,
-            tuple(self._view(t, today, start) for t in tasks),
+            tuple(self._view(t, today, start) for t in this_week),
             tuple(self._view(t, today, start) for t in later[:UPCOMING_MAX]),
         )
 
