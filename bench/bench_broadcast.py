@@ -82,8 +82,8 @@ async def main(people: int, limiter: str) -> None:
             if limiter == "aio":
                 from telegram.ext import AIORateLimiter
 
-                app.bot._rate_limiter = AIORateLimiter(max_retries=5)  # noqa: SLF001  (comparison only)
-                await app.bot._rate_limiter.initialize()  # noqa: SLF001
+                app.bot._rate_limiter = AIORateLimiter(max_retries=5)
+                await app.bot._rate_limiter.initialize()
             async with running(app):
                 before = sandbox.too_many_requests
                 queued = await asyncio.to_thread(services.reminders.queue_due)

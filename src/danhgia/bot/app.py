@@ -14,7 +14,7 @@ from danhgia import handlers
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.handlers import notifier
-from danhgia.handlers.context import SERVICES_KEY, App, run_sync
+from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_executor
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
 from danhgia.handlers.ratelimit import SlidingWindowRateLimiter
 from danhgia.scheduler.ticker import ReminderTicker
@@ -103,7 +103,7 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor())
-        .connection_pool_size(64)
+        .connection_pool_size(16)
         .get_updates_read_timeout(settings.poll_timeout + 10)
         .post_init(on_startup)
     )
@@ -111,6 +111,7 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         builder = builder.rate_limiter(SlidingWindowRateLimiter())
     app: App = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    use_executor(services.db.executor)
     app.bot_data["reminder_tick_seconds"] = settings.reminder_tick_seconds if settings.reminders else None
     handlers.register(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -30,9 +31,21 @@ def services_of(context: Context) -> Services:
     return services
 
 
+_executor: Executor | None = None
+
+
+def use_executor(executor: Executor | None) -> None:
+    """Run workflow calls on this executor (the database's own, see storage.uow.Database.executor)."""
+    global _executor
+    _executor = executor
+
+
 async def run_sync(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a blocking workflow call in a worker thread so the event loop keeps serving others."""
-    return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
+    call = functools.partial(fn, *args, **kwargs)
+    if _executor is None:
+        return await asyncio.to_thread(call)
+    return await asyncio.get_running_loop().run_in_executor(_executor, call)
 
 
 async def identify(update: Update, context: Context) -> Identity | None:

@@ -26,6 +26,7 @@ from danhgia.handlers.ui import (
     guarded,
     keyboard,
     private_person,
+    private_person_then,
     replace_panel,
     short,
     show,
@@ -226,11 +227,12 @@ async def _cancel_to_task(update: Update, context: Context, identity: Identity, 
 @guarded
 async def week_command(update: Update, context: Context) -> None:
     """/tuannay: this week's tasks."""
-    identity = await private_person(update, context)
-    if identity is None:
+    tasks = services_of(context).tasks
+    found = await private_person_then(update, context, lambda who: tasks.week(who.person_id))
+    if found is None:
         return
+    identity, week = found
     await close_text_step(context, identity)
-    week = await run_sync(services_of(context).tasks.week, identity.person_id)
     await show(update, *week_panel(week, identity.language))
 
 
@@ -588,11 +590,12 @@ async def note_typed(update: Update, context: Context, identity: Identity, dialo
 @guarded
 async def checkin_command(update: Update, context: Context) -> None:
     """/baocaotuan: report on the week's open tasks, one tap each."""
-    identity = await private_person(update, context)
-    if identity is None:
+    tasks = services_of(context).tasks
+    found = await private_person_then(update, context, lambda who: tasks.week(who.person_id))
+    if found is None:
         return
+    identity, week = found
     await close_text_step(context, identity)
-    week = await run_sync(services_of(context).tasks.week, identity.person_id)
     await show(update, *checkin_panel(week, next_to_report(week), identity.language))
 
 
@@ -602,26 +605,20 @@ async def checkin_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     parts = cb_parts(query.data, CHECKIN)
-    identity = await private_person(update, context)
-    if identity is None:
-        return
-    lang = identity.language
     services = services_of(context)
-    if parts == ["go"]:
-        await close_text_step(context, identity)
-        week = await run_sync(services.tasks.week, identity.person_id)
-        await ack(update)
-        await show(update, *checkin_panel(week, next_to_report(week), lang))
-        return
     task_id = as_int(parts[0]) if parts else None
     action = parts[1] if len(parts) > 1 else ""
-    if task_id is None or not action:
-        await ack(update, t("fallback.stale_button", lang))
-        return
-    if action in OUTCOMES:
-        result = await run_sync(
-            services.tasks.checkin, actor_of(identity), identity.person_id, task_id, OUTCOMES[action]
+    if task_id is not None and action in OUTCOMES:  # the hot path: who it is and the check-in, in one trip
+        outcome = OUTCOMES[action]
+        found = await private_person_then(
+            update,
+            context,
+            lambda who: services.tasks.checkin(actor_of(who), who.person_id, task_id, outcome),
         )
+        if found is None:
+            return
+        identity, result = found
+        lang = identity.language
         note = (
             t_html("checkin.auto_late", lang, title=result.task.title, due=day(result.task.due_on))
             if result.auto_late
@@ -631,6 +628,20 @@ async def checkin_button(update: Update, context: Context) -> None:
             update, t("checkin.recorded", lang, title=short(result.task.title, 60), status=_status(result.task, lang))
         )
         await show(update, *checkin_panel(result.week, next_to_report(result.week), lang, note))
+        return
+    person = await private_person(update, context)
+    if person is None:
+        return
+    identity = person
+    lang = identity.language
+    if parts == ["go"]:
+        await close_text_step(context, identity)
+        week = await run_sync(services.tasks.week, identity.person_id)
+        await ack(update)
+        await show(update, *checkin_panel(week, next_to_report(week), lang))
+        return
+    if task_id is None or not action:
+        await ack(update, t("fallback.stale_button", lang))
         return
     week = await run_sync(services.tasks.week, identity.person_id)
     task = next((x for x in week.tasks if x.id == task_id), None)

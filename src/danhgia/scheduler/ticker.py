@@ -29,7 +29,8 @@ class ReminderTicker:
         """One round: queue what is due by the services' clock; returns how many reminders were queued."""
         async with self._lock:
             self.services.absence.forget_calendar()  # HR may have changed a day in another process
-            added = await asyncio.to_thread(self.services.reminders.queue_due)
+            loop = asyncio.get_running_loop()
+            added = await loop.run_in_executor(self.services.db.executor, self.services.reminders.queue_due)
         if added:
             log.info("queued %d reminder(s)", added)
             await self.deliver()

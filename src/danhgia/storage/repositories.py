@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,91 @@ from danhgia.storage.models import (
     Task,
     TelegramLink,
     Unit,
+)
+from danhgia.storage.types import utcnow
+
+
+class IdentityRow(NamedTuple):
+    """One row of `LinkRepository.identity_rows` (one per role of the person)."""
+
+    chat_id: int
+    person_id: int
+    staff_code: str
+    full_name: str
+    position: str
+    language: str
+    active: bool
+    unit_code: str
+    unit_name: str
+    role: str | None
+    dialog_kind: str | None
+
+
+# Built once: constructing a statement costs more than running it on SQLite.
+_IDENTITY = (
+    sa_select(
+        col(TelegramLink.chat_id),
+        col(Person.id),
+        col(Person.staff_code),
+        col(Person.full_name),
+        col(Person.position),
+        col(Person.language),
+        col(Person.active),
+        col(Unit.code),
+        col(Unit.name),
+        col(PersonRole.role_code),
+        col(Dialog.kind),
+    )
+    .join(Person, col(Person.id) == col(TelegramLink.person_id))
+    .join(Unit, col(Unit.id) == col(Person.unit_id))
+    .join(PersonRole, col(PersonRole.person_id) == col(Person.id), isouter=True)
+    .join(Dialog, col(Dialog.person_id) == col(Person.id), isouter=True)
+    .where(col(TelegramLink.telegram_user_id) == bindparam("tid"))
+)
+
+
+_CHECKIN = (
+    update(Task)
+    .where(col(Task.id) == bindparam("task"))
+    .values(
+        status=bindparam("status"),
+        progress=bindparam("progress"),
+        completed_on=bindparam("completed_on"),
+        last_checkin_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+)
+_AUDIT_INSERT = insert(AuditEntry)
+_OWNED = select(Task).where(col(Task.id) == bindparam("task"), col(Task.person_id) == bindparam("person"))
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_person_id",
+    "actor_label",
+    "on_behalf_of_person_id",
+    "action",
+    "entity",
+    "entity_id",
+    "old",
+    "new",
+    "reason",
+)
+_WEEK = (
+    select(Task)
+    .where(
+        col(Task.person_id) == bindparam("person"),
+        col(Task.status) != "cancelled",
+        or_(
+            and_(col(Task.due_on) >= bindparam("monday"), col(Task.due_on) <= bindparam("sunday")),
+            and_(col(Task.due_on) < bindparam("monday"), col(Task.status) == "open"),
+            and_(col(Task.completed_on) >= bindparam("monday"), col(Task.completed_on) <= bindparam("sunday")),
+            and_(
+                col(Task.due_on) > bindparam("sunday"),
+                col(Task.due_on) <= bindparam("ahead"),
+                col(Task.status) == "open",
+            ),
+        ),
+    )
+    .order_by(col(Task.due_on), col(Task.id))
 )
 
 
@@ -219,18 +304,10 @@ class LinkRepository:
         """The link of this person."""
         return self.session.exec(select(TelegramLink).where(TelegramLink.person_id == person_id)).first()
 
-    def identity_rows(self, telegram_user_id: int) -> list[tuple[TelegramLink, Person, Unit, str | None, str | None]]:
-        """The link, person, unit, each role and the open dialog's kind of this account, in one statement
-        (the hot path of every update)."""
-        query = (
-            sa_select(TelegramLink, Person, Unit, col(PersonRole.role_code), col(Dialog.kind))
-            .join(Person, col(Person.id) == col(TelegramLink.person_id))
-            .join(Unit, col(Unit.id) == col(Person.unit_id))
-            .join(PersonRole, col(PersonRole.person_id) == col(Person.id), isouter=True)
-            .join(Dialog, col(Dialog.person_id) == col(Person.id), isouter=True)
-            .where(col(TelegramLink.telegram_user_id) == telegram_user_id)
-        )
-        return [(row[0], row[1], row[2], row[3], row[4]) for row in self.session.execute(query)]
+    def identity_rows(self, telegram_user_id: int) -> list[IdentityRow]:
+        """Who this account is — link, person, unit, each role and the open dialog's kind — in one prepared
+        statement returning plain rows (the hot path of every update)."""
+        return [IdentityRow(*row) for row in self.session.execute(_IDENTITY, {"tid": telegram_user_id})]
 
     def chats_of(self, person_ids: Iterable[int]) -> dict[int, TelegramLink]:
         """person id → link, for the people who have one."""
@@ -289,11 +366,12 @@ class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def append(self, entry: AuditEntry) -> AuditEntry:
-        """Add one line to the log."""
-        self.session.add(entry)
-        self.session.flush()
-        return entry
+    def append(self, entry: AuditEntry) -> None:
+        """Add one line to the log (a plain INSERT: the log is never read back in the same transaction)."""
+        values = {name: getattr(entry, name) for name in _AUDIT_COLUMNS}
+        if values["at"] is None:
+            values["at"] = utcnow()
+        self.session.connection().execute(_AUDIT_INSERT, values)
 
     def entries(self, entity: str | None = None, entity_id: str | None = None) -> Sequence[AuditEntry]:
         """Log lines, oldest first, optionally for one entity."""
@@ -351,20 +429,27 @@ class TaskRepository:
 
     def owned(self, task_id: int, person_id: int) -> Task | None:
         """The task with this id if it belongs to this person."""
-        return self.session.exec(select(Task).where(Task.id == task_id, Task.person_id == person_id)).first()
+        return self.session.scalars(_OWNED, {"task": task_id, "person": person_id}).first()
+
+    def record_checkin(
+        self,
+        task_id: int,
+        status: str,
+        progress: str,
+        completed_on: date | None,
+        at: datetime,
+    ) -> None:
+        """Write a check-in with one prepared UPDATE (the hot path skips the ORM's change tracking)."""
+        self.session.connection().execute(
+            _CHECKIN,
+            {"task": task_id, "status": status, "progress": progress, "completed_on": completed_on, "at": at},
+        )
 
     def for_week(self, person_id: int, monday: date, sunday: date, ahead_until: date | None = None) -> list[Task]:
-        """Tasks due this week, plus unfinished tasks from before (carried over), plus — when `ahead_until`
-        is given — unfinished tasks due after the week up to that day; by due date, in one statement."""
-        shown = [
-            and_(col(Task.due_on) >= monday, col(Task.due_on) <= sunday),
-            and_(col(Task.due_on) < monday, col(Task.status) == "open"),
-            and_(col(Task.completed_on) >= monday, col(Task.completed_on) <= sunday),
-        ]
-        if ahead_until is not None:
-            shown.append(and_(col(Task.due_on) > sunday, col(Task.due_on) <= ahead_until, col(Task.status) == "open"))
-        query = select(Task).where(Task.person_id == person_id, Task.status != "cancelled", or_(*shown))
-        return list(self.session.exec(query.order_by(col(Task.due_on), col(Task.id))))
+        """Tasks due this week, plus unfinished tasks from before (carried over), plus unfinished tasks due
+        after the week up to `ahead_until` (the week's end when not given); by due date, in one statement."""
+        params = {"person": person_id, "monday": monday, "sunday": sunday, "ahead": ahead_until or sunday}
+        return list(self.session.scalars(_WEEK, params))
 
     def open_until(self, person_id: int, last_day: date) -> list[Task]:
         """Unfinished tasks due on or before a day, oldest due first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Self
 
@@ -53,7 +54,7 @@ class UnitOfWork:
     snoozes: SnoozeRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
-        self._engine = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+        self._engine = engine
         self.read_only = read_only
 
     def __enter__(self) -> Self:
@@ -98,10 +99,19 @@ class UnitOfWork:
 
 
 class Database:
-    """The engine and a factory of units of work."""
+    """The engine, a factory of units of work, and the threads that run them.
+
+    SQLite is a local file: its calls are short and its writers take turns anyway, so two dedicated threads
+    (which keep their connections and page caches warm) serve it better than a large shared pool;
+    PostgreSQL calls wait on the network and use the event loop's default pool.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.read_engine = engine.execution_options(**{READ_ONLY_OPTION: True})
+        self.executor: ThreadPoolExecutor | None = (
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="sqlite") if engine.dialect.name == "sqlite" else None
+        )
 
     def uow(self) -> UnitOfWork:
         """A new unit of work (on SQLite it holds the write lock from its first statement)."""
@@ -109,8 +119,11 @@ class Database:
 
     def reader(self) -> UnitOfWork:
         """A unit of work that only reads: it never waits for or blocks a writer."""
-        return UnitOfWork(self.engine, read_only=True)
+        return UnitOfWork(self.read_engine, read_only=True)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and stop the database's threads."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+            self.executor = None
         self.engine.dispose()

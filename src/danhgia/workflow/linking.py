@@ -272,23 +272,21 @@ class LinkingService:
         """The active person linked to this Telegram account, if any."""
         with self.db.reader() as uow:
             rows = uow.links.identity_rows(telegram_user_id)
-        if not rows:
+        if not rows or not rows[0].active:
             return None
-        link, person, unit, _, dialog_kind = rows[0]
-        if not person.active or person.id is None:
-            return None
+        first = rows[0]
         return Identity(
-            person_id=person.id,
-            staff_code=person.staff_code,
-            full_name=person.full_name,
-            position=person.position,
-            unit_code=unit.code,
-            unit_name=unit.name,
-            roles=frozenset(row[3] for row in rows if row[3] is not None),
-            language=person.language,
+            person_id=first.person_id,
+            staff_code=first.staff_code,
+            full_name=first.full_name,
+            position=first.position,
+            unit_code=first.unit_code,
+            unit_name=first.unit_name,
+            roles=frozenset(row.role for row in rows if row.role is not None),
+            language=first.language,
             telegram_user_id=telegram_user_id,
-            chat_id=link.chat_id,
-            open_dialog=dialog_kind,
+            chat_id=first.chat_id,
+            open_dialog=first.dialog_kind,
         )
 
     def find_person(self, staff_code: str) -> PersonSummary | None:

@@ -278,24 +278,23 @@ class TaskService:
             task = uow.tasks.owned(task_id, person_id)
             if task is None or task.status == CANCELLED:
                 raise TaskError("not_found")
+            uow.session.expunge(task)  # changed below by one UPDATE, not by the ORM's change tracking
             old = {"status": task.status, "progress": task.progress, "completed_on": _plain(task.completed_on)}
+            values: dict[str, object] = {"progress": task.progress, "completed_on": today}
             if outcome is CheckinOutcome.ON_TIME:
                 auto_late = today > task.due_on
-                task.status = DONE_LATE if auto_late else DONE_ON_TIME
-                task.completed_on = today
+                values["status"] = DONE_LATE if auto_late else DONE_ON_TIME
             elif outcome is CheckinOutcome.LATE:
-                task.status = DONE_LATE
-                task.completed_on = today
+                values["status"] = DONE_LATE
             elif outcome is CheckinOutcome.NOT_DONE:
-                task.status = NOT_DONE
-                task.completed_on = today
+                values["status"] = NOT_DONE
             else:
-                task.status = OPEN
-                task.progress = "in_progress"
-                task.completed_on = None
-            task.last_checkin_at = now
-            task.updated_at = now
-            uow.session.add(task)
+                values.update(status=OPEN, progress="in_progress", completed_on=None)
+            status, progress, completed = str(values["status"]), str(values["progress"]), values["completed_on"]
+            assert completed is None or isinstance(completed, date)
+            uow.tasks.record_checkin(task_id, status, progress, completed, now)
+            task.status, task.progress, task.completed_on = status, progress, completed
+            task.last_checkin_at = task.updated_at = now
             new = {"status": task.status, "progress": task.progress, "completed_on": _plain(task.completed_on)}
             audit(uow, actor, Change("task.checkin", "task", str(task_id), old, new), now)
             week = self._week(uow, person_id, today, today)  # read inside the transaction: no second lock
