@@ -51,7 +51,9 @@ def test_roster_import_rejection_lists_problems_in_vietnamese(env: dict[str, str
     assert result.exit_code == 1
     assert "Tệp bad.csv bị từ chối, cơ sở dữ liệu giữ nguyên. Có 3 lỗi cần sửa:" in result.output
     assert "Dòng 4: Họ tên (ho_ten) để trống." in result.output
-    assert "Dòng 5: Vai trò «sep» không hợp lệ; chỉ được dùng: nhan_vien, lanh_dao, to_chuc, quan_tri." in result.output
+    assert "Dòng 5: Vai trò «sep» không hợp lệ; chỉ được dùng: nhan_vien, lanh_dao, to_chuc, quan_tri, hoi_dong." in (
+        result.output
+    )
     assert "Dòng 6: Mã cấp trên «XX» không có trong tệp cũng như trong hệ thống." in result.output
     dry = runner.invoke(app, ["roster", "import", "--dry-run", str(write_roster(tmp_path / "ok.csv", ROSTER_ROWS))])
     assert "Chạy thử tệp ok.csv" in dry.output

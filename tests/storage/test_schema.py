@@ -34,6 +34,11 @@ TABLES = {
     "calendar_day",
     "leave",
     "snooze",
+    "reminder_batch",
+    "rating",
+    "council_case",
+    "council_vote",
+    "commendation",
 }
 
 
@@ -42,7 +47,7 @@ def test_migrations_create_every_table_and_seed_the_roles(services: Services) ->
     assert names >= TABLES
     with services.db.uow() as uow:
         roles = uow.roles.all()
-    assert set(roles) == {"nhan_vien", "lanh_dao", "to_chuc", "quan_tri"}
+    assert set(roles) == {"nhan_vien", "lanh_dao", "to_chuc", "quan_tri", "hoi_dong"}
     assert roles["lanh_dao"].name_vi == "Lãnh đạo"
 
 

@@ -330,3 +330,77 @@ class ReminderBatch(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=96)
     queued: int = Field(default=0)
     queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# -- 360° feedback and the council ----------------------------------------------------------------------
+
+
+class Rating(SQLModel, table=True):
+    """One cross-evaluation of the 360° round: a rater scores a colleague (stored apart, never shown alone)."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("period_id", "ratee_id", "rater_id", name="uq_rating_period_ratee_rater"),
+        Index("ix_rating_rater", "rater_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(sa_column=Column(Integer, ForeignKey("period.id", ondelete="CASCADE"), nullable=False))
+    ratee_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    rater_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    role: str = Field(max_length=16)
+    state: str = Field(default="pending", max_length=16)
+    step: int = Field(default=0)
+    version: int = Field(default=0)
+    criteria: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class CouncilCase(SQLModel, table=True):
+    """A result the evaluation council must look at: a large gap, a long absence, a quota tie, a contest."""
+
+    __tablename__ = "council_case"
+    __table_args__ = (UniqueConstraint("assessment_id", "kind", name="uq_council_case_assessment_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("assessment.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=16)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    reason: str | None = Field(default=None)
+    state: str = Field(default="open", max_length=16)
+    outcome: str | None = Field(default=None, max_length=16)
+    new_level: str | None = Field(default=None, max_length=16)
+    decision_reason: str | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class CouncilVote(SQLModel, table=True):
+    """One council member's vote on a case (they may change it until the case is decided)."""
+
+    __tablename__ = "council_vote"
+    __table_args__ = (UniqueConstraint("case_id", "member_id", name="uq_council_vote_case_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("council_case.id", ondelete="CASCADE"), nullable=False))
+    member_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    outcome: str = Field(max_length=16)
+    level: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Commendation(SQLModel, table=True):
+    """A council member proposes an excellent performer of a period for commendation."""
+
+    __tablename__ = "commendation"
+    __table_args__ = (UniqueConstraint("period_id", "person_id", "proposed_by", name="uq_commendation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(sa_column=Column(Integer, ForeignKey("period.id", ondelete="CASCADE"), nullable=False))
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    proposed_by: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -14,6 +14,9 @@ from danhgia.storage.models import (
     Assessment,
     AuditEntry,
     CalendarDay,
+    Commendation,
+    CouncilCase,
+    CouncilVote,
     Delegation,
     Dialog,
     InviteCode,
@@ -22,6 +25,7 @@ from danhgia.storage.models import (
     Period,
     Person,
     PersonRole,
+    Rating,
     ReminderBatch,
     ReportingLine,
     ReviewCard,
@@ -401,6 +405,10 @@ class PeriodRepository:
         """Every period of a unit, newest first."""
         query = select(Period).where(Period.unit_id == unit_id).order_by(col(Period.starts_on).desc())
         return list(self.session.exec(query))
+
+    def all_closed(self) -> list[Period]:
+        """Every closed period."""
+        return list(self.session.exec(select(Period).where(Period.status == "closed").order_by(col(Period.id))))
 
     def all_open(self) -> list[Period]:
         """Every open period."""
@@ -783,3 +791,124 @@ class SnoozeRepository:
             col(Snooze.cancelled_at).is_(None), col(Snooze.starts_on) <= day, col(Snooze.ends_on) >= day
         )
         return list(self.session.exec(query))
+
+
+class RatingRepository:
+    """Cross-evaluations of the 360° round (read only by the scoring of their ratee, never shown alone)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, rating_id: int) -> Rating | None:
+        """The rating with this id."""
+        return self.session.get(Rating, rating_id)
+
+    def add(self, rating: Rating) -> Rating:
+        """Persist a rating request."""
+        self.session.add(rating)
+        self.session.flush()
+        return rating
+
+    def exists(self, period_id: int, ratee_id: int, rater_id: int) -> bool:
+        """Whether this rater is already asked to rate this person in this period."""
+        query = (
+            select(func.count())
+            .select_from(Rating)
+            .where(Rating.period_id == period_id, Rating.ratee_id == ratee_id, Rating.rater_id == rater_id)
+        )
+        return bool(self.session.exec(query).one())
+
+    def by_rater(self, rater_id: int, period_ids: Iterable[int]) -> list[Rating]:
+        """What one person is asked to rate in these periods."""
+        ids = list(period_ids)
+        if not ids:
+            return []
+        query = select(Rating).where(Rating.rater_id == rater_id, col(Rating.period_id).in_(ids))
+        return list(self.session.exec(query.order_by(col(Rating.id))))
+
+    def submitted_for(self, period_id: int, ratee_id: int) -> list[Rating]:
+        """The submitted ratings of one person in one period."""
+        query = select(Rating).where(
+            Rating.period_id == period_id, Rating.ratee_id == ratee_id, Rating.state == "submitted"
+        )
+        return list(self.session.exec(query.order_by(col(Rating.id))))
+
+    def in_period(self, period_id: int) -> list[Rating]:
+        """Every rating of a period (progress counts)."""
+        return list(self.session.exec(select(Rating).where(Rating.period_id == period_id)))
+
+
+class CouncilRepository:
+    """The council's cases, votes and commendation proposals."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def case(self, case_id: int) -> CouncilCase | None:
+        """The case with this id."""
+        return self.session.get(CouncilCase, case_id)
+
+    def case_of(self, assessment_id: int, kind: str) -> CouncilCase | None:
+        """The case of this kind about this assessment."""
+        query = select(CouncilCase).where(CouncilCase.assessment_id == assessment_id, CouncilCase.kind == kind)
+        return self.session.exec(query).first()
+
+    def cases(self, state: str | None = None) -> list[CouncilCase]:
+        """Cases, oldest first (open ones only when `state` is "open")."""
+        query = select(CouncilCase)
+        if state is not None:
+            query = query.where(CouncilCase.state == state)
+        return list(self.session.exec(query.order_by(col(CouncilCase.id))))
+
+    def cases_of_assessment(self, assessment_id: int) -> list[CouncilCase]:
+        """Every case about one assessment."""
+        query = select(CouncilCase).where(CouncilCase.assessment_id == assessment_id)
+        return list(self.session.exec(query.order_by(col(CouncilCase.id))))
+
+    def add_case(self, case: CouncilCase) -> CouncilCase:
+        """Open a case."""
+        self.session.add(case)
+        self.session.flush()
+        return case
+
+    def votes(self, case_id: int) -> list[CouncilVote]:
+        """The votes on a case."""
+        return list(self.session.exec(select(CouncilVote).where(CouncilVote.case_id == case_id)))
+
+    def vote_of(self, case_id: int, member_id: int) -> CouncilVote | None:
+        """One member's vote on a case."""
+        query = select(CouncilVote).where(CouncilVote.case_id == case_id, CouncilVote.member_id == member_id)
+        return self.session.exec(query).first()
+
+    def add_vote(self, vote: CouncilVote) -> CouncilVote:
+        """Record a vote."""
+        self.session.add(vote)
+        self.session.flush()
+        return vote
+
+    def proposals(self, period_ids: Iterable[int]) -> list[Commendation]:
+        """Commendation proposals in these periods."""
+        ids = list(period_ids)
+        if not ids:
+            return []
+        return list(self.session.exec(select(Commendation).where(col(Commendation.period_id).in_(ids))))
+
+    def proposal(self, period_id: int, person_id: int, member_id: int) -> Commendation | None:
+        """One member's proposal of a person."""
+        query = select(Commendation).where(
+            Commendation.period_id == period_id,
+            Commendation.person_id == person_id,
+            Commendation.proposed_by == member_id,
+        )
+        return self.session.exec(query).first()
+
+    def add_proposal(self, proposal: Commendation) -> Commendation:
+        """Record a proposal."""
+        self.session.add(proposal)
+        self.session.flush()
+        return proposal
+
+    def delete(self, row: Any) -> None:
+        """Withdraw a proposal."""
+        self.session.delete(row)
+        self.session.flush()

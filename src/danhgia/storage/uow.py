@@ -14,6 +14,7 @@ from danhgia.storage.repositories import (
     AssessmentRepository,
     AuditRepository,
     CalendarRepository,
+    CouncilRepository,
     DelegationRepository,
     DialogRepository,
     InviteRepository,
@@ -22,6 +23,7 @@ from danhgia.storage.repositories import (
     OutboxRepository,
     PeriodRepository,
     PersonRepository,
+    RatingRepository,
     ReportingRepository,
     ReviewCardRepository,
     RoleRepository,
@@ -52,6 +54,8 @@ class UnitOfWork:
     calendar: CalendarRepository
     leaves: LeaveRepository
     snoozes: SnoozeRepository
+    ratings: RatingRepository
+    council: CouncilRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -76,6 +80,8 @@ class UnitOfWork:
         self.calendar = CalendarRepository(self.session)
         self.leaves = LeaveRepository(self.session)
         self.snoozes = SnoozeRepository(self.session)
+        self.ratings = RatingRepository(self.session)
+        self.council = CouncilRepository(self.session)
         return self
 
     def __exit__(

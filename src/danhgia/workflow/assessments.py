@@ -217,14 +217,17 @@ class AssessmentService:
             tasks = list(record.tasks_snapshot)
         leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
         facts = self.working_time(uow, record.person_id, period)
+        ratings = ratings_of(uow, regime, period, record.person_id)
         score_error: str | None = None
         self_result: EvaluationResult | None = None
         result: EvaluationResult | None = None
         try:
-            self_result = ev.evaluate_record(regime, person.staff_code, record.self_input, tasks, None, leader, facts)
+            self_result = ev.evaluate_record(
+                regime, person.staff_code, record.self_input, tasks, None, leader, facts, ratings
+            )
             if record.review_input is not None:
                 result = ev.evaluate_record(
-                    regime, person.staff_code, record.self_input, tasks, record.review_input, leader, facts
+                    regime, person.staff_code, record.self_input, tasks, record.review_input, leader, facts, ratings
                 )
             else:
                 result = self_result
@@ -646,8 +649,9 @@ class AssessmentService:
         assert period is not None and actor.person_id is not None
         leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
         facts = self.working_time(uow, record.person_id, period)
+        ratings = ratings_of(uow, view.regime, period, record.person_id)
         result = ev.evaluate_record(
-            view.regime, view.staff_code, record.self_input, list(view.tasks), review, leader, facts
+            view.regime, view.staff_code, record.self_input, list(view.tasks), review, leader, facts, ratings
         )
         behalf = None if record.reviewer_id == actor.person_id else record.reviewer_id
         values: dict[str, Any] = {
@@ -769,10 +773,17 @@ class AssessmentService:
             if start or draft is None or draft.get("by") != actor.person_id:
                 if not start:
                     raise AssessmentError("stale")
+                period = uow.periods.get(record.period_id)
+                assert period is not None
+                own_rating = next(
+                    (r for r in ratings_of(uow, view.regime, period, record.person_id) if r["role"] == "direct_leader"),
+                    None,
+                )
+                base = own_rating["criteria"] if own_rating else record.self_input.get("criteria", {})
                 draft = {
                     "by": actor.person_id,
                     "step": ev.steps_for(view.regime, False)[0],
-                    "criteria": copy.deepcopy(record.self_input.get("criteria", {})),
+                    "criteria": copy.deepcopy(base),
                     "rejected_causes": [],
                     "rejected_bonuses": [],
                     "reason": "",
@@ -876,8 +887,9 @@ class AssessmentService:
             assert record is not None and period is not None
             leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
             facts = self.working_time(uow, record.person_id, period)
+            ratings = ratings_of(uow, view.regime, period, record.person_id)
         return ev.evaluate_record(
-            view.regime, view.staff_code, view.self_input, list(view.tasks), _review_of(draft), leader, facts
+            view.regime, view.staff_code, view.self_input, list(view.tasks), _review_of(draft), leader, facts, ratings
         )
 
     def adjust_confirm(self, actor: Actor, assessment_id: int) -> DecisionResult:
@@ -1054,3 +1066,12 @@ def _names(uow: UnitOfWork, *ids: int | None) -> dict[int | None, str]:
 
 def _s(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def ratings_of(uow: UnitOfWork, regime: Regime, period: Period, person_id: int) -> list[dict[str, Any]]:
+    """The submitted 360° ratings of a person (360° regimes only)."""
+    if not regime.uses_360 or period.id is None:
+        return []
+    from danhgia.workflow.ratings import evaluators_of
+
+    return evaluators_of(uow, period.id, person_id)

@@ -13,7 +13,8 @@ ROLE_STAFF = "nhan_vien"
 ROLE_LEADER = "lanh_dao"
 ROLE_HR = "to_chuc"
 ROLE_ADMIN = "quan_tri"
-ROLES = (ROLE_STAFF, ROLE_LEADER, ROLE_HR, ROLE_ADMIN)
+ROLE_COUNCIL = "hoi_dong"
+ROLES = (ROLE_STAFF, ROLE_LEADER, ROLE_HR, ROLE_ADMIN, ROLE_COUNCIL)
 
 
 @dataclass(frozen=True)

@@ -210,8 +210,14 @@ def scoring_input(
     review: dict[str, Any] | None,
     leader: LeaderFacts | None,
     working_time: WorkingTime | None = None,
+    ratings: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The documented scoring JSON of one record: the reviewer's changes applied over the self-assessment."""
+    """The documented scoring JSON of one record: the reviewer's changes applied over the self-assessment.
+
+    360° regimes: the person's own criteria are the self evaluator; `ratings` (the 360° round: peers, the
+    higher leader, a leader's own staff) are the others; the direct leader is their rating — or, without one,
+    the self-assessment they approve — with their adjustments on top, once they have decided.
+    """
     criteria = copy.deepcopy(self_input.get("criteria", {}))
     bonuses = [dict(b) for b in self_input.get("bonuses", [])]
     causes = dict(self_input.get("causes", {}))
@@ -234,9 +240,16 @@ def scoring_input(
         for code, entry in criteria.items()
     }
     if regime.uses_360:
-        evaluators = [{"role": "self", "criteria": copy.deepcopy(self_input.get("criteria", {}))}]
-        if review is not None:
-            evaluators.append({"role": "direct_leader", "criteria": clean})
+        own = copy.deepcopy(self_input.get("criteria", {}))
+        evaluators = [{"role": "self", "criteria": own}]
+        others = [r for r in ratings or [] if r["role"] != "direct_leader"]
+        evaluators += [{"role": r["role"], "criteria": _plain_criteria(r["criteria"])} for r in others]
+        leader_rating = next((r for r in ratings or [] if r["role"] == "direct_leader"), None)
+        if review is not None or leader_rating is not None:
+            leader_criteria = copy.deepcopy(leader_rating["criteria"]) if leader_rating else own
+            if review is not None:
+                leader_criteria.update(copy.deepcopy(review.get("criteria", {})))
+            evaluators.append({"role": "direct_leader", "criteria": _plain_criteria(leader_criteria)})
         data["evaluators"] = evaluators
     else:
         data["criteria"] = clean
@@ -260,6 +273,13 @@ def scoring_input(
     return data
 
 
+def _plain_criteria(criteria: dict[str, Any]) -> dict[str, Any]:
+    return {
+        code: {k: v for k, v in entry.items() if k in ("points", "deductions", "note")}
+        for code, entry in criteria.items()
+    }
+
+
 def evaluate_record(
     regime: Regime,
     person_code: str,
@@ -268,13 +288,14 @@ def evaluate_record(
     review: dict[str, Any] | None,
     leader: LeaderFacts | None,
     working_time: WorkingTime | None = None,
+    ratings: list[dict[str, Any]] | None = None,
 ) -> EvaluationResult:
     """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period).
 
     Before review, the person's objective-cause claims are scored as they claim them (their self-score),
     and the explanation says they still wait for the leader's confirmation.
     """
-    data = scoring_input(regime, person_code, self_input, tasks, review, leader, working_time)
+    data = scoring_input(regime, person_code, self_input, tasks, review, leader, working_time, ratings)
     result = evaluate(regime, parse_assessment(data))
     if review is None and self_input.get("causes"):
         result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))

@@ -29,11 +29,14 @@ from danhgia.workflow.assessments import (
     AssessmentError,
     AssessmentService,
     PeriodInfo,
+    ratings_of,
 )
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
+from danhgia.workflow.council import CouncilSettings, flag_at_closing
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.ratings import assign as assign_ratings
 
 GROUP_LEADERS = "leaders"
 GROUP_STAFF = "staff"
@@ -100,13 +103,20 @@ class PeriodService:
     """Opening, overseeing and closing periods."""
 
     def __init__(
-        self, db: Database, clock: Clock, tz: ZoneInfo, assessments: AssessmentService, regime_id: str
+        self,
+        db: Database,
+        clock: Clock,
+        tz: ZoneInfo,
+        assessments: AssessmentService,
+        regime_id: str,
+        council: CouncilSettings | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
         self.assessments = assessments
         self.regime_id = regime_id
+        self.council = council or CouncilSettings()
 
     def today(self) -> date:
         """Today in the organisation's time zone."""
@@ -251,6 +261,7 @@ class PeriodService:
                         now,
                         dedupe_key=f"period_opened:{period.id}:{person.id}",
                     )
+                assign_ratings(uow, period, now)
                 opened.append(self.assessments.period_info(uow, period))
             uow.commit()
         return opened
@@ -328,9 +339,16 @@ class PeriodService:
             finals: dict[int, str | None] = {}
             demoted: list[str] = []
             quota_json: dict[str, Any] = {}
+            tied: set[str] = set()
             for group, members in groups.items():
                 if not members:
                     continue
+                exceptional = (
+                    period.exceptional and regime.quota is not None and regime.quota.exceptional_ratio is not None
+                )
+                probe = apply_quota(regime, [results[m.id or 0] for m in members], exceptional=exceptional)
+                if probe.tie is not None:
+                    tied |= set(probe.tie.person_ids)  # HR's choice goes to the council as a case
                 outcome = apply_quota(
                     regime,
                     [results[m.id or 0] for m in members],
@@ -388,6 +406,7 @@ class PeriodService:
                 if not uow.assessments.bump(record, record.version, values):
                     uow.rollback()
                     raise AssessmentError("stale")
+                flag_at_closing(uow, period, record, result, self.council, _code(people, record) in tied, now, actor)
                 audit(
                     uow,
                     actor,
@@ -468,6 +487,7 @@ class PeriodService:
             record.review_input,
             leader,
             facts,
+            ratings_of(uow, regime, period, record.person_id),
         )
 
 

@@ -11,11 +11,14 @@ from danhgia.storage.uow import Database
 from danhgia.workflow.absence import AbsenceService
 from danhgia.workflow.assessments import AssessmentService
 from danhgia.workflow.clock import Clock, SystemClock
+from danhgia.workflow.council import CouncilService, CouncilSettings
 from danhgia.workflow.delegation import DelegationService
 from danhgia.workflow.dialogs import DialogService
+from danhgia.workflow.disclosure import DisclosureService
 from danhgia.workflow.linking import LinkingService
 from danhgia.workflow.outbox import OutboxService
 from danhgia.workflow.periods import PeriodService
+from danhgia.workflow.ratings import RatingService
 from danhgia.workflow.reminders import ReminderService, Timeline
 from danhgia.workflow.results import ResultService
 from danhgia.workflow.roster import RosterService
@@ -30,6 +33,7 @@ class WorkflowConfig:
     invite_ttl: timedelta
     regime_id: str = DEFAULT_REGIME_ID
     timeline: Timeline = field(default_factory=Timeline)
+    council: CouncilSettings = field(default_factory=CouncilSettings)
 
 
 class Services:
@@ -47,7 +51,10 @@ class Services:
         self.tasks = TaskService(db, self.clock, tz)
         self.absence = AbsenceService(db, self.clock, tz)
         self.assessments = AssessmentService(db, self.clock, tz, self.tasks, self.absence)
-        self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id)
+        self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.delegations = DelegationService(db, self.clock, tz)
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline)
+        self.ratings = RatingService(db, self.clock, tz)
+        self.council = CouncilService(db, self.clock, tz, config.council)
+        self.disclosure = DisclosureService(db, self.clock, tz)

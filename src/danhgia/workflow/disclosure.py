@@ -1,0 +1,149 @@
+"""The disclosure board (công khai điểm đánh giá, seed 004): in regimes that ask for it, every member of a
+unit sees, for each colleague of the unit, the self-score, the bonus points and the final average of a closed
+period and of its quarter — never before the period is closed, never another unit, never a cross-evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from danhgia.scoring import ScoringError, round_points
+from danhgia.storage.models import Assessment, Period
+from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow import evaluation as ev
+from danhgia.workflow.assessments import LOCKED, AssessmentError
+from danhgia.workflow.calendar import quarter_of, span_from_key
+from danhgia.workflow.clock import Clock
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One colleague on the board."""
+
+    person_id: int
+    name: str
+    position: str
+    self_total: Decimal | None
+    bonus: Decimal | None
+    total: Decimal | None
+    level: str
+    quarter_average: Decimal | None
+    quarter_periods: int
+
+
+@dataclass(frozen=True)
+class Board:
+    """The board of one unit for one closed period."""
+
+    unit_name: str
+    period_id: int
+    period_label: str
+    quarter_label: str
+    rows: tuple[BoardRow, ...]
+    other_periods: tuple[tuple[int, str], ...]
+    has_bonus: bool
+
+
+class DisclosureService:
+    """Reads the board (nothing here writes)."""
+
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+
+    def board(self, person_id: int, period_id: int | None = None) -> Board:
+        """The board of the person's own unit: the given closed period, or the latest one."""
+        with self.db.reader() as uow:
+            person = uow.people.get(person_id)
+            if person is None or not person.active:
+                raise AssessmentError("not_found")
+            periods = [p for p in uow.periods.by_unit(person.unit_id)]
+            regimes_with_board = [p for p in periods if ev.regime_of(p.regime_id).disclosure is not None]
+            if not regimes_with_board:
+                raise AssessmentError("board_not_used")
+            closed = [p for p in regimes_with_board if p.status == "closed"]
+            if not closed:
+                raise AssessmentError("board_not_yet")
+            if period_id is None:
+                period = closed[0]
+            else:
+                found = next((p for p in closed if p.id == period_id), None)
+                if found is None:  # another unit's period, an open one, or a forged id
+                    raise AssessmentError("not_found")
+                period = found
+            return self._board(uow, period, closed)
+
+    def _board(self, uow: UnitOfWork, period: Period, closed: list[Period]) -> Board:
+        assert period.id is not None
+        span = span_from_key(period.key)
+        same_quarter = [
+            p
+            for p in closed
+            if p.id is not None
+            and span_from_key(p.key).year == span.year
+            and quarter_of(span_from_key(p.key).starts_on) == quarter_of(span.starts_on)
+        ]
+        quarter_totals: dict[int, list[Decimal]] = {}
+        for other in same_quarter:
+            assert other.id is not None
+            for record in uow.assessments.in_period(other.id):
+                if record.state == LOCKED and record.total is not None:
+                    quarter_totals.setdefault(record.person_id, []).append(record.total)
+        regime = ev.regime_of(period.regime_id)
+        rows = []
+        for record in uow.assessments.in_period(period.id):
+            if record.state != LOCKED:
+                continue
+            person = uow.people.get(record.person_id)
+            if person is None:
+                continue
+            totals = quarter_totals.get(record.person_id, [])
+            level_code = record.final_level or record.level
+            rows.append(
+                BoardRow(
+                    record.person_id,
+                    person.full_name,
+                    person.position,
+                    _self_only(uow, period, record, person.staff_code),
+                    _bonus(record, regime.bonus_group.code if regime.bonus_group else None),
+                    record.total,
+                    regime.level(level_code).display if level_code else "",
+                    round_points(sum(totals, Decimal(0)) / len(totals)) if totals else None,
+                    len(totals),
+                )
+            )
+        rows.sort(key=lambda r: r.name)
+        unit = uow.units.get(period.unit_id)
+        quarter = f"Quý {('I', 'II', 'III', 'IV')[quarter_of(span.starts_on) - 1]}/{span.year}"
+        return Board(
+            unit.name if unit else "",
+            period.id,
+            span.label(),
+            quarter,
+            tuple(rows),
+            tuple((p.id, span_from_key(p.key).label()) for p in closed if p.id is not None and p.id != period.id),
+            regime.bonus_group is not None,
+        )
+
+
+def _self_only(uow: UnitOfWork, period: Period, record: Assessment, code: str) -> Decimal | None:
+    """The person's own self-assessment score, without anyone else's rating."""
+    regime = ev.regime_of(period.regime_id)
+    if not regime.uses_360:
+        return record.self_total
+    try:
+        result = ev.evaluate_record(regime, code, record.self_input, list(record.tasks_snapshot or []), None, None)
+    except ScoringError:
+        return None
+    return result.total
+
+
+def _bonus(record: Assessment, group: str | None) -> Decimal | None:
+    """The bonus points of the final result, if the regime has bonus points."""
+    for part in (record.result or {}).get("parts", []):
+        if group is not None and part.get("code") == group:
+            return Decimal(str(part["points"]))
+    return None

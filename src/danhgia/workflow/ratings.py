@@ -1,0 +1,236 @@
+"""The 360° round (regimes with `[review_360]`, the Đà Nẵng model): when a period opens, each person is
+asked to score the colleagues the regime names — peers under the same leader, the people they lead, their
+direct leader in secret — and leaders score their staff, the higher leader the staff below their leaders.
+
+A rater sees only whom they must rate. Ratings are stored apart and reach nobody as such: scoring/ turns the
+anonymous ones (peers, a leader's own staff) into an average of at least `min_raters` people, or leaves them
+out; no command, report or export shows an individual rating.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from danhgia.scoring import Regime
+from danhgia.storage.models import Period, Rating
+from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow import evaluation as ev
+from danhgia.workflow.assessments import AssessmentError
+from danhgia.workflow.clock import Clock
+from danhgia.workflow.common import Actor, Change, audit
+from danhgia.workflow.outbox import queue
+
+PENDING = "pending"
+SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class RatingTask:
+    """One colleague a person must rate (what the rater is allowed to see)."""
+
+    id: int
+    version: int
+    ratee_name: str
+    ratee_position: str
+    role: str
+    state: str
+    period_label: str
+    step: int
+    criteria: dict[str, Any]
+    regime: Regime
+
+    @property
+    def done(self) -> bool:
+        """Submitted."""
+        return self.state == SUBMITTED
+
+
+def raters_of(uow: UnitOfWork, period: Period) -> list[tuple[int, int, str]]:
+    """(ratee, rater, role) for everyone of the period's unit, as the 360° model names them."""
+    people = {p.id: p for p in uow.people.in_units([period.unit_id]) if p.id is not None}
+    on = period.ends_on
+    leader_of = {pid: line.supervisor_id for pid in people if (line := uow.reporting.current(pid, on)) is not None}
+    pairs: list[tuple[int, int, str]] = []
+    for ratee in sorted(people):
+        leader = leader_of.get(ratee)
+        for peer in sorted(people):
+            if peer != ratee and leader is not None and leader_of.get(peer) == leader:
+                pairs.append((ratee, peer, "peer"))
+        if leader is not None:
+            pairs.append((ratee, leader, "direct_leader"))
+            higher = uow.reporting.current(leader, on)
+            if higher is not None and higher.supervisor_id not in (ratee, leader):
+                pairs.append((ratee, higher.supervisor_id, "higher_leader"))
+        for staff in sorted(pid for pid, sup in leader_of.items() if sup == ratee):
+            pairs.append((ratee, staff, "subordinate"))
+    return pairs
+
+
+def assign(uow: UnitOfWork, period: Period, now: datetime) -> int:
+    """Create the rating requests of a newly opened 360° period and tell each rater (once); returns how many."""
+    assert period.id is not None
+    regime = ev.regime_of(period.regime_id)
+    if not regime.uses_360:
+        return 0
+    created = 0
+    raters: set[int] = set()
+    for ratee, rater, role in raters_of(uow, period):
+        if uow.ratings.exists(period.id, ratee, rater):
+            continue
+        uow.ratings.add(
+            Rating(
+                period_id=period.id,
+                ratee_id=ratee,
+                rater_id=rater,
+                role=role,
+                criteria={c.code: {} for c in regime.criteria},
+                created_at=now,
+            )
+        )
+        raters.add(rater)
+        created += 1
+    for rater in sorted(raters):
+        queue(uow, "rating_request", rater, {"period_id": period.id}, now, dedupe_key=f"rating:{period.id}:{rater}")
+    return created
+
+
+def evaluators_of(uow: UnitOfWork, period_id: int, ratee_id: int) -> list[dict[str, Any]]:
+    """The submitted ratings of a person as scoring/ evaluators (roles and criteria only, no rater)."""
+    return [
+        {"role": r.role, "criteria": copy.deepcopy(r.criteria)} for r in uow.ratings.submitted_for(period_id, ratee_id)
+    ]
+
+
+class RatingService:
+    """What a rater sees and does in the 360° round."""
+
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+
+    def _task(self, uow: UnitOfWork, rating: Rating) -> RatingTask:
+        assert rating.id is not None
+        period = uow.periods.get(rating.period_id)
+        ratee = uow.people.get(rating.ratee_id)
+        assert period is not None and ratee is not None
+        from danhgia.workflow.calendar import span_from_key
+
+        return RatingTask(
+            rating.id,
+            rating.version,
+            ratee.full_name,
+            ratee.position,
+            rating.role,
+            rating.state,
+            span_from_key(period.key).label(),
+            rating.step,
+            copy.deepcopy(rating.criteria),
+            ev.regime_of(period.regime_id),
+        )
+
+    def todo(self, rater_id: int) -> list[RatingTask]:
+        """The colleagues this person must rate in the open periods (pending first)."""
+        with self.db.reader() as uow:
+            open_ids = [p.id for p in uow.periods.all_open() if p.id is not None]
+            tasks = [self._task(uow, r) for r in uow.ratings.by_rater(rater_id, open_ids)]
+        return sorted(tasks, key=lambda t: (t.done, t.ratee_name))
+
+    def get(self, rater_id: int, rating_id: int) -> RatingTask:
+        """One rating of this rater (anyone else's is not found)."""
+        with self.db.reader() as uow:
+            rating = uow.ratings.get(rating_id)
+            if rating is None or rating.rater_id != rater_id:
+                raise AssessmentError("not_found")
+            return self._task(uow, rating)
+
+    def _edit(
+        self,
+        rater_id: int,
+        rating_id: int,
+        version: int,
+        change: Callable[[Regime, dict[str, Any]], int | None],
+        *,
+        submit: bool = False,
+    ) -> RatingTask:
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            rating = uow.ratings.get(rating_id)
+            if rating is None or rating.rater_id != rater_id:
+                raise AssessmentError("not_found")
+            period = uow.periods.get(rating.period_id)
+            assert period is not None
+            if period.status != "open":
+                raise AssessmentError("period_closed")
+            if rating.state == SUBMITTED:
+                raise AssessmentError("rating_submitted")
+            if rating.version != version:
+                raise AssessmentError("stale")
+            regime = ev.regime_of(period.regime_id)
+            criteria = copy.deepcopy(rating.criteria)
+            step = change(regime, criteria)
+            rating.criteria = criteria
+            if step is not None:
+                if not 0 <= step < len(regime.criteria) + 1:
+                    raise AssessmentError("stale")
+                rating.step = step
+            rating.version += 1
+            if submit:
+                rating.state = SUBMITTED
+                rating.submitted_at = now
+                # The log keeps that a rating was given, never its content.
+                audit(uow, Actor.person(rater_id), Change("rating.submit", "rating", str(rating.id)), now)
+            uow.session.add(rating)
+            uow.commit()
+            return self._task(uow, rating)
+
+    def go_to(self, rater_id: int, rating_id: int, version: int, step: int) -> RatingTask:
+        """Move the walk to a criterion (or the summary, at the end)."""
+        return self._edit(rater_id, rating_id, version, lambda _r, _c: step)
+
+    def full(self, rater_id: int, rating_id: int, version: int, code: str) -> RatingTask:
+        """Full points for a criterion."""
+
+        def change(regime: Regime, criteria: dict[str, Any]) -> None:
+            _known(regime, code)
+            ev.set_full(criteria, code)
+
+        return self._edit(rater_id, rating_id, version, change)
+
+    def deduct(self, rater_id: int, rating_id: int, version: int, code: str, deduction: str) -> RatingTask:
+        """One more occurrence of a listed deduction."""
+
+        def change(regime: Regime, criteria: dict[str, Any]) -> None:
+            _known(regime, code)
+            ev.add_deduction(regime, criteria, code, deduction)
+
+        return self._edit(rater_id, rating_id, version, change)
+
+    def points(self, rater_id: int, rating_id: int, version: int, code: str, text: str) -> RatingTask:
+        """Points typed for a criterion."""
+
+        def change(regime: Regime, criteria: dict[str, Any]) -> None:
+            _known(regime, code)
+            ev.set_points(regime, criteria, code, text)
+
+        return self._edit(rater_id, rating_id, version, change)
+
+    def submit(self, rater_id: int, rating_id: int, version: int) -> RatingTask:
+        """Send the rating; it can no longer be changed."""
+        return self._edit(rater_id, rating_id, version, lambda _r, _c: None, submit=True)
+
+    def progress(self, period_id: int) -> tuple[int, int]:
+        """(submitted, asked) ratings of a period — counts only, for HR."""
+        with self.db.reader() as uow:
+            rows = uow.ratings.in_period(period_id)
+            return sum(1 for r in rows if r.state == SUBMITTED), len(rows)
+
+
+def _known(regime: Regime, code: str) -> None:
+    if code not in regime.criteria_by_code:
+        raise ev.DraftError("unknown_choice")
