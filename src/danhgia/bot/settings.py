@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from danhgia.workflow.council import CouncilSettings
 from danhgia.workflow.reminders import Timeline
 from danhgia.workflow.services import WorkflowConfig
 
@@ -50,6 +52,11 @@ class Settings(BaseSettings):
     quiet_hours: str = Field(default="21:00-07:00", description="No reminder in these hours (HH:MM-HH:MM).")
     reminder_tick_seconds: int = Field(default=60, ge=5, le=3600, description="How often reminders are checked.")
     reminders: bool = Field(default=True, description="Tick the reminders (false: only on demand, e.g. tests).")
+    council_quorum: int = Field(default=2, ge=1, le=50, description="Agreeing council votes that decide a case.")
+    contest_days: int = Field(default=5, ge=0, le=60, description="Days after closing a result can be contested.")
+    council_gap_points: Decimal = Field(
+        default=Decimal(10), ge=0, le=100, description="Self-vs-leader gap that goes to the council."
+    )
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -119,6 +126,7 @@ class Settings(BaseSettings):
             invite_ttl=timedelta(days=self.invite_ttl_days),
             regime_id=self.regime,
             timeline=timeline,
+            council=CouncilSettings(self.council_quorum, self.contest_days, self.council_gap_points),
         )
 
     def token(self) -> str:
