@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,55 @@ def test_score_regime_from_the_file_and_conflicts(tmp_path: Path) -> None:
     assert json.loads(score(path).stdout)["total"] == "90.00"
     assert score("--regime", "danang-2013", path).exit_code == 0
     fails_with(score("--regime", "nd335-2025", path), "--regime nd335-2025 khác với «regime» trong tệp (danang-2013)")
+
+
+def _peer(rater_id: str, results: int | str, note: str) -> dict[str, Any]:
+    return {
+        "role": "peer",
+        "id": rater_id,
+        "criteria": {
+            "ket_qua_cong_viec": {"points": results, "note": note},
+            "chap_hanh_noi_quy": {"deductions": [{"code": "gio_giac", "count": 2, "note": note}]},
+            "thai_do_trach_nhiem": "full",
+        },
+    }
+
+
+# each peer: results points, note and id; the total is the points + 8 (two late arrivals) + 20
+PEERS = [
+    ("51.37", "ghi-chu-kin-An", "RATER-AN"),
+    ("53.11", "ghi-chu-kin-Binh", "RATER-BINH"),
+    ("56.83", "x-kin-C", "RATER-C"),
+]
+
+
+@pytest.mark.parametrize("peers", [2, 3])
+def test_score_never_prints_a_peer(tmp_path: Path, peers: int) -> None:
+    """Neither the JSON nor the printed explanation shows a peer's id, note, points or total."""
+    data = {
+        "regime": "danang-2013",
+        "person_id": "CV01",
+        "evaluators": [
+            {
+                "role": "self",
+                "criteria": {"ket_qua_cong_viec": 66, "chap_hanh_noi_quy": "full", "thai_do_trach_nhiem": "full"},
+            },
+            *[_peer(rater, points, note) for points, note, rater in PEERS[:peers]],
+        ],
+    }
+    path = write(tmp_path, data)
+    outputs = [score(path), score("--explain", path)]
+    assert all(out.exit_code == 0 for out in outputs), [out.output for out in outputs]
+    printed = "".join(out.stdout for out in outputs)
+    for points, note, rater in PEERS[:peers]:
+        total = f"{Decimal(points) + 28:f}"
+        for secret in (rater, note, points, points.replace(".", ","), total, total.replace(".", ",")):
+            assert secret not in printed
+    assert "2 lần" not in printed and "Đi muộn" not in printed
+    if peers < 3:
+        assert "Đồng nghiệp: chưa đủ 3 người đánh giá" in printed and json.loads(outputs[0].stdout)["total"] == "96.00"
+    else:  # (79,37 + 81,11 + 84,83) / 3
+        assert "Đồng nghiệp (3 người, chấm kín) cho trung bình 81,77 điểm, trọng số 50 %" in printed
 
 
 def test_score_unknown_regime(tmp_path: Path) -> None:
@@ -369,14 +419,25 @@ def test_regimes_json() -> None:
     data = json.loads(result.stdout)
     assert data[0]["id"] == "nd335-2025" and len(data) == 6
     one = json.loads(runner.invoke(app, ["regimes", "danang-lienchieu-2013", "--json"]).stdout)
-    assert one["uses_360"] and [r["role"] for r in one["evaluator_roles"]] == [
-        "self",
-        "peer",
-        "direct_leader",
-        "higher_leader",
+    assert one["uses_360"] and [(r["role"], r["weight"], r["anonymous"]) for r in one["evaluator_roles"]] == [
+        ("self", "0.2", False),
+        ("peer", "0.2", True),
+        ("direct_leader", "0.2", False),
+        ("higher_leader", "0.2", False),
+        ("subordinate", "0.2", True),
     ]
+    assert one["evaluator_roles"][-1]["name"] == "Cán bộ thuộc quyền"
+    assert one["min_raters"] == 3
+    assert one["disclosure"]["key"] == "cong_khai" and one["disclosure"]["source"] == "R"
     assert one["quota"] is None
-    assert {s["key"] for s in one["settings"]} >= {"trong_so", "muc_thuong", "ra_soat_chenh_lech"}
+    assert {s["key"] for s in one["settings"]} >= {
+        "trong_so",
+        "muc_thuong",
+        "ra_soat_chenh_lech",
+        "so_nguoi_cham_toi_thieu",
+    }
+    default = next(r for r in data if r["id"] == "nd335-2025")
+    assert default["evaluator_roles"] == [] and default["min_raters"] is None and default["disclosure"] is None
 
 
 def test_regimes_unknown() -> None:

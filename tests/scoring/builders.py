@@ -62,9 +62,12 @@ def done_and_undone(done: int | str, undone: int | str) -> tuple[TaskInput, ...]
 
 
 def same_for_all_roles(reg: Regime, criteria: Iterable[CriterionInput]) -> tuple[EvaluatorInput, ...]:
-    """The four 360° roles giving the same scores (so the weights do not matter)."""
+    """Self, enough peers to count (the regime's `min_raters`), the direct and the higher leader, all giving the
+    same scores (so the weights do not matter)."""
     given = tuple(criteria)
-    return tuple(EvaluatorInput(role, given) for role in ("self", "peer", "direct_leader", "higher_leader"))
+    peers = reg.review_360.min_raters if reg.review_360 is not None else 1
+    roles = ("self", *("peer",) * peers, "direct_leader", "higher_leader")
+    return tuple(EvaluatorInput(role, given) for role in roles)
 
 
 def assess(reg: Regime, **kwargs: object) -> EvaluationResult:

@@ -25,6 +25,7 @@ from danhgia.scoring import (
     load_regime,
     rollup,
 )
+from danhgia.scoring.regime import EVALUATOR_ROLES
 from tests.scoring.builders import REGIME_IDS
 
 PROFILE = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -70,13 +71,25 @@ def task(draw: st.DrawFn, index: int) -> TaskInput:
 
 
 @st.composite
+def evaluator_roles(draw: st.DrawFn, reg: Regime) -> list[str]:
+    """The roles of a 360° assessment, in any order: anonymous roles sometimes below, sometimes at or above the
+    regime's minimum number of raters, and at least one role that counts (else the input is refused)."""
+    review = reg.review_360
+    assert review is not None
+    roles = draw(st.lists(st.sampled_from([code for code, _ in review.weights]), max_size=5))
+    for role in review.anonymous_roles:  # often a group of raters large enough to count
+        roles += [role] * draw(st.sampled_from((0, 0, review.min_raters, review.min_raters + 1)))
+    counted = [r for r in roles if r not in review.anonymous_roles or roles.count(r) >= review.min_raters]
+    if not counted:
+        roles.append(draw(st.sampled_from([c for c, _ in review.weights if c not in review.anonymous_roles])))
+    return list(draw(st.permutations(roles)))
+
+
+@st.composite
 def assessment(draw: st.DrawFn, reg: Regime, *, leaders: bool = True) -> Assessment:
     values: dict[str, object] = {"person_id": "CV01"}
     if reg.uses_360:
-        roles = draw(
-            st.lists(st.sampled_from(("self", "peer", "direct_leader", "higher_leader")), min_size=1, max_size=5)
-        )
-        values["evaluators"] = tuple(EvaluatorInput(role, draw(criteria(reg))) for role in roles)
+        values["evaluators"] = tuple(EvaluatorInput(role, draw(criteria(reg))) for role in draw(evaluator_roles(reg)))
     else:
         values["criteria"] = draw(criteria(reg))
     if reg.task_group is not None:
@@ -102,8 +115,10 @@ def assessment(draw: st.DrawFn, reg: Regime, *, leaders: bool = True) -> Assessm
 
 
 @st.composite
-def regime_and_assessment(draw: st.DrawFn, *, leaders: bool = True) -> tuple[Regime, Assessment]:
-    reg = load_regime(draw(st.sampled_from(REGIME_IDS)))
+def regime_and_assessment(
+    draw: st.DrawFn, *, leaders: bool = True, ids: tuple[str, ...] = REGIME_IDS
+) -> tuple[Regime, Assessment]:
+    reg = load_regime(draw(st.sampled_from(ids)))
     return reg, draw(assessment(reg, leaders=leaders))
 
 
@@ -141,6 +156,32 @@ def test_explanation_lines_add_up_to_the_points_lost_and_gained(case: tuple[Regi
     slack = CENT / 2 * (len(deltas) + len(result.parts))
     assert abs(sum(deltas, Decimal(0)) - (result.total - base)) <= slack
     assert all(line.text and "None" not in line.text for line in result.explanation)
+
+
+@PROFILE
+@given(regime_and_assessment(ids=("danang-lienchieu-2013", "danang-2013")))
+def test_anonymous_raters_are_only_counted_or_averaged(case: tuple[Regime, Assessment]) -> None:
+    """A role rated in secret (peers, a leader's staff) is either left out, or shown as an average and pooled
+    criterion lines: never one rater's total, points, deductions or notes."""
+    reg, person = case
+    review = reg.review_360
+    assert review is not None
+    result = evaluate(reg, person)
+    for role in review.anonymous_roles:
+        label = EVALUATOR_ROLES[role]
+        count = sum(1 for e in person.evaluators if e.role == role)
+        about = [line.reason for line in result.explanation if line.reason.startswith(label)]
+        if count == 0:
+            assert about == []
+        elif count < review.min_raters:
+            left_out = "nên phần này không được tính và không được hiển thị"
+            assert about == [f"{label}: chưa đủ {review.min_raters} người đánh giá {left_out}"]
+        else:
+            assert about[0].startswith(f"{label} ({count} người, chấm kín) cho trung bình ")
+            assert all(
+                r.startswith(f"{label} (trung bình): «") and r.endswith("» chưa đạt điểm tối đa") for r in about[1:]
+            )
+            assert len(about[1:]) <= len(reg.criteria)
 
 
 # --------------------------------------------------------------------------- monotonicity

@@ -184,48 +184,70 @@ def _ev(role: str, reg_id: str = "danang-lienchieu-2013", **points: str) -> Eval
     )
 
 
-def test_360_four_roles_weigh_25_percent_each() -> None:
+def _peers(count: int, reg_id: str = "danang-lienchieu-2013", **points: str) -> tuple[EvaluatorInput, ...]:
+    """`count` peers: the first gives `points`, the others full points."""
+    return tuple(_ev("peer", reg_id, **(points if i == 0 else {})) for i in range(count))
+
+
+def test_360_roles_weigh_20_percent_each_scaled_over_the_roles_present() -> None:
     reg = regime("danang-lienchieu-2013")
     evaluators = (
         _ev("self"),
-        _ev("peer", ket_qua_cong_viec="40"),  # −20 × 25 %
+        *_peers(3, ket_qua_cong_viec="40"),  # −20 × 25 % / 3
         _ev("direct_leader", thai_do_trach_nhiem="21"),  # −4 × 25 %
         _ev("higher_leader"),
     )
-    result = assess(reg, evaluators=evaluators)
-    assert result.total == D("94.00")
-    assert [p.points for p in result.parts[:3]] == [D(55), D(15), D(24)]
+    result = assess(reg, evaluators=evaluators)  # no subordinate: 20 % each over four roles = 25 % each
+    assert result.total == D("97.33")
+    assert [p.points for p in result.parts[:3]] == [D("58.33"), D(15), D(24)]
     facts = [line.text for line in result.explanation if line.delta is None]
     assert any(text.startswith("Tự đánh giá chấm 100 điểm, trọng số 25 %") for text in facts)
-    assert any(text.startswith("Đồng nghiệp chấm 80 điểm, trọng số 25 %") for text in facts)
     assert any(
-        line.text.startswith("−5 điểm: Đồng nghiệp: «Kết quả thực hiện công việc» được chấm 40/60")
+        text.startswith("Đồng nghiệp (3 người, chấm kín) cho trung bình 93,33 điểm, trọng số 25 %") for text in facts
+    )
+    assert any(
+        line.text.startswith("−1 điểm: Lãnh đạo trực tiếp: «Thái độ, trách nhiệm") for line in result.explanation
+    )
+    assert any(
+        line.text.startswith("−1,67 điểm: Đồng nghiệp (trung bình): «Kết quả thực hiện công việc» chưa đạt điểm tối đa")
         for line in result.explanation
+    )
+    assert not any(
+        line.text.startswith(("Đồng nghiệp chấm", "Đồng nghiệp 1", "Đồng nghiệp:")) for line in result.explanation
     )
 
 
-def test_360_peers_are_averaged_and_missing_roles_reweighted() -> None:
+def test_360_peers_count_from_three_and_missing_roles_are_reweighted() -> None:
     reg = regime("danang-lienchieu-2013")
-    peers = (_ev("self"), _ev("peer", ket_qua_cong_viec="40"), _ev("peer"), _ev("direct_leader"), _ev("higher_leader"))
-    assert assess(reg, evaluators=peers).total == D("97.50")  # −20 × 12,5 %
-    two = (_ev("self"), _ev("direct_leader", ket_qua_cong_viec="40"))
-    assert assess(reg, evaluators=two).total == D("90.00")  # each role 50 %
+    others = (_ev("self"), _ev("direct_leader"), _ev("higher_leader"))
+    two = assess(reg, evaluators=(*others, *_peers(2, ket_qua_cong_viec="40")))
+    assert two.total == D("100.00")  # two peers: left out, self and the leaders weigh a third each
+    assert any(line.text.startswith("Đồng nghiệp: chưa đủ 3 người đánh giá") for line in two.explanation)
+    three = assess(reg, evaluators=(*others, *_peers(3, ket_qua_cong_viec="40")))
+    assert three.total == D("98.33")  # −20 × 25 % / 3
+    four = assess(reg, evaluators=(*others, *_peers(4, ket_qua_cong_viec="40")))
+    assert four.total == D("98.75")  # −20 × 25 % / 4
+    pair = (_ev("self"), _ev("direct_leader", ket_qua_cong_viec="40"))
+    assert assess(reg, evaluators=pair).total == D("90.00")  # each role 50 %
 
 
 def test_360_council_flag_for_a_large_self_vs_leader_gap() -> None:
-    reg = regime("danang-lienchieu-2013")
-    flagged = assess(reg, evaluators=(_ev("self"), _ev("direct_leader", ket_qua_cong_viec="50")))
-    assert [f.code for f in flagged.flags] == ["council_review_gap"]
-    assert "Hội đồng đánh giá rà soát" in flagged.flags[0].message
-    quiet = assess(reg, evaluators=(_ev("self"), _ev("direct_leader", ket_qua_cong_viec="50.01")))
-    assert quiet.flags == ()
-    city = regime("danang-2013")
-    assert (
-        assess(
-            city, evaluators=(_ev("self", "danang-2013"), _ev("direct_leader", "danang-2013", ket_qua_cong_viec="0"))
-        ).flags
-        == ()
-    )
+    for reg_id, top in (("danang-lienchieu-2013", 60), ("danang-2013", 70)):
+        reg = regime(reg_id)
+        flagged = assess(
+            reg, evaluators=(_ev("self", reg_id), _ev("direct_leader", reg_id, ket_qua_cong_viec=str(top - 10)))
+        )
+        assert [f.code for f in flagged.flags] == ["council_review_gap"], reg_id
+        assert "là 10 điểm (từ 10 điểm): Hội đồng đánh giá rà soát" in flagged.flags[0].message
+        assert any(line.text.startswith(flagged.flags[0].message) for line in flagged.explanation)
+        quiet = assess(
+            reg, evaluators=(_ev("self", reg_id), _ev("direct_leader", reg_id, ket_qua_cong_viec=f"{top - 10}.01"))
+        )
+        assert quiet.flags == (), reg_id
+    # peers and staff are not the leader: their gap with the self-score raises no flag
+    reg = regime("danang-2013")
+    low = _peers(3, "danang-2013", ket_qua_cong_viec="0")
+    assert assess(reg, evaluators=(_ev("self", "danang-2013"), *low, _ev("direct_leader", "danang-2013"))).flags == ()
 
 
 def test_360_long_absence_flag() -> None:
@@ -260,6 +282,7 @@ def test_lienchieu_bonus_and_deduction_points() -> None:
     [
         ({"evaluators": ()}, "evaluators"),
         ({"evaluators": (EvaluatorInput("boss", ()),)}, "evaluators[0].role"),
+        ({"evaluators": (EvaluatorInput("peer", full(regime("danang-2013"))),) * 2}, "evaluators"),  # none counts
         ({"criteria": full(regime("danang-2013"))}, "criteria"),
     ],
 )

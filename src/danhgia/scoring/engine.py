@@ -236,34 +236,85 @@ def _score_criteria_360(
                 f"evaluators[{index}].role", f"vai trò «{evaluator.role}» không hợp lệ; có: {roles}"
             )
         per_role[evaluator.role] = per_role.get(evaluator.role, 0) + 1
+    # An anonymous role (peers, a leader's own staff) counts only with enough raters, and only as an average.
+    dropped = [role for role in review.anonymous_roles if 0 < per_role.get(role, 0) < review.min_raters]
+    for role in dropped:
+        out.fact(
+            f"{EVALUATOR_ROLES[role]}: chưa đủ {review.min_raters} người đánh giá nên phần này không được "
+            "tính và không được hiển thị",
+            review.min_raters_cite or review.anonymity_cite or review.weights_cite,
+        )
+        del per_role[role]
     present = sum((to_fraction(w) for code, w in review.weights if code in per_role), Fraction(0))
     sums: dict[str, Fraction] = {}
     role_totals: dict[str, list[Decimal]] = {}
     seen: dict[str, int] = {}
+    # anonymous role → criterion code → its weighted points lost, summed over the raters of the role
+    pooled: dict[str, dict[str, Fraction]] = {}
     for index, evaluator in enumerate(assessment.evaluators):
-        role_weight = review.weight(evaluator.role)
-        assert role_weight is not None
-        share = to_fraction(role_weight) / present / per_role[evaluator.role]
-        seen[evaluator.role] = seen.get(evaluator.role, 0) + 1
-        who = EVALUATOR_ROLES[evaluator.role]
-        if per_role[evaluator.role] > 1:
-            who += f" {seen[evaluator.role]}"
+        role = evaluator.role
         field = f"evaluators[{index}].criteria"
         found = _criteria_by_code(regime, evaluator.criteria, field)
+        if role not in per_role:  # a role left out for too few raters: its input is checked, never used
+            for code, criterion in regime.criteria_by_code.items():
+                _criterion_lines(criterion, found[code], field)
+            continue
+        anonymous = role in review.anonymous_roles
+        role_weight = review.weight(role)
+        assert role_weight is not None
+        share = to_fraction(role_weight) / present / per_role[role]
+        seen[role] = seen.get(role, 0) + 1
+        who = EVALUATOR_ROLES[role]
+        if per_role[role] > 1 and not anonymous:
+            who += f" {seen[role]}"
         total = _ZERO
         raw: list[tuple[str, _RawLine]] = []
         for code, criterion in regime.criteria_by_code.items():
             points, lines = _criterion_lines(criterion, found[code], field)
             total += points
             sums[criterion.group] = sums.get(criterion.group, Fraction(0)) + share * to_fraction(points)
-            raw.extend((criterion.group, line) for line in lines)
-        role_totals.setdefault(evaluator.role, []).append(total)
+            if anonymous:
+                if points != criterion.max_points:  # pooled per criterion, never a rater's own reasons
+                    lost = pooled.setdefault(role, {})
+                    lost[code] = lost.get(code, Fraction(0)) + share * to_fraction(points - criterion.max_points)
+            else:
+                raw.extend((criterion.group, line) for line in lines)
+        role_totals.setdefault(role, []).append(total)
+        if anonymous:
+            continue
         out.fact(
             f"{who} chấm {format_points(total)} điểm, trọng số {format_percent(round_points(share * 100))}",
             review.weights_cite,
         )
         for group, (delta, reason, cite) in raw:
             out.add(share * to_fraction(delta), f"{who}: {reason}", cite, group)
+    if not per_role:
+        left_out = ", ".join(EVALUATOR_ROLES[role] for role in dropped)
+        raise InvalidAssessmentError(
+            "evaluators",
+            f"không có phần đánh giá nào được tính: {left_out} chưa đủ {review.min_raters} người đánh giá; "
+            "cần thêm tự đánh giá hoặc đánh giá của lãnh đạo",
+        )
+    for role in review.anonymous_roles:
+        if role not in per_role:
+            continue
+        totals = role_totals[role]
+        average = round_points(sum((to_fraction(t) for t in totals), Fraction(0)) / len(totals))
+        weight = to_fraction(review.weight(role) or 0) / present
+        out.fact(
+            f"{EVALUATOR_ROLES[role]} ({len(totals)} người, chấm kín) cho trung bình {format_points(average)} điểm, "
+            f"trọng số {format_percent(round_points(weight * 100))}",
+            review.anonymity_cite or review.weights_cite,
+        )
+        lost_by_code = pooled.get(role, {})
+        for code, criterion in regime.criteria_by_code.items():  # the regime's order, not the raters'
+            if code in lost_by_code:
+                out.add(
+                    lost_by_code[code],
+                    f"{EVALUATOR_ROLES[role]} (trung bình): «{criterion.name}» chưa đạt điểm tối đa",
+                    criterion.cite,
+                    criterion.group,
+                )
     if review.gap_threshold is not None and review.gap_cite is not None and "self" in role_totals:
         leader_scores = role_totals.get("direct_leader")
         if leader_scores:

@@ -424,7 +424,36 @@ def _review_360(root: _Node) -> Review360 | None:
     gap_cite = node.opt_cite("gap_cite")
     if (gap is None) != (gap_cite is None):
         raise node.error("gap_cite", "gap_threshold và gap_cite phải đi cùng nhau")
-    review = Review360(node.cite(), tuple(weights), node.cite("weights_cite"), gap, gap_cite)
+    anonymous = node.strings("anonymous_roles")
+    for role in anonymous:
+        if role == "self":
+            raise node.error("anonymous_roles", "tự đánh giá không thể là vai trò chấm kín")
+        if role not in dict(weights):
+            raise node.error("anonymous_roles", f"vai trò «{role}» không có trọng số trong [review_360.weights]")
+    if len(set(anonymous)) != len(anonymous):
+        raise node.error("anonymous_roles", "mỗi vai trò chỉ ghi một lần")
+    min_raters = node.integer("min_raters", default=1)
+    if min_raters < 1:
+        raise node.error("min_raters", "cần ít nhất 1 người chấm")
+    anonymity_cite = node.opt_cite("anonymity_cite")
+    if anonymous and anonymity_cite is None:
+        raise node.error("anonymity_cite", "cần trích dẫn cho anonymous_roles")
+    min_raters_cite = node.opt_cite("min_raters_cite")
+    if min_raters > 1 and min_raters_cite is None:
+        raise node.error("min_raters_cite", "cần trích dẫn cho min_raters")
+    if min_raters > 1 and not anonymous:
+        raise node.error("min_raters", "chỉ dùng cùng anonymous_roles")
+    review = Review360(
+        node.cite(),
+        tuple(weights),
+        node.cite("weights_cite"),
+        gap,
+        gap_cite,
+        anonymous,
+        min_raters,
+        anonymity_cite,
+        min_raters_cite,
+    )
     node.done()
     return review
 
@@ -596,6 +625,14 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
     if leader_cap_node is not None:
         leader_cap = LeaderCap(leader_cap_node.cite())
         leader_cap_node.done()
+    disclosure_node = root.table("disclosure", required=False)
+    disclosure = None
+    if disclosure_node is not None:
+        if disclosure_node.flag("board"):
+            disclosure = disclosure_node.cite()
+        else:
+            disclosure_node.cite()
+        disclosure_node.done()
 
     regime = Regime(
         id=regime_id,
@@ -621,6 +658,7 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
         criteria_by_code=criteria_by_code,
         level_by_code=level_by_code,
         disqualifier_by_code={d.code: d for d in disqualifiers},
+        disclosure=disclosure,
     )
     root.done()
     return regime

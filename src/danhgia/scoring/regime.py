@@ -60,6 +60,7 @@ EVALUATOR_ROLES: dict[str, str] = {
     "peer": "Đồng nghiệp",
     "direct_leader": "Lãnh đạo trực tiếp",
     "higher_leader": "Lãnh đạo cấp trên",
+    "subordinate": "Cán bộ thuộc quyền",
 }
 
 GroupKind = Literal["criteria", "tasks", "bonus", "penalty"]
@@ -245,13 +246,22 @@ class QuotaRule:
 
 @dataclass(frozen=True, slots=True)
 class Review360:
-    """360° scoring: each evaluator scores the criteria; role weights combine them."""
+    """360° scoring: each evaluator scores the criteria; role weights combine them.
+
+    Roles in `anonymous_roles` (peers, a leader's own staff) are shown only as an average of at least
+    `min_raters` people; with fewer, that role is left out of the score (`min_raters_cite`: the threshold,
+    a setting of danhgia in the bundled regimes). Weights are scaled over the roles that count.
+    """
 
     cite: Citation
     weights: tuple[tuple[str, Decimal], ...]
     weights_cite: Citation
     gap_threshold: Decimal | None = None
     gap_cite: Citation | None = None
+    anonymous_roles: tuple[str, ...] = ()
+    min_raters: int = 1
+    anonymity_cite: Citation | None = None
+    min_raters_cite: Citation | None = None
 
     def weight(self, role: str) -> Decimal | None:
         """The weight of a role, None when the role is not used."""
@@ -326,6 +336,7 @@ class Regime:
     criteria_by_code: dict[str, Criterion] = field(default_factory=dict)
     level_by_code: dict[str, Level] = field(default_factory=dict)
     disqualifier_by_code: dict[str, Disqualifier] = field(default_factory=dict)
+    disclosure: Citation | None = None  # a board where colleagues see self-scores, bonuses and final averages
 
     @property
     def uses_360(self) -> bool:

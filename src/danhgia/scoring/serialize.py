@@ -34,7 +34,7 @@ from danhgia.scoring.model import (
     TaskStatus,
     WorkingTime,
 )
-from danhgia.scoring.regime import Citation, Level, Regime
+from danhgia.scoring.regime import EVALUATOR_ROLES, Citation, Level, Regime
 
 __all__ = [
     "RollupInput",
@@ -526,7 +526,8 @@ def rollup_to_dict(result: RollupResult) -> dict[str, Any]:
 
 
 def regime_to_dict(regime: Regime) -> dict[str, Any]:
-    """A regime as data for a UI: criteria with deduction lists, bonus items, levels, 360 use, settings."""
+    """A regime as data for a UI: criteria with deduction lists, bonus items, levels, 360° roles (weights, which
+    are anonymous and from how many raters they count), the disclosure board, settings."""
 
     def cite(c: Citation) -> dict[str, Any]:
         return _citation(c, full=True)
@@ -596,7 +597,14 @@ def regime_to_dict(regime: Regime) -> dict[str, Any]:
         "in_force_until": regime.in_force_until,
         "max_total": _dec(regime.max_total),
         "uses_360": regime.uses_360,
-        "evaluator_roles": [] if review is None else [{"role": r, "weight": _num(w)} for r, w in review.weights],
+        "evaluator_roles": []
+        if review is None
+        else [
+            {"role": r, "name": EVALUATOR_ROLES[r], "weight": _num(w), "anonymous": r in review.anonymous_roles}
+            for r, w in review.weights
+        ],
+        "min_raters": None if review is None else review.min_raters,
+        "disclosure": None if regime.disclosure is None else cite(regime.disclosure),
         "sources": [{"doc": s.doc, "title": s.title, "urls": list(s.urls), "note": s.note} for s in regime.sources],
         "groups": groups,
         "levels": [
