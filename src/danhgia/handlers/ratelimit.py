@@ -4,8 +4,9 @@ any 3 seconds to one private chat (about 1/s); a direct answer to what a person 
 the overall rate. A 429 is retried after its `retry_after`, pausing every other request meanwhile.
 
 python-telegram-bot's AIORateLimiter is a leaky bucket: it lets a burst of 30 through and then 30 more in
-the same second, which a server counting a sliding second answers with 429s. This limiter counts in a
-sliding window, with a small margin for the time a request takes to reach the server.
+the same second, which a server counting a sliding second answers with 429s. This limiter counts in sliding
+windows, each message from the moment it leaves until a full window after its answer came back, so however
+long it spent on the way, the server never sees more than the limit in any of its windows.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -44,24 +45,36 @@ SENDING = frozenset(
 
 
 class Window:
-    """At most `limit` events in any sliding `period` seconds."""
+    """At most `limit` messages in any sliding `period` seconds, as the server counts them.
+
+    A message is counted from the moment it is let through until `period` seconds after its answer came
+    back: whatever the time it spent on the way, the server saw it arrive within that span, so no sliding
+    window of the server's can ever hold more than `limit`.
+    """
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit = limit
         self.period = period
-        self.times: deque[float] = deque()
+        self.times: list[float] = []  # answer times; math.inf while the message is on its way
+        self.last = 0.0
 
     def wait_time(self, now: float) -> float:
-        """Seconds to wait before one more event may happen (0 if it may happen now)."""
-        while self.times and now - self.times[0] >= self.period:
-            self.times.popleft()
+        """Seconds to wait before one more message may go (0 if it may go now)."""
+        self.times = [t for t in self.times if now - t < self.period]
         if len(self.times) < self.limit:
             return 0.0
-        return self.period - (now - self.times[0])
+        answered = [t for t in self.times if t != math.inf]
+        return self.period - (now - min(answered)) if answered else 0.005
 
-    def record(self, now: float) -> None:
-        """Count an event."""
-        self.times.append(now)
+    def start(self) -> None:
+        """Count a message let through (on its way until `done`)."""
+        self.times.append(math.inf)
+        self.last = time.monotonic()
+
+    def done(self, now: float) -> None:
+        """A message's answer came back: it counts for `period` seconds from now."""
+        with contextlib.suppress(ValueError):  # already forgotten
+            self.times[self.times.index(math.inf)] = now
 
 
 BULK = "bulk"  # pass as rate_limit_args for messages nobody is waiting for (keeps the per-chat pace)
@@ -76,7 +89,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
         private_burst: int = 3,
         private_period: float = 3.0,
         group_per_minute: int = 20,
-        margin: float = 0.05,
+        margin: float = 0.01,
         max_retries: int = 5,
     ) -> None:
         self.overall = Window(overall_per_second, 1.0 + margin)
@@ -104,24 +117,24 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
             self._chats[chat_id] = window
             if len(self._chats) > 50_000:  # forget idle chats
                 now = time.monotonic()
-                for key in [k for k, w in self._chats.items() if not w.times or now - w.times[-1] > 60]:
+                for key in [k for k, w in self._chats.items() if now - w.last > 120 and math.inf not in w.times]:
                     del self._chats[key]
         return window
 
-    async def _acquire(self, chat_id: int | None, bulk: bool) -> None:
-        """Wait until one more message may go to this chat, then count it."""
+    async def _acquire(self, chat_id: int | None, bulk: bool) -> list[Window]:
+        """Wait until one more message may go to this chat, count it, and return the windows it counts in."""
         while True:
             await self._retry_after.wait()
             async with self._lock:
                 now = time.monotonic()
                 paced = chat_id is not None and (bulk or chat_id < 0)
                 chat = self._chat_window(chat_id) if paced and chat_id is not None else None
-                wait = max(self.overall.wait_time(now), chat.wait_time(now) if chat else 0.0)
+                windows = [self.overall] if chat is None else [self.overall, chat]
+                wait = max(w.wait_time(now) for w in windows)
                 if wait <= 0:
-                    self.overall.record(now)
-                    if chat is not None:
-                        chat.record(now)
-                    return
+                    for window in windows:
+                        window.start()
+                    return windows
             await asyncio.sleep(wait)
 
     async def process_request(
@@ -141,8 +154,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
             chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
         limited = endpoint in SENDING
         for attempt in range(retries + 1):
+            windows: list[Window] = []
             if limited:
-                await self._acquire(chat_id, bulk)
+                windows = await self._acquire(chat_id, bulk)
             else:
                 await self._retry_after.wait()
             try:
@@ -161,4 +175,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                     await asyncio.sleep(float(pause) + 0.1)
                 finally:
                     self._retry_after.set()
+            finally:
+                answered = time.monotonic()
+                for window in windows:
+                    window.done(answered)
         raise AssertionError("unreachable")
