@@ -157,7 +157,19 @@ async def test_help_lists_the_commands_of_the_role(world: BotWorld) -> None:
 async def test_command_menus_are_registered_in_vietnamese_and_english(world: BotWorld) -> None:
     sandbox = world.sandbox
     private = {"type": "all_private_chats"}
-    everyone = ["tuannay", "baocaotuan", "tudanhgia", "ketqua", "tamdung", "huy", "help", "start", "ngonngu"]
+    everyone = [
+        "tuannay",
+        "baocaotuan",
+        "tudanhgia",
+        "danhgiacheo",
+        "ketqua",
+        "congkhai",
+        "tamdung",
+        "huy",
+        "help",
+        "start",
+        "ngonngu",
+    ]
     assert sandbox.commands_for(private, "") == everyone
     assert sandbox.commands_for(private, "en") == everyone
     vi = {c["command"]: c["description"] for c in sandbox.commands[(sandbox._scope_key(private), "")]}

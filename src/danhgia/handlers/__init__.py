@@ -10,6 +10,8 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from danhgia.handlers import (
     admin,
+    board,
+    council,
     delegation,
     dialog,
     fallback,
@@ -17,6 +19,7 @@ from danhgia.handlers import (
     language,
     leave,
     periods,
+    ratings,
     reminders,
     results,
     review,
@@ -26,7 +29,7 @@ from danhgia.handlers import (
 )
 from danhgia.handlers.context import App
 
-FEATURES = (tasks, selfassess, periods, results, review, delegation, reminders, leave)
+FEATURES = (tasks, selfassess, periods, results, review, delegation, reminders, leave, ratings, board, council)
 
 
 def register(app: App) -> None:

@@ -17,7 +17,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from danhgia.texts import LANGUAGES, t
-from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_COUNCIL, ROLE_HR, ROLE_LEADER
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,15 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("tuannay"),
     CommandInfo("baocaotuan"),
     CommandInfo("tudanhgia"),
+    CommandInfo("danhgiacheo"),
     CommandInfo("ketqua"),
+    CommandInfo("congkhai"),
     CommandInfo("tamdung"),
     CommandInfo("duyet", frozenset({ROLE_LEADER})),
     CommandInfo("uyquyen", frozenset({ROLE_LEADER})),
     CommandInfo("nghiphep", frozenset({ROLE_LEADER, ROLE_HR, ROLE_ADMIN})),
     CommandInfo("kydanhgia", frozenset({ROLE_HR, ROLE_ADMIN})),
+    CommandInfo("hoidong", frozenset({ROLE_COUNCIL})),
     CommandInfo("huy"),
     CommandInfo("help"),
     CommandInfo("start"),

@@ -20,7 +20,7 @@ from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.results import FEATURE as RESULTS
-from danhgia.handlers.results import final_result_text
+from danhgia.handlers.results import contest_row, final_result_text
 from danhgia.handlers.ui import (
     ack,
     actor_of,
@@ -725,7 +725,13 @@ async def render_final_result(bot: Bot, services: Services, item: OutboxItem) ->
         raise notifier.Obsolete("the assessment is gone") from error
     if entry.state != "locked":
         raise notifier.Obsolete("reopened before the notice went out")
-    markup = keyboard([[button(t("ketqua.details_button", item.language), RESULTS, "d", entry.assessment_id)]])
+    contest = await run_sync(services.council.can_contest, item.person_id, entry.assessment_id) is not None
+    markup = keyboard(
+        [
+            [button(t("ketqua.details_button", item.language), RESULTS, "d", entry.assessment_id)],
+            contest_row(entry.assessment_id, contest, item.language),
+        ]
+    )
     await notifier.send(bot, item, final_result_text(entry, item.language), markup)
 
 

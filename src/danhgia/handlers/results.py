@@ -40,6 +40,7 @@ ROMAN = ("I", "II", "III", "IV")
 Panel = tuple[Html, InlineKeyboardMarkup | None]
 _DEMOTION = re.compile(r"^(\S+) \([^)]*\): ")
 _TIE_CHOICE = re.compile(r"^Nhóm bằng .*: .*")
+CONTEST = ("hd", "kn")  # the council feature's "contest this result" button (handlers/council.py)
 
 
 # -- pieces of a result ------------------------------------------------------------------------------------------
@@ -197,8 +198,20 @@ def _period_row(history: list[ResultEntry], shown: int) -> list[InlineKeyboardBu
     return row if len(row) > 1 else []
 
 
-def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str) -> Panel:
-    """One period's result with buttons for earlier months, the quarter and the year."""
+def contest_row(assessment_id: int, contestable: bool, lang: str) -> list[InlineKeyboardButton]:
+    """ "Contest the result" while the person may still contest it (handled by handlers/council.py)."""
+    return [button(t("council.contest_button", lang), *CONTEST, assessment_id)] if contestable else []
+
+
+async def contestable(context: Context, person_id: int, entry: ResultEntry) -> bool:
+    """Whether the person may contest this (final) result now."""
+    if entry.state != "locked":
+        return False
+    return await run_sync(services_of(context).council.can_contest, person_id, entry.assessment_id) is not None
+
+
+def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str, contest: bool = False) -> Panel:
+    """One period's result with buttons for earlier months, the quarter and the year (and to contest it)."""
     day = entry.period.starts_on
     quarter = quarter_of(day)
     rows = [
@@ -207,6 +220,7 @@ def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str) -> Pa
             button(_quarter_label(day.year, quarter, lang), FEATURE, "q", day.year, quarter),
             button(t("ketqua.year_button", lang, year=day.year), FEATURE, "y", day.year),
         ],
+        contest_row(entry.assessment_id, contest, lang),
     ]
     return entry_text(entry, lang), keyboard(rows)
 
@@ -313,7 +327,8 @@ async def _latest(update: Update, context: Context, identity: Identity) -> None:
     if not history:
         await show(update, *empty_panel(identity.language))
         return
-    await show(update, *entry_panel(history[0], history, identity.language))
+    contest = await contestable(context, identity.person_id, history[0])
+    await show(update, *entry_panel(history[0], history, identity.language, contest))
 
 
 @guarded
@@ -348,7 +363,8 @@ async def results_button(update: Update, context: Context) -> None:
         history = await run_sync(services.results.history, identity.person_id)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *entry_panel(entry, history, lang), new=action == "d")
+        contest = await contestable(context, identity.person_id, entry)
+        await show(update, *entry_panel(entry, history, lang, contest), new=action == "d")
         return
     year = numbers[0] if numbers else None
     if year is None or not 2000 <= year <= 2100:

@@ -22,6 +22,7 @@ from danhgia.workflow.assessments import LOCKED, REASON_MAX, AssessmentError
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_COUNCIL, Actor, Change, audit
+from danhgia.workflow.disclosure import _self_only
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.tasks import TaskError, clean_text
 
@@ -50,6 +51,7 @@ class VoteView:
     outcome: str
     level: str | None
     reason: str | None
+    member_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class CaseView:
     total: Decimal | None
     level: str | None
     final_level: str | None
-    self_total: Decimal | None
+    self_total: Decimal | None  # the score the person gave themselves, without anyone else's rating
     facts: dict[str, Any]
     reason: str | None
     votes: tuple[VoteView, ...]
@@ -77,6 +79,7 @@ class CaseView:
     new_level: str | None
     decision_reason: str | None
     quorum: int
+    decided_at: datetime | None = None
 
     def vote_of(self, member_name: str) -> VoteView | None:
         """A member's vote, if any."""
@@ -144,10 +147,18 @@ def flag_at_closing(
     regime = ev.regime_of(period.regime_id)
     threshold = regime.review_360.gap_threshold if regime.review_360 and regime.review_360.gap_threshold else None
     if "council_review_gap" in codes or (gap is not None and gap >= (threshold or settings.gap_points)):
-        open_case(uow, record, GAP, {"self_total": _s(record.self_total), "total": _s(result.total)}, now, actor)
+        facts: dict[str, Any] = {
+            "self_total": _s(record.self_total),
+            "total": _s(result.total),
+            "final_level": record.final_level,
+        }
+        message = next((f.message for f in result.flags if f.code == "council_review_gap"), None)
+        if message:
+            facts["message"] = message
+        open_case(uow, record, GAP, facts, now, actor)
     if "council_review_absence" in codes:
         message = next(f.message for f in result.flags if f.code == "council_review_absence")
-        open_case(uow, record, ABSENCE, {"message": message}, now, actor)
+        open_case(uow, record, ABSENCE, {"message": message, "final_level": record.final_level}, now, actor)
     if tied:
         open_case(uow, record, TIE, {"total": _s(result.total), "final_level": record.final_level}, now, actor)
 
@@ -185,9 +196,10 @@ class CouncilService:
         assert person is not None and period is not None
         unit = uow.units.get(person.unit_id)
         votes = []
-        for vote in sorted(uow.council.votes(case.id), key=lambda v: v.at):
+        for vote in sorted(uow.council.votes(case.id), key=lambda v: (v.at, v.id or 0)):
             member = uow.people.get(vote.member_id)
-            votes.append(VoteView(member.full_name if member else "", vote.outcome, vote.level, vote.reason))
+            name = member.full_name if member else ""
+            votes.append(VoteView(name, vote.outcome, vote.level, vote.reason, vote.member_id))
         return CaseView(
             case.id,
             case.kind,
@@ -202,7 +214,7 @@ class CouncilService:
             record.total,
             record.level,
             record.final_level,
-            record.self_total,
+            _self_only(uow, period, record, person.staff_code),
             dict(case.facts),
             case.reason,
             tuple(votes),
@@ -210,6 +222,7 @@ class CouncilService:
             case.new_level,
             case.decision_reason,
             self.settings.quorum,
+            case.decided_at,
         )
 
     def cases(self, member_id: int, *, include_decided: bool = False) -> list[CaseView]:
@@ -218,6 +231,22 @@ class CouncilService:
             self._require_member(uow, member_id)
             views = [self._view(uow, c) for c in uow.council.cases(None if include_decided else "open")]
             return [v for v in views if v.person_id != member_id]
+
+    def recent_decisions(self, member_id: int, limit: int = 5) -> list[CaseView]:
+        """The latest decided cases, newest first (never one about this member)."""
+        with self.db.reader() as uow:
+            self._require_member(uow, member_id)
+            decided = sorted(
+                uow.council.cases("decided"), key=lambda c: (c.decided_at or c.created_at, c.id or 0), reverse=True
+            )
+            views: list[CaseView] = []
+            for case in decided:
+                if len(views) >= limit:
+                    break
+                view = self._view(uow, case)
+                if view.person_id != member_id:
+                    views.append(view)
+            return views
 
     def case(self, member_id: int, case_id: int) -> CaseView:
         """One case, for a member."""
@@ -327,14 +356,29 @@ class CouncilService:
 
     def can_contest(self, person_id: int, assessment_id: int) -> date | None:
         """The deadline when this person may still contest this result (None when they cannot)."""
+        try:
+            return self.contest_check(person_id, assessment_id)
+        except AssessmentError:
+            return None
+
+    def contest_check(self, person_id: int, assessment_id: int) -> date:
+        """The deadline when this person may contest this result now; otherwise the refusal, raised (not_found,
+        not_contestable, no_council — nobody else on the council to hear it —, already_contested,
+        contest_too_late)."""
         with self.db.reader() as uow:
             record = uow.assessments.get(assessment_id)
-            if record is None or record.person_id != person_id or record.state != LOCKED or record.id is None:
-                return None
+            if record is None or record.person_id != person_id or record.id is None:
+                raise AssessmentError("not_found")
+            if record.state != LOCKED:
+                raise AssessmentError("not_contestable")
+            if not any(member != person_id for member in council_members(uow)):
+                raise AssessmentError("no_council")
             if uow.council.case_of(record.id, CONTEST) is not None:
-                return None
+                raise AssessmentError("already_contested")
             deadline = self.contest_deadline(record)
-            return deadline if deadline is not None and self.today() <= deadline else None
+            if deadline is None or self.today() > deadline:
+                raise AssessmentError("contest_too_late", deadline=deadline or self.today())
+            return deadline
 
     def contest(self, person_id: int, assessment_id: int, reason: str) -> CaseView:
         """The person contests their final result, with a reason, within the set number of days."""
@@ -349,6 +393,8 @@ class CouncilService:
                 raise AssessmentError("not_found")
             if record.state != LOCKED:
                 raise AssessmentError("not_contestable")
+            if not any(member != person_id for member in council_members(uow)):
+                raise AssessmentError("no_council")
             deadline = self.contest_deadline(record)
             if deadline is None or self.today() > deadline:
                 raise AssessmentError("contest_too_late", deadline=deadline or self.today())

@@ -5,6 +5,7 @@ period and of its quarter — never before the period is closed, never another u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -49,10 +50,11 @@ class Board:
 class DisclosureService:
     """Reads the board (nothing here writes)."""
 
-    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo) -> None:
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, regime_id: Callable[[], str] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
+        self.regime_id = regime_id  # the regime of new periods: a unit with no period yet will use it
 
     def board(self, person_id: int, period_id: int | None = None) -> Board:
         """The board of the person's own unit: the given closed period, or the latest one."""
@@ -60,10 +62,11 @@ class DisclosureService:
             person = uow.people.get(person_id)
             if person is None or not person.active:
                 raise AssessmentError("not_found")
-            periods = [p for p in uow.periods.by_unit(person.unit_id)]
+            periods = list(uow.periods.by_unit(person.unit_id))
             regimes_with_board = [p for p in periods if ev.regime_of(p.regime_id).disclosure is not None]
             if not regimes_with_board:
-                raise AssessmentError("board_not_used")
+                upcoming = self.regime_id is not None and ev.regime_of(self.regime_id()).disclosure is not None
+                raise AssessmentError("board_not_yet" if upcoming and not periods else "board_not_used")
             closed = [p for p in regimes_with_board if p.status == "closed"]
             if not closed:
                 raise AssessmentError("board_not_yet")
@@ -94,7 +97,12 @@ class DisclosureService:
                     quarter_totals.setdefault(record.person_id, []).append(record.total)
         regime = ev.regime_of(period.regime_id)
         rows = []
-        for record in uow.assessments.in_period(period.id):
+        records = uow.assessments.in_period(period.id)
+        locked = {r.person_id for r in records if r.state == LOCKED}
+        for member in uow.people.in_units([period.unit_id]):  # colleagues without a final result, listed as such
+            if member.id is not None and member.id not in locked:
+                rows.append(BoardRow(member.id, member.full_name, member.position, None, None, None, "", None, 0))
+        for record in records:
             if record.state != LOCKED:
                 continue
             person = uow.people.get(record.person_id)

@@ -43,6 +43,8 @@ class RatingTask:
     step: int
     criteria: dict[str, Any]
     regime: Regime
+    period_id: int = 0
+    period_open: bool = True
 
     @property
     def done(self) -> bool:
@@ -132,6 +134,8 @@ class RatingService:
             rating.step,
             copy.deepcopy(rating.criteria),
             ev.regime_of(period.regime_id),
+            period_id=rating.period_id,
+            period_open=period.status == "open",
         )
 
     def todo(self, rater_id: int) -> list[RatingTask]:
@@ -140,6 +144,19 @@ class RatingService:
             open_ids = [p.id for p in uow.periods.all_open() if p.id is not None]
             tasks = [self._task(uow, r) for r in uow.ratings.by_rater(rater_id, open_ids)]
         return sorted(tasks, key=lambda t: (t.done, t.ratee_name))
+
+    def round_state(self, person_id: int) -> str:
+        """Why a person may have nothing to rate: "no_period" (no open period in their unit), "not_used" (their
+        unit's open period has no 360° round) or "open"."""
+        with self.db.reader() as uow:
+            person = uow.people.get(person_id)
+            unit_id = person.unit_id if person is not None else None
+            periods = [p for p in uow.periods.all_open() if p.unit_id == unit_id]
+        if not periods:
+            return "no_period"
+        if not any(ev.regime_of(p.regime_id).uses_360 for p in periods):
+            return "not_used"
+        return "open"
 
     def get(self, rater_id: int, rating_id: int) -> RatingTask:
         """One rating of this rater (anyone else's is not found)."""

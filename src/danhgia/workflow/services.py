@@ -57,4 +57,4 @@ class Services:
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline)
         self.ratings = RatingService(db, self.clock, tz)
         self.council = CouncilService(db, self.clock, tz, config.council)
-        self.disclosure = DisclosureService(db, self.clock, tz)
+        self.disclosure = DisclosureService(db, self.clock, tz, lambda: self.periods.regime_id)
