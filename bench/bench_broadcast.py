@@ -20,16 +20,15 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench_setup import sandboxed
+
 from danhgia.bot.app import TICKER_KEY, build_application, running
-from danhgia.bot.settings import Settings
 from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.core import BotApiSandbox, RateLimits
 from danhgia.sandbox.server import SandboxServer
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.models import Person, PersonRole, TelegramLink, Unit
 from danhgia.storage.uow import Database
-from danhgia.workflow.clock import ManualClock
-from danhgia.workflow.services import Services
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=VN)
@@ -68,16 +67,7 @@ async def main(people: int, limiter: str) -> None:
             started = time.perf_counter()
             url = prepare(Path(tmp), sandbox, people)
             print(f"prepared {people} linked staff in {time.perf_counter() - started:.1f} s")
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                bot_token=sandbox.token,
-                telegram_api_url=server.url,
-                database_url=url,
-                poll_timeout=1,
-                reminders=False,
-            )
-            engine = make_engine(url)
-            services = Services(Database(engine), settings.workflow_config(), ManualClock(FRIDAY))
+            settings, services = sandboxed(sandbox, server, url, FRIDAY)
             app = build_application(settings, services, rate_limiter=limiter == "danhgia")
             if limiter == "aio":
                 from telegram.ext import AIORateLimiter
@@ -106,7 +96,7 @@ async def main(people: int, limiter: str) -> None:
                 print(f"delivered {len(messages)} messages in {elapsed:.1f} s = {rate:.2f} messages/s")
                 print(f"messages/s ÷ 30 = {rate / 30:.3f} (target ≥ 0.9)")
                 print(f"429 answers from the server: {sandbox.too_many_requests - before} (target 0)")
-            engine.dispose()
+            services.db.engine.dispose()
         finally:
             await server.stop()
 

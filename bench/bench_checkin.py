@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench_setup import sandboxed
 from sqlalchemy import event
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from danhgia.bot.app import build_application, running
-from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
@@ -173,16 +173,7 @@ async def main(staff: int, tasks: int, sample: int, rounds: int) -> None:
         try:
             url, everyone = prepare(folder, sandbox, sample + staff * rounds, tasks)
             counted_users = everyone[:sample]
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                bot_token=sandbox.token,
-                telegram_api_url=server.url,
-                database_url=url,
-                poll_timeout=1,
-                reminders=False,
-            )
-            engine = make_engine(url)
-            services = Services(Database(engine), settings.workflow_config(), ManualClock(NOW))
+            settings, services = sandboxed(sandbox, server, url, NOW)
             async with running(build_application(settings, services, rate_limiter=False)) as app:
                 counts = await measure_statements(app, counted_users, tasks)
             rates: dict[str, list[float]] = {"danhgia": [], "echo": []}

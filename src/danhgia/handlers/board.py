@@ -18,13 +18,13 @@ from danhgia.handlers.ui import (
     ack,
     as_int,
     button,
-    cb_parts,
     chunks,
     close_text_step,
+    command_person,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
     show,
 )
 from danhgia.texts import Html, join_html, t, t_html
@@ -75,10 +75,9 @@ def board_panel(board: Board, me: int, lang: str) -> Panel:
 @guarded
 async def board_command(update: Update, context: Context) -> None:
     """/congkhai: the board of the latest closed period of the person's unit (or why there is none)."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     board = await run_sync(services_of(context).disclosure.board, identity.person_id)
     await show(update, *board_panel(board, identity.person_id, identity.language))
 
@@ -86,12 +85,10 @@ async def board_command(update: Update, context: Context) -> None:
 @guarded
 async def board_button(update: Update, context: Context) -> None:
     """Another closed period of the unit (a forged or another unit's period id is refused by the workflow)."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     period_id = as_int(parts[1]) if len(parts) == 2 and parts[0] == "p" else None
     if period_id is None:
         await ack(update, t("fallback.stale_button", identity.language))

@@ -32,13 +32,15 @@ from danhgia.handlers.ui import (
     as_int,
     ask_text,
     button,
-    cb_parts,
     close_text_step,
+    command_person,
+    final_answer,
     fit,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
+    refusal_ends_step,
     replace_panel,
     short,
     show,
@@ -97,6 +99,17 @@ def _decision(view: CaseView, lang: str) -> Html:
     if view.outcome == CHANGE:
         return t_html("council.decision_change", lang, level=_level(view, view.new_level))
     return t_html("council.decision_confirm", lang)
+
+
+def _decided_facts(view: CaseView, lang: str) -> dict[str, object]:
+    """A decided case in one line's words: {id}, {name}, {period}, {kind}, {decision}."""
+    return {
+        "id": view.id,
+        "name": view.person_name,
+        "period": view.period_label,
+        "kind": _kind(view, lang),
+        "decision": _decision(view, lang),
+    }
 
 
 # -- the card ----------------------------------------------------------------------------------------------------
@@ -203,18 +216,7 @@ def list_panel(waiting: list[CaseView], decided: list[CaseView], lang: str, view
         lines.append(t_html("council.list_open_none", lang))
     if decided:
         lines += [Html(""), t_html("council.list_decided", lang)]
-        lines += [
-            t_html(
-                "council.list_decided_line",
-                lang,
-                id=view.id,
-                name=view.person_name,
-                period=view.period_label,
-                kind=_kind(view, lang),
-                decision=_decision(view, lang),
-            )
-            for view in decided
-        ]
+        lines += [t_html("council.list_decided_line", lang, **_decided_facts(view, lang)) for view in decided]
     if waiting or decided:
         lines += [Html(""), t_html("council.list_hint", lang)]
     rows = [
@@ -324,15 +326,7 @@ async def render_case_refresh(bot: Bot, services: Services, item: OutboxItem) ->
     if view.votes and view.votes[-1].member_id == item.person_id:
         raise notifier.Obsolete("the deciding voter saw the decision on their card")
     lang = item.language
-    text = t_html(
-        "council.refresh",
-        lang,
-        id=view.id,
-        name=view.person_name,
-        period=view.period_label,
-        kind=_kind(view, lang),
-        decision=_decision(view, lang),
-    )
+    text = t_html("council.refresh", lang, **_decided_facts(view, lang))
     await notifier.send(bot, item, text, keyboard([[button(t("council.open_case", lang), FEATURE, "c", view.id)]]))
 
 
@@ -397,22 +391,19 @@ async def _decided(update: Update, context: Context, identity: Identity, view: C
 @guarded
 async def council_command(update: Update, context: Context) -> None:
     """/hoidong: the council's cases and the commendation proposals (council members only)."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     await _show_list(update, context, identity)
 
 
 @guarded
 async def council_button(update: Update, context: Context) -> None:
     """Every button of the council: the list, a card, keep/change, a level, a proposal, a contest."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     action = parts[0] if parts else ""
     numbers = [as_int(p) for p in parts[1:]]
@@ -510,12 +501,8 @@ async def _propose(update: Update, context: Context, identity: Identity, period_
 
 async def _typed_case(context: Context, identity: Identity, dialog: DialogState) -> CaseView:
     """The case a typed step is about, re-authorised; a refusal also closes the step."""
-    services = services_of(context)
-    try:
-        return await run_sync(services.council.case, identity.person_id, int(dialog.data["case"]))
-    except AssessmentError:
-        await run_sync(services.dialogs.clear, identity.person_id)
-        raise
+    council = services_of(context).council
+    return await refusal_ends_step(context, identity, council.case, identity.person_id, int(dialog.data["case"]))
 
 
 async def _vote_typed(
@@ -527,20 +514,18 @@ async def _vote_typed(
     level: str | None,
     text: str,
 ) -> None:
-    services = services_of(context)
+    council = services_of(context).council
     lang = identity.language
     view = await _typed_case(context, identity, dialog)
     try:
-        voted = await run_sync(services.council.vote, identity.person_id, view.id, outcome, level, text)
-    except AssessmentError as error:  # decided meanwhile, or no longer a member: the step closes
-        await run_sync(services.dialogs.clear, identity.person_id)
+        voted = await final_answer(context, identity, council.vote, identity.person_id, view.id, outcome, level, text)
+    except AssessmentError as error:  # decided meanwhile, or no longer a member: the step is closed
         if error.code != "case_decided":
             raise
-        latest = await run_sync(services.council.case, identity.person_id, view.id)
+        latest = await run_sync(council.case, identity.person_id, view.id)
         note = Html(t_html("error.plain_prefix", lang) + t_html("error.case_decided", lang))
         await replace_panel(update, context, dialog, *card_panel(latest, lang, _tz(context), identity.person_id, note))
         return
-    await run_sync(services.dialogs.clear, identity.person_id)
     note = t_html("council.voted_line", lang)
     await replace_panel(update, context, dialog, *card_panel(voted, lang, _tz(context), identity.person_id, note))
 
@@ -574,27 +559,14 @@ async def _contest(update: Update, context: Context, identity: Identity, assessm
     deadline = await run_sync(services.council.contest_check, identity.person_id, assessment_id)
     entry = await run_sync(services.results.entry, identity.person_id, assessment_id)
     await ack(update)
-    question = Html(
-        t_html(
-            "council.ask_contest",
-            lang,
-            period=entry.period.label,
-            level=entry.level_name or "—",
-            deadline=deadline.strftime("%d/%m/%Y"),
-        )
-        + "\n\n"
-        + t_html("dialog.type_or_cancel", lang)
+    question = t_html(
+        "council.ask_contest",
+        lang,
+        period=entry.period.label,
+        level=entry.level_name or "—",
+        deadline=deadline.strftime("%d/%m/%Y"),
     )
-    message = await show(update, question, None, new=True)
-    chat = update.effective_chat
-    await run_sync(
-        services.dialogs.expect,
-        identity.person_id,
-        "council.contest",
-        {"assessment": assessment_id},
-        chat.id if chat else None,
-        message.message_id if message is not None else None,
-    )
+    await ask_text(update, context, identity, "council.contest", {"assessment": assessment_id}, question, new=True)
 
 
 async def _cancel_contest(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
@@ -610,13 +582,9 @@ async def _cancel_contest(update: Update, context: Context, identity: Identity, 
 async def contest_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The reason of a contest; then the case goes to the council (too late or already contested: refused and
     the step closes; an empty or too long reason: refused and the step keeps waiting)."""
-    services = services_of(context)
-    try:
-        view = await run_sync(services.council.contest, identity.person_id, int(dialog.data["assessment"]), text)
-    except AssessmentError:
-        await run_sync(services.dialogs.clear, identity.person_id)
-        raise
-    await run_sync(services.dialogs.clear, identity.person_id)
+    council = services_of(context).council
+    assessment_id = int(dialog.data["assessment"])
+    view = await final_answer(context, identity, council.contest, identity.person_id, assessment_id, text)
     sent = t_html("council.contest_sent", identity.language, reason=_flat(view.reason or ""))
     await replace_panel(update, context, dialog, fit(sent), None)
 

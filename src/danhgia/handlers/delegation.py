@@ -20,16 +20,17 @@ from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
     actor_of,
+    answered,
     as_int,
     ask_text,
     button,
-    cb_parts,
     close_text_step,
+    command_person,
     day,
     fit,
     guarded,
     keyboard,
-    private_person,
+    pressed,
     replace_panel,
     short,
     show,
@@ -222,10 +223,9 @@ async def _candidate(context: Context, identity: Identity, person_id: int) -> Ca
 @guarded
 async def delegation_command(update: Update, context: Context) -> None:
     """/uyquyen: the leader's delegations and a way to name an acting reviewer."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     if not identity.has_role(ROLE_LEADER):
         await reply(update, t_html("error.not_leader", identity.language))
         return
@@ -235,12 +235,10 @@ async def delegation_command(update: Update, context: Context) -> None:
 @guarded
 async def delegation_button(update: Update, context: Context) -> None:
     """Every button of the /uyquyen panel."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     if not identity.has_role(ROLE_LEADER):
         await ack(update, t("error.not_leader", lang), alert=True)
@@ -336,8 +334,7 @@ async def range_typed(update: Update, context: Context, identity: Identity, dial
     starts_on, ends_on = parse_range(text, services.delegations.today())
     services.delegations.check_range(starts_on, ends_on)
     candidate = await _candidate(context, identity, int(dialog.data["acting"]))
-    await run_sync(services.dialogs.clear, identity.person_id)
-    await replace_panel(update, context, dialog, *confirm_panel(candidate, starts_on, ends_on, identity.language))
+    await answered(update, context, identity, dialog, *confirm_panel(candidate, starts_on, ends_on, identity.language))
 
 
 HANDLERS = [

@@ -21,18 +21,19 @@ from danhgia.handlers.reminders import from_ymd, parse_range, ymd
 from danhgia.handlers.ui import (
     ack,
     actor_of,
+    answered,
     as_int,
     ask_next,
     ask_text,
     button,
-    cb_parts,
     chunks,
     close_text_step,
+    command_person,
     day,
     fit,
     guarded,
     keyboard,
-    private_person,
+    pressed,
     replace_panel,
     short,
     show,
@@ -252,10 +253,9 @@ def _check_range(starts_on: date, ends_on: date) -> None:
 @guarded
 async def leave_command(update: Update, context: Context) -> None:
     """/nghiphep: the leave of the people one manages."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     if not identity.has_role(ROLE_HR, ROLE_ADMIN, ROLE_LEADER):
         await reply(update, t_html("nghiphep.not_allowed", identity.language))
         return
@@ -265,12 +265,10 @@ async def leave_command(update: Update, context: Context) -> None:
 @guarded
 async def leave_button(update: Update, context: Context) -> None:
     """Every button of the /nghiphep panel (each choice re-checked by the workflow)."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     action, args = (parts[0], parts[1:]) if parts else ("", [])
@@ -499,8 +497,7 @@ async def person_typed(update: Update, context: Context, identity: Identity, dia
     found = await _people(services, identity, staff_code=code) if code and len(code) <= 64 else []
     if not found:
         raise AssessmentError("leave_person_unknown", text=code[:20])
-    await run_sync(services.dialogs.clear, identity.person_id)
-    await replace_panel(update, context, dialog, *kinds_panel(found[0], identity.language))
+    await answered(update, context, identity, dialog, *kinds_panel(found[0], identity.language))
 
 
 @text_step("leave.range", _cancel_to_list)

@@ -26,13 +26,14 @@ from danhgia.handlers.ui import (
     actor_of,
     as_int,
     button,
-    cb_parts,
     chunks,
     close_text_step,
+    command_person,
+    end_text_step,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
     replace_panel,
     short,
 )
@@ -474,7 +475,7 @@ async def reopen_reason_typed(
     lang = identity.language
     period_id = int(dialog.data["period"])
     view = await run_sync(services.assessments.reopen, actor_of(identity), int(dialog.data["assessment"]), text)
-    await run_sync(services.dialogs.clear, identity.person_id)
+    await end_text_step(context, identity)
     info = await run_sync(services.periods.info, period_id)
     reason = clean_text(text, REASON_MAX, code="reason")  # as the workflow recorded it
     done = t_html(
@@ -513,10 +514,9 @@ async def _overview(update: Update, context: Context, identity: Identity, which:
 @guarded
 async def periods_command(update: Update, context: Context) -> None:
     """/kydanhgia: the units and their period, for HR."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     if not _is_hr(identity):
         await reply(update, t_html("kydanhgia.not_hr", identity.language))
         return
@@ -526,12 +526,10 @@ async def periods_command(update: Update, context: Context) -> None:
 @guarded
 async def periods_button(update: Update, context: Context) -> None:
     """Every button of the /kydanhgia panels (each one re-checked by the workflow: HR only)."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     actor = actor_of(identity)

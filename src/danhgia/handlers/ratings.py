@@ -22,19 +22,29 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, run_sync, services_of
+from danhgia.handlers.criteria import (
+    Keys,
+    choice_rows,
+    criterion_lines,
+    deduction_at,
+    entry_of,
+    nav_rows,
+    points_question,
+)
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
+    answered,
     as_int,
     ask_text,
     button,
-    cb_parts,
     chunks,
     close_text_step,
+    command_person,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
     replace_panel,
     short,
     show,
@@ -56,6 +66,7 @@ ROLE_ORDER = ("peer", "subordinate", "direct_leader", "higher_leader")
 LEADER_ROLES = ("direct_leader", "higher_leader")
 MAX_LIST_BUTTONS = 80  # Telegram shows at most 100 buttons; a leader of a very large unit sees the rest later
 POINTS_STEP = "dc.points"
+KEYS = Keys.under("ratings.walk", note=None)
 
 
 # -- what kind of rating ---------------------------------------------------------------------------------------
@@ -80,8 +91,7 @@ def _kind(role: str, lang: str) -> str:
 
 
 def _entry(task: RatingTask, code: str) -> dict[str, Any]:
-    entry = task.criteria.get(code, {})
-    return dict(entry) if isinstance(entry, dict) else {}
+    return entry_of(task.criteria, code)
 
 
 def _total(task: RatingTask) -> tuple[Decimal, Decimal]:
@@ -184,59 +194,19 @@ def _criterion(task: RatingTask, index: int, lang: str) -> tuple[Html, Rows]:
     regime = task.regime
     criteria = regime.criteria
     criterion = criteria[index]
-    code = criterion.code
-    entry = _entry(task, code)
-    current = ev.criterion_points(regime, entry, code)
-    typed = entry.get("points") is not None
-    chosen = {c["code"]: int(c.get("count", 1)) for c in entry.get("deductions", [])}
-    line = t_html("ratings.walk.points", lang, max=points(criterion.max_points), points=points(current))
-    if typed:
-        line = Html(line + " " + t_html("ratings.walk.typed", lang))
+    entry = _entry(task, criterion.code)
     lines = [
         t_html("ratings.walk.header", lang, name=task.ratee_name, n=index + 1, count=len(criteria) + 1),
         _who(task, lang),
         Html(""),
         t_html("ratings.walk.criterion", lang, n=index + 1, count=len(criteria), name=criterion.name),
-        line,
+        *criterion_lines(regime, criterion, entry, KEYS, lang),
     ]
-    if chosen:
-        lines.append(t_html("ratings.walk.deductions", lang))
-        for item in criterion.deductions:
-            if item.code in chosen:
-                lines.append(
-                    t_html(
-                        "ratings.walk.deduction_line",
-                        lang,
-                        label=item.label,
-                        count=chosen[item.code],
-                        points=points(item.points * chosen[item.code]),
-                    )
-                )
-    lines.append(Html("<i>" + t_html("ratings.walk.hint", lang) + "</i>"))
-    rid, ver = task.id, task.version
-    full_key = "ratings.walk.full_current" if not typed and not chosen else "ratings.walk.full"
-    rows: Rows = [
-        [
-            button(t(full_key, lang, max=points(criterion.max_points)), FEATURE, "f", rid, ver, index),
-            button(t("ratings.walk.type_points", lang), FEATURE, "p", rid, ver, index),
-        ]
-    ]
-    for number, item in enumerate(criterion.deductions):
-        count = chosen.get(item.code, 0)
-        values = {"points": points(item.points), "label": short(item.label, 40)}
-        label = (
-            t("ratings.walk.deduction_button_count", lang, count=count, **values)
-            if count
-            else t("ratings.walk.deduction_button", lang, **values)
-        )
-        rows.append([button(label, FEATURE, "d", rid, ver, index, number)])
-    nav = []
-    if index > 0:
-        nav.append(button(t("ratings.walk.back", lang), FEATURE, "go", rid, ver, index - 1))
-    nav.append(button(t("ratings.walk.next", lang), FEATURE, "go", rid, ver, index + 1))
-    rows.append(nav)
-    if index + 1 < len(criteria):
-        rows.append([button(t("ratings.walk.to_summary", lang), FEATURE, "go", rid, ver, len(criteria))])
+    key = (task.id, task.version, index)
+    rows = choice_rows(criterion, entry, KEYS, lang, (FEATURE, "f", *key), (FEATURE, "p", *key), (FEATURE, "d", *key))
+    rows += nav_rows(
+        index, len(criteria), lang, KEYS.back, KEYS.next, KEYS.to_summary, FEATURE, "go", task.id, task.version
+    )
     rows.append(_to_list(lang))
     return join_html(lines), rows
 
@@ -302,10 +272,9 @@ async def _list(services: Services, identity: Identity) -> Panel:
 @guarded
 async def ratings_command(update: Update, context: Context) -> None:
     """/danhgiacheo: the colleagues to rate in the open 360° periods (or why there are none)."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     await show(update, *await _list(services_of(context), identity))
 
 
@@ -325,12 +294,10 @@ ACTIONS = ("go", "f", "d", "p", "s")
 @guarded
 async def ratings_button(update: Update, context: Context) -> None:
     """Every button of the list and of a rating's panel (and `v1:dc:ls` from the notice)."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     ratings = services.ratings
@@ -380,15 +347,15 @@ async def ratings_button(update: Update, context: Context) -> None:
     if action == "f":
         changed = await run_sync(ratings.full, pid, rid, version, criterion.code)
     elif action == "d":
-        number = args[1] if len(args) > 1 else None
-        if number is None or not 0 <= number < len(criterion.deductions):
+        item = deduction_at(criterion, args[1] if len(args) > 1 else None)
+        if item is None:
             await ack(update, t("fallback.stale_button", lang))
             return
-        changed = await run_sync(ratings.deduct, pid, rid, version, criterion.code, criterion.deductions[number].code)
+        changed = await run_sync(ratings.deduct, pid, rid, version, criterion.code, item.code)
     else:  # "p": ask for typed points
         _editable(task, version)
         await ack(update)
-        question = t_html("ratings.walk.ask_points", lang, name=criterion.name, max=points(criterion.max_points))
+        question = points_question("ratings.walk.ask_points", criterion, lang)
         back = keyboard([[button(t("ratings.walk.back", lang), FEATURE, "sh", rid)]])
         await ask_text(update, context, identity, POINTS_STEP, {"rid": rid, "step": index}, question, back)
         return
@@ -425,9 +392,8 @@ async def points_typed(update: Update, context: Context, identity: Identity, dia
     changed = await run_sync(
         services.ratings.points, identity.person_id, task.id, task.version, criteria[index].code, text
     )
-    await run_sync(services.dialogs.clear, identity.person_id)
     note = t_html("ratings.walk.saved_line", identity.language)
-    await replace_panel(update, context, dialog, *panel(changed, identity.language, note))
+    await answered(update, context, identity, dialog, *panel(changed, identity.language, note))
 
 
 # -- the notice that a rater is asked to rate ------------------------------------------------------------------

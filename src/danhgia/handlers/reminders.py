@@ -28,13 +28,14 @@ from danhgia.handlers.ui import (
     ack,
     ask_text,
     button,
-    cb_parts,
     close_text_step,
+    command_person,
     day,
+    end_text_step,
     fit,
     guarded,
     keyboard,
-    private_person,
+    pressed,
     replace_panel,
     show,
 )
@@ -360,22 +361,19 @@ async def _snooze(services: Services, identity: Identity, starts_on: date, ends_
 @guarded
 async def snooze_command(update: Update, context: Context) -> None:
     """/tamdung: pause (or resume) one's own weekly prompts."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     await show(update, *await _show_snooze(update, context, identity))
 
 
 @guarded
 async def snooze_button(update: Update, context: Context) -> None:
     """Every button of the /tamdung panel (and the "🔕 Tạm dừng nhắc" button of the weekly prompts)."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     action, arg = ([*parts, "", ""])[:2]
@@ -417,7 +415,7 @@ async def snooze_range_typed(
     services = services_of(context)
     starts_on, ends_on = parse_range(text, services.absence.today(), single_day=False)
     pause = await _snooze(services, identity, starts_on, ends_on)
-    await run_sync(services.dialogs.clear, identity.person_id)
+    await end_text_step(context, identity)
     note = t_html("tamdung.snoozed", identity.language, start=day(pause.starts_on), end=day(pause.ends_on))
     await replace_panel(update, context, dialog, *await _show_snooze(update, context, identity, note))
 

@@ -20,12 +20,12 @@ from danhgia.handlers.ui import (
     ack,
     as_int,
     button,
-    cb_parts,
     close_text_step,
+    command_person,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
     show,
 )
 from danhgia.scoring import PeriodSummary, RollupResult
@@ -144,19 +144,23 @@ def _level_line(entry: ResultEntry, lang: str) -> Html:
     return t_html(key, lang, level=name)
 
 
+def _result_lines(entry: ResultEntry, lang: str) -> list[Html]:
+    """Total, level, the quota's demotion, and each part (under a header)."""
+    lines = [_total_line(entry, lang), _level_line(entry, lang), *_demotion(entry, lang)]
+    parts = _parts(entry, lang)
+    if parts:
+        lines += [Html(""), t_html("ketqua.parts_header", lang), *parts]
+    return lines
+
+
 def entry_text(entry: ResultEntry, lang: str) -> Html:
     """One period's result: status, total, level, the quota, each part and the explanation."""
     lines = [
         t_html("ketqua.header", lang, period=entry.period.label, unit=entry.period.unit_name),
         *_status(entry, lang),
         Html(""),
-        _total_line(entry, lang),
-        _level_line(entry, lang),
-        *_demotion(entry, lang),
+        *_result_lines(entry, lang),
     ]
-    parts = _parts(entry, lang)
-    if parts:
-        lines += [Html(""), t_html("ketqua.parts_header", lang), *parts]
     explanation = _explanation(entry, lang)
     if explanation:
         lines += [Html(""), t_html("ketqua.explanation_header", lang), *explanation]
@@ -168,14 +172,10 @@ def final_result_text(entry: ResultEntry, lang: str) -> Html:
     lines = [
         t_html("ketqua.final_header", lang, period=entry.period.label, unit=entry.period.unit_name),
         Html(""),
-        _total_line(entry, lang),
-        _level_line(entry, lang),
-        *_demotion(entry, lang),
+        *_result_lines(entry, lang),
+        Html(""),
+        t_html("ketqua.final_footer", lang),
     ]
-    parts = _parts(entry, lang)
-    if parts:
-        lines += [Html(""), t_html("ketqua.parts_header", lang), *parts]
-    lines += [Html(""), t_html("ketqua.final_footer", lang)]
     return join_html(lines)
 
 
@@ -334,22 +334,19 @@ async def _latest(update: Update, context: Context, identity: Identity) -> None:
 @guarded
 async def results_command(update: Update, context: Context) -> None:
     """/ketqua: the person's latest result, privately (in a group: a button to the private chat)."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     await _latest(update, context, identity)
 
 
 @guarded
 async def results_button(update: Update, context: Context) -> None:
     """Earlier months, the quarter, the year, the latest; and "details" from a final-result notice."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     action, args = (parts[0], parts[1:]) if parts else ("", [])

@@ -24,6 +24,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, run_sync, services_of
+from danhgia.handlers.criteria import deduction_at, deduction_lines, nav_rows, points_question
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
@@ -31,13 +32,16 @@ from danhgia.handlers.ui import (
     as_int,
     ask_text,
     button,
-    cb_parts,
     close_text_step,
+    command_person,
+    end_text_step,
+    final_answer,
     fit,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
+    refusal_ends_step,
     replace_panel,
     short,
     show,
@@ -136,15 +140,7 @@ def _draft_of(view: AssessmentView, person_id: int) -> dict[str, Any] | None:
 
 def _deduction_lines(regime: Regime, code: str, entry: dict[str, Any], lang: str) -> list[Html]:
     criterion = regime.criteria_by_code[code]
-    lines = []
-    for choice in entry.get("deductions", []):
-        item = criterion.deduction(choice["code"])
-        if item is not None:
-            count = int(choice.get("count", 1))
-            lines.append(
-                t_html("review.deduction_line", lang, label=item.label, count=count, points=points(item.points * count))
-            )
-    return lines
+    return deduction_lines(criterion, entry, "review.deduction_line", lang, in_order_chosen=True)
 
 
 # -- the card ----------------------------------------------------------------------------------------------------
@@ -364,13 +360,10 @@ def _walk_header(view: AssessmentView, lang: str, index: int, count: int) -> Htm
     return t_html("review.adj_title", lang, name=view.person_name, n=index + 1, count=count)
 
 
-def _nav_row(view: AssessmentView, lang: str, index: int, count: int) -> list[InlineKeyboardButton]:
-    row = []
-    if index > 0:
-        row.append(button(t("review.adj_prev", lang), FEATURE, "s", view.id, view.version, index - 1))
-    if index < count - 1:
-        row.append(button(t("review.adj_next", lang), FEATURE, "s", view.id, view.version, index + 1))
-    return row
+def _nav(view: AssessmentView, lang: str, index: int, count: int) -> list[list[InlineKeyboardButton]]:
+    return nav_rows(
+        index, count - 1, lang, "review.adj_prev", "review.adj_next", None, FEATURE, "s", view.id, view.version
+    )
 
 
 def _cancel_row(view: AssessmentView, lang: str) -> list[InlineKeyboardButton]:
@@ -423,7 +416,7 @@ def _criterion_step(
         for number, item in enumerate(criterion.deductions)
     ]
     rows.append([button(t("review.adj_type_points", lang), FEATURE, "p", view.id, position)])
-    rows += [_nav_row(view, lang, index, count), _cancel_row(view, lang)]
+    rows += [*_nav(view, lang, index, count), _cancel_row(view, lang)]
     return join_html(lines), keyboard(rows)
 
 
@@ -455,7 +448,7 @@ def _claims_step(
         lines.append(t_html("review.adj_claims_none", lang))
     else:
         lines.append(t_html("review.adj_claims_hint", lang))
-    rows += [_nav_row(view, lang, index, count), _cancel_row(view, lang)]
+    rows += [*_nav(view, lang, index, count), _cancel_row(view, lang)]
     return join_html(lines), keyboard(rows)
 
 
@@ -471,7 +464,7 @@ def _reason_step(
     )
     rows = [
         [button(t("review.adj_type_reason", lang), FEATURE, "w", view.id)],
-        _nav_row(view, lang, index, count),
+        *_nav(view, lang, index, count),
         _cancel_row(view, lang),
     ]
     return join_html(lines), keyboard(rows)
@@ -723,9 +716,14 @@ async def _preview(context: Context, view: AssessmentView, draft: dict[str, Any]
     return await run_sync(services_of(context).assessments.adjust_preview, view)
 
 
-async def _show_walk(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
+async def _walk(context: Context, identity: Identity, view: AssessmentView) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """The reviewer's own adjustment at its step (with the preview on the summary)."""
     draft = _draft_of(view, identity.person_id) or {}
-    await show(update, *walk_panel(view, draft, identity.language, await _preview(context, view, draft)))
+    return walk_panel(view, draft, identity.language, await _preview(context, view, draft))
+
+
+async def _show_walk(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
+    await show(update, *await _walk(context, identity, view))
 
 
 async def _replace(
@@ -757,10 +755,9 @@ async def _replace(
 @guarded
 async def queue_command(update: Update, context: Context) -> None:
     """/duyet: the assessments waiting for my decision (as reviewer or acting reviewer)."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     views = await run_sync(services_of(context).assessments.queue_for, identity.person_id)
     await show(update, *queue_panel(views, identity.language))
 
@@ -771,12 +768,10 @@ async def queue_command(update: Update, context: Context) -> None:
 @guarded
 async def review_button(update: Update, context: Context) -> None:
     """Every button of cards, the walk and the queue."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     action = parts[0] if parts else ""
     if action in ("q", "all", "ALL") and len(parts) == 1:
@@ -900,7 +895,7 @@ async def _card_action(
         criterion = view.regime.criteria[number]
         await ack(update)
         back = keyboard([[button(t("review.adj_back_to_walk", lang), FEATURE, "j", assessment_id)]])
-        question = t_html("review.adj_ask_points", lang, name=criterion.name, max=points(criterion.max_points))
+        question = points_question("review.adj_ask_points", criterion, lang)
         await ask_text(
             update,
             context,
@@ -1012,16 +1007,12 @@ async def _walk_action(
         if action == "f":
             changed = await run_sync(services.assessments.adjust_full, actor, assessment_id, criterion.code)
         else:
-            number = args[1] if len(args) > 1 else None
-            if number is None or not 0 <= number < len(criterion.deductions):
+            item = deduction_at(criterion, args[1] if len(args) > 1 else None)
+            if item is None:
                 await ack(update, t("fallback.stale_button", lang))
                 return
             changed = await run_sync(
-                services.assessments.adjust_deduction,
-                actor,
-                assessment_id,
-                criterion.code,
-                criterion.deductions[number].code,
+                services.assessments.adjust_deduction, actor, assessment_id, criterion.code, item.code
             )
     elif action == "k":
         task_id = rest[1] if len(rest) > 1 else ""
@@ -1041,14 +1032,15 @@ async def _walk_action(
 # -- typed answers -----------------------------------------------------------------------------------------------
 
 
-async def _typed_view(context: Context, identity: Identity, dialog: DialogState) -> AssessmentView:
-    """The assessment a typed step is about, re-authorised; a refusal also closes the step."""
-    services = services_of(context)
-    try:
-        return await run_sync(services.assessments.for_reviewer, identity.person_id, int(dialog.data["assessment"]))
-    except AssessmentError:
-        await run_sync(services.dialogs.clear, identity.person_id)
-        raise
+async def _typed_view(
+    update: Update, context: Context, identity: Identity, dialog: DialogState
+) -> AssessmentView | None:
+    """The assessment a typed step is about, re-authorised (a refusal also closes the step); None when the
+    answer no longer applies (the step is closed and the card shown, see `_moved_on`)."""
+    assessments = services_of(context).assessments
+    assessment_id = int(dialog.data["assessment"])
+    view = await refusal_ends_step(context, identity, assessments.for_reviewer, identity.person_id, assessment_id)
+    return None if await _moved_on(update, context, identity, dialog, view) else view
 
 
 async def _moved_on(
@@ -1058,7 +1050,7 @@ async def _moved_on(
     lang = identity.language
     if view.state in PENDING and (dialog.kind == "review.return" or _draft_of(view, identity.person_id) is not None):
         return False
-    await run_sync(services_of(context).dialogs.clear, identity.person_id)
+    await end_text_step(context, identity)
     if view.state not in PENDING:
         message = t_html("error.already_decided", lang, state=t(f"state.{view.state}", lang))
     else:
@@ -1074,9 +1066,8 @@ async def _cancel_step(update: Update, context: Context, identity: Identity, dia
         services_of(context).assessments.for_reviewer, identity.person_id, int(dialog.data["assessment"])
     )
     lang = identity.language
-    draft = _draft_of(view, identity.person_id)
-    if dialog.kind != "review.return" and draft is not None and view.state in PENDING:
-        text, markup = walk_panel(view, draft, lang, await _preview(context, view, draft))
+    if dialog.kind != "review.return" and _draft_of(view, identity.person_id) is not None and view.state in PENDING:
+        text, markup = await _walk(context, identity, view)
     else:
         text, markup = card_panel(view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
     await _replace(update, context, identity, dialog, view.id, text, markup)
@@ -1085,16 +1076,11 @@ async def _cancel_step(update: Update, context: Context, identity: Identity, dia
 @text_step("review.return", _cancel_step)
 async def return_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The reason for returning an assessment; then it goes back to the person."""
-    services = services_of(context)
-    view = await _typed_view(context, identity, dialog)
-    if await _moved_on(update, context, identity, dialog, view):
+    view = await _typed_view(update, context, identity, dialog)
+    if view is None:
         return
-    try:
-        outcome = await run_sync(services.assessments.return_, actor_of(identity), view.id, text)
-    except AssessmentError:
-        await run_sync(services.dialogs.clear, identity.person_id)
-        raise
-    await run_sync(services.dialogs.clear, identity.person_id)
+    assessments = services_of(context).assessments
+    outcome = await final_answer(context, identity, assessments.return_, actor_of(identity), view.id, text)
     lang = identity.language
     card, markup = card_panel(outcome.view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
     if not outcome.done:
@@ -1105,47 +1091,26 @@ async def return_typed(update: Update, context: Context, identity: Identity, dia
 @text_step("review.points", _cancel_step)
 async def points_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """Points typed by the reviewer for one criterion (bad input is refused and the step keeps waiting)."""
-    services = services_of(context)
-    view = await _typed_view(context, identity, dialog)
-    if await _moved_on(update, context, identity, dialog, view):
+    view = await _typed_view(update, context, identity, dialog)
+    if view is None:
         return
-    number = int(dialog.data["criterion"])
-    criterion = view.regime.criteria[number]
-    try:
-        changed = await run_sync(services.assessments.adjust_points, actor_of(identity), view.id, criterion.code, text)
-    except AssessmentError:
-        await run_sync(services.dialogs.clear, identity.person_id)
-        raise
-    await run_sync(services.dialogs.clear, identity.person_id)
-    draft = _draft_of(changed, identity.person_id) or {}
-    panel, markup = walk_panel(changed, draft, identity.language, await _preview(context, changed, draft))
-    await _replace(
-        update,
-        context,
-        identity,
-        dialog,
-        view.id,
-        Html(t_html("review.saved_line", identity.language) + "\n" + panel),
-        markup,
-    )
+    code = view.regime.criteria[int(dialog.data["criterion"])].code
+    assessments = services_of(context).assessments
+    changed = await final_answer(context, identity, assessments.adjust_points, actor_of(identity), view.id, code, text)
+    panel, markup = await _walk(context, identity, changed)
+    saved = Html(t_html("review.saved_line", identity.language) + "\n" + panel)
+    await _replace(update, context, identity, dialog, view.id, saved, markup)
 
 
 @text_step("review.reason", _cancel_step)
 async def reason_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The reason of the adjustment (required); then the summary with old → new."""
-    services = services_of(context)
-    view = await _typed_view(context, identity, dialog)
-    if await _moved_on(update, context, identity, dialog, view):
+    view = await _typed_view(update, context, identity, dialog)
+    if view is None:
         return
-    try:
-        changed = await run_sync(services.assessments.adjust_reason, actor_of(identity), view.id, text)
-    except AssessmentError:
-        await run_sync(services.dialogs.clear, identity.person_id)
-        raise
-    await run_sync(services.dialogs.clear, identity.person_id)
-    draft = _draft_of(changed, identity.person_id) or {}
-    panel, markup = walk_panel(changed, draft, identity.language, await _preview(context, changed, draft))
-    await _replace(update, context, identity, dialog, view.id, panel, markup)
+    assessments = services_of(context).assessments
+    changed = await final_answer(context, identity, assessments.adjust_reason, actor_of(identity), view.id, text)
+    await _replace(update, context, identity, dialog, view.id, *await _walk(context, identity, changed))
 
 
 HANDLERS = [

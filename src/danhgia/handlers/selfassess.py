@@ -14,6 +14,7 @@ button (`v1:sa:open`) opens the panel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,21 +25,32 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, reply, run_sync, services_of
+from danhgia.handlers.criteria import (
+    Keys,
+    choice_rows,
+    chosen,
+    criterion_lines,
+    deduction_at,
+    entry_of,
+    nav_rows,
+    points_question,
+)
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
+    answered,
     as_int,
     ask_text,
     button,
-    cb_parts,
     chunks,
     close_text_step,
+    command_person,
     day,
     error_text,
     guarded,
     keyboard,
     points,
-    private_person,
+    pressed,
     replace_panel,
     short,
     show,
@@ -54,6 +66,7 @@ from danhgia.workflow.assessments import (
     RETURNED,
     SUBMITTED,
     AssessmentError,
+    AssessmentService,
     AssessmentView,
 )
 from danhgia.workflow.calendar import fmt_short
@@ -67,6 +80,13 @@ Panel = tuple[Html, InlineKeyboardMarkup | None]
 Rows = list[list[InlineKeyboardButton]]
 TASK_ICONS = {"done_on_time": "✅", "done_late": "🕒", "not_done": "❌", "in_progress": "🔄"}
 MAX_CLAIM_BUTTONS = 40  # Telegram shows at most 100 buttons; a month rarely has more claimable tasks
+KEYS = Keys.under(
+    "selfassess.criterion",
+    type_points="selfassess.type_points",
+    back="selfassess.back",
+    next="selfassess.next",
+    to_summary="selfassess.to_summary",
+)
 
 
 # -- rendering: the editor ---------------------------------------------------------------------------------------
@@ -112,19 +132,11 @@ def _nav(view: AssessmentView, index: int, lang: str) -> Rows:
             ],
             [button(t("selfassess.summary.close", lang), FEATURE, "x", view.id, view.version)],
         ]
-    row = []
-    if index > 0:
-        row.append(button(t("selfassess.back", lang), FEATURE, "go", view.id, view.version, index - 1))
-    row.append(button(t("selfassess.next", lang), FEATURE, "go", view.id, view.version, index + 1))
-    rows = [row]
-    if index + 1 < last:
-        rows.append([button(t("selfassess.to_summary", lang), FEATURE, "go", view.id, view.version, last)])
-    return rows
+    return nav_rows(index, last, lang, KEYS.back, KEYS.next, KEYS.to_summary, FEATURE, "go", view.id, view.version)
 
 
 def _entry(view: AssessmentView, code: str) -> dict[str, Any]:
-    entry = view.self_input.get("criteria", {}).get(code, {})
-    return dict(entry) if isinstance(entry, dict) else {}
+    return entry_of(view.self_input.get("criteria", {}), code)
 
 
 def _criterion(view: AssessmentView, index: int, code: str, lang: str) -> tuple[Html, Rows]:
@@ -132,54 +144,18 @@ def _criterion(view: AssessmentView, index: int, code: str, lang: str) -> tuple[
     criterion = regime.criteria_by_code[code]
     entry = _entry(view, code)
     codes = [c.code for c in regime.criteria]
-    current = ev.criterion_points(regime, entry, code)
-    typed = entry.get("points") is not None
-    chosen = {c["code"]: int(c.get("count", 1)) for c in entry.get("deductions", [])}
-    line = t_html("selfassess.criterion.points", lang, max=points(criterion.max_points), points=points(current))
-    if typed:
-        line = Html(line + " " + t_html("selfassess.criterion.typed", lang))
     lines = [
         t_html("selfassess.criterion.title", lang, n=codes.index(code) + 1, count=len(codes), name=criterion.name),
-        line,
+        *criterion_lines(regime, criterion, entry, KEYS, lang),
     ]
-    if chosen:
-        lines.append(t_html("selfassess.criterion.deductions", lang))
-        for item in criterion.deductions:
-            if item.code in chosen:
-                lines.append(
-                    t_html(
-                        "selfassess.criterion.deduction_line",
-                        lang,
-                        label=item.label,
-                        count=chosen[item.code],
-                        points=points(item.points * chosen[item.code]),
-                    )
-                )
-    if entry.get("note"):
-        lines.append(t_html("selfassess.criterion.note", lang, note=entry["note"]))
-    lines.append(Html("<i>" + t_html("selfassess.criterion.hint", lang) + "</i>"))
-    at_full = not typed and not chosen
-    full_key = "selfassess.criterion.full_current" if at_full else "selfassess.criterion.full"
-    aid, ver = view.id, view.version
-    rows: Rows = [
-        [
-            button(t(full_key, lang, max=points(criterion.max_points)), FEATURE, "full", aid, ver, index),
-            button(t("selfassess.type_points", lang), FEATURE, "pt", aid, ver, index),
-        ]
-    ]
-    for number, item in enumerate(criterion.deductions):
-        count = chosen.get(item.code, 0)
-        values = {"points": points(item.points), "label": short(item.label, 40)}
-        label = (
-            t("selfassess.criterion.deduction_button_count", lang, count=count, **values)
-            if count
-            else t("selfassess.criterion.deduction_button", lang, **values)
-        )
-        rows.append([button(label, FEATURE, "ded", aid, ver, index, number)])
+    key = (view.id, view.version, index)
+    rows = choice_rows(
+        criterion, entry, KEYS, lang, (FEATURE, "full", *key), (FEATURE, "pt", *key), (FEATURE, "ded", *key)
+    )
     last: list[InlineKeyboardButton] = []
-    if chosen or typed:
-        last.append(button(t("selfassess.criterion.clear", lang), FEATURE, "clr", aid, ver, index))
-    last.append(button(t("selfassess.note_button", lang), FEATURE, "nt", aid, ver, index))
+    if entry.get("points") is not None or chosen(entry):
+        last.append(button(t("selfassess.criterion.clear", lang), FEATURE, "clr", *key))
+    last.append(button(t("selfassess.note_button", lang), FEATURE, "nt", *key))
     rows.append(last)
     return join_html(lines), rows
 
@@ -545,10 +521,9 @@ def _step_of(view: AssessmentView, index: int | None, prefix: str) -> str | None
 @guarded
 async def selfassess_command(update: Update, context: Context) -> None:
     """/tudanhgia: the self-assessment panel at the saved step (or the record's state once submitted)."""
-    identity = await private_person(update, context)
+    identity = await command_person(update, context)
     if identity is None:
         return
-    await close_text_step(context, identity)
     services = services_of(context)
     view = await run_sync(services.assessments.open_self, identity.person_id)
     await show(update, *panel(view, identity.language, services.config.timezone))
@@ -557,12 +532,10 @@ async def selfassess_command(update: Update, context: Context) -> None:
 @guarded
 async def selfassess_button(update: Update, context: Context) -> None:
     """Every button of the self-assessment panel (and `v1:sa:open` from notices and reminders)."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     tz = services.config.timezone
@@ -642,6 +615,15 @@ async def _changed(update: Update, context: Context, identity: Identity, view: A
     await show(update, *panel(view, identity.language, services_of(context).config.timezone))
 
 
+async def _code_at(update: Update, view: AssessmentView, index: int | None, prefix: str, lang: str) -> str | None:
+    """The code in the step a button names, if it is of the expected kind; None (the press answered) if stale."""
+    step = _step_of(view, index, prefix)
+    if step is None:
+        await ack(update, t("fallback.stale_button", lang))
+        return None
+    return step.removeprefix(prefix)
+
+
 async def _criterion_action(
     update: Update,
     context: Context,
@@ -652,11 +634,9 @@ async def _criterion_action(
     extra: int | None,
 ) -> None:
     lang = identity.language
-    step = _step_of(view, index, "crit:")
-    if step is None or index is None:
-        await ack(update, t("fallback.stale_button", lang))
+    code = await _code_at(update, view, index, "crit:", lang)
+    if code is None:
         return
-    code = step.removeprefix("crit:")
     criterion = view.regime.criteria_by_code[code]
     assessments = services_of(context).assessments
     pid = identity.person_id
@@ -664,17 +644,15 @@ async def _criterion_action(
         changed = await run_sync(assessments.choose_full, pid, view.id, view.version, code)
         await _changed(update, context, identity, changed)
     elif action == "ded":
-        if extra is None or not 0 <= extra < len(criterion.deductions):
+        item = deduction_at(criterion, extra)
+        if item is None:
             await ack(update, t("fallback.stale_button", lang))
             return
-        item = criterion.deductions[extra]
         changed = await run_sync(assessments.add_deduction, pid, view.id, view.version, code, item.code)
         await _changed(update, context, identity, changed)
     elif action == "pt":
         await ack(update)
-        question = t_html(
-            "selfassess.criterion.ask_points", lang, name=criterion.name, max=points(criterion.max_points)
-        )
+        question = points_question("selfassess.criterion.ask_points", criterion, lang)
         await ask_text(
             update, context, identity, "sa.points", {"aid": view.id, "step": index}, question, _back(view, lang)
         )
@@ -704,11 +682,9 @@ async def _leader_action(
     value: int | None,
 ) -> None:
     lang = identity.language
-    step = _step_of(view, index, "leader:")
-    if step is None or index is None:
-        await ack(update, t("fallback.stale_button", lang))
+    code = await _code_at(update, view, index, "leader:", lang)
+    if code is None:
         return
-    code = step.removeprefix("leader:")
     if action == "pc":
         if value is None or value not in ev.LEADER_PERCENTS:
             await ack(update, t("fallback.stale_button", lang))
@@ -795,13 +771,28 @@ async def _command_typed(update: Update, identity: Identity, text: str) -> bool:
     return True
 
 
-async def _saved(
-    update: Update, context: Context, identity: Identity, dialog: DialogState, view: AssessmentView
+async def _save_typed(
+    update: Update,
+    context: Context,
+    identity: Identity,
+    dialog: DialogState,
+    text: str,
+    change: Callable[[AssessmentService, int, int, int, str, str], AssessmentView],
+    key_of: Callable[[AssessmentView, DialogState], str],
+    value: str | None = None,
 ) -> None:
+    """Save a typed answer (`value`, else the text) with `change`, under the key (criterion, task, bonus item)
+    `key_of` finds for the step; a refusal keeps the step waiting. Then the panel, with "saved". A command typed
+    instead is said to be no answer, and the step keeps waiting."""
+    if await _command_typed(update, identity, text):
+        return
+    view = await _dialog_view(context, identity, dialog)
+    key = key_of(view, dialog)
     services = services_of(context)
-    await run_sync(services.dialogs.clear, identity.person_id)
-    note = t_html("selfassess.saved_line", identity.language)
-    await replace_panel(update, context, dialog, *panel(view, identity.language, services.config.timezone, note))
+    answer = text if value is None else value
+    changed = await run_sync(change, services.assessments, identity.person_id, view.id, view.version, key, answer)
+    note, tz = t_html("selfassess.saved_line", identity.language), services.config.timezone
+    await answered(update, context, identity, dialog, *panel(changed, identity.language, tz, note))
 
 
 def _dialog_step(view: AssessmentView, dialog: DialogState, prefix: str) -> str:
@@ -812,70 +803,55 @@ def _dialog_step(view: AssessmentView, dialog: DialogState, prefix: str) -> str:
     return step.removeprefix(prefix)
 
 
+def _criterion_code(view: AssessmentView, dialog: DialogState) -> str:
+    return _dialog_step(view, dialog, "crit:")
+
+
+def _leader_code(view: AssessmentView, dialog: DialogState) -> str:
+    return _dialog_step(view, dialog, "leader:")
+
+
+def _task_id(_view: AssessmentView, dialog: DialogState) -> str:
+    return str(dialog.data.get("task", ""))
+
+
+def _bonus_code(view: AssessmentView, dialog: DialogState) -> str:
+    group = view.regime.bonus_group
+    index = dialog.data.get("item")
+    if group is None or not isinstance(index, int) or not 0 <= index < len(group.items):
+        raise AssessmentError("stale")
+    return group.items[index].code
+
+
 @text_step("sa.points", _back_to_panel)
 async def points_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """Points typed for a criterion (0 to its maximum)."""
-    if await _command_typed(update, identity, text):
-        return
-    view = await _dialog_view(context, identity, dialog)
-    code = _dialog_step(view, dialog, "crit:")
-    assessments = services_of(context).assessments
-    changed = await run_sync(assessments.set_points, identity.person_id, view.id, view.version, code, text)
-    await _saved(update, context, identity, dialog, changed)
+    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_points, _criterion_code)
 
 
 @text_step("sa.note", _back_to_panel)
 async def note_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A note on a criterion ("-" removes it)."""
-    if await _command_typed(update, identity, text):
-        return
-    view = await _dialog_view(context, identity, dialog)
-    code = _dialog_step(view, dialog, "crit:")
     note = "" if text.strip() == "-" else text
-    assessments = services_of(context).assessments
-    changed = await run_sync(assessments.set_note, identity.person_id, view.id, view.version, code, note)
-    await _saved(update, context, identity, dialog, changed)
+    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_note, _criterion_code, note)
 
 
 @text_step("sa.percent", _back_to_panel)
 async def percent_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A leader criterion's percentage, typed."""
-    if await _command_typed(update, identity, text):
-        return
-    view = await _dialog_view(context, identity, dialog)
-    code = _dialog_step(view, dialog, "leader:")
-    assessments = services_of(context).assessments
-    changed = await run_sync(assessments.set_leader_percent, identity.person_id, view.id, view.version, code, text)
-    await _saved(update, context, identity, dialog, changed)
+    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_leader_percent, _leader_code)
 
 
 @text_step("sa.reason", _back_to_panel)
 async def reason_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The objective cause of a late, faulty or unfinished task."""
-    if await _command_typed(update, identity, text):
-        return
-    view = await _dialog_view(context, identity, dialog)
-    task_id = str(dialog.data.get("task", ""))
-    assessments = services_of(context).assessments
-    changed = await run_sync(assessments.set_cause, identity.person_id, view.id, view.version, task_id, text)
-    await _saved(update, context, identity, dialog, changed)
+    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_cause, _task_id)
 
 
 @text_step("sa.bonus", _back_to_panel)
 async def bonus_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """Points claimed for a bonus item whose points are a range (0 withdraws the claim)."""
-    if await _command_typed(update, identity, text):
-        return
-    view = await _dialog_view(context, identity, dialog)
-    group = view.regime.bonus_group
-    index = dialog.data.get("item")
-    if group is None or not isinstance(index, int) or not 0 <= index < len(group.items):
-        raise AssessmentError("stale")
-    assessments = services_of(context).assessments
-    changed = await run_sync(
-        assessments.set_bonus_points, identity.person_id, view.id, view.version, group.items[index].code, text
-    )
-    await _saved(update, context, identity, dialog, changed)
+    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_bonus_points, _bonus_code)
 
 
 # -- the notice that a period is open ----------------------------------------------------------------------------

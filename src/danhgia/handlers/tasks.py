@@ -23,8 +23,10 @@ from danhgia.handlers.ui import (
     cb_parts,
     close_text_step,
     day,
+    end_text_step,
     guarded,
     keyboard,
+    pressed,
     private_person,
     private_person_then,
     replace_panel,
@@ -46,6 +48,11 @@ OUTCOMES = {
     "late": CheckinOutcome.LATE,
     "prog": CheckinOutcome.IN_PROGRESS,
     "no": CheckinOutcome.NOT_DONE,
+}
+TASK_QUESTIONS = {  # a task's button → the typed step it opens and its question (about the task's {title})
+    "ti": ("task.edit_title", "tasks.ask_new_title"),
+    "tw": ("task.edit_weight", "tasks.ask_weight"),
+    "tn": ("task.note", "tasks.ask_note"),
 }
 
 
@@ -239,12 +246,10 @@ async def week_command(update: Update, context: Context) -> None:
 @guarded
 async def week_button(update: Update, context: Context) -> None:
     """Every button of the week panel and of a task's panel."""
-    query = update.callback_query
-    assert query is not None
-    parts = cb_parts(query.data, FEATURE)
-    identity = await private_person(update, context)
-    if identity is None:
+    press = await pressed(update, context, FEATURE)
+    if press is None:
         return
+    identity, parts = press
     lang = identity.language
     services = services_of(context)
     action, arg = ([*parts, "", ""])[:2]
@@ -274,17 +279,11 @@ async def week_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         await ack(update)
         await show(update, *task_panel(task, lang))
-    elif action == "ti":
+    elif action in TASK_QUESTIONS:
+        kind, key = TASK_QUESTIONS[action]
+        markup = _weight_keyboard(lang, "ew", task_id) if action == "tw" else _back_to_task(task_id, lang)
         await ack(update)
-        await ask(
-            update,
-            context,
-            identity,
-            "task.edit_title",
-            {"task": task_id},
-            t_html("tasks.ask_new_title", lang, title=task.title),
-            _back_to_task(task_id, lang),
-        )
+        await ask(update, context, identity, kind, {"task": task_id}, t_html(key, lang, title=task.title), markup)
     elif action == "td":
         await ack(update)
         await ask(
@@ -298,17 +297,6 @@ async def week_button(update: Update, context: Context) -> None:
         )
     elif action == "ed":
         await _edit_due_button(update, context, identity, task_id, parts[2] if len(parts) > 2 else "")
-    elif action == "tw":
-        await ack(update)
-        await ask(
-            update,
-            context,
-            identity,
-            "task.edit_weight",
-            {"task": task_id},
-            t_html("tasks.ask_weight", lang, title=task.title),
-            _weight_keyboard(lang, "ew", task_id),
-        )
     elif action == "ew":
         value = _weight_arg(parts[2] if len(parts) > 2 else "")
         if value is None:
@@ -318,17 +306,6 @@ async def week_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         await ack(update, t("tasks.saved", lang))
         await show(update, *task_panel(edited, lang))
-    elif action == "tn":
-        await ack(update)
-        await ask(
-            update,
-            context,
-            identity,
-            "task.note",
-            {"task": task_id},
-            t_html("tasks.ask_note", lang, title=task.title),
-            _back_to_task(task_id, lang),
-        )
     elif action == "tx":
         await ack(update)
         confirm = keyboard(
@@ -489,7 +466,7 @@ async def _create(update: Update, context: Context, identity: Identity, dialog: 
     task = await run_sync(
         services.tasks.add, actor_of(identity), identity.person_id, str(dialog.data["title"]), due, weight
     )
-    await run_sync(services.dialogs.clear, identity.person_id)
+    await end_text_step(context, identity)
     week = await run_sync(services.tasks.week, identity.person_id)
     text, markup = week_panel(week, identity.language)
     text = Html(t_html("tasks.added", identity.language, title=task.title, due=day(task.due_on)) + "\n\n" + text)
@@ -506,7 +483,7 @@ async def _create(update: Update, context: Context, identity: Identity, dialog: 
 async def _after_edit(
     update: Update, context: Context, identity: Identity, dialog: DialogState | None, task: TaskView
 ) -> None:
-    await run_sync(services_of(context).dialogs.clear, identity.person_id)
+    await end_text_step(context, identity)
     text, markup = task_panel(task, identity.language)
     text = Html(t_html("tasks.saved_line", identity.language) + "\n\n" + text)
     if update.callback_query is not None:
@@ -566,7 +543,7 @@ async def note_typed(update: Update, context: Context, identity: Identity, dialo
     task_id = int(dialog.data["task"])
     task = await run_sync(services.tasks.edit, actor_of(identity), identity.person_id, task_id, note=text)
     if dialog.data.get("from") == "checkin":
-        await run_sync(services.dialogs.clear, identity.person_id)
+        await end_text_step(context, identity)
         week = await run_sync(services.tasks.week, identity.person_id)
         current = next((x for x in week.tasks if x.id == task_id), None)
         await replace_panel(

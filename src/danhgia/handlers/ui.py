@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -34,6 +34,7 @@ CALLBACK_MAX_BYTES = 64
 MESSAGE_LIMIT = 4096
 WorkflowError = (TaskError, AssessmentError, DraftError)
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+P = ParamSpec("P")
 
 
 # -- callback data -------------------------------------------------------------------------------------------
@@ -229,12 +230,17 @@ async def ask_text(
     data: dict[str, Any],
     text: Html,
     back: InlineKeyboardMarkup | None = None,
+    *,
+    new: bool = False,
 ) -> None:
-    """Show a question on the panel and remember (in the database) that typed text of `kind` is expected."""
-    message = await show(update, Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language)), back)
+    """Show a question on the panel (or in a `new` message) and remember (in the database) that typed text of
+    `kind` is expected."""
+    message = await show(
+        update, Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language)), back, new=new
+    )
     query = update.callback_query
     message_id = message.message_id if message is not None else None
-    if message_id is None and query is not None and query.message is not None:
+    if message_id is None and not new and query is not None and query.message is not None:
         message_id = query.message.message_id
     chat = update.effective_chat
     await run_sync(
@@ -278,6 +284,67 @@ async def close_text_step(context: Context, identity: Identity) -> None:
     """Forget any typed-text step (a new panel was opened; what was saved stays saved)."""
     if identity.open_dialog is not None:
         await run_sync(services_of(context).dialogs.clear, identity.person_id)
+
+
+async def end_text_step(context: Context, identity: Identity) -> None:
+    """Close the typed-text step being answered (the answer was taken, or can no longer be)."""
+    await run_sync(services_of(context).dialogs.clear, identity.person_id)
+
+
+async def answered(
+    update: Update,
+    context: Context,
+    identity: Identity,
+    dialog: DialogState | None,
+    text: Html,
+    markup: InlineKeyboardMarkup | None,
+) -> Message | None:
+    """A typed answer was taken: close its step and show the next panel in place of the one that asked."""
+    await end_text_step(context, identity)
+    return await replace_panel(update, context, dialog, text, markup)
+
+
+async def refusal_ends_step(
+    context: Context, identity: Identity, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """A workflow call made for a typed answer; its refusal (AssessmentError) also closes the step, while bad
+    input (DraftError and the like) keeps it waiting."""
+    try:
+        return await run_sync(call, *args, **kwargs)
+    except AssessmentError:
+        await end_text_step(context, identity)
+        raise
+
+
+async def final_answer(
+    context: Context, identity: Identity, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """A workflow call that takes a typed answer: the step closes once it is taken or refused (AssessmentError);
+    bad input keeps it waiting."""
+    result = await refusal_ends_step(context, identity, call, *args, **kwargs)
+    await end_text_step(context, identity)
+    return result
+
+
+async def command_person(update: Update, context: Context) -> Identity | None:
+    """The start of a feature command: the linked person in a private chat (else None, already answered), with
+    any typed-text step closed."""
+    identity = await private_person(update, context)
+    if identity is not None:
+        await close_text_step(context, identity)
+    return identity
+
+
+async def pressed(update: Update, context: Context, feature: str) -> tuple[Identity, list[str]] | None:
+    """The start of a feature's button handler: who pressed (the linked person in a private chat) and the parts
+    of the callback data after `v1:<feature>:`; None when `private_person` already answered."""
+    query = update.callback_query
+    assert query is not None
+    parts = cb_parts(query.data, feature)
+    identity = await private_person(update, context)
+    if identity is None:
+        return None
+    return identity, parts
 
 
 # -- refusals --------------------------------------------------------------------------------------------------

@@ -270,9 +270,7 @@ class AssessmentService:
     def view(self, assessment_id: int) -> AssessmentView:
         """An assessment without any permission check (for cards and notices already addressed)."""
         with self.db.reader() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None:
-                raise AssessmentError("not_found")
+            record = _existing(uow, assessment_id)
             return self._view(uow, record)
 
     def target_period(self, uow: UnitOfWork, person: Person) -> Period | None:
@@ -327,6 +325,27 @@ class AssessmentService:
                 uow.commit()
             return self._view(uow, record)
 
+    def _own_editable(self, uow: UnitOfWork, person_id: int, assessment_id: int, version: int) -> Assessment:
+        """The person's own record, still editable in an open period, at exactly this version."""
+        record = uow.assessments.get(assessment_id)
+        if record is None or record.person_id != person_id:
+            raise AssessmentError("not_found")
+        period = uow.periods.get(record.period_id)
+        assert period is not None
+        if period.status != "open":
+            raise AssessmentError("period_closed")
+        if record.state not in EDITABLE:
+            raise AssessmentError("not_editable", state=record.state)
+        if record.version != version:
+            raise AssessmentError("stale")
+        return record
+
+    def _stored_view(self, uow: UnitOfWork, assessment_id: int) -> AssessmentView:
+        """The record as it is stored now (after a change, or a change that lost a race), as a view."""
+        record = uow.assessments.get(assessment_id)
+        assert record is not None
+        return self._view(uow, record)
+
     def _edit(
         self,
         person_id: int,
@@ -337,17 +356,7 @@ class AssessmentService:
         """Apply a change to the person's own editable draft; `change` may return a new step."""
         now = self.clock.now()
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None or record.person_id != person_id:
-                raise AssessmentError("not_found")
-            period = uow.periods.get(record.period_id)
-            assert period is not None
-            if period.status != "open":
-                raise AssessmentError("period_closed")
-            if record.state not in EDITABLE:
-                raise AssessmentError("not_editable", state=record.state)
-            if record.version != version:
-                raise AssessmentError("stale")
+            record = self._own_editable(uow, person_id, assessment_id, version)
             view = self._view(uow, record)
             draft = copy.deepcopy(record.self_input)
             step = change(view.regime, draft, view)
@@ -359,9 +368,7 @@ class AssessmentService:
             if not uow.assessments.bump(record, version, values):
                 raise AssessmentError("stale")
             uow.commit()
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            return self._view(uow, record)
+            return self._stored_view(uow, assessment_id)
 
     def go_to(self, person_id: int, assessment_id: int, version: int, step: str) -> AssessmentView:
         """Move the walk to a step."""
@@ -423,7 +430,7 @@ class AssessmentService:
         self, person_id: int, assessment_id: int, version: int, task_id: str, reason: str | None
     ) -> AssessmentView:
         """Claim (or withdraw) an objective cause for a late, faulty or unfinished task."""
-        text = None if reason is None else _clean_reason(reason)
+        text = None if reason is None else clean_reason(reason)
 
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             task = next((t for t in view.tasks if t["id"] == task_id), None)
@@ -478,17 +485,7 @@ class AssessmentService:
         now = self.clock.now()
         today = self.today()
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None or record.person_id != person_id:
-                raise AssessmentError("not_found")
-            period = uow.periods.get(record.period_id)
-            assert period is not None
-            if period.status != "open":
-                raise AssessmentError("period_closed")
-            if record.state not in EDITABLE:
-                raise AssessmentError("not_editable", state=record.state)
-            if record.version != version:
-                raise AssessmentError("stale")
+            record = self._own_editable(uow, person_id, assessment_id, version)
             view = self._view(uow, record, live_tasks=True)
             if view.score_error is not None or view.self_result is None:
                 raise AssessmentError(view.score_error or "cannot_score")
@@ -533,9 +530,7 @@ class AssessmentService:
             )
             self._send_cards(uow, assessment_id, reviewer_id, today, now)
             uow.commit()
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            return self._view(uow, record)
+            return self._stored_view(uow, assessment_id)
 
     def _reviewer_for(self, uow: UnitOfWork, person_id: int, today: date) -> int | None:
         line = uow.reporting.current(person_id, today)
@@ -586,9 +581,7 @@ class AssessmentService:
     def for_reviewer(self, actor_id: int, assessment_id: int) -> AssessmentView:
         """An assessment as its reviewer (or acting reviewer) sees it."""
         with self.db.reader() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None:
-                raise AssessmentError("not_found")
+            record = _existing(uow, assessment_id)
             behalf = self.authority(uow, actor_id, record, self.today())
             return replace(self._view(uow, record), on_behalf_of=behalf)
 
@@ -617,9 +610,7 @@ class AssessmentService:
         now = self.clock.now()
         today = self.today()
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None:
-                raise AssessmentError("not_found")
+            record = _existing(uow, assessment_id)
             behalf = self.authority(uow, actor.person_id, record, today)
             if record.state not in states:
                 return DecisionResult(replace(self._view(uow, record), on_behalf_of=behalf), False)
@@ -629,18 +620,14 @@ class AssessmentService:
             values.setdefault("updated_at", now)
             if not uow.assessments.bump(record, version, values):
                 uow.rollback()
-                record = uow.assessments.get(assessment_id)
-                assert record is not None
-                return DecisionResult(replace(self._view(uow, record), on_behalf_of=behalf), False)
+                return DecisionResult(replace(self._stored_view(uow, assessment_id), on_behalf_of=behalf), False)
             acting = Actor(actor.label, actor.person_id, behalf)
             audit(uow, acting, change, now)
             queue(uow, "card_refresh", record.reviewer_id or actor.person_id, {"assessment_id": assessment_id}, now)
             if notice:
                 queue(uow, "decision", record.person_id, {"assessment_id": assessment_id, "decision": notice}, now)
             uow.commit()
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            return DecisionResult(replace(self._view(uow, record), on_behalf_of=behalf), True)
+            return DecisionResult(replace(self._stored_view(uow, assessment_id), on_behalf_of=behalf), True)
 
     def _decided_values(
         self, uow: UnitOfWork, record: Assessment, view: AssessmentView, review: dict[str, Any] | None, actor: Actor
@@ -699,7 +686,7 @@ class AssessmentService:
 
     def return_(self, actor: Actor, assessment_id: int, reason: str) -> DecisionResult:
         """Send the assessment back to the person with a reason; they edit and resubmit."""
-        text = _clean_reason(reason)
+        text = clean_reason(reason)
 
         def decide(uow: UnitOfWork, record: Assessment, view: AssessmentView) -> tuple[dict[str, Any], Change, str]:
             if record.state == REOPENED:
@@ -762,9 +749,7 @@ class AssessmentService:
         assert actor.person_id is not None
         now = self.clock.now()
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None:
-                raise AssessmentError("not_found")
+            record = _existing(uow, assessment_id)
             behalf = self.authority(uow, actor.person_id, record, self.today())
             if record.state not in PENDING:
                 raise AssessmentError("already_decided", state=record.state)
@@ -799,9 +784,7 @@ class AssessmentService:
                     now,
                 )
             uow.commit()
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            return replace(self._view(uow, record), on_behalf_of=behalf)
+            return replace(self._stored_view(uow, assessment_id), on_behalf_of=behalf)
 
     def adjust_start(self, actor: Actor, assessment_id: int) -> AssessmentView:
         """Begin (or restart) an adjustment: a copy of the person's criteria to change."""
@@ -850,9 +833,7 @@ class AssessmentService:
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             if task_id not in view.causes:
                 raise ev.DraftError("unknown_choice")
-            rejected = set(draft.get("rejected_causes", []))
-            rejected ^= {task_id}
-            draft["rejected_causes"] = sorted(rejected)
+            _toggle(draft, "rejected_causes", task_id)
 
         return self._edit_review(actor, assessment_id, change)
 
@@ -862,15 +843,13 @@ class AssessmentService:
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             if item not in {b["code"] for b in view.bonus_claims}:
                 raise ev.DraftError("unknown_choice")
-            rejected = set(draft.get("rejected_bonuses", []))
-            rejected ^= {item}
-            draft["rejected_bonuses"] = sorted(rejected)
+            _toggle(draft, "rejected_bonuses", item)
 
         return self._edit_review(actor, assessment_id, change)
 
     def adjust_reason(self, actor: Actor, assessment_id: int, text: str) -> AssessmentView:
         """The required reason of an adjustment."""
-        reason = _clean_reason(text)
+        reason = clean_reason(text)
 
         def change(_r: Regime, draft: dict[str, Any], _v: AssessmentView) -> None:
             draft["reason"] = reason
@@ -915,29 +894,23 @@ class AssessmentService:
         """Drop the adjustment in progress (the assessment stays pending)."""
         assert actor.person_id is not None
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None:
-                raise AssessmentError("not_found")
+            record = _existing(uow, assessment_id)
             behalf = self.authority(uow, actor.person_id, record, self.today())
             if record.review_draft is not None:
                 uow.assessments.bump(record, record.version, {"review_draft": None, "updated_at": self.clock.now()})
                 uow.commit()
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            return replace(self._view(uow, record), on_behalf_of=behalf)
+            return replace(self._stored_view(uow, assessment_id), on_behalf_of=behalf)
 
     # -- reopening ---------------------------------------------------------------------------------------------------
 
     def reopen(self, actor: Actor, assessment_id: int, reason: str) -> AssessmentView:
         """HR or the reviewer reopens a decided record (a reason is required; old and new values are audited)."""
         assert actor.person_id is not None
-        text = _clean_reason(reason)
+        text = clean_reason(reason)
         now = self.clock.now()
         today = self.today()
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None:
-                raise AssessmentError("not_found")
+            record = _existing(uow, assessment_id)
             if record.person_id == actor.person_id:
                 raise AssessmentError("own_assessment")
             behalf: int | None = None
@@ -967,9 +940,7 @@ class AssessmentService:
             if record.reviewer_id is not None:
                 self._send_cards(uow, assessment_id, record.reviewer_id, today, now)
             uow.commit()
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            return self._view(uow, record)
+            return self._stored_view(uow, assessment_id)
 
     def record_card(self, assessment_id: int, person_id: int, chat_id: int, message_id: int) -> None:
         """Remember a card sent to a reviewer so that later decisions edit it in place."""
@@ -991,6 +962,14 @@ class AssessmentService:
         """(person id, chat id, message id) of every card of an assessment."""
         with self.db.reader() as uow:
             return [(c.person_id, c.chat_id, c.message_id) for c in uow.cards.of(assessment_id)]
+
+
+def _existing(uow: UnitOfWork, assessment_id: int) -> Assessment:
+    """The record with this id (not_found when there is none)."""
+    record = uow.assessments.get(assessment_id)
+    if record is None:
+        raise AssessmentError("not_found")
+    return record
 
 
 def review_steps(regime: Regime) -> tuple[str, ...]:
@@ -1026,7 +1005,13 @@ def _known(regime: Regime, code: str) -> None:
         raise ev.DraftError("unknown_choice")
 
 
-def _clean_reason(text: str) -> str:
+def _toggle(draft: dict[str, Any], key: str, value: str) -> None:
+    """Add a value to the draft's sorted list `key`, or take it out if it is there."""
+    draft[key] = sorted(set(draft.get(key, [])) ^ {value})
+
+
+def clean_reason(text: str) -> str:
+    """A typed reason, trimmed and checked (DraftError: empty or too long)."""
     try:
         return clean_text(text, REASON_MAX, code="reason")
     except TaskError as error:

@@ -18,13 +18,12 @@ from danhgia.scoring import EvaluationResult, Regime
 from danhgia.storage.models import Assessment, Commendation, CouncilCase, CouncilVote, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import LOCKED, REASON_MAX, AssessmentError
+from danhgia.workflow.assessments import LOCKED, AssessmentError, clean_reason
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_COUNCIL, Actor, Change, audit
 from danhgia.workflow.disclosure import _self_only
 from danhgia.workflow.outbox import queue
-from danhgia.workflow.tasks import TaskError, clean_text
 
 GAP = "gap"
 ABSENCE = "absence"
@@ -274,10 +273,7 @@ class CouncilService:
             raise AssessmentError("stale")
         text = reason.strip()
         if outcome == CHANGE or text:
-            try:
-                text = clean_text(reason, REASON_MAX, code="reason")
-            except TaskError as error:
-                raise ev.DraftError(error.code, **error.params) from error
+            text = clean_reason(reason)
         now = self.clock.now()
         with self.db.uow() as uow:
             self._require_member(uow, member_id)
@@ -354,6 +350,24 @@ class CouncilService:
             return None
         return record.locked_at.astimezone(self.tz).date() + timedelta(days=self.settings.contest_days)
 
+    def _contestable(self, uow: UnitOfWork, person_id: int, assessment_id: int) -> Assessment:
+        """The person's own final (locked) result, with someone else on the council to hear a contest."""
+        record = uow.assessments.get(assessment_id)
+        if record is None or record.person_id != person_id or record.id is None:
+            raise AssessmentError("not_found")
+        if record.state != LOCKED:
+            raise AssessmentError("not_contestable")
+        if not any(member != person_id for member in council_members(uow)):
+            raise AssessmentError("no_council")
+        return record
+
+    def _open_deadline(self, record: Assessment) -> date:
+        """The last day to contest this result, while it is not past (contest_too_late otherwise)."""
+        deadline = self.contest_deadline(record)
+        if deadline is None or self.today() > deadline:
+            raise AssessmentError("contest_too_late", deadline=deadline or self.today())
+        return deadline
+
     def can_contest(self, person_id: int, assessment_id: int) -> date | None:
         """The deadline when this person may still contest this result (None when they cannot)."""
         try:
@@ -366,38 +380,18 @@ class CouncilService:
         not_contestable, no_council — nobody else on the council to hear it —, already_contested,
         contest_too_late)."""
         with self.db.reader() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None or record.person_id != person_id or record.id is None:
-                raise AssessmentError("not_found")
-            if record.state != LOCKED:
-                raise AssessmentError("not_contestable")
-            if not any(member != person_id for member in council_members(uow)):
-                raise AssessmentError("no_council")
-            if uow.council.case_of(record.id, CONTEST) is not None:
+            record = self._contestable(uow, person_id, assessment_id)
+            if uow.council.case_of(assessment_id, CONTEST) is not None:
                 raise AssessmentError("already_contested")
-            deadline = self.contest_deadline(record)
-            if deadline is None or self.today() > deadline:
-                raise AssessmentError("contest_too_late", deadline=deadline or self.today())
-            return deadline
+            return self._open_deadline(record)
 
     def contest(self, person_id: int, assessment_id: int, reason: str) -> CaseView:
         """The person contests their final result, with a reason, within the set number of days."""
-        try:
-            text = clean_text(reason, REASON_MAX, code="reason")
-        except TaskError as error:
-            raise ev.DraftError(error.code, **error.params) from error
+        text = clean_reason(reason)
         now = self.clock.now()
         with self.db.uow() as uow:
-            record = uow.assessments.get(assessment_id)
-            if record is None or record.person_id != person_id or record.id is None:
-                raise AssessmentError("not_found")
-            if record.state != LOCKED:
-                raise AssessmentError("not_contestable")
-            if not any(member != person_id for member in council_members(uow)):
-                raise AssessmentError("no_council")
-            deadline = self.contest_deadline(record)
-            if deadline is None or self.today() > deadline:
-                raise AssessmentError("contest_too_late", deadline=deadline or self.today())
+            record = self._contestable(uow, person_id, assessment_id)
+            self._open_deadline(record)
             facts = {"total": _s(record.total), "final_level": record.final_level}
             case = open_case(uow, record, CONTEST, facts, now, Actor.person(person_id), text)
             if case is None:

@@ -235,10 +235,7 @@ def scoring_input(
         row["objective_cause_confirmed"] = task["id"] in causes and task["id"] not in rejected_causes
         task_rows.append(row)
     data: dict[str, Any] = {"person_id": person_code}
-    clean = {
-        code: {k: v for k, v in entry.items() if k in ("points", "deductions", "note")}
-        for code, entry in criteria.items()
-    }
+    clean = _plain_criteria(criteria)
     if regime.uses_360:
         own = copy.deepcopy(self_input.get("criteria", {}))
         evaluators = [{"role": "self", "criteria": own}]
