@@ -6,11 +6,12 @@ and no rate limiter (Telegram's limits are not what is measured here):
   * echo — a bare python-telegram-bot bot that answers the same command and button presses with a fixed
     panel (no database).
 N simulated staff each send /baocaotuan and tap an outcome for each of their K open tasks, all at once.
-The bots alternate over several rounds (fresh staff each round) and the medians are compared.
+The bots alternate over several rounds (fresh staff each round); each round's ratio compares two runs made
+back to back, and the median of those ratios is reported (with the ratio of the medians beside it).
 Reported: updates/s of each bot and their ratio (target ≥ 0.6), then, in a sequential pass, the SQL
 statements per update on each hot path (/tuannay, /baocaotuan, a check-in tap; target ≤ 6, no N+1).
 
-Run by hand: `.venv/bin/python bench/bench_checkin.py [--staff 200] [--tasks 3] [--rounds 3]`.
+Run by hand: `.venv/bin/python bench/bench_checkin.py [--staff 200] [--tasks 3] [--rounds 5]`.
 """
 
 from __future__ import annotations
@@ -130,12 +131,13 @@ def echo_app(server: SandboxServer) -> Any:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine runs (transaction control excluded)."""
+    """Counts the SQL statements a database runs on any of its engines (transaction control excluded)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engines: tuple[Any, ...]) -> None:
         self.count = 0
         self.statements: list[str] = []
-        event.listen(engine, "before_cursor_execute", self._on)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", self._on)
 
     def _on(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if statement.strip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
@@ -147,7 +149,7 @@ class StatementCounter:
 async def measure_statements(app: Any, users: list[SimUser], tasks: int) -> dict[str, float]:
     """Sequentially, the statements of each hot path, averaged per update."""
     services: Services = app.bot_data["services"]
-    counter = StatementCounter(services.db.engine)
+    counter = StatementCounter(services.db.engines)
     per_path: dict[str, list[int]] = {"/tuannay": [], "/baocaotuan": [], "check-in tap": []}
 
     async def counted(path: str, action: Callable[[], Awaitable[Any]]) -> Any:
@@ -192,7 +194,11 @@ async def main(staff: int, tasks: int, sample: int, rounds: int) -> None:
             services.db.dispose()
             danhgia_rate, echo_rate = statistics.median(rates["danhgia"]), statistics.median(rates["echo"])
             print(f"median: danhgia {danhgia_rate:.1f} updates/s, echo {echo_rate:.1f} updates/s")
-            print(f"ratio danhgia / echo = {danhgia_rate / echo_rate:.2f} (target ≥ 0.6)")
+            pairs = [d / e for d, e in zip(rates["danhgia"], rates["echo"], strict=True)]
+            print(f"ratio of the medians = {danhgia_rate / echo_rate:.2f}")
+            # Each round's two runs are back to back on the same machine, so their ratio cancels the drift in
+            # the machine's speed between rounds; the median of those is the figure to compare with the target.
+            print(f"ratio danhgia / echo (median of the rounds) = {statistics.median(pairs):.2f} (target ≥ 0.6)")
             for path, value in counts.items():
                 print(f"SQL statements per update, {path}: {value:.1f} (target ≤ 6)")
         finally:
@@ -204,6 +210,6 @@ if __name__ == "__main__":
     parser.add_argument("--staff", type=int, default=200)
     parser.add_argument("--tasks", type=int, default=3)
     parser.add_argument("--sample", type=int, default=20, help="people in the sequential statement count")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the two bots")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of the two bots")
     args = parser.parse_args()
     asyncio.run(main(args.staff, args.tasks, args.sample, args.rounds))

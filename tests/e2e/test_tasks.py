@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from danhgia.sandbox.state import Message
 from tests.conftest import BotWorld
@@ -145,6 +148,33 @@ async def test_nobody_can_touch_another_persons_task_with_a_forged_button(world:
     with world.services.db.uow() as uow:
         task = uow.tasks.get(int(task_id))
     assert task is not None and task.status == "open"
+
+
+async def test_while_another_program_holds_the_database_panels_answer_and_a_check_in_waits_its_turn(
+    world: BotWorld,
+) -> None:
+    """HR's import (or any other program) writing to the SQLite file: nobody's screen freezes, nothing is lost."""
+    an = await world.linked_user("CV01", "An")
+    binh = await world.linked_user("CV02", "Bình")
+    report = await an.tap(
+        await add_task(an, await an.say("/tuannay"), "Báo cáo tiến độ", "Hôm nay", "1"), "📝 Báo cáo tuần"
+    )
+    holder = sqlite3.connect(make_url(world.settings.database_url).database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        tapped = asyncio.create_task(an.tap(report, "Xong đúng hạn", timeout=20))
+        week = await binh.say("/tuannay")  # reading goes on meanwhile
+        assert "Công việc tuần 16/11 – 22/11/2026" in week.text
+        await asyncio.sleep(0.3)
+        assert not tapped.done()  # An's check-in waits for the other program, on a worker thread
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    done = await tapped
+    assert "Bạn đã báo cáo hết các việc đang mở của tuần này" in done.text
+    with world.services.db.reader() as uow:
+        tasks = uow.tasks.for_week(an_id(world, "CV01"), *week_of(world))
+    assert [task.status for task in tasks] == ["done_on_time"]
 
 
 def an_id(world: BotWorld, code: str) -> int:

@@ -15,7 +15,7 @@ from danhgia import handlers
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor
 from danhgia.handlers import notifier
-from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_executor
+from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_database
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
 from danhgia.handlers.ratelimit import SlidingWindowRateLimiter
 from danhgia.scheduler.ticker import ReminderTicker
@@ -116,7 +116,7 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         builder = builder.rate_limiter(SlidingWindowRateLimiter())
     app: App = builder.build()
     app.bot_data[SERVICES_KEY] = services
-    use_executor(services.db.executor)
+    use_database(services.db)
     app.bot_data["reminder_tick_seconds"] = settings.reminder_tick_seconds if settings.reminders else None
     handlers.register(app)
     return app

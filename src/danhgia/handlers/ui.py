@@ -19,7 +19,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply, run_sync, services_of
+from danhgia.handlers.context import (
+    Context,
+    identify,
+    is_private,
+    refuse_in_group,
+    reply,
+    run_quick,
+    run_sync,
+    services_of,
+)
 from danhgia.handlers.start import unlinked_text
 from danhgia.scoring import ScoringError, format_points
 from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
@@ -168,7 +177,7 @@ async def private_person_then(
         identity = services.linking.whois(user.id)
         return None if identity is None else (identity, first(identity))
 
-    found = await run_sync(both)
+    found = await run_quick(both)
     if found is None:
         if query is not None:
             await query.answer(t("fallback.not_linked_button", DEFAULT_LANGUAGE), show_alert=True)

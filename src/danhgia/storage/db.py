@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS_PACKAGE = "danhgia.storage:migrations"
 
@@ -22,30 +25,42 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite make the folder, enforce foreign keys and use WAL."""
+BUSY_TIMEOUT_SECONDS = 30
+
+
+class WouldBlock(Exception):
+    """SQLite's write lock is held by another connection, and this engine was made not to wait for it."""
+
+
+def make_engine(url: str, *, wait_for_lock: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine; for SQLite make the folder, enforce foreign keys and use WAL.
+
+    With `wait_for_lock=False` (SQLite only) a transaction that would wait for another writer raises
+    `WouldBlock` at once instead of waiting up to BUSY_TIMEOUT_SECONDS.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        timeout = BUSY_TIMEOUT_SECONDS if wait_for_lock else 0
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": timeout})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=timeout * 1000))
+        event.listen(engine, "begin", _sqlite_begin_immediate if wait_for_lock else _sqlite_begin_or_give_up)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
@@ -64,6 +79,16 @@ def _sqlite_begin_immediate(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_or_give_up(connection: Any) -> None:
+    """`_sqlite_begin_immediate` on an engine that does not wait: a held write lock raises WouldBlock."""
+    try:
+        _sqlite_begin_immediate(connection)
+    except OperationalError as error:
+        if getattr(error.orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise WouldBlock(str(error.orig)) from error
+        raise
 
 
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from danhgia.storage.db import READ_ONLY_OPTION
+from danhgia.storage.db import READ_ONLY_OPTION, make_engine
 from danhgia.storage.repositories import (
     AssessmentRepository,
     AuditRepository,
@@ -57,9 +60,10 @@ class UnitOfWork:
     ratings: RatingRepository
     council: CouncilRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False, on_commit: Callable[[], None] | None = None) -> None:
         self._engine = engine
         self.read_only = read_only
+        self._on_commit = on_commit
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
@@ -98,10 +102,27 @@ class UnitOfWork:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.session.commit()
+        if self._on_commit is not None:
+            self._on_commit()
 
     def rollback(self) -> None:
         """Discard everything done since the last commit."""
         self.session.rollback()
+
+
+class _InlineCall:
+    """What a call run by `Database.inline()` has done so far: whether it has already saved something."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self) -> None:
+        self.saved = False
+
+    def mark_saved(self) -> None:
+        self.saved = True
+
+
+_inline_call: ContextVar[_InlineCall | None] = ContextVar("danhgia_inline_call", default=None)
 
 
 class Database:
@@ -109,18 +130,48 @@ class Database:
 
     SQLite is a local file: its calls are short and its writers take turns anyway, so two dedicated threads
     (which keep their connections and page caches warm) serve it better than a large shared pool;
-    PostgreSQL calls wait on the network and use the event loop's default pool.
+    PostgreSQL calls wait on the network and use the event loop's default pool. Short SQLite calls may also
+    run on the caller's own thread without ever waiting for a lock (`inline`).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.read_engine = engine.execution_options(**{READ_ONLY_OPTION: True})
+        sqlite_file = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
         self.executor: ThreadPoolExecutor | None = (
             ThreadPoolExecutor(max_workers=2, thread_name_prefix="sqlite") if engine.dialect.name == "sqlite" else None
         )
+        self._no_wait_engine: Engine | None = (
+            make_engine(engine.url.render_as_string(hide_password=False), wait_for_lock=False) if sqlite_file else None
+        )
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine this database uses (for instruments that watch the statements)."""
+        return (self.engine,) if self._no_wait_engine is None else (self.engine, self._no_wait_engine)
+
+    @property
+    def runs_inline(self) -> bool:
+        """Whether short calls can run on the caller's thread (SQLite in a file; never PostgreSQL)."""
+        return self._no_wait_engine is not None
+
+    @contextmanager
+    def inline(self) -> Iterator[None]:
+        """Within this block, the first unit of work that writes never waits for SQLite's write lock: if another
+        connection holds it, `WouldBlock` is raised before anything is saved, and the caller runs the whole call
+        again where waiting is harmless (a worker thread). Later writes of the same call wait as usual, since
+        running the call again would repeat what the first one saved."""
+        token = _inline_call.set(_InlineCall())
+        try:
+            yield
+        finally:
+            _inline_call.reset(token)
 
     def uow(self) -> UnitOfWork:
         """A new unit of work (on SQLite it holds the write lock from its first statement)."""
+        call = _inline_call.get()
+        if call is not None and not call.saved and self._no_wait_engine is not None:
+            return UnitOfWork(self._no_wait_engine, on_commit=call.mark_saved)
         return UnitOfWork(self.engine)
 
     def reader(self) -> UnitOfWork:
@@ -132,4 +183,6 @@ class Database:
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None
+        if self._no_wait_engine is not None:
+            self._no_wait_engine.dispose()
         self.engine.dispose()
