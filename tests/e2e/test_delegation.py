@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import BotWorld
+from tests.e2e.test_reminders import at, quiet_ticks, tick
 from tests.e2e.test_review import AN_CAUSE, audit_actions, changes, open_november, seen, submit_an, tap
 
 pytestmark = pytest.mark.e2e
@@ -94,3 +95,34 @@ async def test_only_leaders_delegate_and_nobody_outside_can_be_named(world: BotW
     with world.services.db.uow() as uow:
         hoa_id = uow.people.get_by_code("TP01").id  # type: ignore[union-attr]
     assert hoa_id is not None and world.services.delegations.of_leader(hoa_id) == []
+
+
+async def test_a_delegation_named_ahead_brings_the_waiting_cards_on_its_first_working_day(world: BotWorld) -> None:
+    open_november(world)
+    hoa = await world.linked_user("TP01", "Hoa")
+    hai = await world.linked_user("QT01", "Hải")
+    submit_an(world)
+    await seen(world, hoa, "Bản tự đánh giá tháng 11/2026")
+    panel = await hoa.say("/uyquyen")
+    people = await tap(world, hoa, panel, "Ủy quyền người duyệt thay")
+    await tap(world, hoa, people, "Bùi Văn Hải")
+    confirm = await hoa.say("23/11 - 27/11")
+    listed = await tap(world, hoa, confirm, "Xác nhận ủy quyền")
+    assert "• Bùi Văn Hải: 23/11/2026 – 27/11/2026" in listed.text
+    await seen(world, hai, "từ 23/11/2026 đến 27/11/2026")
+    # Before the range (and on the weekend, and before the morning reminders) no card comes to Hải.
+    await quiet_ticks(world, "20/11 09:30", "21/11 10:00", "22/11 10:00", "23/11 07:59")
+
+    def cards() -> list[str]:
+        return [m.text for m in hai.bot_messages() if "Bản tự đánh giá tháng 11/2026" in (m.text or "")]
+
+    assert cards() == []
+    # On Monday morning the review that was already waiting arrives, marked "on behalf of" — once.
+    at(world, "23/11 08:00")
+    await tick(world)
+    card = await seen(world, hai, "Bản tự đánh giá tháng 11/2026")
+    assert "Lê Văn An" in card.text and "🤝 Bạn duyệt thay mặt Nguyễn Thị Hoa." in card.text
+    await quiet_ticks(world, "23/11 10:00", "24/11 07:30")
+    assert len(cards()) == 1
+    approved = await tap(world, hai, card, "✅ Duyệt")
+    assert "✅ Đã duyệt bởi Bùi Văn Hải (thay mặt Nguyễn Thị Hoa)" in approved.text

@@ -41,6 +41,7 @@ KIND_NAMES = {
     "remind_review": "Nhắc lãnh đạo duyệt",
     "escalate_review": "Báo cấp trên: quá hạn duyệt",
     "hr_digest": "Bản tin cho Tổ chức cán bộ",
+    "review_card": "Thẻ duyệt cho người được ủy quyền (ngày đầu ủy quyền)",
 }
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 LEAVE_COLUMNS = ("ma_can_bo", "loai_nghi", "tu_ngay", "den_ngay")

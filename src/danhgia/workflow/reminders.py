@@ -85,11 +85,13 @@ class Planned:
     until: datetime
     batch: str
     payload: dict[str, Any] = field(default_factory=dict)
+    item: str | None = None  # what the message is about, when one person gets several of a batch
 
     @property
     def dedupe_key(self) -> str:
         """Unique per person, period (or week, or day) and kind: never sent twice."""
-        return f"{self.batch}:{self.person_id}"
+        base = f"{self.batch}:{self.person_id}"
+        return base if self.item is None else f"{base}:{self.item}"
 
 
 class ReminderService:
@@ -188,6 +190,7 @@ class ReminderService:
             planned: list[Planned] = []
             planned += self._weekly(day, calendar, people, on_leave | snoozed, until)
             planned += self._period_reminders(uow, day, calendar, people, on_leave, until)
+            planned += self._delegations_beginning(uow, day, people, on_leave, until)
         return planned
 
     def _weekly(
@@ -294,6 +297,34 @@ class ReminderService:
             # HR: a daily digest from the window's opening to the closing day
             if dates.window_opens <= day <= dates.closing:
                 found += self._digests(uow, key, dates, periods, records, people, day, remind, until)
+        return found
+
+    def _delegations_beginning(
+        self, uow: UnitOfWork, day: date, people: dict[int, Any], on_leave: set[int], until: datetime
+    ) -> list[Planned]:
+        """A delegation named ahead of its first day: on its first working day (the acting reviewer not on leave)
+        the acting reviewer gets a card for each review that was already waiting for the leader. One named for
+        today got those cards at once, and whatever is submitted during the range goes to both anyway."""
+        found: list[Planned] = []
+        for delegation in uow.delegations.active_on(day):
+            starts = self.at(delegation.starts_on, time(0, 0))
+            acting = delegation.acting_id
+            if delegation.created_at >= starts or acting not in people or acting in on_leave:
+                continue
+            for record in uow.assessments.pending_for([delegation.leader_id]):
+                if record.person_id == acting or (record.submitted_at is not None and record.submitted_at >= starts):
+                    continue
+                found.append(
+                    Planned(
+                        "review_card",
+                        acting,
+                        self.at(day, self.timeline.remind_at),
+                        until,
+                        f"delegation_start:{delegation.id}",
+                        {"assessment_id": record.id, "delegation_id": delegation.id},
+                        item=str(record.id),
+                    )
+                )
         return found
 
     def _escalations(
