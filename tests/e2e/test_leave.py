@@ -48,7 +48,7 @@ async def test_a_leader_records_and_cancels_the_leave_of_a_direct_report(world: 
     assert panel.button_texts() == ["➕ Ghi nhận nghỉ phép"]
     people = await tap(hoa, panel, "➕ Ghi nhận nghỉ phép")
     assert "Ghi nhận nghỉ phép cho ai?" in people.text
-    assert people.button_texts() == ["Bùi Văn Hải — QT01", "Lê Văn An — CV01", "Phạm Thị Bình — CV02", "◀ Quay lại"]
+    assert people.button_texts() == ["Lê Văn An — CV01", "Phạm Thị Bình — CV02", "Bùi Văn Hải — QT01", "◀ Quay lại"]
     kinds = await tap(hoa, people, "Lê Văn An")
     assert "Lê Văn An (Phòng Tổng hợp) nghỉ loại nào?" in kinds.text
     assert kinds.button_texts() == [
@@ -126,10 +126,10 @@ async def test_hr_records_leave_by_staff_code_or_from_a_units_people(world: BotW
     unit = await tap(giang, ask, "Phòng Tổng hợp (4)")
     assert "Phòng Tổng hợp — chọn người nghỉ:" in unit.text
     assert unit.button_texts() == [
-        "Bùi Văn Hải — QT01",
         "Lê Văn An — CV01",
-        "Nguyễn Thị Hoa — TP01",
         "Phạm Thị Bình — CV02",
+        "Bùi Văn Hải — QT01",
+        "Nguyễn Thị Hoa — TP01",
         "◀ Quay lại",
     ]
     kinds = await tap(giang, unit, "Nguyễn Thị Hoa")
@@ -152,7 +152,7 @@ async def test_others_are_refused_and_forged_buttons_change_nothing(world: BotWo
     cuong = await world.linked_user("TP02", "Cường")
     panel = await cuong.say("/nghiphep")
     people = await tap(cuong, panel, "➕ Ghi nhận nghỉ phép")
-    assert people.button_texts() == ["Vũ Thị Giang — TC01", "Đỗ Thị Dung — CV03", "◀ Quay lại"]
+    assert people.button_texts() == ["Đỗ Thị Dung — CV03", "Vũ Thị Giang — TC01", "◀ Quay lại"]
     assert "không ghi nhận nghỉ phép cho người này được" in await alert(cuong, people, f"v1:lv:p:{an_id}")
     forged = f"v1:lv:ok:{an_id}:0:20261123:20261125"
     assert "không ghi nhận nghỉ phép cho người này được" in await alert(cuong, people, forged)

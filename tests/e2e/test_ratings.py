@@ -14,6 +14,9 @@ from danhgia.workflow.common import Actor
 from tests.conftest import BotWorld
 from tests.e2e.ward import NAMES, POSITIONS, STAFF, Ward, add_ward
 
+# Lists of people read in Vietnamese order, by given name: Ba, Bốn, Hai, Một, Năm, Sáu.
+STAFF_IN_ORDER = ("CC03", "CC04", "CC02", "CC01", "CC05", "VP01")
+
 pytestmark = pytest.mark.e2e
 
 
@@ -68,7 +71,8 @@ async def test_each_person_sees_only_the_colleagues_they_must_rate(world: BotWor
     text = panel.text or ""
     assert text.startswith("🔒 Đánh giá chéo kỳ 11/2026\nBạn cần chấm 6 người; đã gửi 0.")
     peers = [c for c in STAFF if c != "CC01"]
-    assert lines_under(text, "Đồng nghiệp (chấm kín)") == sorted(f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in peers)
+    in_order = [c for c in STAFF_IN_ORDER if c != "CC01"]
+    assert lines_under(text, "Đồng nghiệp (chấm kín)") == [f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in in_order]
     assert lines_under(text, "Cấp trên (chấm kín)") == ["⬜ Trần Thị Phó — Phó Chủ tịch"]
     assert "🔒 Chấm kín: không ai biết ai đã chấm ai bao nhiêu điểm." in text
     assert "chỉ hiện dưới dạng điểm trung bình của ít nhất 3 người" in text
@@ -82,7 +86,7 @@ async def test_each_person_sees_only_the_colleagues_they_must_rate(world: BotWor
     text = deputy.text or ""
     assert "Bạn cần chấm 7 người" in text
     heading = "Cán bộ thuộc quyền (bạn là lãnh đạo trực tiếp)"
-    assert lines_under(text, heading) == sorted(f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in STAFF)
+    assert lines_under(text, heading) == [f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in STAFF_IN_ORDER]
     assert lines_under(text, "Cấp trên (chấm kín)") == ["⬜ Nguyễn Văn Chủ — Chủ tịch"]
     assert "👤 Phần bạn chấm với tư cách lãnh đạo được tính là điểm của lãnh đạo" in text
     assert "Đồng nghiệp" not in text
@@ -90,9 +94,9 @@ async def test_each_person_sees_only_the_colleagues_they_must_rate(world: BotWor
     # The chair rates the staff below the deputy as higher leader, and the deputy as direct leader.
     chair = await ward.users["CT01"].say("/danhgiacheo")
     text = chair.text or ""
-    assert lines_under(text, "Cán bộ thuộc quyền (bạn là lãnh đạo cấp trên)") == sorted(
-        f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in STAFF
-    )
+    assert lines_under(text, "Cán bộ thuộc quyền (bạn là lãnh đạo cấp trên)") == [
+        f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in STAFF_IN_ORDER
+    ]
     assert lines_under(text, "Cán bộ thuộc quyền (bạn là lãnh đạo trực tiếp)") == ["⬜ Trần Thị Phó — Phó Chủ tịch"]
     assert "Chấm kín" not in text and "Cấp trên" not in text  # nothing the chair gives is secret
     assert len(chair.button_texts()) == 7
@@ -170,7 +174,7 @@ async def test_a_rating_is_walked_on_one_panel_submitted_and_then_locked(world: 
     text = done.text or ""
     assert text.startswith("✅ Đã gửi phần chấm cho Phạm Thị Hai. Phần chấm đã khóa, không sửa được nữa.")
     assert "Còn 5 người cần chấm." in text and "92,5" not in text
-    assert done.button_texts() == ["▶ Chấm tiếp: Bùi Thị Sáu", "📋 Danh sách cần chấm"]
+    assert done.button_texts() == ["▶ Chấm tiếp: Hoàng Văn Ba", "📋 Danh sách cần chấm"]
     _, _, state, criteria = rating_of(ward, "CC01", "CC02")
     assert state == "submitted"
     assert criteria == {

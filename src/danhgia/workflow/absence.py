@@ -13,6 +13,7 @@ from danhgia.storage.models import CalendarDay, Leave, Snooze
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.collation import name_key, vietnamese_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
 from danhgia.workflow.tasks import clean_text
 from danhgia.workflow.workdays import WorkCalendar
@@ -334,7 +335,7 @@ class AbsenceService:
                 for p in people
                 if p.active and p.id is not None
             ]
-        return sorted(found_people, key=lambda p: (p.unit_name, p.full_name, p.staff_code))
+        return sorted(found_people, key=lambda p: (vietnamese_key(p.unit_name), name_key(p.full_name), p.staff_code))
 
     def on_leave(self, day: date) -> set[int]:
         """The people on leave on a day."""

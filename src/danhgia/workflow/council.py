@@ -21,6 +21,7 @@ from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import LOCKED, AssessmentError, clean_reason
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_COUNCIL, Actor, Change, audit
 from danhgia.workflow.disclosure import _self_only
 from danhgia.workflow.outbox import queue
@@ -431,7 +432,7 @@ class CouncilService:
                             any(p.proposed_by == member_id for p in mine),
                         )
                     )
-            return sorted(found, key=lambda c: (-(c.total or 0), c.person_name))
+            return sorted(found, key=lambda c: (-(c.total or 0), name_key(c.person_name)))
 
     @staticmethod
     def _latest_closed_key(uow: UnitOfWork) -> str:

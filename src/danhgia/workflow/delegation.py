@@ -10,6 +10,7 @@ from danhgia.storage.models import Delegation
 from danhgia.storage.uow import Database
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_LEADER, Actor, Change, audit
 from danhgia.workflow.outbox import queue
 
@@ -71,7 +72,7 @@ class DelegationService:
                 same_unit = person.unit_id == leader.unit_id
                 if same_unit or ROLE_LEADER in roles.get(person.id, set()):
                     found.append(Candidate(person.id, person.full_name, person.position))
-            found.sort(key=lambda c: (ROLE_LEADER not in roles.get(c.person_id, set()), c.full_name))
+            found.sort(key=lambda c: (ROLE_LEADER not in roles.get(c.person_id, set()), name_key(c.full_name)))
             return found
 
     def of_leader(self, leader_id: int) -> list[DelegationView]:

@@ -17,6 +17,7 @@ from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import LOCKED, AssessmentError
 from danhgia.workflow.calendar import quarter_of, span_from_key
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.collation import name_key
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class DisclosureService:
                     len(totals),
                 )
             )
-        rows.sort(key=lambda r: r.name)
+        rows.sort(key=lambda r: name_key(r.name))
         unit = uow.units.get(period.unit_id)
         quarter = f"Quý {('I', 'II', 'III', 'IV')[quarter_of(span.starts_on) - 1]}/{span.year}"
         return Board(

@@ -22,6 +22,7 @@ from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import Actor, Change, audit
 from danhgia.workflow.outbox import queue
 
@@ -143,7 +144,7 @@ class RatingService:
         with self.db.reader() as uow:
             open_ids = [p.id for p in uow.periods.all_open() if p.id is not None]
             tasks = [self._task(uow, r) for r in uow.ratings.by_rater(rater_id, open_ids)]
-        return sorted(tasks, key=lambda t: (t.done, t.ratee_name))
+        return sorted(tasks, key=lambda t: (t.done, name_key(t.ratee_name)))
 
     def round_state(self, person_id: int) -> str:
         """Why a person may have nothing to rate: "no_period" (no open period in their unit), "not_used" (their
