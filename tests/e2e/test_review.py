@@ -387,3 +387,55 @@ async def test_a_reopened_assessment_comes_back_to_the_reviewer_and_the_person_i
     approved = await tap(world, hoa, fresh, "✅ Duyệt")
     assert "Đã duyệt bởi Nguyễn Thị Hoa" in approved.text
     await changes(world, card, "Đã duyệt")
+
+
+async def test_the_head_adjusts_a_leaders_own_criterion_given_as_a_percentage(world: BotWorld) -> None:
+    ids = open_november(world)
+    minh = await world.linked_user("GD01", "Minh")
+    hoa = await world.linked_user("TP01", "Hoa")
+    assessment = submit(
+        world,
+        "TP01",
+        [("Kế hoạch công tác của phòng", date(2026, 11, 20), CheckinOutcome.ON_TIME)],
+        leader_percent="100",
+    )
+    card = await seen(world, minh, "Bản tự đánh giá tháng 11/2026")
+    step = await tap(world, minh, card, "✏️ Điều chỉnh")
+    assert "Điều chỉnh — Nguyễn Thị Hoa · bước 1/8" in step.text
+    for _ in range(3):
+        step = await tap(world, minh, step, "Tiếp ▶")
+    assert "bước 4/8" in step.text
+    assert "Tiêu chí dành cho lãnh đạo: Năng lực tổ chức triển khai thực hiện nhiệm vụ" in step.text
+    assert "Cá nhân tự đánh giá: 100 %" in step.text and "Người duyệt đánh giá: 100 %" in step.text
+    assert "100 % ✓" in step.button_texts()
+    step = await tap(world, minh, step, "50 %")
+    assert "Người duyệt đánh giá: 50 %" in step.text and "50 % ✓" in step.button_texts()
+    # Typed: a bad percentage is refused and the step keeps waiting; a good one is saved.
+    await tap(world, minh, step, "⌨️ Gõ tỷ lệ")
+    assert "Tỷ lệ phải là một số từ 0 đến 100" in (await minh.say("120")).text
+    assert "Tỷ lệ phải là một số từ 0 đến 100" in (await minh.say("tốt")).text
+    step = await minh.say("75")
+    assert "✅ Đã lưu." in step.text and "Người duyệt đánh giá: 75 %" in step.text
+    sixth = await tap(world, minh, step, "Tiếp ▶")
+    assert "bước 5/8" in sixth.text and "Tiêu chí dành cho lãnh đạo" in sixth.text
+    claims = await tap(world, minh, sixth, "Tiếp ▶")
+    assert "bước 6/8" in claims.text
+    reason = await tap(world, minh, claims, "Tiếp ▶")
+    assert "Gõ lý do điều chỉnh bản của Nguyễn Thị Hoa" in reason.text
+    summary = await minh.say("Phòng còn chậm triển khai hai kế hoạch")
+    assert "• Năng lực tổ chức triển khai thực hiện nhiệm vụ: 100 % → 75 %" in summary.text
+    old, new = totals_in(summary.text)
+    assert old - new == Decimal("2.92")  # 25 % of one of the six criteria averaged into 70 points
+    done = await tap(world, minh, summary, "Xác nhận điều chỉnh")
+    assert "✏️ Đã điều chỉnh bởi Trần Văn Minh" in done.text
+    notice = await seen(world, hoa, "đã được điều chỉnh")
+    assert "• Năng lực tổ chức triển khai thực hiện nhiệm vụ: 100 % → 75 %" in notice.text
+    assert "Lý do: Phòng còn chậm triển khai hai kế hoạch" in notice.text
+    assert audit_actions(world, assessment)[-1] == ("assessment.adjust", ids["GD01"], None)
+
+
+def totals_in(text: str) -> tuple[Decimal, Decimal]:
+    """The old and new totals of an adjustment summary ("Tổng điểm: 98,33 → 95,42")."""
+    line = next(line for line in text.splitlines() if line.startswith("Tổng điểm:"))
+    old, new = line.removeprefix("Tổng điểm:").split("→")
+    return Decimal(old.strip().replace(",", ".")), Decimal(new.strip().replace(",", "."))

@@ -211,6 +211,36 @@ def test_adjustment_needs_a_reason_and_records_old_and_new(services: Services, o
     assert entry.new is not None and entry.new["total"] == str(preview.total)
 
 
+def test_a_leaders_own_percentages_can_be_adjusted_but_a_staff_members_have_none(
+    services: Services, org: dict[str, int]
+) -> None:
+    open_november(services, org)
+    plan(services, org, "TP01", ("Kế hoạch của phòng", date(2026, 11, 20), "1"))
+    plan(services, org, "CV02", ("Tổng hợp", date(2026, 11, 25), "1"))
+    hoa = services.assessments.open_self(org["TP01"])
+    hoa = services.assessments.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
+    hoa = services.assessments.submit(org["TP01"], hoa.id, hoa.version)
+    head = actor(org, "GD01")
+    services.assessments.adjust_start(head, hoa.id)
+    for bad in ("101", "-1", "nhiều"):
+        with pytest.raises(DraftError, match="percent_invalid"):
+            services.assessments.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", bad)
+    with pytest.raises(DraftError, match="unknown_choice"):  # computed from the unit, not given by anyone
+        services.assessments.adjust_leader_percent(head, hoa.id, "ket_qua_don_vi", "50")
+    adjusted = services.assessments.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", "40")
+    assert adjusted.self_result is not None and adjusted.self_result.total is not None
+    preview = services.assessments.adjust_preview(adjusted)
+    assert preview.total == adjusted.self_result.total - Decimal("7.00")  # 60 % of 1/6 of 70 points
+    services.assessments.adjust_reason(head, hoa.id, "Chậm triển khai kế hoạch quý")
+    decided = services.assessments.adjust_confirm(head, hoa.id)
+    assert decided.view.result is not None and decided.view.result.total == preview.total
+    assert decided.view.self_input["leader"]["to_chuc_thuc_hien"] == "100"  # her own answer is kept as she gave it
+    binh = submit(services, org, "CV02")
+    services.assessments.adjust_start(actor(org, "TP01"), binh.id)
+    with pytest.raises(DraftError, match="unknown_choice"):
+        services.assessments.adjust_leader_percent(actor(org, "TP01"), binh.id, "to_chuc_thuc_hien", "50")
+
+
 def test_acting_reviewer_decides_on_the_leaders_behalf(services: Services, org: dict[str, int]) -> None:
     open_november(services, org)
     plan(services, org, "CV02", ("Tổng hợp", date(2026, 11, 25), "1"))

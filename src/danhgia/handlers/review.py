@@ -32,6 +32,7 @@ from danhgia.handlers.ui import (
     as_int,
     ask_text,
     button,
+    chunks,
     close_text_step,
     command_person,
     end_text_step,
@@ -46,8 +47,9 @@ from danhgia.handlers.ui import (
     short,
     show,
 )
-from danhgia.scoring import EvaluationResult, Regime
+from danhgia.scoring import EvaluationResult, Regime, format_percent
 from danhgia.texts import Html, escape, join_html, t, t_html
+from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import (
     DECIDED,
     LOCKED,
@@ -420,6 +422,41 @@ def _criterion_step(
     return join_html(lines), keyboard(rows)
 
 
+def _leader_step(
+    view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int, code: str
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """One of a leader's own criteria (a percentage): what they gave themselves, what the reviewer gives."""
+    position = ev.input_leader_criteria(view.regime).index(code)
+    name = _leader_criterion_name(view.regime, code)
+    own = view.self_input.get("leader", {}).get(code)
+    new = draft.get("leader", {}).get(code, own)
+    lines = [
+        _walk_header(view, lang, index, count),
+        t_html("review.adj_leader", lang, name=name),
+        t_html("review.adj_leader_self", lang, percent=_percent(own)),
+        t_html("review.adj_leader_reviewer", lang, percent=_percent(new)),
+        t_html("review.adj_leader_hint", lang),
+    ]
+    current = Decimal(str(new)) if new is not None else None
+    choices = [
+        button(f"{value} %" + (" ✓" if current == value else ""), FEATURE, "l", view.id, view.version, position, value)
+        for value in ev.LEADER_PERCENTS
+    ]
+    rows = chunks(choices, 3)
+    rows.append([button(t("review.adj_type_percent", lang), FEATURE, "lt", view.id, position)])
+    rows += [*_nav(view, lang, index, count), _cancel_row(view, lang)]
+    return join_html(lines), keyboard(rows)
+
+
+def _leader_criterion_name(regime: Regime, code: str) -> str:
+    rules = regime.task_group.tasks if regime.task_group is not None else None
+    return next((c.name for c in (rules.leader_criteria if rules is not None else ()) if c.code == code), code)
+
+
+def _percent(value: object) -> str:
+    return "—" if value is None else format_percent(Decimal(str(value)))
+
+
 def _claims_step(
     view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
@@ -484,6 +521,12 @@ def change_lines(view: AssessmentView, review: dict[str, Any], lang: str) -> lis
             lines.append(
                 t_html("review.change_criterion", lang, name=criterion.name, old=points(before), new=points(after))
             )
+    own_leader = view.self_input.get("leader", {})
+    for code, value in review.get("leader", {}).items():
+        before = own_leader.get(code)
+        if before is None or Decimal(str(before)) != Decimal(str(value)):
+            name = _leader_criterion_name(regime, code)
+            lines.append(t_html("review.change_criterion", lang, name=name, old=_percent(before), new=_percent(value)))
     for task_id in review.get("rejected_causes", []):
         if task_id in view.causes:
             lines.append(t_html("review.change_cause", lang, task=_task_name(view, task_id)))
@@ -525,12 +568,14 @@ def walk_panel(
     view: AssessmentView, draft: dict[str, Any], lang: str, preview: EvaluationResult | None = None
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """The step of the adjustment walk the reviewer is on."""
-    steps = review_steps(view.regime)
+    steps = review_steps(view.regime, view.is_leader)
     step = str(draft.get("step") or steps[0])
     index = steps.index(step) if step in steps else 0
     step = steps[index]
     if step.startswith("crit:"):
         text, markup = _criterion_step(view, draft, lang, index, len(steps), step.removeprefix("crit:"))
+    elif step.startswith("leader:"):
+        text, markup = _leader_step(view, draft, lang, index, len(steps), step.removeprefix("leader:"))
     elif step == "claims":
         text, markup = _claims_step(view, draft, lang, index, len(steps))
     elif step == "reason":
@@ -782,10 +827,10 @@ async def review_button(update: Update, context: Context) -> None:
         await ack(update, t("fallback.stale_button", lang))
         return
     rest = parts[2:]
-    if action in ("c", "a", "r", "d", "j", "jt", "no", "p", "w"):
+    if action in ("c", "a", "r", "d", "j", "jt", "no", "p", "lt", "w"):
         await close_text_step(context, identity)
         await _card_action(update, context, identity, action, assessment_id, rest)
-    elif action in ("s", "f", "x", "k", "b", "ok"):
+    elif action in ("s", "f", "x", "l", "k", "b", "ok"):
         await close_text_step(context, identity)
         await _walk_action(update, context, identity, action, assessment_id, rest)
     else:
@@ -905,6 +950,19 @@ async def _card_action(
             question,
             back,
         )
+    elif action == "lt":
+        codes = ev.input_leader_criteria(view.regime) if view.is_leader else []
+        number = as_int(rest[0]) if rest else None
+        if number is None or not 0 <= number < len(codes):
+            await ack(update, t("fallback.stale_button", lang))
+            return
+        await ack(update)
+        back = keyboard([[button(t("review.adj_back_to_walk", lang), FEATURE, "j", assessment_id)]])
+        name = _leader_criterion_name(view.regime, codes[number])
+        question = t_html("review.adj_ask_percent", lang, name=name)
+        await ask_text(
+            update, context, identity, "review.percent", {"assessment": assessment_id, "leader": number}, question, back
+        )
     else:  # "w": the reason, typed
         await _ask_reason(update, context, identity, view)
 
@@ -980,7 +1038,7 @@ async def _walk_action(
     criteria = regime.criteria
     first = args[0] if args else None
     if action == "s":
-        steps = review_steps(regime)
+        steps = review_steps(regime, view.is_leader)
         if first is None or not 0 <= first < len(steps):
             await ack(update, t("fallback.stale_button", lang))
             return
@@ -1014,6 +1072,15 @@ async def _walk_action(
             changed = await run_sync(
                 services.assessments.adjust_deduction, actor, assessment_id, criterion.code, item.code
             )
+    elif action == "l":
+        codes = ev.input_leader_criteria(regime) if view.is_leader else []
+        value = args[1] if len(args) > 1 else None
+        if first is None or not 0 <= first < len(codes) or value not in ev.LEADER_PERCENTS:
+            await ack(update, t("fallback.stale_button", lang))
+            return
+        changed = await run_sync(
+            services.assessments.adjust_leader_percent, actor, assessment_id, codes[first], str(value)
+        )
     elif action == "k":
         task_id = rest[1] if len(rest) > 1 else ""
         changed = await run_sync(services.assessments.adjust_toggle_cause, actor, assessment_id, task_id)
@@ -1097,6 +1164,22 @@ async def points_typed(update: Update, context: Context, identity: Identity, dia
     code = view.regime.criteria[int(dialog.data["criterion"])].code
     assessments = services_of(context).assessments
     changed = await final_answer(context, identity, assessments.adjust_points, actor_of(identity), view.id, code, text)
+    panel, markup = await _walk(context, identity, changed)
+    saved = Html(t_html("review.saved_line", identity.language) + "\n" + panel)
+    await _replace(update, context, identity, dialog, view.id, saved, markup)
+
+
+@text_step("review.percent", _cancel_step)
+async def percent_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
+    """A percentage typed by the reviewer for one of a leader's own criteria (bad input keeps the step waiting)."""
+    view = await _typed_view(update, context, identity, dialog)
+    if view is None:
+        return
+    code = ev.input_leader_criteria(view.regime)[int(dialog.data["leader"])]
+    assessments = services_of(context).assessments
+    changed = await final_answer(
+        context, identity, assessments.adjust_leader_percent, actor_of(identity), view.id, code, text
+    )
     panel, markup = await _walk(context, identity, changed)
     saved = Html(t_html("review.saved_line", identity.language) + "\n" + panel)
     await _replace(update, context, identity, dialog, view.id, saved, markup)

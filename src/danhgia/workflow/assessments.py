@@ -793,8 +793,8 @@ class AssessmentService:
     def adjust_step(self, actor: Actor, assessment_id: int, step: str) -> AssessmentView:
         """Move the adjustment walk to a step ("crit:…", "tasks", "bonus", "reason", "summary")."""
 
-        def change(regime: Regime, draft: dict[str, Any], _v: AssessmentView) -> None:
-            if step not in review_steps(regime):
+        def change(regime: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
+            if step not in review_steps(regime, view.is_leader):
                 raise AssessmentError("stale")
             draft["step"] = step
 
@@ -824,6 +824,17 @@ class AssessmentService:
         def change(regime: Regime, draft: dict[str, Any], _v: AssessmentView) -> None:
             _known(regime, code)
             ev.set_points(regime, draft["criteria"], code, text)
+
+        return self._edit_review(actor, assessment_id, change)
+
+    def adjust_leader_percent(self, actor: Actor, assessment_id: int, code: str, text: str) -> AssessmentView:
+        """Reviewer sets the percentage of one of a leader's own criteria (e.g. the capacity to organise)."""
+        value = ev.parse_percent(text)
+
+        def change(regime: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
+            if not view.is_leader or code not in ev.input_leader_criteria(regime):
+                raise ev.DraftError("unknown_choice")
+            draft.setdefault("leader", {})[code] = str(value)
 
         return self._edit_review(actor, assessment_id, change)
 
@@ -972,9 +983,11 @@ def _existing(uow: UnitOfWork, assessment_id: int) -> Assessment:
     return record
 
 
-def review_steps(regime: Regime) -> tuple[str, ...]:
-    """The reviewer's adjustment walk: each criterion, claims, the reason, the summary."""
-    return (*(f"crit:{c.code}" for c in regime.criteria), "claims", "reason", "summary")
+def review_steps(regime: Regime, is_leader: bool = False) -> tuple[str, ...]:
+    """The reviewer's adjustment walk: each criterion, a leader's own criteria (e.g. the capacity to organise),
+    claims, the reason, the summary."""
+    leader = [f"leader:{code}" for code in ev.input_leader_criteria(regime)] if is_leader else []
+    return (*(f"crit:{c.code}" for c in regime.criteria), *leader, "claims", "reason", "summary")
 
 
 def _review_of(draft: dict[str, Any]) -> dict[str, Any]:
@@ -982,6 +995,7 @@ def _review_of(draft: dict[str, Any]) -> dict[str, Any]:
         "criteria": copy.deepcopy(draft.get("criteria", {})),
         "rejected_causes": list(draft.get("rejected_causes", [])),
         "rejected_bonuses": list(draft.get("rejected_bonuses", [])),
+        "leader": dict(draft.get("leader", {})),
     }
 
 
