@@ -356,9 +356,14 @@ async def test_commendation_proposals_reaching_the_quorum_tell_the_person(world:
     )
     his = await tap(world, nam, await typed(world, nam, "/hoidong", "Hội đồng đánh giá"), "🏅 Đề cử khen thưởng")
     done = await tap(world, nam, his, "☆ Đề cử Lê Văn Một")
-    assert "2/2 đề cử ★ bạn đã đề cử" in done.text
+    assert "• Lê Văn Một (UBND phường Hòa Phát) — 99 điểm · ✅ đã được đề cử khen thưởng (2/2), đã báo tin" in done.text
+    assert not any("Lê Văn Một" in label for label in done.button_texts())
     told = await seen(world, mot, "Chúc mừng")
     assert "Hội đồng đánh giá đã đề cử bạn khen thưởng" in told.text and "tháng 11/2026" in told.text
+    # What the person has been told stands: withdrawing now (an older panel's button) is refused.
+    assert "không rút đề cử được nữa" in await forge(chu, again, f"v1:hd:p:{ward.period_id}:{ward.ids['CC01']}")
+    final = await tap(world, chu, await typed(world, chu, "/hoidong", "Hội đồng đánh giá"), "🏅 Đề cử khen thưởng")
+    assert "đã được đề cử khen thưởng (2/2)" in final.text
     # A forged proposal for someone who is not a candidate changes nothing.
     assert "không còn hiệu lực" in await forge(nam, done, f"v1:hd:p:{ward.period_id}:{ward.ids['PCT01']}")
     with world.services.db.uow() as uow:

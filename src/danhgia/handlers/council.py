@@ -252,7 +252,10 @@ def commend_panel(candidates: list[Candidate], lang: str, viewer_id: int, quorum
     ]
     rows: list[list[InlineKeyboardButton]] = []
     for candidate in candidates:
-        if candidate.person_id == viewer_id:
+        final = candidate.proposals >= quorum
+        if final:
+            key = "council.commend_line_final"
+        elif candidate.person_id == viewer_id:
             key = "council.commend_line_self"
         elif candidate.proposed_by_me:
             key = "council.commend_line_mine"
@@ -269,7 +272,7 @@ def commend_panel(candidates: list[Candidate], lang: str, viewer_id: int, quorum
                 quorum=quorum,
             )
         )
-        if candidate.person_id != viewer_id and len(rows) < COMMEND_BUTTONS:
+        if candidate.person_id != viewer_id and not final and len(rows) < COMMEND_BUTTONS:
             label = t(
                 "council.withdraw" if candidate.proposed_by_me else "council.propose",
                 lang,

@@ -442,7 +442,8 @@ class CouncilService:
     def propose(self, member_id: int, period_id: int, person_id: int) -> bool:
         """Propose (or withdraw the proposal of) an excellent performer; True when now proposed.
 
-        When the quorum of members proposes the same person, they are told privately (once)."""
+        When the quorum of members proposes the same person, they are told privately (once), and the proposal is
+        then final: nobody can withdraw what the person has been told."""
         now = self.clock.now()
         with self.db.uow() as uow:
             self._require_member(uow, member_id)
@@ -453,6 +454,9 @@ class CouncilService:
                 raise AssessmentError("not_found")
             existing = uow.council.proposal(period_id, person_id, member_id)
             if existing is not None:
+                before = sum(1 for p in uow.council.proposals([period_id]) if p.person_id == person_id)
+                if before >= self.settings.quorum:
+                    raise AssessmentError("commend_final")
                 uow.council.delete(existing)
                 proposed = False
             else:
