@@ -12,6 +12,7 @@ middle of an adjustment continues where it was.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -61,7 +62,7 @@ from danhgia.workflow.assessments import (
     AssessmentView,
     review_steps,
 )
-from danhgia.workflow.common import Identity
+from danhgia.workflow.common import Actor, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.evaluation import criterion_points
 from danhgia.workflow.outbox import OutboxItem
@@ -426,8 +427,8 @@ def _leader_step(
     view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int, code: str
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One of a leader's own criteria (a percentage): what they gave themselves, what the reviewer gives."""
-    position = ev.input_leader_criteria(view.regime).index(code)
-    name = _leader_criterion_name(view.regime, code)
+    position = _leader_codes(view).index(code)
+    name = ev.leader_criterion_name(view.regime, code)
     own = view.self_input.get("leader", {}).get(code)
     new = draft.get("leader", {}).get(code, own)
     lines = [
@@ -448,9 +449,9 @@ def _leader_step(
     return join_html(lines), keyboard(rows)
 
 
-def _leader_criterion_name(regime: Regime, code: str) -> str:
-    rules = regime.task_group.tasks if regime.task_group is not None else None
-    return next((c.name for c in (rules.leader_criteria if rules is not None else ()) if c.code == code), code)
+def _leader_codes(view: AssessmentView) -> list[str]:
+    """The leader's own criteria the reviewer may adjust (none on a staff member's record)."""
+    return ev.input_leader_criteria(view.regime) if view.is_leader else []
 
 
 def _percent(value: object) -> str:
@@ -525,7 +526,7 @@ def change_lines(view: AssessmentView, review: dict[str, Any], lang: str) -> lis
     for code, value in review.get("leader", {}).items():
         before = own_leader.get(code)
         if before is None or Decimal(str(before)) != Decimal(str(value)):
-            name = _leader_criterion_name(regime, code)
+            name = ev.leader_criterion_name(regime, code)
             lines.append(t_html("review.change_criterion", lang, name=name, old=_percent(before), new=_percent(value)))
     for task_id in review.get("rejected_causes", []):
         if task_id in view.causes:
@@ -951,14 +952,14 @@ async def _card_action(
             back,
         )
     elif action == "lt":
-        codes = ev.input_leader_criteria(view.regime) if view.is_leader else []
+        codes = _leader_codes(view)
         number = as_int(rest[0]) if rest else None
         if number is None or not 0 <= number < len(codes):
             await ack(update, t("fallback.stale_button", lang))
             return
         await ack(update)
         back = keyboard([[button(t("review.adj_back_to_walk", lang), FEATURE, "j", assessment_id)]])
-        name = _leader_criterion_name(view.regime, codes[number])
+        name = ev.leader_criterion_name(view.regime, codes[number])
         question = t_html("review.adj_ask_percent", lang, name=name)
         await ask_text(
             update, context, identity, "review.percent", {"assessment": assessment_id, "leader": number}, question, back
@@ -1073,7 +1074,7 @@ async def _walk_action(
                 services.assessments.adjust_deduction, actor, assessment_id, criterion.code, item.code
             )
     elif action == "l":
-        codes = ev.input_leader_criteria(regime) if view.is_leader else []
+        codes = _leader_codes(view)
         value = args[1] if len(args) > 1 else None
         if first is None or not 0 <= first < len(codes) or value not in ev.LEADER_PERCENTS:
             await ack(update, t("fallback.stale_button", lang))
@@ -1162,11 +1163,9 @@ async def points_typed(update: Update, context: Context, identity: Identity, dia
     if view is None:
         return
     code = view.regime.criteria[int(dialog.data["criterion"])].code
-    assessments = services_of(context).assessments
-    changed = await final_answer(context, identity, assessments.adjust_points, actor_of(identity), view.id, code, text)
-    panel, markup = await _walk(context, identity, changed)
-    saved = Html(t_html("review.saved_line", identity.language) + "\n" + panel)
-    await _replace(update, context, identity, dialog, view.id, saved, markup)
+    await _save_typed(
+        update, context, identity, dialog, view, services_of(context).assessments.adjust_points, code, text
+    )
 
 
 @text_step("review.percent", _cancel_step)
@@ -1175,11 +1174,23 @@ async def percent_typed(update: Update, context: Context, identity: Identity, di
     view = await _typed_view(update, context, identity, dialog)
     if view is None:
         return
-    code = ev.input_leader_criteria(view.regime)[int(dialog.data["leader"])]
-    assessments = services_of(context).assessments
-    changed = await final_answer(
-        context, identity, assessments.adjust_leader_percent, actor_of(identity), view.id, code, text
-    )
+    code = _leader_codes(view)[int(dialog.data["leader"])]
+    adjust = services_of(context).assessments.adjust_leader_percent
+    await _save_typed(update, context, identity, dialog, view, adjust, code, text)
+
+
+async def _save_typed(
+    update: Update,
+    context: Context,
+    identity: Identity,
+    dialog: DialogState,
+    view: AssessmentView,
+    adjust: Callable[[Actor, int, str, str], AssessmentView],
+    code: str,
+    text: str,
+) -> None:
+    """Save a typed value of the walk (refused input keeps the step waiting) and show the walk with "saved"."""
+    changed = await final_answer(context, identity, adjust, actor_of(identity), view.id, code, text)
     panel, markup = await _walk(context, identity, changed)
     saved = Html(t_html("review.saved_line", identity.language) + "\n" + panel)
     await _replace(update, context, identity, dialog, view.id, saved, markup)

@@ -664,14 +664,6 @@ async def _criterion_action(
         )
 
 
-def _leader_name(regime: Regime, code: str) -> str:
-    rules = regime.task_group.tasks if regime.task_group is not None else None
-    for criterion in rules.leader_criteria if rules is not None else ():
-        if criterion.code == code:
-            return criterion.name
-    return code
-
-
 async def _leader_action(
     update: Update,
     context: Context,
@@ -696,7 +688,7 @@ async def _leader_action(
         await _changed(update, context, identity, changed)
         return
     await ack(update)
-    question = t_html("selfassess.leader.ask_percent", lang, name=_leader_name(view.regime, code))
+    question = t_html("selfassess.leader.ask_percent", lang, name=ev.leader_criterion_name(view.regime, code))
     await ask_text(
         update, context, identity, "sa.percent", {"aid": view.id, "step": index}, question, _back(view, lang)
     )

@@ -417,12 +417,9 @@ class AssessmentService:
         self, person_id: int, assessment_id: int, version: int, code: str, text: str
     ) -> AssessmentView:
         """A leader's own percentage for an input criterion (e.g. capacity to organise)."""
-        value = ev.parse_percent(text)
 
         def change(regime: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
-            if not view.is_leader or code not in ev.input_leader_criteria(regime):
-                raise ev.DraftError("unknown_choice")
-            draft.setdefault("leader", {})[code] = str(value)
+            ev.set_leader_percent(regime, draft, view.is_leader, code, text)
 
         return self._edit(person_id, assessment_id, version, change)
 
@@ -829,12 +826,9 @@ class AssessmentService:
 
     def adjust_leader_percent(self, actor: Actor, assessment_id: int, code: str, text: str) -> AssessmentView:
         """Reviewer sets the percentage of one of a leader's own criteria (e.g. the capacity to organise)."""
-        value = ev.parse_percent(text)
 
         def change(regime: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
-            if not view.is_leader or code not in ev.input_leader_criteria(regime):
-                raise ev.DraftError("unknown_choice")
-            draft.setdefault("leader", {})[code] = str(value)
+            ev.set_leader_percent(regime, draft, view.is_leader, code, text)
 
         return self._edit_review(actor, assessment_id, change)
 

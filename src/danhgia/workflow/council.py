@@ -453,8 +453,8 @@ class CouncilService:
             if period is None or period.status != "closed" or period.id is None:
                 raise AssessmentError("not_found")
             existing = uow.council.proposal(period_id, person_id, member_id)
+            before = sum(1 for p in uow.council.proposals([period_id]) if p.person_id == person_id)
             if existing is not None:
-                before = sum(1 for p in uow.council.proposals([period_id]) if p.person_id == person_id)
                 if before >= self.settings.quorum:
                     raise AssessmentError("commend_final")
                 uow.council.delete(existing)
@@ -472,8 +472,7 @@ class CouncilService:
                 ),
                 now,
             )
-            count = sum(1 for p in uow.council.proposals([period_id]) if p.person_id == person_id)
-            if proposed and count >= self.settings.quorum:
+            if proposed and before + 1 >= self.settings.quorum:
                 queue(
                     uow,
                     "commended",

@@ -56,6 +56,13 @@ def input_leader_criteria(regime: Regime) -> list[str]:
     return [c.code for c in group.tasks.leader_criteria if c.compute == "input"]
 
 
+def leader_criterion_name(regime: Regime, code: str) -> str:
+    """The name of one of the regime's leader criteria (the code itself when unknown)."""
+    group = regime.task_group
+    criteria = group.tasks.leader_criteria if group is not None and group.tasks is not None else ()
+    return next((c.name for c in criteria if c.code == code), code)
+
+
 def steps_for(regime: Regime, is_leader: bool) -> tuple[str, ...]:
     """The self-assessment walk: each criterion, the tasks, leader criteria, bonus claims, the summary."""
     steps = [f"crit:{c.code}" for c in regime.criteria]
@@ -133,6 +140,14 @@ def add_deduction(regime: Regime, criteria: dict[str, Any], code: str, deduction
         choices.append({"code": deduction, "count": 1})
     entry["deductions"] = choices
     criteria[code] = entry
+
+
+def set_leader_percent(regime: Regime, draft: dict[str, Any], is_leader: bool, code: str, text: str) -> None:
+    """A typed or chosen percentage for one of a leader's own criteria (refused for anyone else's record)."""
+    value = parse_percent(text)
+    if not is_leader or code not in input_leader_criteria(regime):
+        raise DraftError("unknown_choice")
+    draft.setdefault("leader", {})[code] = str(value)
 
 
 def set_points(regime: Regime, criteria: dict[str, Any], code: str, text: str) -> Decimal:
