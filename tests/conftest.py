@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
@@ -24,12 +25,13 @@ from danhgia.sandbox.server import SandboxServer
 from danhgia.sandbox.users import SimUser
 from danhgia.storage.db import make_engine, migrate, normalise_url
 from danhgia.storage.uow import Database
-from danhgia.workflow.clock import ManualClock
+from danhgia.workflow.clock import Clock, ManualClock
 from danhgia.workflow.services import Services, WorkflowConfig
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+MOVED_CLOCK_MIN_DAYS = 300  # the moved-clock run shifts the clock by 365 days
 ROSTER_HEADER = ["ma_can_bo", "ho_ten", "ma_don_vi", "ten_don_vi", "chuc_vu", "vai_tro", "ma_cap_tren", "ma_don_vi_cha"]
 # A small department: a director, two units with leaders and staff, an HR officer and an administrator.
 ROSTER_ROWS = [
@@ -42,6 +44,17 @@ ROSTER_ROWS = [
     ["TC01", "Vũ Thị Giang", "CC", "Phòng Công chức", "Chuyên viên tổ chức", "to_chuc", "TP02", "SO"],
     ["QT01", "Bùi Văn Hải", "TH", "Phòng Tổng hợp", "Chuyên viên CNTT", "nhan_vien,quan_tri", "TP01", "SO"],
 ]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In the moved-clock run (scripts/test.sh), stop at once unless the clock really is a year ahead."""
+    ahead_of = os.environ.get("DANHGIA_CLOCK_AHEAD_OF")
+    if ahead_of and time.time() < float(ahead_of) + MOVED_CLOCK_MIN_DAYS * 86_400:
+        pytest.exit(
+            f"DANHGIA_CLOCK_AHEAD_OF is set but the clock is not {MOVED_CLOCK_MIN_DAYS} days ahead: "
+            "libfaketime is not in effect, so this run would prove nothing",
+            returncode=3,
+        )
 
 
 def write_roster(path: Path, rows: list[list[str]], header: list[str] | None = None, bom: bool = False) -> Path:
@@ -124,7 +137,7 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-def make_services(url: str, clock: ManualClock) -> Services:
+def make_services(url: str, clock: Clock) -> Services:
     """Workflow services over a database URL."""
     config = WorkflowConfig(timezone=VN, invite_ttl=timedelta(days=14))
     return Services(Database(make_engine(url)), config, clock)

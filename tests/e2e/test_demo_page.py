@@ -50,8 +50,14 @@ pytestmark = [
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Chromium from the system, with a fresh temporary profile."""
+async def browser(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:
+    """Headless Chromium from the system, with a fresh temporary profile.
+
+    Under the suite's moved-clock run (libfaketime), Playwright's driver and Chromium run on the machine's real
+    clock (libfaketime hangs them), a year behind the bot, as a browser's clock may well be.
+    """
+    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
+        monkeypatch.delenv(name, raising=False)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:

@@ -12,6 +12,7 @@ import pytest
 
 from danhgia.sandbox.server import SandboxServer
 from danhgia.sandbox.users import SimUser
+from danhgia.workflow.clock import SystemClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.roster import read_roster
 from tests.conftest import ROSTER_ROWS, make_services, write_roster
@@ -53,9 +54,11 @@ async def stop(process: asyncio.subprocess.Process, sig: signal.Signals) -> str:
 
 
 async def test_run_serves_stops_cleanly_and_answers_what_arrived_while_down(
-    server: SandboxServer, sqlite_url: str, tmp_path: Path, clock: object
+    server: SandboxServer, sqlite_url: str, tmp_path: Path
 ) -> None:
-    services = make_services(sqlite_url, clock)  # type: ignore[arg-type]
+    # The process runs on the machine's clock, so the invite is issued on that clock too (never the tests' fixed
+    # one: a link issued "on 20/11/2026" is expired for a process started weeks later).
+    services = make_services(sqlite_url, SystemClock())
     services.roster.import_table(read_roster(write_roster(tmp_path / "r.csv", ROSTER_ROWS)), Actor.cli("test"))
     code = {i.staff_code: i.code for i in services.linking.issue_invites(Actor.cli("test"))}["CV01"]
     an = SimUser(server.sandbox, server.sandbox.add_user("An", "Lê Văn"))
