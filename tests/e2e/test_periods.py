@@ -169,7 +169,13 @@ async def test_someone_outside_hr_is_refused_politely_and_forged_buttons_change_
     refused = await said(an, "/kydanhgia", "Tổ chức cán bộ")
     assert "Lệnh /kydanhgia dành cho bộ phận Tổ chức cán bộ" in refused.text and "/ketqua" in refused.text
     th = period_of(world, "TH")
-    for data in ("v1:pd:ov:0", f"v1:pd:C:{th}", f"v1:pd:c:{th}", f"v1:pd:o:{unit(world, 'TH')}:1", f"v1:pd:r:{th}:0"):
+    for data in (
+        "v1:pd:ov:0",
+        f"v1:pd:C:{th}:0123456789ab",
+        f"v1:pd:c:{th}",
+        f"v1:pd:o:{unit(world, 'TH')}:1",
+        f"v1:pd:r:{th}:0",
+    ):
         assert "Chỉ bộ phận Tổ chức cán bộ" in await forge(an, refused, data), data
     assert world.services.periods.info(th).status == "open"
     with world.services.db.uow() as uow:
@@ -275,7 +281,7 @@ async def test_people_tied_on_the_quota_line_are_left_to_hr_with_buttons(world: 
     assert world.services.periods.info(p9).status == "open"  # nothing closes before the confirmation
     # A button made for other tied people (a forged fingerprint) is refused and the closing step shown again.
     seen = switched.seq
-    assert "Nút này đã cũ" in await forge(giang, switched, f"v1:pd:T:{p9}:00000000:1")
+    assert "chưa chốt kỳ" in await forge(giang, switched, f"v1:pd:T:{p9}:00000000:1")
     again = await world.sandbox.wait_for(lambda: switched if switched.seq > seen else None)
     assert "Chốt kỳ 11/2026 — Phòng Chín" in again.text
     assert world.services.periods.info(p9).status == "open"
@@ -351,3 +357,23 @@ async def test_next_month_hr_sees_december_and_can_switch_back_to_november(world
     november = await tap(giang, panel, "Kỳ trước (11/2026)")
     assert "Phòng Tổng hợp (TH): đã chốt · 1 bản đã chốt" in november.text
     assert "Sở Nội vụ (SO): đang mở" in november.text
+
+
+async def test_closing_applies_only_to_what_its_confirmation_summarised(world: BotWorld) -> None:
+    open_period(world)
+    giang = await world.linked_user("TC01", "Giang")
+    approve(world, "TP01", submit(world, "CV01"))
+    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    th = await tap(giang, panel, "Phòng Tổng hợp")
+    confirm = await tap(giang, th, "Chốt kỳ")
+    assert "Đã duyệt, sẵn sàng chốt: 1 bản" in confirm.text
+    # Meanwhile Bình submits and is approved: the confirmation on Giang's screen did not count her.
+    approve(world, "TP01", submit(world, "CV02"))
+    seen = confirm.seq
+    query = giang.press(confirm, "✅ Chốt kỳ")
+    assert (await giang.answer_to(query)).answer_text == "Tình hình kỳ đánh giá đã thay đổi: chưa chốt kỳ."
+    again = await world.sandbox.wait_for(lambda: confirm if confirm.seq > seen else None)
+    assert "đã thay đổi từ lúc bạn xem" in again.text and "Đã duyệt, sẵn sàng chốt: 2 bản" in again.text
+    assert world.services.periods.info(period_of(world, "TH")).status == "open"
+    summary = await tap(giang, again, "✅ Chốt kỳ")
+    assert "Đã chốt kỳ 11/2026 — Phòng Tổng hợp" in summary.text and "Đã khóa 2 bản" in summary.text

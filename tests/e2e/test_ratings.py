@@ -88,7 +88,7 @@ async def test_each_person_sees_only_the_colleagues_they_must_rate(world: BotWor
     heading = "Cán bộ thuộc quyền (bạn là lãnh đạo trực tiếp)"
     assert lines_under(text, heading) == [f"⬜ {NAMES[c]} — {POSITIONS[c]}" for c in STAFF_IN_ORDER]
     assert lines_under(text, "Cấp trên (chấm kín)") == ["⬜ Nguyễn Văn Chủ — Chủ tịch"]
-    assert "👤 Phần bạn chấm với tư cách lãnh đạo được tính là điểm của lãnh đạo" in text
+    assert "👤 Phần bạn chấm với tư cách lãnh đạo trực tiếp là điểm của lãnh đạo" in text
     assert "Đồng nghiệp" not in text
 
     # The chair rates the staff below the deputy as higher leader, and the deputy as direct leader.

@@ -345,6 +345,30 @@ async def test_the_queue_approves_all_not_adjusted_behind_a_confirmation(world: 
     assert "không có bản đánh giá nào chờ bạn duyệt" in empty.text
 
 
+async def test_approve_all_approves_exactly_the_list_its_confirmation_showed(world: BotWorld) -> None:
+    open_november(world)
+    hoa = await world.linked_user("TP01", "Hoa")
+    binh = await world.linked_user("CV02", "Bình")
+    an_id = submit_an(world)
+    queue = await hoa.say("/duyet")
+    confirm = await tap(world, hoa, queue, "Duyệt tất cả 1 bản chưa điều chỉnh")
+    assert "• Lê Văn An — 99 điểm" in confirm.text and "Phạm Thị Bình" not in confirm.text
+    # Meanwhile Bình submits: the confirmation on Hoa's screen did not list her.
+    binh_id = submit_binh(world)
+    query = hoa.press(confirm, "✅ Duyệt 1 bản")
+    answered = await hoa.answer_to(query)
+    assert answered.answer_text == "Danh sách chờ duyệt đã thay đổi: chưa duyệt bản nào."
+    again = await world.sandbox.wait_for(lambda: confirm if "đã thay đổi" in (confirm.text or "") else None)
+    assert "• Lê Văn An — 99 điểm" in again.text and "• Phạm Thị Bình — 100 điểm" in again.text
+    assert world.services.assessments.view(an_id).state == "submitted"
+    assert world.services.assessments.view(binh_id).state == "submitted"
+    # The new list, confirmed, is approved — both, as shown.
+    done = await tap(world, hoa, again, "✅ Duyệt 2 bản")
+    assert "Đã duyệt 2 bản; còn 0 bản chờ bạn xử lý" in done.text
+    await seen(world, binh, "đã được duyệt")
+    assert world.services.assessments.view(an_id).state == "approved"
+
+
 async def test_the_head_reviews_a_leaders_assessment(world: BotWorld) -> None:
     ids = open_november(world)
     minh = await world.linked_user("GD01", "Minh")

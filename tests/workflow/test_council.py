@@ -104,24 +104,39 @@ def test_a_full_round_combines_the_parts_and_never_shows_an_individual_rating(
         rate_all(services, ids[code], {"ket_qua_cong_viec": "55"})
     assessment = self_assess(services, ids["CC01"])
     services.assessments.approve(Actor.person(ids["PCT01"]), assessment)
+    leader = self_assess(services, ids["PCT01"])
+    services.assessments.approve(Actor.person(ids["CT01"]), leader)
+    chair = self_assess(services, ids["CT01"])
+    services.assessments.approve(Actor.person(ids["VP01"]), chair)
+    # While the round is open, the decided result holds the self-assessment and the direct leader only.
+    view = services.assessments.view(assessment)
+    assert view.result is not None
+    lines = [line.text for line in view.result.explanation]
+    assert not any("chấm kín) cho trung bình" in line or "Cấp trên" in line for line in lines)
+    assert any(line.startswith("Lãnh đạo trực tiếp chấm 95 điểm") for line in lines)
+    assert any("vòng chấm kín chỉ được tính khi chốt kỳ" in line for line in lines)
+    closed = services.periods.close(Actor.person(ids["VP01"]), view.period.id)
+    assert closed.closed, closed
     view = services.assessments.view(assessment)
     assert view.result is not None and view.result.total is not None
     lines = [line.text for line in view.result.explanation]
     assert any("Đồng nghiệp (5 người, chấm kín) cho trung bình" in line for line in lines)
     assert any(line.startswith("Lãnh đạo trực tiếp chấm 95 điểm") for line in lines)
+    assert not any("vòng chấm kín chỉ được tính khi chốt kỳ" in line for line in lines)
     for points in peer_points.values():  # no peer's own score, anywhere
         total = str(Decimal(points) + 40).replace(".", ",")
         assert not any(total in line for line in lines), total
-    # The leader's own rating (as subordinates see it) has only one rater: left out, no number shown.
-    leader = self_assess(services, ids["PCT01"])
+    # "Tự chấm" stays the person's own score.
+    assert view.self_result is not None and view.self_result.total == Decimal(100)
+    # The leader's own staff rated them (six of them): an average only.
     leader_view = services.assessments.view(leader)
-    assert leader_view.self_result is not None
-    leader_lines = [line.text for line in leader_view.self_result.explanation]
+    assert leader_view.result is not None
+    leader_lines = [line.text for line in leader_view.result.explanation]
     assert any("Cán bộ thuộc quyền (6 người, chấm kín)" in line for line in leader_lines)
-    chair = self_assess(services, ids["CT01"])
+    # The chair's own staff: one rater, left out, no number shown.
     chair_view = services.assessments.view(chair)
-    assert chair_view.self_result is not None
-    chair_lines = [line.text for line in chair_view.self_result.explanation]
+    assert chair_view.result is not None
+    chair_lines = [line.text for line in chair_view.result.explanation]
     assert any("Cán bộ thuộc quyền: chưa đủ 3 người đánh giá" in line for line in chair_lines)
     with services.db.uow() as uow:
         stored = json.dumps([a.result for a in uow.assessments.in_period(view.period.id)], ensure_ascii=False)

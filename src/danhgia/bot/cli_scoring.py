@@ -209,10 +209,12 @@ def score(
                 _dump(rollup_to_dict(summary))
         else:
             result = evaluate(reg, parse_assessment(data))
+            period = data.get("period") if isinstance(data, dict) else None
             if explain:
-                typer.echo("\n".join(_explain_result(result, reg)))
+                header = [f"Kỳ: {period}"] if period else []
+                typer.echo("\n".join([*header, *_explain_result(result, reg)]))
             else:
-                _dump(result_to_dict(result))
+                _dump({**result_to_dict(result), **({"period": period} if period else {})})
     except ScoringError as exc:
         _fail(exc.message)
 

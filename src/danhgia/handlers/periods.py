@@ -226,13 +226,20 @@ def _ratio_text(info: PeriodInfo, lang: str) -> Html | None:
 
 
 def confirm_panel(
-    info: PeriodInfo, people: list[PersonStatus], preview: CloseOutcome, back: str | None, lang: str
+    info: PeriodInfo,
+    people: list[PersonStatus],
+    preview: CloseOutcome,
+    back: str | None,
+    lang: str,
+    note: Html | None = None,
 ) -> Panel:
-    """The confirmation step of closing: who has not submitted, who is still pending, what the quota will do."""
+    """The confirmation step of closing: who has not submitted, who is still pending, what the quota will do.
+    Its button closes only while all of this still stands (it carries the preview's fingerprint)."""
     missing = [p for p in people if p.state in ("none", "draft")]
     waiting = [p for p in people if p.state in WAITING]
     approved = [p for p in people if p.state == "approved"]
-    lines = [
+    lines = [note, Html("")] if note else []
+    lines += [
         t_html("kydanhgia.confirm_header", lang, period=info.label, unit=info.unit_name),
         t_html("kydanhgia.confirm_intro", lang),
         Html(""),
@@ -262,7 +269,9 @@ def confirm_panel(
     ratio = _ratio_text(info, lang)
     if ratio:
         lines.append(ratio)
-    rows: list[list[InlineKeyboardButton]] = [[button(t("kydanhgia.confirm_button", lang), FEATURE, "C", info.id)]]
+    rows: list[list[InlineKeyboardButton]] = [
+        [button(t("kydanhgia.confirm_button", lang), FEATURE, "C", info.id, preview.fingerprint)]
+    ]
     rule = ev.regime_of(info.regime_id).quota
     if rule is not None and rule.exceptional_ratio is not None:
         percent = format_percent(Decimal(str(rule.exceptional_ratio)) * 100)
@@ -322,10 +331,11 @@ def summary_panel(outcome: CloseOutcome, back: str | None, lang: str) -> Panel:
 # -- ties on the quota line ------------------------------------------------------------------------------------
 
 
-def _fingerprint(ties: list[TieChoice]) -> str:
-    """A short mark of the ties met so far: a button made for other tied people is refused as stale."""
+def _fingerprint(ties: list[TieChoice], outcome: CloseOutcome) -> str:
+    """A short mark of the ties met so far and of the records closing was computed from: a button made for
+    other tied people, or before any record changed, is refused as stale."""
     text = "/".join(f"{tie.group}:{','.join(tie.staff_codes)}:{tie.slots}" for tie in ties)
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+    return hashlib.sha256(f"{text}#{outcome.fingerprint}".encode()).hexdigest()[:8]
 
 
 def _masks(text: str) -> list[int] | None:
@@ -369,7 +379,9 @@ def _replay(
     return winners, ties, outcome
 
 
-def tie_panel(info: PeriodInfo, ties: list[TieChoice], masks: list[int], back: str | None, lang: str) -> Panel:
+def tie_panel(
+    info: PeriodInfo, ties: list[TieChoice], masks: list[int], outcome: CloseOutcome, back: str | None, lang: str
+) -> Panel:
     """Ask HR who keeps the level among people tied on the quota line: one button per person."""
     tie = ties[-1]
     mask = masks[-1]
@@ -396,7 +408,7 @@ def tie_panel(info: PeriodInfo, ties: list[TieChoice], masks: list[int], back: s
     if len(tie.staff_codes) > TIE_MAX:
         lines.append(t_html("kydanhgia.tie_too_large", lang))
         return join_html(lines), keyboard([[_back_button(info, back, lang)]])
-    print_ = _fingerprint(ties)
+    print_ = _fingerprint(ties, outcome)
     head = ".".join(format(m, "x") for m in masks[:-1])
 
     def data(new_mask: int) -> str:
@@ -564,9 +576,12 @@ async def periods_button(update: Update, context: Context) -> None:
         preview = await run_sync(services.periods.close, actor, period_id, dry_run=True)
         await ack(update, t("kydanhgia.saved", lang))
         await show_panel(update, *confirm_panel(info, people, preview, back, lang))
-    elif action == "C":
+    elif action == "C" and len(args) == 2:
         await close_text_step(context, identity)
-        outcome = await run_sync(services.periods.close, actor, period_id)
+        outcome = await run_sync(services.periods.close, actor, period_id, expected=args[1])
+        if outcome.changed:  # something changed since the confirmation was shown: show it again, close nothing
+            await _confirm_again(update, services, actor, info, outcome, back, lang)
+            return
         await _after_close(update, info, outcome, [], back, lang, services, actor)
     elif action in ("t", "T") and len(args) == 3:
         await _tie_button(update, context, identity, info, action, args[1], args[2], back)
@@ -607,6 +622,22 @@ async def _unit_action(
     await show_panel(update, *panel)
 
 
+async def _confirm_again(
+    update: Update,
+    services: Services,
+    actor: Actor,
+    info: PeriodInfo,
+    preview: CloseOutcome,
+    back: str | None,
+    lang: str,
+) -> None:
+    """The confirmation, shown again because what it summarised changed; nothing was closed."""
+    people = await run_sync(services.periods.people, actor, info.id)
+    await ack(update, t("kydanhgia.changed_toast", lang), alert=True)
+    note = t_html("kydanhgia.changed", lang)
+    await show_panel(update, *confirm_panel(info, people, preview, back, lang, note))
+
+
 async def _after_close(
     update: Update,
     info: PeriodInfo,
@@ -625,9 +656,9 @@ async def _after_close(
         await show_panel(update, *blockers_panel(info, outcome, back, lang))
     elif outcome.tie is not None:
         masks = [*masks, 0]
-        _, ties, _ = await run_sync(_replay, services, actor, info.id, masks)
+        _, ties, replayed = await run_sync(_replay, services, actor, info.id, masks)
         await ack(update, t("kydanhgia.tie_toast", lang))
-        await show_panel(update, *tie_panel(info, ties, masks, back, lang))
+        await show_panel(update, *tie_panel(info, ties, masks, replayed, back, lang))
     else:  # pragma: no cover - close() either closes or says why not
         raise AssessmentError("stale")
 
@@ -651,11 +682,10 @@ async def _tie_button(
         await ack(update, t("fallback.stale_button", lang))
         return
     winners, ties, outcome = await run_sync(_replay, services, actor, info.id, masks)
-    if outcome.tie is None or _fingerprint(ties) != mark:
-        # The tie changed under this panel (a record moved on): show the confirmation step again.
-        await ack(update, t("error.stale", lang), alert=True)
-        people = await run_sync(services.periods.people, actor, info.id)
-        await show_panel(update, *confirm_panel(info, people, outcome, back, lang))
+    if outcome.tie is None or _fingerprint(ties, outcome) != mark:
+        # The tie or the records changed under this panel: show the confirmation step again, close nothing.
+        preview = await run_sync(services.periods.close, actor, info.id, dry_run=True)
+        await _confirm_again(update, services, actor, info, preview, back, lang)
         return
     tie = outcome.tie
     mask = masks[-1]
@@ -667,13 +697,18 @@ async def _tie_button(
         return
     if action == "t":
         await ack(update)
-        await show_panel(update, *tie_panel(info, ties, masks, back, lang))
+        await show_panel(update, *tie_panel(info, ties, masks, outcome, back, lang))
         return
     chosen = _chosen(tie, mask)
     if chosen is None:
         await ack(update, t("kydanhgia.tie_choose", lang, slots=tie.slots), alert=True)
         return
-    closed = await run_sync(services.periods.close, actor, info.id, tie_winners=winners + chosen)
+    closed = await run_sync(
+        services.periods.close, actor, info.id, tie_winners=winners + chosen, expected=outcome.fingerprint
+    )
+    if closed.changed:
+        await _confirm_again(update, services, actor, info, closed, back, lang)
+        return
     await _after_close(update, info, closed, masks, back, lang, services, actor)
 
 

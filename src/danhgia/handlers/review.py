@@ -57,9 +57,10 @@ from danhgia.workflow.assessments import (
     PENDING,
     REOPENED,
     RETURNED,
-    SUBMITTED,
     AssessmentError,
     AssessmentView,
+    BulkChoice,
+    bulk_approvable,
     review_steps,
 )
 from danhgia.workflow.common import Actor, Identity
@@ -218,11 +219,12 @@ def card_text(view: AssessmentView, lang: str, tz: ZoneInfo, viewer_id: int) -> 
     ]
     result = view.self_result
     if result is not None:
-        lines.append(
-            t_html(
-                "review.card_self", lang, total=points(result.total), max=points(result.max_total), level=_level(result)
-            )
-        )
+        own, bonus = ev.own_score(view.regime, result), ev.claimed_bonus(view.regime, result)
+        values = {"own": points(own), "total": points(result.total), "max": points(result.max_total)}
+        if bonus:  # the bonus the person claims, apart from their own score
+            lines.append(t_html("review.card_self_bonus", lang, bonus=points(bonus), level=_level(result), **values))
+        else:
+            lines.append(t_html("review.card_self", lang, level=_level(result), **values))
         lines += [
             t_html("review.card_part", lang, name=part.name, points=points(part.points), max=points(part.max_points))
             for part in result.parts
@@ -620,7 +622,7 @@ def queue_panel(
         lines.append(Html(line + ("" if not marks else " · " + " · ".join(marks))))
         if n <= QUEUE_BUTTONS:
             rows.append([button(short(f"{n}. {view.person_name}", 40), FEATURE, "c", view.id, FROM_QUEUE)])
-    bulk = sum(1 for v in views if v.review_draft is None and v.state == SUBMITTED)
+    bulk = sum(1 for v in views if bulk_approvable(v))
     if bulk:
         rows.append([button(t("review.bulk_button", lang, count=bulk), FEATURE, "all")])
     rows.append([button(t("review.refresh", lang), FEATURE, "q")])
@@ -820,8 +822,8 @@ async def review_button(update: Update, context: Context) -> None:
     identity, parts = press
     lang = identity.language
     action = parts[0] if parts else ""
-    if action in ("q", "all", "ALL") and len(parts) == 1:
-        await _queue_button(update, context, identity, action)
+    if (action in ("q", "all") and len(parts) == 1) or (action == "ALL" and len(parts) == 2):
+        await _queue_button(update, context, identity, action, parts[1] if len(parts) == 2 else "")
         return
     assessment_id = as_int(parts[1]) if len(parts) > 1 else None
     if assessment_id is None:
@@ -838,7 +840,26 @@ async def review_button(update: Update, context: Context) -> None:
         await ack(update, t("fallback.stale_button", lang))
 
 
-async def _queue_button(update: Update, context: Context, identity: Identity, action: str) -> None:
+def bulk_panel(choice: BulkChoice, lang: str, note: Html | None = None) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """The confirmation of "approve all": every record it will approve, by name; its button approves exactly
+    these (it carries their fingerprint)."""
+    names = join_html(
+        [t_html("review.bulk_name", lang, name=v.person_name, total=_total(v.self_result)) for v in choice.ready]
+    )
+    lines = [note, Html("")] if note else []
+    lines.append(t_html("review.bulk_question", lang, count=len(choice.ready), names=names))
+    if choice.others:
+        lines.append(t_html("review.bulk_skipped", lang, count=choice.others))
+    markup = keyboard(
+        [
+            [button(t("review.bulk_confirm", lang, count=len(choice.ready)), FEATURE, "ALL", choice.fingerprint)],
+            [button(t("review.bulk_back", lang), FEATURE, "q")],
+        ]
+    )
+    return fit(join_html(lines)), markup
+
+
+async def _queue_button(update: Update, context: Context, identity: Identity, action: str, mark: str) -> None:
     services = services_of(context)
     lang = identity.language
     await close_text_step(context, identity)
@@ -848,31 +869,28 @@ async def _queue_button(update: Update, context: Context, identity: Identity, ac
         await show(update, *queue_panel(views, lang))
         return
     if action == "all":
-        views = await run_sync(services.assessments.queue_for, identity.person_id)
-        ready = [v for v in views if v.review_draft is None and v.state == SUBMITTED]
-        if not ready:
+        choice = await run_sync(services.assessments.bulk_candidates, identity.person_id)
+        if not choice.ready:
+            views = await run_sync(services.assessments.queue_for, identity.person_id)
             await ack(update, t("review.bulk_none", lang), alert=True)
             await show(update, *queue_panel(views, lang))
             return
-        names = join_html(
-            [t_html("review.bulk_name", lang, name=v.person_name, total=_total(v.self_result)) for v in ready]
-        )
-        text = t_html("review.bulk_question", lang, count=len(ready), names=names)
-        if len(views) > len(ready):
-            text = Html(text + "\n" + t_html("review.bulk_skipped", lang, count=len(views) - len(ready)))
-        markup = keyboard(
-            [
-                [button(t("review.bulk_confirm", lang, count=len(ready)), FEATURE, "ALL")],
-                [button(t("review.bulk_back", lang), FEATURE, "q")],
-            ]
-        )
         await ack(update)
-        await show(update, fit(text), markup)
+        await show(update, *bulk_panel(choice, lang))
         return
-    approved, left = await run_sync(services.assessments.approve_all, actor_of(identity))
+    outcome = await run_sync(services.assessments.approve_all, actor_of(identity), mark)
+    if outcome.changed is not None:  # the queue changed since the confirmation: nothing approved, ask again
+        changed = outcome.changed
+        await ack(update, t("review.bulk_changed_toast", lang), alert=True)
+        if changed.ready:
+            await show(update, *bulk_panel(changed, lang, t_html("review.bulk_changed", lang)))
+        else:
+            views = await run_sync(services.assessments.queue_for, identity.person_id)
+            await show(update, *queue_panel(views, lang, t_html("review.bulk_changed", lang)))
+        return
     views = await run_sync(services.assessments.queue_for, identity.person_id)
-    note = t_html("review.bulk_done", lang, approved=approved, left=left)
-    await ack(update, t("review.bulk_done", lang, approved=approved, left=left))
+    note = t_html("review.bulk_done", lang, approved=outcome.approved, left=outcome.left)
+    await ack(update, t("review.bulk_done", lang, approved=outcome.approved, left=outcome.left))
     await show(update, *queue_panel(views, lang, note))
 
 

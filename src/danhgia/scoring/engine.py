@@ -25,6 +25,7 @@ from danhgia.scoring.model import (
     EvaluationResult,
     ExplanationLine,
     Flag,
+    LeaderInput,
     PartResult,
     TaskInput,
     TaskStats,
@@ -56,7 +57,7 @@ _HUNDRED = Decimal(100)
 _DISCIPLINE_RANK = {code: rank for rank, code in enumerate(DISCIPLINE_LEVELS)}
 _TASK_COMPONENTS = ("quantity", "quality", "timeliness")
 
-_RawLine = tuple[Decimal, str, Citation]
+_RawLine = tuple[Decimal | None, str, Citation]  # delta None: a fact (a note), no points
 
 
 def resolve_regime(regime: Regime | str) -> Regime:
@@ -128,11 +129,18 @@ def _aside(count: int, note: str) -> str:
 # --------------------------------------------------------------------------- criteria
 
 
+def _note_line(criterion: Criterion, given: CriterionInput) -> list[_RawLine]:
+    """A note on a criterion at full points is kept in the explanation (nothing the evaluator wrote is lost)."""
+    if not given.note:
+        return []
+    return [(None, f"«{criterion.name}»: đủ điểm ({given.note})", criterion.cite)]
+
+
 def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -> tuple[Decimal, list[_RawLine]]:
     """Exact points of one criterion and the raw lines (delta in points) that explain them."""
     maximum = criterion.max_points
     if given.points is None and not given.deductions:
-        return maximum, []
+        return maximum, _note_line(criterion, given)
     field = f"{prefix}.{criterion.code}"
     suffix = f" ({given.note})" if given.note else ""
     if given.points is not None:
@@ -140,7 +148,7 @@ def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -
             raise InvalidAssessmentError(field, "chỉ chọn một trong hai: điểm chấm («points») hoặc các khoản trừ")
         points = check_points(given.points, f"{field}.points", maximum)
         if points == maximum:
-            return points, []
+            return points, _note_line(criterion, given)
         reason = f"«{criterion.name}» được chấm {format_points(points)}/{format_points(maximum)} điểm{suffix}"
         return points, [(points - maximum, reason, criterion.cite)]
     lines: list[_RawLine] = []
@@ -204,7 +212,7 @@ def _score_criteria_single(regime: Regime, assessment: Assessment, out: Explaine
                 break
         else:
             for given, criterion in zip(inputs, known.values(), strict=True):
-                if given.points is None and not given.deductions:
+                if given.points is None and not given.deductions and not given.note:
                     points = criterion.max_points
                 else:
                     points, lines = _criterion_lines(criterion, given, "criteria")
@@ -229,7 +237,14 @@ def _score_criteria_360(
     if not assessment.evaluators:
         raise InvalidAssessmentError("evaluators", "chế độ đánh giá 360° cần ít nhất một người đánh giá")
     per_role: dict[str, int] = {}
+    raters: set[str] = set()
     for index, evaluator in enumerate(assessment.evaluators):
+        if evaluator.evaluator_id:  # an evaluator's id is checked, never shown: one rating per person
+            if evaluator.evaluator_id in raters:
+                raise InvalidAssessmentError(
+                    f"evaluators[{index}].id", f"người chấm «{evaluator.evaluator_id}» đã chấm một lần"
+                )
+            raters.add(evaluator.evaluator_id)
         if review.weight(evaluator.role) is None:
             roles = ", ".join(code for code, _ in review.weights)
             raise InvalidAssessmentError(
@@ -287,7 +302,7 @@ def _score_criteria_360(
             review.weights_cite,
         )
         for group, (delta, reason, cite) in raw:
-            out.add(share * to_fraction(delta), f"{who}: {reason}", cite, group)
+            out.add(None if delta is None else share * to_fraction(delta), f"{who}: {reason}", cite, group)
     if not per_role:
         left_out = ", ".join(EVALUATOR_ROLES[role] for role in dropped)
         raise InvalidAssessmentError(
@@ -656,9 +671,18 @@ def _score_index(levels: tuple[Level, ...], total: Decimal) -> int:
 
 
 def decide_level(
-    regime: Regime, total: Decimal, stats: TaskStats | None, disqualifiers: Iterable[str], out: Explainer
+    regime: Regime,
+    total: Decimal,
+    stats: TaskStats | None,
+    disqualifiers: Iterable[str],
+    out: Explainer,
+    *,
+    year: bool = False,
 ) -> tuple[Level, Level]:
-    """Score level, then level conditions, then disqualifiers; returns (score level, level)."""
+    """Score level, then level conditions, then disqualifiers; returns (score level, level).
+
+    A disqualifier of scope "year" forces the level only of a year (`year`); for a period or a quarter it is
+    stated in the explanation and the level stays the one the points and conditions give."""
     levels = regime.levels
     index = _score_index(levels, total)
     score_level = levels[index]
@@ -678,12 +702,36 @@ def decide_level(
                 )
             index += 1
             level = levels[index]
-    if disqualifiers:
-        for code in disqualifiers:
-            item = regime.disqualifier_by_code[code]
-            out.fact(f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm", item.cite)
-            level = regime.lowest_level
+    for code in disqualifiers:
+        item = regime.disqualifier_by_code[code]
+        if item.scope == "year" and not year:
+            out.fact(
+                f"{item.name}: xếp loại cả năm «{regime.lowest_level.display}»; kỳ này vẫn xếp loại theo điểm",
+                item.cite,
+            )
+            continue
+        out.fact(f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm", item.cite)
+        level = regime.lowest_level
     return score_level, level
+
+
+def _check_leader_fields(regime: Regime, leader: LeaderInput) -> None:
+    """A leader's facts are refused where the regime has no rule for them (a fact is never silently dropped)."""
+    group = regime.task_group
+    rules = group.tasks.leader_criteria if group is not None and group.tasks is not None else ()
+    if leader.subordinate_levels and not any(c.compute == "subordinates" for c in rules):
+        raise InvalidAssessmentError(
+            "leader.subordinate_levels",
+            f"chế độ {regime.id} không tính kết quả của người lãnh đạo từ mức xếp loại của người thuộc quyền",
+        )
+    if leader.criteria and not any(c.compute == "input" for c in rules):
+        raise InvalidAssessmentError(
+            "leader.criteria", f"chế độ {regime.id} không có tiêu chí riêng của người lãnh đạo"
+        )
+    if leader.unit_level is not None and regime.leader_cap is None:
+        raise InvalidAssessmentError(
+            "leader.unit_level", f"chế độ {regime.id} không giới hạn mức của người lãnh đạo theo mức của đơn vị"
+        )
 
 
 def _disqualifiers(regime: Regime, assessment: Assessment, is_leader: bool) -> tuple[str, ...]:
@@ -695,8 +743,13 @@ def _disqualifiers(regime: Regime, assessment: Assessment, is_leader: bool) -> t
                 f"hình thức kỷ luật «{assessment.discipline}» không hợp lệ; có: {', '.join(DISCIPLINE_LEVELS)}",
             )
         rank = _DISCIPLINE_RANK[assessment.discipline]
-        for rule in regime.disqualifiers:
-            if rule.discipline_from and rank >= _DISCIPLINE_RANK[rule.discipline_from]:
+        rules = [rule for rule in regime.disqualifiers if rule.discipline_from]
+        if not rules:
+            raise InvalidAssessmentError(
+                "discipline", f"chế độ {regime.id} không có quy định về kỷ luật: không thể ghi nhận hình thức kỷ luật"
+            )
+        for rule in rules:
+            if rank >= _DISCIPLINE_RANK[rule.discipline_from]:
                 triggered.append(rule.code)
     for index, code in enumerate(assessment.disqualifiers):
         item = regime.disqualifier_by_code.get(code)
@@ -772,7 +825,18 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
     out = Explainer(explain)
     flags: list[Flag] = []
     is_leader = assessment.leader is not None
+    if assessment.leader is not None:
+        _check_leader_fields(reg, assessment.leader)
     disqualified = _disqualifiers(reg, assessment, is_leader)
+    for code in disqualified:
+        item = reg.disqualifier_by_code[code]
+        if item.scope == "year":
+            flags.append(
+                Flag(
+                    "year_disqualifier",
+                    f"{item.name}: xếp loại cả năm «{reg.lowest_level.display}» — bộ phận tổ chức cán bộ cần biết",
+                )
+            )
     rated, absence = _working_time(reg, assessment, out, flags)
     if not rated:
         for code in disqualified:

@@ -608,6 +608,9 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
         discipline_from = dnode.text("discipline_from", required=False)
         if discipline_from and discipline_from not in DISCIPLINE_LEVELS:
             raise dnode.error("discipline_from", f"chọn một trong: {', '.join(DISCIPLINE_LEVELS)}")
+        scope = dnode.text("scope", required=False) or "period"
+        if scope not in ("period", "year"):
+            raise dnode.error("scope", "chọn «period» (kỳ đánh giá) hoặc «year» (chỉ xếp loại năm)")
         disqualifiers.append(
             Disqualifier(
                 dnode.code("code"),
@@ -615,6 +618,7 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
                 dnode.cite(),
                 discipline_from,
                 dnode.flag("leaders_only"),
+                scope,
             )
         )
         dnode.done()

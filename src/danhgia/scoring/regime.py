@@ -221,13 +221,16 @@ class Level:
 
 @dataclass(frozen=True, slots=True)
 class Disqualifier:
-    """A case that forces the lowest level whatever the points."""
+    """A case that forces the lowest level whatever the points: of the period (`scope` "period"), or only of the
+    year (`scope` "year": a rule from above the regime, such as NĐ 335's discipline rule under a local monthly
+    regime — the period records it, explains it and flags it, the year roll-up applies it)."""
 
     code: str
     name: str
     cite: Citation
     discipline_from: str = ""
     leaders_only: bool = False
+    scope: str = "period"
 
 
 @dataclass(frozen=True, slots=True)

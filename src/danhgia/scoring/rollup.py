@@ -407,7 +407,7 @@ def rollup(
                 f"{reg.disqualifier_by_code[code].name} (kỳ {', '.join(where)}): áp dụng cho cả năm",
                 rules.disqualifier_cite,
             )
-    _, level = decide_level(reg, total, whole.stats(), whole.disqualified, out)
+    _, level = decide_level(reg, total, whole.stats(), whole.disqualified, out, year=True)
 
     other_absence = absent - maternity
     if rules.absence_cap_from <= other_absence < rules.absence_cap_below:

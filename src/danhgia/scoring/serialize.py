@@ -633,6 +633,7 @@ def regime_to_dict(regime: Regime) -> dict[str, Any]:
                 "name": d.name,
                 "discipline_from": d.discipline_from or None,
                 "leaders_only": d.leaders_only,
+                "scope": d.scope,
                 "citation": cite(d.cite),
             }
             for d in regime.disqualifiers

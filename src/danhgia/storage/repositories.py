@@ -826,6 +826,11 @@ class RatingRepository:
         query = select(Rating).where(Rating.rater_id == rater_id, col(Rating.period_id).in_(ids))
         return list(self.session.exec(query.order_by(col(Rating.id))))
 
+    def of_ratee(self, period_id: int, ratee_id: int) -> list[Rating]:
+        """Every rating of one person in one period, sent or not."""
+        query = select(Rating).where(Rating.period_id == period_id, Rating.ratee_id == ratee_id)
+        return list(self.session.exec(query.order_by(col(Rating.id))))
+
     def submitted_for(self, period_id: int, ratee_id: int) -> list[Rating]:
         """The submitted ratings of one person in one period."""
         query = select(Rating).where(

@@ -23,7 +23,7 @@ from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.calendar import PeriodSpan, span_from_key
 from danhgia.workflow.clock import Clock
-from danhgia.workflow.common import ROLE_HR, ROLE_LEADER, Actor, Change, audit
+from danhgia.workflow.common import ROLE_HR, ROLE_LEADER, Actor, Change, audit, fingerprint
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.tasks import NOTE_MAX, TaskError, TaskService, clean_text
 
@@ -118,6 +118,29 @@ class AssessmentView:
     def bonus_claims(self) -> list[dict[str, Any]]:
         """Bonus items claimed by the person."""
         return list(self.self_input.get("bonuses", []))
+
+
+@dataclass(frozen=True)
+class BulkChoice:
+    """The records "approve all" would approve now, how many others wait, and the mark of exactly this list."""
+
+    ready: tuple[AssessmentView, ...]
+    others: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What "approve all" did: `changed` holds the new list when the confirmed one no longer stood."""
+
+    approved: int
+    left: int
+    changed: BulkChoice | None
+
+
+def bulk_approvable(view: AssessmentView) -> bool:
+    """Whether "approve all" may approve a record: submitted (not reopened) and nobody adjusting it."""
+    return view.state == SUBMITTED and view.review_draft is None
 
 
 @dataclass(frozen=True)
@@ -218,16 +241,26 @@ class AssessmentService:
         leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
         facts = self.working_time(uow, record.person_id, period)
         ratings = ratings_of(uow, regime, period, record.person_id)
+        withheld = round_open(regime, period)
         score_error: str | None = None
         self_result: EvaluationResult | None = None
         result: EvaluationResult | None = None
         try:
+            # "Tự chấm" is the person's own score: never blended with anyone's rating.
             self_result = ev.evaluate_record(
-                regime, person.staff_code, record.self_input, tasks, None, leader, facts, ratings
+                regime, person.staff_code, record.self_input, tasks, None, leader, facts, None, round_open=withheld
             )
             if record.review_input is not None:
                 result = ev.evaluate_record(
-                    regime, person.staff_code, record.self_input, tasks, record.review_input, leader, facts, ratings
+                    regime,
+                    person.staff_code,
+                    record.self_input,
+                    tasks,
+                    record.review_input,
+                    leader,
+                    facts,
+                    ratings,
+                    round_open=withheld,
                 )
             else:
                 result = self_result
@@ -602,6 +635,7 @@ class AssessmentService:
         decide: Callable[[UnitOfWork, Assessment, AssessmentView], tuple[dict[str, Any], Change, str]],
         *,
         states: tuple[str, ...] = PENDING,
+        version: int | None = None,
     ) -> DecisionResult:
         assert actor.person_id is not None
         now = self.clock.now()
@@ -609,7 +643,7 @@ class AssessmentService:
         with self.db.uow() as uow:
             record = _existing(uow, assessment_id)
             behalf = self.authority(uow, actor.person_id, record, today)
-            if record.state not in states:
+            if record.state not in states or (version is not None and record.version != version):
                 return DecisionResult(replace(self._view(uow, record), on_behalf_of=behalf), False)
             version = record.version
             view = self._view(uow, record)
@@ -635,8 +669,18 @@ class AssessmentService:
         facts = self.working_time(uow, record.person_id, period)
         ratings = ratings_of(uow, view.regime, period, record.person_id)
         result = ev.evaluate_record(
-            view.regime, view.staff_code, record.self_input, list(view.tasks), review, leader, facts, ratings
+            view.regime,
+            view.staff_code,
+            record.self_input,
+            list(view.tasks),
+            review,
+            leader,
+            facts,
+            ratings,
+            round_open=round_open(view.regime, period),
         )
+        if review is not None:
+            leader_part_decided(uow, view.regime, period, record, review, actor, self.clock.now())
         behalf = None if record.reviewer_id == actor.person_id else record.reviewer_id
         values: dict[str, Any] = {
             "review_input": review,
@@ -664,8 +708,9 @@ class AssessmentService:
             return level
         return level if quota_room(uow, record) else regime.quota.demote_to
 
-    def approve(self, actor: Actor, assessment_id: int) -> DecisionResult:
-        """Approve as submitted (the person's objective-cause and bonus claims are confirmed)."""
+    def approve(self, actor: Actor, assessment_id: int, *, version: int | None = None) -> DecisionResult:
+        """Approve as submitted (the person's objective-cause and bonus claims are confirmed); with `version`, only
+        the record as it was shown at that version."""
 
         def decide(uow: UnitOfWork, record: Assessment, view: AssessmentView) -> tuple[dict[str, Any], Change, str]:
             values = self._decided_values(uow, record, view, {}, actor)
@@ -679,7 +724,7 @@ class AssessmentService:
             )
             return values, change, "approved"
 
-        return self._decide(actor, assessment_id, decide)
+        return self._decide(actor, assessment_id, decide, version=version)
 
     def return_(self, actor: Actor, assessment_id: int, reason: str) -> DecisionResult:
         """Send the assessment back to the person with a reason; they edit and resubmit."""
@@ -711,27 +756,29 @@ class AssessmentService:
 
         return self._decide(actor, assessment_id, decide)
 
-    def approve_all(self, actor: Actor) -> tuple[int, int]:
-        """Approve every pending assessment of this reviewer that nobody has started adjusting: (approved, left)."""
+    def bulk_candidates(self, actor_id: int) -> BulkChoice:
+        """What "approve all" would approve now: the pending records nobody has started adjusting, with the
+        fingerprint that binds the confirmation to exactly them (ids and versions)."""
+        views = self.queue_for(actor_id)
+        ready = tuple(v for v in views if bulk_approvable(v))
+        return BulkChoice(ready, len(views) - len(ready), fingerprint((v.id, v.version) for v in ready))
+
+    def approve_all(self, actor: Actor, expected: str) -> BulkOutcome:
+        """Approve exactly the records a confirmation listed (`expected`: its fingerprint). If the list changed
+        since, nothing is approved and the new list comes back to be confirmed again."""
         assert actor.person_id is not None
-        approved = left = 0
-        for view in self.queue_for(actor.person_id):
-            if view.review_draft is not None or view.state != SUBMITTED:
-                left += 1
-                continue
+        choice = self.bulk_candidates(actor.person_id)
+        if choice.fingerprint != expected:
+            return BulkOutcome(0, len(choice.ready) + choice.others, choice)
+        approved = 0
+        for view in choice.ready:
             try:
-                outcome = self.approve(actor, view.id)
+                outcome = self.approve(actor, view.id, version=view.version)
             except (AssessmentError, ScoringError):
-                left += 1
                 continue
             approved += outcome.done
-            left += not outcome.done
-        return approved, left
-
-    def bulk_candidates(self, actor_id: int) -> tuple[int, int]:
-        """(pending not being adjusted, pending in all) for the confirmation step of "approve all"."""
-        views = self.queue_for(actor_id)
-        return sum(1 for v in views if v.review_draft is None and v.state == SUBMITTED), len(views)
+        left = len(self.queue_for(actor.person_id))
+        return BulkOutcome(approved, left, None)
 
     # -- adjusting ------------------------------------------------------------------------------------------------
 
@@ -872,8 +919,17 @@ class AssessmentService:
             leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
             facts = self.working_time(uow, record.person_id, period)
             ratings = ratings_of(uow, view.regime, period, record.person_id)
+            withheld = round_open(view.regime, period)
         return ev.evaluate_record(
-            view.regime, view.staff_code, view.self_input, list(view.tasks), _review_of(draft), leader, facts, ratings
+            view.regime,
+            view.staff_code,
+            view.self_input,
+            list(view.tasks),
+            _review_of(draft),
+            leader,
+            facts,
+            ratings,
+            round_open=withheld,
         )
 
     def adjust_confirm(self, actor: Actor, assessment_id: int) -> DecisionResult:
@@ -1061,10 +1117,45 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def ratings_of(uow: UnitOfWork, regime: Regime, period: Period, person_id: int) -> list[dict[str, Any]]:
-    """The submitted 360° ratings of a person (360° regimes only)."""
+def round_open(regime: Regime, period: Period) -> bool:
+    """Whether the period's 360° round is still open (it closes with the period)."""
+    return regime.uses_360 and period.status == "open"
+
+
+def ratings_of(
+    uow: UnitOfWork, regime: Regime, period: Period, person_id: int, *, closing: bool = False
+) -> list[dict[str, Any]]:
+    """The 360° ratings that count in a result shown now (360° regimes only).
+
+    Once the round is closed (the period closed, or being closed: `closing`), every submitted rating; while it
+    is open, only the direct leader's own — the basis of their decision, an accountable assessment. Nothing
+    else of the round (an average, a count, a total that includes a rating) reaches any result before then."""
     if not regime.uses_360 or period.id is None:
         return []
     from danhgia.workflow.ratings import evaluators_of
 
-    return evaluators_of(uow, period.id, person_id)
+    ratings = evaluators_of(uow, period.id, person_id)
+    if closing or not round_open(regime, period):
+        return ratings
+    return [r for r in ratings if r["role"] == "direct_leader"]
+
+
+def leader_part_decided(
+    uow: UnitOfWork,
+    regime: Regime,
+    period: Period,
+    record: Assessment,
+    review: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """A decision is the direct leader's part of the 360° round: a rating they have not sent yet is filled with
+    what they decided (their rating, else the self-assessment, with their changes) and sent, so that it can be
+    neither given again nor change the decided result afterwards."""
+    if not regime.uses_360 or period.id is None:
+        return
+    from danhgia.workflow.ratings import fill_leader_rating
+
+    criteria = copy.deepcopy(record.self_input.get("criteria", {}))
+    criteria.update(copy.deepcopy(review.get("criteria", {})))
+    fill_leader_rating(uow, period.id, record.person_id, criteria, actor, now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -121,3 +123,10 @@ def identity_of(uow: UnitOfWork, person: Person, telegram_user_id: int, chat_id:
         telegram_user_id=telegram_user_id,
         chat_id=chat_id,
     )
+
+
+def fingerprint(items: Iterable[object]) -> str:
+    """A short, stable mark of the set a confirmation showed (e.g. record ids and versions): a confirm button
+    carries it, and the decision applies only while the set is still exactly that."""
+    text = "|".join(sorted(repr(item) for item in items))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

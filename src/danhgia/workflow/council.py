@@ -23,7 +23,7 @@ from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_COUNCIL, Actor, Change, audit
-from danhgia.workflow.disclosure import _self_only
+from danhgia.workflow.disclosure import self_score
 from danhgia.workflow.outbox import queue
 
 GAP = "gap"
@@ -214,7 +214,7 @@ class CouncilService:
             record.total,
             record.level,
             record.final_level,
-            _self_only(uow, period, record, person.staff_code),
+            self_score(period, record, person.staff_code),
             dict(case.facts),
             case.reason,
             tuple(votes),

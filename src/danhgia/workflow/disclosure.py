@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import ScoringError, round_points
+from danhgia.scoring import round_points
 from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -116,7 +116,7 @@ class DisclosureService:
                     record.person_id,
                     person.full_name,
                     person.position,
-                    _self_only(uow, period, record, person.staff_code),
+                    self_score(period, record, person.staff_code),
                     _bonus(record, regime.bonus_group.code if regime.bonus_group else None),
                     record.total,
                     regime.level(level_code).display if level_code else "",
@@ -138,16 +138,14 @@ class DisclosureService:
         )
 
 
-def _self_only(uow: UnitOfWork, period: Period, record: Assessment, code: str) -> Decimal | None:
-    """The person's own self-assessment score, without anyone else's rating."""
+def self_score(period: Period, record: Assessment, code: str) -> Decimal | None:
+    """The person's own score ("Tự chấm"): their self-assessment alone, scored without anyone else's rating and
+    without the bonus they claimed (shown apart)."""
     regime = ev.regime_of(period.regime_id)
-    if not regime.uses_360:
+    if regime.bonus_group is None and not regime.uses_360:
         return record.self_total
-    try:
-        result = ev.evaluate_record(regime, code, record.self_input, list(record.tasks_snapshot or []), None, None)
-    except ScoringError:
-        return None
-    return result.total
+    result = ev.self_only(regime, code, record.self_input, list(record.tasks_snapshot or []))
+    return ev.own_score(regime, result) if result is not None else None
 
 
 def _bonus(record: Assessment, group: str | None) -> Decimal | None:

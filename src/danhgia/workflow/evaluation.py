@@ -257,10 +257,9 @@ def scoring_input(
         others = [r for r in ratings or [] if r["role"] != "direct_leader"]
         evaluators += [{"role": r["role"], "criteria": _plain_criteria(r["criteria"])} for r in others]
         leader_rating = next((r for r in ratings or [] if r["role"] == "direct_leader"), None)
-        if review is not None or leader_rating is not None:
+        if review is not None:  # the direct leader counts once they have decided, never before
             leader_criteria = copy.deepcopy(leader_rating["criteria"]) if leader_rating else own
-            if review is not None:
-                leader_criteria.update(copy.deepcopy(review.get("criteria", {})))
+            leader_criteria.update(copy.deepcopy(review.get("criteria", {})))
             evaluators.append({"role": "direct_leader", "criteria": _plain_criteria(leader_criteria)})
         data["evaluators"] = evaluators
     else:
@@ -270,13 +269,16 @@ def scoring_input(
     if bonuses and regime.bonus_group is not None:
         data["bonuses"] = [{k: v for k, v in b.items() if k in ("code", "count", "points", "note")} for b in bonuses]
     rules = regime.task_group.tasks if regime.task_group is not None else None
-    if leader is not None and rules is not None and (rules.leader_criteria or regime.leader_cap is not None):
-        data["leader"] = {
-            "subordinate_levels": list(leader.subordinate_levels),
-            "criteria": {code: str(value) for code, value in leader_inputs.items()},
-        }
+    if leader is not None:  # a leader: each fact the regime has a rule for, and only those
+        computes = {c.compute for c in rules.leader_criteria} if rules is not None else set()
+        facts: dict[str, Any] = {}
+        if "subordinates" in computes:
+            facts["subordinate_levels"] = list(leader.subordinate_levels)
+        if "input" in computes:
+            facts["criteria"] = {code: str(value) for code, value in leader_inputs.items()}
         if regime.leader_cap is not None:
-            data["leader"]["unit_level"] = regime.levels[0].code
+            facts["unit_level"] = regime.levels[0].code
+        data["leader"] = facts
     if working_time is not None:
         data["working_time"] = {
             "working_days": working_time.working_days,
@@ -301,17 +303,31 @@ def evaluate_record(
     leader: LeaderFacts | None,
     working_time: WorkingTime | None = None,
     ratings: list[dict[str, Any]] | None = None,
+    *,
+    round_open: bool = False,
 ) -> EvaluationResult:
     """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period).
 
     Before review, the person's objective-cause claims are scored as they claim them (their self-score),
-    and the explanation says they still wait for the leader's confirmation.
+    and the explanation says they still wait for the leader's confirmation. While the 360° round is open
+    (`round_open`), the explanation says that the round counts only once it closes — the same words whatever
+    the round holds.
     """
     data = scoring_input(regime, person_code, self_input, tasks, review, leader, working_time, ratings)
     result = evaluate(regime, parse_assessment(data))
     if review is None and self_input.get("causes"):
         result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))
+    review_360 = regime.review_360
+    if round_open and review_360 is not None:
+        line = ExplanationLine(None, _ROUND_OPEN, review_360.anonymity_cite or review_360.cite)
+        result = dataclasses.replace(result, explanation=(*result.explanation, line))
     return result
+
+
+_ROUND_OPEN = (
+    "Điểm tạm tính, chưa gồm vòng đánh giá chéo (đồng nghiệp, lãnh đạo cấp trên, cán bộ thuộc quyền): "
+    "vòng chấm kín chỉ được tính khi chốt kỳ"
+)
 
 
 _CONFIRMED = "do nguyên nhân khách quan đã được xác nhận"
@@ -323,6 +339,35 @@ def _pending_claim(line: ExplanationLine) -> ExplanationLine:
     if _CONFIRMED not in line.reason:
         return line
     return dataclasses.replace(line, reason=line.reason.replace(_CONFIRMED, _CLAIMED))
+
+
+def own_score(regime: Regime, result: EvaluationResult) -> Decimal | None:
+    """ "Tự chấm" as a person reads it: the points of the parts they assess (criteria, tasks), without the bonus
+    they claim or a penalty — those are shown apart."""
+    if result.total is None:
+        return None
+    kinds = {group.code: group.kind for group in regime.groups}
+    if all(kinds.get(part.code) in ("criteria", "tasks") for part in result.parts):
+        return result.total
+    return sum((p.points for p in result.parts if kinds.get(p.code) in ("criteria", "tasks")), Decimal(0))
+
+
+def claimed_bonus(regime: Regime, result: EvaluationResult) -> Decimal | None:
+    """The bonus points of a result (None when the regime has no bonus)."""
+    group = regime.bonus_group
+    if group is None:
+        return None
+    return next((p.points for p in result.parts if p.code == group.code), Decimal(0))
+
+
+def self_only(
+    regime: Regime, person_code: str, self_input: dict[str, Any], tasks: list[dict[str, Any]]
+) -> EvaluationResult | None:
+    """The person's own self-assessment, scored without anyone else's rating (None when it cannot be scored)."""
+    try:
+        return evaluate_record(regime, person_code, self_input, tasks, None, None)
+    except ScoringError:
+        return None
 
 
 def result_json(result: EvaluationResult) -> dict[str, Any]:
@@ -340,15 +385,18 @@ __all__ = [
     "ScoringError",
     "add_deduction",
     "claimable",
+    "claimed_bonus",
     "criterion_points",
     "default_self_input",
     "evaluate_record",
     "input_leader_criteria",
+    "own_score",
     "parse_percent",
     "parse_points",
     "regime_of",
     "result_json",
     "scoring_input",
+    "self_only",
     "set_full",
     "set_note",
     "set_points",

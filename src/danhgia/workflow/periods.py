@@ -33,7 +33,7 @@ from danhgia.workflow.assessments import (
 )
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
-from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, fingerprint
 from danhgia.workflow.council import CouncilSettings, flag_at_closing
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.ratings import assign as assign_ratings
@@ -97,6 +97,8 @@ class CloseOutcome:
     demoted: tuple[str, ...] = ()
     not_submitted: tuple[str, ...] = ()
     quota: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""  # the mark of what this outcome was computed from (records, versions, people)
+    changed: bool = False  # closing was asked for a state that no longer stands: nothing was closed
 
 
 class PeriodService:
@@ -298,12 +300,20 @@ class PeriodService:
             return self.assessments.period_info(uow, period)
 
     def close(
-        self, actor: Actor, period_id: int, *, tie_winners: tuple[str, ...] = (), dry_run: bool = False
+        self,
+        actor: Actor,
+        period_id: int,
+        *,
+        tie_winners: tuple[str, ...] = (),
+        dry_run: bool = False,
+        expected: str | None = None,
     ) -> CloseOutcome:
         """Apply the quota, lock every approved record and tell everyone their final result.
 
         `dry_run` changes nothing: it returns what closing now would do (`closed` False; `locked`, `demoted`,
-        `not_submitted` as they would be), or the blockers or the tie that stand in the way.
+        `not_submitted` as they would be), or the blockers or the tie that stand in the way, with the
+        `fingerprint` of the records and people it was computed from. `expected` binds closing to a confirmation:
+        if the fingerprint is no longer that, nothing is closed and the new preview comes back (`changed`).
         """
         now = self.clock.now()
         with self.db.uow() as uow:
@@ -321,13 +331,22 @@ class PeriodService:
                     person = uow.people.get(record.person_id)
                     if person is not None:
                         people[person.id] = person
+            mark = fingerprint(
+                [
+                    *((r.id, r.version, r.state) for r in records),
+                    *(("person", pid, p.active) for pid, p in people.items()),
+                    ("exceptional", period.exceptional),
+                ]
+            )
+            changed = expected is not None and mark != expected
+            dry_run = dry_run or changed
             blockers = tuple(
                 (people[r.person_id].full_name if r.person_id in people else str(r.person_id), r.state)
                 for r in records
                 if r.state in PENDING or r.state == RETURNED
             )
             if blockers:
-                return CloseOutcome(info, False, blockers=blockers)
+                return CloseOutcome(info, False, blockers=blockers, fingerprint=mark, changed=changed)
             regime = ev.regime_of(period.regime_id)
             approved = [r for r in records if r.state == APPROVED]
             results: dict[int, EvaluationResult] = {}
@@ -367,6 +386,8 @@ class PeriodService:
                         info,
                         False,
                         tie=TieChoice(group, codes, names, str(outcome.tie.total), outcome.tie.slots),
+                        fingerprint=mark,
+                        changed=changed,
                     )
                 quota_json[group] = _quota_summary(outcome)
                 for member in members:
@@ -385,6 +406,8 @@ class PeriodService:
                     demoted=tuple(demoted),
                     not_submitted=tuple(p.full_name for pid, p in people.items() if pid not in handed_in and p.active),
                     quota=quota_json,
+                    fingerprint=mark,
+                    changed=changed,
                 )
             for record in approved:
                 assert record.id is not None
@@ -487,7 +510,7 @@ class PeriodService:
             record.review_input,
             leader,
             facts,
-            ratings_of(uow, regime, period, record.person_id),
+            ratings_of(uow, regime, period, record.person_id, closing=True),
         )
 
 

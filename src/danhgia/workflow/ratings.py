@@ -109,6 +109,21 @@ def evaluators_of(uow: UnitOfWork, period_id: int, ratee_id: int) -> list[dict[s
     ]
 
 
+def fill_leader_rating(
+    uow: UnitOfWork, period_id: int, ratee_id: int, criteria: dict[str, Any], actor: Actor, now: datetime
+) -> None:
+    """The direct leader's rating of a person, still unsent, becomes what the leader decided on the record."""
+    for rating in uow.ratings.of_ratee(period_id, ratee_id):
+        if rating.role != "direct_leader" or rating.state == SUBMITTED:
+            continue
+        rating.criteria = copy.deepcopy(criteria)
+        rating.state = SUBMITTED
+        rating.submitted_at = now
+        rating.version += 1
+        uow.session.add(rating)
+        audit(uow, actor, Change("rating.by_decision", "rating", str(rating.id)), now)
+
+
 class RatingService:
     """What a rater sees and does in the 360° round."""
 
