@@ -75,6 +75,10 @@ async def closed_ward(world: BotWorld, tmp_path: Path, *linked: str) -> Ward:
             deputy, task.id, task.version, "ket_qua_cong_viec", "30" if task.ratee_name in low else "58"
         )
         services.ratings.submit(deputy, view.id, view.version)
+    for code in (*STAFF, "CT01"):  # peers and the chair at full points: every result has enough assessors
+        rater = ids[code]
+        for task in services.ratings.todo(rater):
+            services.ratings.submit(rater, task.id, task.version)
     records = {}
     for code in STAFF:
         view = services.assessments.open_self(ids[code])
@@ -148,9 +152,14 @@ async def test_a_gap_reaches_the_council_and_two_matching_votes_decide_it(world:
     assert "Lý do đưa ra Hội đồng: chênh lệch tự đánh giá và lãnh đạo" in card.text
     assert "⚑ Chênh lệch giữa tự đánh giá và lãnh đạo trực tiếp là 30 điểm (từ 10 điểm)" in card.text
     assert "Tự chấm: 100 điểm" in card.text
-    assert "Kết quả cuối: 85 điểm — Hoàn thành xuất sắc nhiệm vụ" in card.text
+    assert "Kết quả cuối: 92,5 điểm — Hoàn thành xuất sắc nhiệm vụ" in card.text  # (100 + 100 + 70 + 100) / 4
     assert "Chưa có phiếu nào (cần 2 phiếu giống nhau để quyết định)." in card.text
-    assert card.button_texts() == ["✅ Giữ nguyên kết quả", "✏️ Đổi mức xếp loại", "◀ Danh sách vụ việc"]
+    assert card.button_texts() == [
+        "✅ Giữ nguyên kết quả",
+        "✏️ Đổi mức xếp loại",
+        "🙋 Không tham gia vụ này",
+        "◀ Danh sách vụ việc",
+    ]
     await seen(world, chu, "👤 Vũ Văn Năm")
     await seen(world, sau, "👤 Vũ Văn Năm")
     nam_card = await seen(world, nam, f"{CARD}{case}")
@@ -336,7 +345,7 @@ async def test_commendation_proposals_reaching_the_quorum_tell_the_person(world:
     panel = await typed(world, chu, "/hoidong", "Hội đồng đánh giá")
     commend = await tap(world, chu, panel, "🏅 Đề cử khen thưởng")
     assert "Đề cử khen thưởng — tháng 11/2026" in commend.text
-    assert "• Lê Văn Một (UBND phường Hòa Phát) — 99 điểm · 0/2 đề cử" in commend.text
+    assert "• Lê Văn Một (UBND phường Hòa Phát) — 99,5 điểm · 0/2 đề cử" in commend.text
     assert "Bạn đang đề cử 0 người." in commend.text
     assert "☆ Đề cử Lê Văn Một" in commend.button_texts()
     proposed = await tap(world, chu, commend, "☆ Đề cử Lê Văn Một")
@@ -349,14 +358,16 @@ async def test_commendation_proposals_reaching_the_quorum_tell_the_person(world:
     assert shown(mot, "Chúc mừng") == []
     # Sáu sees herself on the list without a button for herself; Năm's proposal reaches the quorum.
     hers = await tap(world, sau, await typed(world, sau, "/hoidong", "Hội đồng đánh giá"), "🏅 Đề cử khen thưởng")
-    assert "• Bùi Thị Sáu (UBND phường Hòa Phát) — 99 điểm · 0/2 đề cử (chính bạn)" in hers.text
+    assert "• Bùi Thị Sáu (UBND phường Hòa Phát) — 99,5 điểm · 0/2 đề cử (chính bạn)" in hers.text
     assert not any("Bùi Thị Sáu" in label for label in hers.button_texts())
     assert "không thể bỏ phiếu hay đề cử cho chính mình" in await forge(
         sau, hers, f"v1:hd:p:{ward.period_id}:{ward.ids['VP01']}"
     )
     his = await tap(world, nam, await typed(world, nam, "/hoidong", "Hội đồng đánh giá"), "🏅 Đề cử khen thưởng")
     done = await tap(world, nam, his, "☆ Đề cử Lê Văn Một")
-    assert "• Lê Văn Một (UBND phường Hòa Phát) — 99 điểm · ✅ đã được đề cử khen thưởng (2/2), đã báo tin" in done.text
+    assert (
+        "• Lê Văn Một (UBND phường Hòa Phát) — 99,5 điểm · ✅ đã được đề cử khen thưởng (2/2), đã báo tin" in done.text
+    )
     assert not any("Lê Văn Một" in label for label in done.button_texts())
     told = await seen(world, mot, "Chúc mừng")
     assert "Hội đồng đánh giá đã đề cử bạn khen thưởng" in told.text and "tháng 11/2026" in told.text
@@ -368,3 +379,31 @@ async def test_commendation_proposals_reaching_the_quorum_tell_the_person(world:
     assert "không còn hiệu lực" in await forge(nam, done, f"v1:hd:p:{ward.period_id}:{ward.ids['PCT01']}")
     with world.services.db.uow() as uow:
         assert [m.person_id for m in uow.outbox.of_kind("commended")] == [ward.ids["CC01"]]
+
+
+async def test_a_member_steps_aside_and_hr_hears_when_the_council_can_no_longer_decide(
+    world: BotWorld, tmp_path: Path
+) -> None:
+    ward = await closed_ward(world, tmp_path, "CT01", "CC05", "VP01", "CC01")
+    chu, sau, mot = (ward.users[c] for c in ("CT01", "VP01", "CC01"))
+    # Năm (himself a council member) contests; the board shows his result as before the council meanwhile.
+    case = world.services.council.contest(ward.ids["CC05"], ward.records["CC05"], "Tôi đã vượt kế hoạch tháng")
+    await deliver_round(world.app, wait=True)
+    board = await typed(world, mot, "/congkhai", "Công khai kết quả")
+    assert "Vũ Văn Năm — ⏳ Hội đồng đang xem xét" in board.text
+    assert "Lê Văn Một (bạn) — Hoàn thành xuất sắc nhiệm vụ" in board.text
+    card = await seen(world, sau, f"{CARD}{case.id}")
+    assert "⏳ Hạn quyết định: 30/11/2026" in card.text  # ten days after the contest (20/11)
+    asked = await tap(world, sau, card, "🙋 Không tham gia vụ này")
+    assert "Gõ lý do (bắt buộc" in asked.text
+    done = await typed(world, sau, "Tôi là đồng nghiệp chấm điểm trực tiếp", "Đã ghi nhận: bạn không tham gia")
+    assert "🙋 Bạn đã xin không tham gia vụ này" in done.text
+    assert "• Bùi Thị Sáu: không tham gia vụ này — Tôi là đồng nghiệp chấm điểm trực tiếp" in done.text
+    assert "🙋 Không tham gia vụ này" not in done.button_texts()
+    # HR (Sáu is also HR) is told that the council can no longer decide: one member left, two votes needed.
+    await deliver_round(world.app, wait=True)
+    notice = await seen(world, sau, "Hội đồng không đủ thành viên để quyết định vụ việc")
+    assert f"vụ việc #{case.id}" in notice.text and "chỉ 1 thành viên được bỏ phiếu, cần 2 phiếu" in notice.text
+    mine = await typed(world, chu, "/hoidong", "Hội đồng đánh giá")
+    opened = await tap(world, chu, mine, f"#{case.id} Vũ Văn Năm")
+    assert "⚠️ Chỉ 1 thành viên được bỏ phiếu vụ này, chưa đủ 2 phiếu" in opened.text

@@ -4,7 +4,9 @@ input in the typed points, the notice that a period asks for ratings, and the po
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -318,3 +320,27 @@ async def test_without_an_open_360_period_the_answer_is_polite(world: BotWorld, 
     assert "không có phần chấm điểm chéo (360°)" in (answer.text or "") and "/tudanhgia" in (answer.text or "")
     with world.services.db.uow() as uow:
         assert uow.outbox.of_kind("rating_request") == []
+
+
+async def test_raters_are_reminded_and_hr_sees_the_round_as_counts_only(world: BotWorld, tmp_path: Path) -> None:
+    ward = await opened(world, tmp_path, "CC01", "CC02", "VP01")
+    for ratee in (*(c for c in STAFF if c != "CC01"), "PCT01"):
+        ward.rate("CC01", ratee, "55")
+    # The self-assessment window opens on Friday 27/11: whoever still owes ratings is reminded, with a count.
+    world.services.clock.set(datetime(2026, 11, 27, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))  # type: ignore[attr-defined]
+    await world.tick()
+    hai = ward.users["CC02"]
+    reminder = next(m for m in hai.bot_messages() if "phần chấm chéo" in (m.text or ""))
+    assert "Bạn còn 6 phần chấm chéo kỳ 11/2026 chưa gửi" in (reminder.text or "")
+    assert "Vòng chấm kín đóng khi chốt kỳ (dự kiến 09/12/2026)" in (reminder.text or "")
+    assert reminder.button_texts() == ["🔒 Mở danh sách chấm điểm"]
+    assert not any("phần chấm chéo" in (m.text or "") for m in ward.users["CC01"].bot_messages())
+    # HR's panel of the unit: how many ratings are in and who has not finished — never whom or how.
+    sau = ward.users["VP01"]
+    overview = await sau.say("/kydanhgia")
+    unit = await sau.tap(overview, "UBND phường Hòa Phát")
+    text = unit.text or ""
+    assert "🔒 Đánh giá chéo: 6/50 phần chấm đã gửi" in text
+    behind = next(line for line in text.split("\n") if line.startswith("Chưa chấm xong"))
+    assert behind.startswith("Chưa chấm xong (7): ") and "Lê Văn Một" not in behind
+    assert "Phạm Thị Hai (còn 6)" in behind and "Trần Thị Phó (còn 7)" in behind

@@ -346,8 +346,46 @@ def test_council_flag_for_a_gap_between_self_and_direct_leader(
         *itertools.chain.from_iterable(_raters(reg_id, role, n, points) for role, n, points in others),
     )
     result = assess(reg, evaluators=evaluators)
-    assert [f.code for f in result.flags] == (["council_review_gap"] if flagged else [])
+    gaps = [f for f in result.flags if f.code != "council_review_raters"]  # (too few assessors: its own test)
+    assert [f.code for f in gaps] == (["council_review_gap"] if flagged else [])
     if flagged:
-        assert "(từ 10 điểm): Hội đồng đánh giá rà soát" in result.flags[0].message
-        line = next(line for line in result.explanation if line.reason == result.flags[0].message)
+        assert "(từ 10 điểm): Hội đồng đánh giá rà soát" in gaps[0].message
+        line = next(line for line in result.explanation if line.reason == gaps[0].message)
         assert line.citation.key == "ra_soat_chenh_lech" and line.citation.is_setting
+
+
+# (evaluators as (role, count), flagged): the model asks for at least four people whose scores count (self
+# included); a secret role with fewer than three raters does not count, and the flag says so to the council
+ASSESSORS = [
+    ((("self", 1), ("direct_leader", 1)), True),
+    ((("self", 1), ("direct_leader", 1), ("higher_leader", 1)), True),
+    ((("self", 1), ("direct_leader", 1), ("higher_leader", 1), ("peer", 2)), True),  # the two peers left out
+    ((("self", 1), ("direct_leader", 1), ("peer", 2), ("higher_leader", 1), ("subordinate", 1)), True),
+    ((("self", 1), ("direct_leader", 1), ("peer", 3)), False),
+    ((("self", 1), ("direct_leader", 1), ("higher_leader", 1), ("subordinate", 3)), False),
+]
+
+
+@pytest.mark.parametrize("reg_id", ["danang-2013", "danang-lienchieu-2013"])
+@pytest.mark.parametrize(("roles", "flagged"), ASSESSORS)
+def test_too_few_assessors_goes_to_the_council_with_the_reason_and_no_count_for_the_person(
+    reg_id: str, roles: tuple[tuple[str, int], ...], flagged: bool
+) -> None:
+    reg = regime(reg_id)
+    evaluators = tuple(itertools.chain.from_iterable(_raters(reg_id, role, n, 100) for role, n in roles))
+    result = assess(reg, evaluators=evaluators)
+    flags = [f for f in result.flags if f.code == "council_review_raters"]
+    assert bool(flags) == flagged
+    lines = [line.text for line in result.explanation]
+    if not flagged:
+        assert not any("tối thiểu 4 người" in line for line in lines)
+        return
+    counted = sum(n for role, n in roles if role not in ("peer", "subordinate") or n >= 3)
+    assert flags[0].message.startswith(f"Chỉ {counted} người chấm được tính, dưới mức tối thiểu 4 người")
+    for role, n in roles:
+        if role in ("peer", "subordinate") and n < 3:
+            assert f"không tính phần {EVALUATOR_ROLES[role]} ({n} người, chưa đủ 3)" in flags[0].message
+    # the person reads that the council looks at it, never how many rated
+    line = next(line for line in lines if "tối thiểu 4 người" in line)
+    assert line.startswith("Số người chấm được tính dưới mức tối thiểu 4 người của mô hình: Hội đồng đánh giá rà soát")
+    assert not any(char.isdigit() for char in line.split(" — ")[0].replace("4", ""))

@@ -110,7 +110,7 @@ def test_discipline_is_never_silent(regime_id: str) -> None:
         # a local monthly regime: the month keeps its level, the year will be the lowest, HR is told
         assert result.level != regime.lowest_level
         assert "xếp loại cả năm" in lines and "kỳ này vẫn xếp loại theo điểm" in lines
-        assert [flag.code for flag in result.flags] == ["year_disqualifier"]
+        assert "year_disqualifier" in [flag.code for flag in result.flags]
 
 
 @pytest.mark.parametrize("regime_id", [r for r in REGIMES if load_regime(r).period == "month"])

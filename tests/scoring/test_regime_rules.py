@@ -237,13 +237,14 @@ def test_360_council_flag_for_a_large_self_vs_leader_gap() -> None:
         flagged = assess(
             reg, evaluators=(_ev("self", reg_id), _ev("direct_leader", reg_id, ket_qua_cong_viec=str(top - 10)))
         )
-        assert [f.code for f in flagged.flags] == ["council_review_gap"], reg_id
-        assert "là 10 điểm (từ 10 điểm): Hội đồng đánh giá rà soát" in flagged.flags[0].message
-        assert any(line.text.startswith(flagged.flags[0].message) for line in flagged.explanation)
+        gaps = [f for f in flagged.flags if f.code == "council_review_gap"]
+        assert len(gaps) == 1, reg_id
+        assert "là 10 điểm (từ 10 điểm): Hội đồng đánh giá rà soát" in gaps[0].message
+        assert any(line.text.startswith(gaps[0].message) for line in flagged.explanation)
         quiet = assess(
             reg, evaluators=(_ev("self", reg_id), _ev("direct_leader", reg_id, ket_qua_cong_viec=f"{top - 10}.01"))
         )
-        assert quiet.flags == (), reg_id
+        assert not [f for f in quiet.flags if f.code == "council_review_gap"], reg_id
     # peers and staff are not the leader: their gap with the self-score raises no flag
     reg = regime("danang-2013")
     low = _peers(3, "danang-2013", ket_qua_cong_viec="0")

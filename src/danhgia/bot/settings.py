@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     reminders: bool = Field(default=True, description="Tick the reminders (false: only on demand, e.g. tests).")
     council_quorum: int = Field(default=2, ge=1, le=50, description="Agreeing council votes that decide a case.")
     contest_days: int = Field(default=5, ge=0, le=60, description="Days after closing a result can be contested.")
+    council_case_days: int = Field(
+        default=10, ge=1, le=90, description="Days the council has to decide a case (then HR is told)."
+    )
     council_gap_points: Decimal = Field(
         default=Decimal(10), ge=0, le=100, description="Self-vs-leader gap that goes to the council."
     )
@@ -126,7 +129,9 @@ class Settings(BaseSettings):
             invite_ttl=timedelta(days=self.invite_ttl_days),
             regime_id=self.regime,
             timeline=timeline,
-            council=CouncilSettings(self.council_quorum, self.contest_days, self.council_gap_points),
+            council=CouncilSettings(
+                self.council_quorum, self.contest_days, self.council_gap_points, self.council_case_days
+            ),
         )
 
     def token(self) -> str:

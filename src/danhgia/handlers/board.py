@@ -36,7 +36,7 @@ Panel = tuple[Html, InlineKeyboardMarkup | None]
 
 
 def _row(row: BoardRow, board: Board, usual_count: int, me: int, lang: str) -> list[Html]:
-    level = row.level or t("board.no_level", lang)
+    level = t("board.under_review", lang) if row.under_review else (row.level or t("board.no_level", lang))
     name_key = "board.name_self" if row.person_id == me else "board.name"
     quarter = points(row.quarter_average)
     if row.quarter_average is not None and row.quarter_periods != usual_count:

@@ -48,7 +48,7 @@ from danhgia.handlers.ui import (
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Identity
-from danhgia.workflow.council import CHANGE, CONFIRM, Candidate, CaseView
+from danhgia.workflow.council import CHANGE, CONFIRM, RECUSE, Candidate, CaseView
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.services import Services
@@ -56,7 +56,7 @@ from danhgia.workflow.services import Services
 log = logging.getLogger(__name__)
 FEATURE = "hd"
 OPEN = "open"
-KINDS = ("gap", "absence", "tie", "contest")
+KINDS = ("gap", "absence", "tie", "contest", "raters")
 CASE_BUTTONS = 30  # open cases with a button on /hoidong
 RECENT = 5  # decided cases shown on /hoidong
 COMMEND_BUTTONS = 30  # candidates with a toggle button
@@ -131,11 +131,18 @@ def card_text(view: CaseView, lang: str, tz: ZoneInfo, viewer_id: int) -> Html:
     if view.reason:
         lines.append(t_html("council.card_contest", lang, reason=_flat(view.reason)))
     lines.append(Html(""))
-    if view.votes:
-        lines.append(t_html("council.votes_header", lang, count=len(view.votes), quorum=view.quorum))
+    if view.state == OPEN and view.deadline is not None:
+        lines.append(t_html("council.card_deadline", lang, deadline=view.deadline.strftime("%d/%m/%Y")))
+    if view.short:
+        lines.append(t_html("council.card_short", lang, eligible=view.eligible, quorum=view.quorum))
+    if view.ballots:
+        lines.append(t_html("council.votes_header", lang, count=len(view.ballots), quorum=view.quorum))
     else:
         lines.append(t_html("council.votes_none", lang, quorum=view.quorum))
     for vote in view.votes:
+        if vote.outcome == RECUSE:
+            lines.append(t_html("council.aside_line", lang, name=vote.member_name, reason=_flat(vote.reason or "—")))
+            continue
         outcome = _outcome(view, vote.outcome, vote.level, lang)
         if vote.reason:
             line = t_html(
@@ -145,7 +152,9 @@ def card_text(view: CaseView, lang: str, tz: ZoneInfo, viewer_id: int) -> Html:
             line = t_html("council.vote_line", lang, name=vote.member_name, outcome=outcome)
         lines.append(line)
     mine = next((v for v in view.votes if v.member_id == viewer_id), None)
-    if view.state == OPEN and mine is not None:
+    if view.state == OPEN and mine is not None and mine.outcome == RECUSE:
+        lines.append(t_html("council.your_aside", lang))
+    elif view.state == OPEN and mine is not None:
         lines.append(t_html("council.your_vote", lang, outcome=_outcome(view, mine.outcome, mine.level, lang)))
     if view.state != OPEN:
         at = _at(view.decided_at, tz)
@@ -168,6 +177,9 @@ def card_panel(view: CaseView, lang: str, tz: ZoneInfo, viewer_id: int, note: Ht
                 button(t("council.change", lang), FEATURE, "x", view.id),
             ]
         )
+        mine = next((v for v in view.votes if v.member_id == viewer_id), None)
+        if mine is None or mine.outcome != RECUSE:
+            rows.append([button(t("council.step_aside", lang), FEATURE, "a", view.id)])
     rows.append([button(t("council.back_to_list", lang), FEATURE, "ls")])
     text = card_text(view, lang, tz, viewer_id)
     if note:
@@ -199,7 +211,7 @@ def list_panel(waiting: list[CaseView], decided: list[CaseView], lang: str, view
     if waiting:
         lines.append(t_html("council.list_open", lang, count=len(waiting)))
         for view in waiting:
-            voted = any(v.member_id == viewer_id for v in view.votes)
+            voted = any(v.member_id == viewer_id for v in view.ballots)
             lines.append(
                 t_html(
                     "council.list_line_voted" if voted else "council.list_line",
@@ -208,7 +220,7 @@ def list_panel(waiting: list[CaseView], decided: list[CaseView], lang: str, view
                     name=view.person_name,
                     period=view.period_label,
                     kind=_kind(view, lang),
-                    votes=len(view.votes),
+                    votes=len(view.ballots),
                     quorum=quorum,
                 )
             )
@@ -427,7 +439,7 @@ async def council_button(update: Update, context: Context) -> None:
     elif action == "p" and len(ids) == 2:
         await close_text_step(context, identity)
         await _propose(update, context, identity, ids[0], ids[1])
-    elif (action in ("c", "k", "k0", "x") and len(ids) == 1) or (action == "l" and len(ids) == 2):
+    elif (action in ("c", "k", "k0", "x", "a") and len(ids) == 1) or (action == "l" and len(ids) == 2):
         await close_text_step(context, identity)
         await _case_action(update, context, identity, action, ids[0], ids[1:])
     else:
@@ -461,6 +473,10 @@ async def _case_action(
     elif action == "x":
         await ack(update)
         await show(update, *levels_panel(view, lang))
+    elif action == "a":
+        await ack(update)
+        question = t_html("council.ask_aside", lang, name=view.person_name, period=view.period_label)
+        await ask_text(update, context, identity, "council.aside", {"case": view.id}, question, keyboard([back]))
     else:  # "l": a level was chosen; the reason is typed next
         index = rest[0]
         levels = view.regime.levels
@@ -549,6 +565,68 @@ async def keep_typed(update: Update, context: Context, identity: Identity, dialo
 async def change_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The (required) reason for changing the level; then the vote (bad input keeps the step waiting)."""
     await _vote_typed(update, context, identity, dialog, CHANGE, str(dialog.data["level"]), text)
+
+
+@text_step("council.aside", _cancel_vote)
+async def aside_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
+    """The (required) reason for stepping aside from a case; then the member no longer votes on it."""
+    council = services_of(context).council
+    lang = identity.language
+    view = await _typed_case(context, identity, dialog)
+    aside = await final_answer(context, identity, council.step_aside, identity.person_id, view.id, text)
+    note = t_html("council.aside_done", lang)
+    await replace_panel(update, context, dialog, *card_panel(aside, lang, _tz(context), identity.person_id, note))
+
+
+# -- to HR: a case the council cannot decide, a case past its deadline -------------------------------------------
+
+
+@notifier.renderer("council_short")
+async def render_short(bot: Bot, services: Services, item: OutboxItem) -> None:
+    """To HR: too few council members may vote on a case for the quorum ever to be reached."""
+    try:
+        view = await run_sync(services.council.case_for_notice, int(item.payload["case_id"]))
+    except (AssessmentError, KeyError, ValueError) as error:
+        raise notifier.Obsolete("no such case") from error
+    if not view.short:
+        raise notifier.Obsolete("enough members now, or decided")
+    lang = item.language
+    text = t_html(
+        "council.short_notice",
+        lang,
+        id=view.id,
+        name=view.person_name,
+        period=view.period_label,
+        kind=_kind(view, lang),
+        eligible=view.eligible,
+        quorum=view.quorum,
+    )
+    await notifier.send(bot, item, text)
+
+
+@notifier.renderer("council_overdue")
+async def render_overdue(bot: Bot, services: Services, item: OutboxItem) -> None:
+    """To HR, the working day after a case's deadline: it is still undecided."""
+    try:
+        view = await run_sync(services.council.case_for_notice, int(item.payload["case_id"]))
+    except (AssessmentError, KeyError, ValueError) as error:
+        raise notifier.Obsolete("no such case") from error
+    if view.state != OPEN:
+        raise notifier.Obsolete("decided meanwhile")
+    lang = item.language
+    text = t_html(
+        "council.overdue_notice",
+        lang,
+        id=view.id,
+        name=view.person_name,
+        period=view.period_label,
+        kind=_kind(view, lang),
+        deadline=view.deadline.strftime("%d/%m/%Y") if view.deadline else "—",
+        votes=len(view.ballots),
+        quorum=view.quorum,
+        eligible=view.eligible,
+    )
+    await notifier.send(bot, item, text)
 
 
 # -- contesting a result -----------------------------------------------------------------------------------------

@@ -174,6 +174,13 @@ def unit_panel(
                 approved=row.approved,
             )
         )
+        if row.ratings_asked and period.status == "open":  # the 360° round: counts only, by rater
+            lines.append(t_html("kydanhgia.ratings", lang, sent=row.ratings_sent, asked=row.ratings_asked))
+            if row.raters_behind:
+                behind = ", ".join(
+                    t("kydanhgia.rater_behind", lang, name=name, left=left) for name, left in row.raters_behind
+                )
+                lines.append(t_html("kydanhgia.raters_behind", lang, count=len(row.raters_behind), names=behind))
         actions.append([button(t("kydanhgia.close_button", lang), FEATURE, "c", period.id)])
     else:
         lines.append(t_html("kydanhgia.unit_closed", lang, people=row.people))
@@ -321,9 +328,14 @@ def summary_panel(outcome: CloseOutcome, back: str | None, lang: str) -> Panel:
             count=len(outcome.not_submitted),
             names=", ".join(outcome.not_submitted) or t("kydanhgia.nobody", lang),
         ),
-        Html(""),
-        t_html("kydanhgia.closed_sent", lang),
     ]
+    if outcome.flagged:  # what goes before the council: HR knows at once, by name and reason
+        cases = ", ".join(
+            t("kydanhgia.flagged_case", lang, name=name, kind=t(f"council.kind.{kind}", lang))
+            for name, kind in outcome.flagged
+        )
+        lines.append(t_html("kydanhgia.closed_flagged", lang, count=len(outcome.flagged), cases=cases))
+    lines += [Html(""), t_html("kydanhgia.closed_sent", lang)]
     rows = [[_back_button(info, back, lang)], [button(t("kydanhgia.back_to_units", lang), FEATURE, "ov", back or "0")]]
     return join_html(lines), keyboard(rows)
 

@@ -14,6 +14,7 @@ id is `not_found`. Also renders the `rating_request` notice ({period_id}) with a
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -423,6 +424,26 @@ async def render_rating_request(bot: Bot, services: Services, item: OutboxItem) 
         lines.append(t_html("ratings.notice.secret", lang, min=_min_raters(tasks[0].regime)))
     markup = keyboard([[button(t("ratings.notice.open_button", lang), FEATURE, "ls")]])
     await notifier.send(bot, item, join_html(lines), markup)
+
+
+@notifier.renderer("remind_rating")
+async def render_rating_reminder(bot: Bot, services: Services, item: OutboxItem) -> None:
+    """A rater still has ratings of an open 360° round to give: how many, and when the round closes."""
+    try:
+        period = await run_sync(services.periods.info, int(item.payload["period_id"]))
+        closing = date.fromisoformat(str(item.payload["closing"]))
+    except (AssessmentError, KeyError, ValueError, TypeError) as error:
+        raise notifier.Obsolete("no such period") from error
+    if period.status != "open":
+        raise notifier.Obsolete("the period is no longer open")
+    left = [t for t in await run_sync(services.ratings.todo, item.person_id) if t.period_id == period.id and not t.done]
+    if not left:
+        raise notifier.Obsolete("everything rated meanwhile")
+    lang = item.language
+    text = t_html(
+        "ratings.notice.reminder", lang, label=period.label, count=len(left), closing=closing.strftime("%d/%m/%Y")
+    )
+    await notifier.send(bot, item, text, keyboard([[button(t("ratings.notice.open_button", lang), FEATURE, "ls")]]))
 
 
 HANDLERS = [

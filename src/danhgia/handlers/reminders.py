@@ -292,7 +292,13 @@ async def render_digest(bot: Bot, services: Services, item: OutboxItem) -> None:
     except ValueError:
         label = str(item.payload.get("label", ""))
     head = t_html("nhac.digest", lang, label=label, day=day(on), deadline=day(deadline), closing=day(closing))
-    text = join_html([head, digest_table(units, lang), t_html("nhac.digest_legend", lang)])
+    lines = [head, digest_table(units, lang), t_html("nhac.digest_legend", lang)]
+    rounds = [u for u in units if u.get("ratings_asked")]
+    if rounds:  # the 360° round, counts only
+        sent = sum(int(u.get("ratings_sent", 0)) for u in rounds)
+        asked = sum(int(u.get("ratings_asked", 0)) for u in rounds)
+        lines.append(t_html("nhac.digest_ratings", lang, sent=sent, asked=asked))
+    text = join_html(lines)
     span = services.periods.span()
     which = "1" if key == span.previous().key else "0"
     markup = keyboard([[button(t("nhac.digest_button", lang), PERIODS_FEATURE, "ov", which)]])

@@ -253,6 +253,7 @@ def _score_criteria_360(
         per_role[evaluator.role] = per_role.get(evaluator.role, 0) + 1
     # An anonymous role (peers, a leader's own staff) counts only with enough raters, and only as an average.
     dropped = [role for role in review.anonymous_roles if 0 < per_role.get(role, 0) < review.min_raters]
+    dropped_counts = {role: per_role[role] for role in dropped}
     for role in dropped:
         out.fact(
             f"{EVALUATOR_ROLES[role]}: chưa đủ {review.min_raters} người đánh giá nên phần này không được "
@@ -303,6 +304,26 @@ def _score_criteria_360(
         )
         for group, (delta, reason, cite) in raw:
             out.add(None if delta is None else share * to_fraction(delta), f"{who}: {reason}", cite, group)
+    counted = sum(per_role.values())
+    if review.min_assessors and review.min_assessors_cite is not None and counted < review.min_assessors:
+        # a result from fewer people than the model asks: the council looks at it; the counts go to the council
+        # and HR only (the flag), never into the person's explanation
+        why = "; ".join(
+            f"không tính phần {EVALUATOR_ROLES[role]} ({dropped_counts[role]} người, chưa đủ {review.min_raters})"
+            for role in dropped
+        )
+        flags.append(
+            Flag(
+                "council_review_raters",
+                f"Chỉ {counted} người chấm được tính, dưới mức tối thiểu {review.min_assessors} người"
+                + (f": {why}" if why else ""),
+            )
+        )
+        out.fact(
+            f"Số người chấm được tính dưới mức tối thiểu {review.min_assessors} người của mô hình: "
+            "Hội đồng đánh giá rà soát",
+            review.min_assessors_cite,
+        )
     if not per_role:
         left_out = ", ".join(EVALUATOR_ROLES[role] for role in dropped)
         raise InvalidAssessmentError(

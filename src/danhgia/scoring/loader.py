@@ -443,6 +443,12 @@ def _review_360(root: _Node) -> Review360 | None:
         raise node.error("min_raters_cite", "cần trích dẫn cho min_raters")
     if min_raters > 1 and not anonymous:
         raise node.error("min_raters", "chỉ dùng cùng anonymous_roles")
+    min_assessors = node.integer("min_assessors", default=0)
+    min_assessors_cite = node.opt_cite("min_assessors_cite")
+    if min_assessors < 0:
+        raise node.error("min_assessors", "không được âm")
+    if (min_assessors > 0) != (min_assessors_cite is not None):
+        raise node.error("min_assessors_cite", "min_assessors và min_assessors_cite phải đi cùng nhau")
     review = Review360(
         node.cite(),
         tuple(weights),
@@ -453,6 +459,8 @@ def _review_360(root: _Node) -> Review360 | None:
         min_raters,
         anonymity_cite,
         min_raters_cite,
+        min_assessors,
+        min_assessors_cite,
     )
     node.done()
     return review

@@ -265,6 +265,8 @@ class Review360:
     min_raters: int = 1
     anonymity_cite: Citation | None = None
     min_raters_cite: Citation | None = None
+    min_assessors: int = 0  # people whose scores count (self included), below which the council reviews
+    min_assessors_cite: Citation | None = None
 
     def weight(self, role: str) -> Decimal | None:
         """The weight of a role, None when the role is not used."""

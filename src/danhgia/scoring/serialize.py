@@ -604,6 +604,7 @@ def regime_to_dict(regime: Regime) -> dict[str, Any]:
             for r, w in review.weights
         ],
         "min_raters": None if review is None else review.min_raters,
+        "min_assessors": None if review is None else review.min_assessors,
         "disclosure": None if regime.disclosure is None else cite(regime.disclosure),
         "sources": [{"doc": s.doc, "title": s.title, "urls": list(s.urls), "note": s.note} for s in regime.sources],
         "groups": groups,

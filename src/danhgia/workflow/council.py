@@ -22,7 +22,7 @@ from danhgia.workflow.assessments import LOCKED, AssessmentError, clean_reason
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
-from danhgia.workflow.common import ROLE_COUNCIL, Actor, Change, audit
+from danhgia.workflow.common import ROLE_COUNCIL, ROLE_HR, Actor, Change, audit
 from danhgia.workflow.disclosure import self_score
 from danhgia.workflow.outbox import queue
 
@@ -30,17 +30,21 @@ GAP = "gap"
 ABSENCE = "absence"
 TIE = "tie"
 CONTEST = "contest"
+RATERS = "raters"
 CONFIRM = "confirm"
 CHANGE = "change"
+RECUSE = "recuse"  # a member steps aside from a case: stored as their "vote", never counted
 
 
 @dataclass(frozen=True)
 class CouncilSettings:
-    """The council's rules: how many agreeing votes decide, how long a result can be contested, the gap."""
+    """The council's rules: how many agreeing votes decide, how long a result can be contested, the gap, and
+    the days a case has to be decided."""
 
     quorum: int = 2
     contest_days: int = 5
     gap_points: Decimal = Decimal(10)
+    case_days: int = 10
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,22 @@ class CaseView:
     decision_reason: str | None
     quorum: int
     decided_at: datetime | None = None
+    deadline: date | None = None  # the last day to decide it
+    eligible: int = 0  # members who may vote on it (the person and those who stepped aside left out)
 
     def vote_of(self, member_name: str) -> VoteView | None:
         """A member's vote, if any."""
         return next((v for v in self.votes if v.member_name == member_name), None)
+
+    @property
+    def ballots(self) -> tuple[VoteView, ...]:
+        """The votes that count (a member who stepped aside has none)."""
+        return tuple(v for v in self.votes if v.outcome != RECUSE)
+
+    @property
+    def short(self) -> bool:
+        """Too few members may vote for the quorum ever to be reached."""
+        return self.state == "open" and self.eligible < self.quorum
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,33 @@ def council_members(uow: UnitOfWork) -> list[int]:
     return [p.id for p in uow.people.all() if p.active and p.id is not None and ROLE_COUNCIL in roles.get(p.id, set())]
 
 
+def eligible_members(uow: UnitOfWork, case: CouncilCase, record: Assessment) -> list[int]:
+    """The members who may vote on a case: not the person it is about, not one who stepped aside."""
+    assert case.id is not None
+    aside = {v.member_id for v in uow.council.votes(case.id) if v.outcome == RECUSE}
+    return [m for m in council_members(uow) if m != record.person_id and m not in aside]
+
+
+def check_quorum(uow: UnitOfWork, case: CouncilCase, record: Assessment, quorum: int, now: datetime) -> bool:
+    """Whether enough members may vote for the quorum to be reached; if not, HR is told (once per count)."""
+    assert case.id is not None
+    eligible = len(eligible_members(uow, case, record))
+    if eligible >= quorum:
+        return True
+    roles = uow.people.roles_by_person()
+    for person in uow.people.all():
+        if person.active and person.id is not None and ROLE_HR in roles.get(person.id, set()):
+            queue(
+                uow,
+                "council_short",
+                person.id,
+                {"case_id": case.id, "eligible": eligible, "quorum": quorum},
+                now,
+                dedupe_key=f"council_short:{case.id}:{eligible}:{person.id}",
+            )
+    return False
+
+
 def open_case(
     uow: UnitOfWork,
     record: Assessment,
@@ -115,8 +158,11 @@ def open_case(
     now: datetime,
     actor: Actor,
     reason: str | None = None,
+    *,
+    quorum: int = 1,
 ) -> CouncilCase | None:
-    """Open a case (once per assessment and kind) and put it before every council member."""
+    """Open a case (once per assessment and kind) and put it before every council member; HR is told at once
+    when too few members may vote on it for the quorum to be reached."""
     assert record.id is not None
     if uow.council.case_of(record.id, kind) is not None:
         return None
@@ -128,6 +174,7 @@ def open_case(
     for member in council_members(uow):
         if member != record.person_id:
             queue(uow, "council_case", member, {"case_id": case.id}, now, dedupe_key=f"council:{case.id}:{member}")
+    check_quorum(uow, case, record, quorum, now)
     return case
 
 
@@ -140,9 +187,12 @@ def flag_at_closing(
     tied: bool,
     now: datetime,
     actor: Actor,
-) -> None:
-    """The cases a newly locked record raises: a large self-vs-leader gap, a long absence, a quota tie."""
+) -> list[str]:
+    """The cases a newly locked record raises — a large self-vs-leader gap, a long absence, too few assessors,
+    a quota tie; returns the kinds opened."""
     codes = {flag.code for flag in result.flags}
+    quorum = settings.quorum
+    opened: list[str] = []
     gap = _gap(record, result)
     regime = ev.regime_of(period.regime_id)
     threshold = regime.review_360.gap_threshold if regime.review_360 and regime.review_360.gap_threshold else None
@@ -155,12 +205,19 @@ def flag_at_closing(
         message = next((f.message for f in result.flags if f.code == "council_review_gap"), None)
         if message:
             facts["message"] = message
-        open_case(uow, record, GAP, facts, now, actor)
-    if "council_review_absence" in codes:
-        message = next(f.message for f in result.flags if f.code == "council_review_absence")
-        open_case(uow, record, ABSENCE, {"message": message, "final_level": record.final_level}, now, actor)
+        if open_case(uow, record, GAP, facts, now, actor, quorum=quorum):
+            opened.append(GAP)
+    for code, kind in (("council_review_absence", ABSENCE), ("council_review_raters", RATERS)):
+        if code in codes:
+            message = next(f.message for f in result.flags if f.code == code)
+            facts = {"message": message, "final_level": record.final_level}
+            if open_case(uow, record, kind, facts, now, actor, quorum=quorum):
+                opened.append(kind)
     if tied:
-        open_case(uow, record, TIE, {"total": _s(result.total), "final_level": record.final_level}, now, actor)
+        facts = {"total": _s(result.total), "final_level": record.final_level}
+        if open_case(uow, record, TIE, facts, now, actor, quorum=quorum):
+            opened.append(TIE)
+    return opened
 
 
 def _gap(record: Assessment, result: EvaluationResult) -> Decimal | None:
@@ -200,6 +257,7 @@ class CouncilService:
             member = uow.people.get(vote.member_id)
             name = member.full_name if member else ""
             votes.append(VoteView(name, vote.outcome, vote.level, vote.reason, vote.member_id))
+        created = case.created_at.astimezone(self.tz).date()
         return CaseView(
             case.id,
             case.kind,
@@ -223,6 +281,8 @@ class CouncilService:
             case.decision_reason,
             self.settings.quorum,
             case.decided_at,
+            created + timedelta(days=self.settings.case_days),
+            len(eligible_members(uow, case, record)),
         )
 
     def cases(self, member_id: int, *, include_decided: bool = False) -> list[CaseView]:
@@ -307,12 +367,54 @@ class CouncilService:
                 Change("council.vote", "council_case", str(case.id), old, {"outcome": outcome, "level": level}, text),
                 now,
             )
-            tally = Counter((v.outcome, v.level) for v in uow.council.votes(case.id))
+            tally = Counter((v.outcome, v.level) for v in uow.council.votes(case.id) if v.outcome != RECUSE)
             ((winner, count),) = tally.most_common(1)
             if count >= self.settings.quorum:
                 self._decide(uow, case, record, winner[0], winner[1], now)
             uow.commit()
             return self._view(uow, case)
+
+    def step_aside(self, member_id: int, case_id: int, reason: str) -> CaseView:
+        """A member steps aside from a case (a conflict of interest, with a reason); their vote, if any, is
+        withdrawn. If too few members remain to reach the quorum, HR is told."""
+        text = clean_reason(reason)
+        now = self.clock.now()
+        with self.db.uow() as uow:
+            self._require_member(uow, member_id)
+            case = uow.council.case(case_id)
+            if case is None or case.id is None:
+                raise AssessmentError("not_found")
+            record = uow.assessments.get(case.assessment_id)
+            assert record is not None
+            if record.person_id == member_id:
+                raise AssessmentError("own_case")
+            if case.state != "open":
+                raise AssessmentError("case_decided")
+            vote = uow.council.vote_of(case.id, member_id)
+            old = None if vote is None else {"outcome": vote.outcome, "level": vote.level}
+            if vote is None:
+                uow.council.add_vote(
+                    CouncilVote(case_id=case.id, member_id=member_id, outcome=RECUSE, level=None, reason=text, at=now)
+                )
+            else:
+                vote.outcome, vote.level, vote.reason, vote.at = RECUSE, None, text, now
+                uow.session.add(vote)
+                uow.session.flush()
+            audit(
+                uow,
+                Actor.person(member_id),
+                Change("council.step_aside", "council_case", str(case.id), old, {"outcome": RECUSE}, text),
+                now,
+            )
+            check_quorum(uow, case, record, self.settings.quorum, now)
+            uow.commit()
+            return self._view(uow, case)
+
+    def overdue(self, day: date) -> list[CaseView]:
+        """Open cases whose deadline has passed by this day (for HR's notice)."""
+        with self.db.reader() as uow:
+            views = [self._view(uow, c) for c in uow.council.cases("open")]
+        return [v for v in views if v.deadline is not None and v.deadline < day]
 
     def _decide(
         self, uow: UnitOfWork, case: CouncilCase, record: Assessment, outcome: str, level: str | None, now: datetime
@@ -394,7 +496,9 @@ class CouncilService:
             record = self._contestable(uow, person_id, assessment_id)
             self._open_deadline(record)
             facts = {"total": _s(record.total), "final_level": record.final_level}
-            case = open_case(uow, record, CONTEST, facts, now, Actor.person(person_id), text)
+            case = open_case(
+                uow, record, CONTEST, facts, now, Actor.person(person_id), text, quorum=self.settings.quorum
+            )
             if case is None:
                 raise AssessmentError("already_contested")
             uow.commit()

@@ -1,6 +1,8 @@
 """The disclosure board (công khai điểm đánh giá, seed 004): in regimes that ask for it, every member of a
 unit sees, for each colleague of the unit, the self-score, the bonus points and the final average of a closed
 period and of its quarter — never before the period is closed, never another unit, never a cross-evaluation.
+A result still before the council shows "under review" instead of its level until the council decides (seed 004
+publishes after the council's review).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class BoardRow:
     level: str
     quarter_average: Decimal | None
     quarter_periods: int
+    under_review: bool = False  # a council case on this result is still open: its level is not final yet
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class DisclosureService:
         rows = []
         records = uow.assessments.in_period(period.id)
         locked = {r.person_id for r in records if r.state == LOCKED}
+        reviewing = {case.assessment_id for case in uow.council.cases("open")}
         for member in uow.people.in_units([period.unit_id]):  # colleagues without a final result, listed as such
             if member.id is not None and member.id not in locked:
                 rows.append(BoardRow(member.id, member.full_name, member.position, None, None, None, "", None, 0))
@@ -122,6 +126,7 @@ class DisclosureService:
                     regime.level(level_code).display if level_code else "",
                     round_points(sum(totals, Decimal(0)) / len(totals)) if totals else None,
                     len(totals),
+                    record.id in reviewing,
                 )
             )
         rows.sort(key=lambda r: name_key(r.name))

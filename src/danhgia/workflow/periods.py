@@ -33,6 +33,7 @@ from danhgia.workflow.assessments import (
 )
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, fingerprint
 from danhgia.workflow.council import CouncilSettings, flag_at_closing
 from danhgia.workflow.outbox import queue
@@ -58,6 +59,9 @@ class UnitStatus:
     returned: int
     approved: int
     locked: int
+    ratings_sent: int = 0  # the 360° round: ratings sent and asked, counts only
+    ratings_asked: int = 0
+    raters_behind: tuple[tuple[str, int], ...] = ()  # who has not finished rating, and how many are left
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class CloseOutcome:
     demoted: tuple[str, ...] = ()
     not_submitted: tuple[str, ...] = ()
     quota: dict[str, Any] = field(default_factory=dict)
+    flagged: tuple[tuple[str, str], ...] = ()  # (name, case kind) put before the council at closing
     fingerprint: str = ""  # the mark of what this outcome was computed from (records, versions, people)
     changed: bool = False  # closing was asked for a state that no longer stands: nothing was closed
 
@@ -164,6 +169,16 @@ class PeriodService:
                     state = states.get(person.id or 0, "none")
                     bucket = "pending" if state in PENDING else state
                     counts[bucket] = counts.get(bucket, 0) + 1
+                ratings = uow.ratings.in_period(period.id) if period is not None and period.id is not None else []
+                behind: dict[int, int] = {}
+                for rating in ratings:
+                    if rating.state != "submitted":
+                        behind[rating.rater_id] = behind.get(rating.rater_id, 0) + 1
+                raters = []
+                for rater_id, left in behind.items():
+                    rater = uow.people.get(rater_id)
+                    raters.append((rater.full_name if rater else str(rater_id), left))
+                raters.sort(key=lambda pair: name_key(pair[0]))
                 rows.append(
                     UnitStatus(
                         unit.id,
@@ -178,6 +193,9 @@ class PeriodService:
                         counts["returned"],
                         counts["approved"],
                         counts["locked"],
+                        sum(1 for r in ratings if r.state == "submitted"),
+                        len(ratings),
+                        tuple(raters),
                     )
                 )
             return rows
@@ -409,6 +427,7 @@ class PeriodService:
                     fingerprint=mark,
                     changed=changed,
                 )
+            flagged: list[tuple[str, str]] = []
             for record in approved:
                 assert record.id is not None
                 result = results[record.id]
@@ -429,7 +448,10 @@ class PeriodService:
                 if not uow.assessments.bump(record, record.version, values):
                     uow.rollback()
                     raise AssessmentError("stale")
-                flag_at_closing(uow, period, record, result, self.council, _code(people, record) in tied, now, actor)
+                cases = flag_at_closing(
+                    uow, period, record, result, self.council, _code(people, record) in tied, now, actor
+                )
+                flagged += [(people[record.person_id].full_name, kind) for kind in cases]
                 audit(
                     uow,
                     actor,
@@ -493,6 +515,7 @@ class PeriodService:
                 demoted=tuple(demoted),
                 not_submitted=tuple(p.full_name for p in missing),
                 quota=quota_json,
+                flagged=tuple(flagged),
             )
 
     def _final_result(self, uow: UnitOfWork, record: Assessment, period: Period) -> EvaluationResult:

@@ -36,9 +36,11 @@ REMINDER_KINDS = (
     "remind_plan",
     "remind_checkin",
     "remind_self",
+    "remind_rating",
     "remind_review",
     "escalate_review",
     "hr_digest",
+    "council_overdue",
 )
 
 
@@ -97,12 +99,21 @@ class Planned:
 class ReminderService:
     """Plans and queues the reminders of the cycle."""
 
-    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo, absence: AbsenceService, timeline: Timeline) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        tz: ZoneInfo,
+        absence: AbsenceService,
+        timeline: Timeline,
+        case_days: int = 10,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.tz = tz
         self.absence = absence
         self.timeline = timeline
+        self.case_days = case_days  # the days the council has to decide a case
 
     # -- time ---------------------------------------------------------------------------------------------------
 
@@ -191,6 +202,7 @@ class ReminderService:
             planned += self._weekly(day, calendar, people, on_leave | snoozed, until)
             planned += self._period_reminders(uow, day, calendar, people, on_leave, until)
             planned += self._delegations_beginning(uow, day, people, on_leave, until)
+            planned += self._council_overdue(uow, day, people, until)
         return planned
 
     def _weekly(
@@ -265,6 +277,11 @@ class ReminderService:
                                 },
                             )
                         )
+            # raters of the 360° round with ratings still to give: on the same days (the round closes at closing)
+            for label, when in offsets.items():
+                if when != day or day < dates.window_opens or day > dates.self_deadline:
+                    continue
+                found += self._rating_reminders(uow, periods, people, on_leave, dates, label, remind, until)
             # reviewers: the day before and the morning of the review deadline, then the escalation
             pending: dict[int, list[Any]] = defaultdict(list)
             for record in records.values():
@@ -297,6 +314,67 @@ class ReminderService:
             # HR: a daily digest from the window's opening to the closing day
             if dates.window_opens <= day <= dates.closing:
                 found += self._digests(uow, key, dates, periods, records, people, day, remind, until)
+        return found
+
+    def _rating_reminders(
+        self,
+        uow: UnitOfWork,
+        periods: list[Any],
+        people: dict[int, Any],
+        on_leave: set[int],
+        dates: PeriodDates,
+        label: str,
+        remind: datetime,
+        until: datetime,
+    ) -> list[Planned]:
+        """Each rater with ratings of the 360° round still to give (how many, never whom or how)."""
+        found: list[Planned] = []
+        for period in periods:
+            assert period.id is not None
+            pending: dict[int, int] = defaultdict(int)
+            for rating in uow.ratings.in_period(period.id):
+                if rating.state != "submitted":
+                    pending[rating.rater_id] += 1
+            for rater, count in pending.items():
+                if rater in on_leave or rater not in people:
+                    continue
+                found.append(
+                    Planned(
+                        "remind_rating",
+                        rater,
+                        remind,
+                        until,
+                        f"remind_rating:{period.id}:{label}",
+                        {
+                            "period_id": period.id,
+                            "label": dates.label,
+                            "count": count,
+                            "closing": dates.closing.isoformat(),
+                            "until": until.isoformat(),
+                        },
+                    )
+                )
+        return found
+
+    def _council_overdue(self, uow: UnitOfWork, day: date, people: dict[int, Any], until: datetime) -> list[Planned]:
+        """HR, once, on a working day after a council case's deadline while it is still undecided."""
+        found: list[Planned] = []
+        hr = _hr_people(uow, people)
+        for case in uow.council.cases("open"):
+            deadline = self.local(case.created_at).date() + timedelta(days=self.case_days)
+            if day <= deadline:
+                continue
+            for target in hr:
+                found.append(
+                    Planned(
+                        "council_overdue",
+                        target,
+                        self.at(day, self.timeline.remind_at),
+                        until,
+                        f"council_overdue:{case.id}",
+                        {"case_id": case.id, "until": until.isoformat()},
+                    )
+                )
         return found
 
     def _delegations_beginning(
@@ -391,16 +469,19 @@ class ReminderService:
             submitted = sum(1 for r in states if r is not None and r.state not in EDITABLE)
             waiting = sum(1 for r in states if r is not None and r.state in PENDING)
             missing = len(members) - submitted
-            rows.append(
-                {
-                    "unit": unit.name if unit else "",
-                    "people": len(members),
-                    "submitted": submitted,
-                    "pending_review": waiting,
-                    "not_submitted": missing,
-                    "overdue": missing if day > dates.self_deadline else 0,
-                }
-            )
+            row: dict[str, Any] = {
+                "unit": unit.name if unit else "",
+                "people": len(members),
+                "submitted": submitted,
+                "pending_review": waiting,
+                "not_submitted": missing,
+                "overdue": missing if day > dates.self_deadline else 0,
+            }
+            ratings = uow.ratings.in_period(period.id)
+            if ratings:  # the 360° round: counts only, never who rated whom or how
+                row["ratings_sent"] = sum(1 for r in ratings if r.state == "submitted")
+                row["ratings_asked"] = len(ratings)
+            rows.append(row)
         at = self.at(day, self.timeline.digest_at)
         return [
             Planned(

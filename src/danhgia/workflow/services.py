@@ -54,7 +54,7 @@ class Services:
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.delegations = DelegationService(db, self.clock, tz)
-        self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline)
+        self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)
         self.ratings = RatingService(db, self.clock, tz)
         self.council = CouncilService(db, self.clock, tz, config.council)
         self.disclosure = DisclosureService(db, self.clock, tz, lambda: self.periods.regime_id)
