@@ -24,6 +24,7 @@ from tests.e2e.ward import CODES, NAMES, Ward, add_ward, everything_said
 pytestmark = pytest.mark.e2e
 
 LEADERS = ("PCT01", "CT01")
+PROGRESS = ("🔒 Đánh giá chéo:", "Chưa chấm xong")  # HR's counts of the round (who has rated, not whom or how)
 
 
 def texts_of(message: Message) -> list[str]:
@@ -63,6 +64,11 @@ async def what_each_reads(ward: Ward, skip: str | None = None) -> dict[str, list
         texts += await looks(user, "/danhgiacheo")
         if code in LEADERS:
             texts += await queue_and_cards(user)
+        if code == "VP01":  # HR: the unit's panel; the round's progress is counts by design, compared apart
+            overview = await user.say("/kydanhgia")
+            unit = await user.tap(overview, "UBND phường Hòa Phát")
+            shown = "\n".join(line for line in (unit.text or "").split("\n") if not line.startswith(PROGRESS))
+            texts += [shown, *unit.button_texts()]
         toasts = [q.answer_text or "" for key, q in ward.world.sandbox.callbacks.items() if key not in earlier]
         seen[code] = texts + toasts
     return seen
