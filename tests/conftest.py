@@ -163,6 +163,8 @@ async def server() -> AsyncIterator[SandboxServer]:
     await running_server.stop()
     violations = running_server.sandbox.violations
     assert violations == [], f"the bot broke the Bot API: {violations}"
+    wasted = running_server.sandbox.wasted_calls()
+    assert wasted == [], f"the bot made calls Telegram rejects: {wasted}"
 
 
 @pytest.fixture

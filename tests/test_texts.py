@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from danhgia.sandbox.telegram_html import parse_html
 from danhgia.texts import catalog, placeholders, t_html
+from danhgia.texts.telegram_html import parse_html
 
 CLI_SECTIONS = ("cli.", "roster.")  # operator messages: Vietnamese only, English falls back
 

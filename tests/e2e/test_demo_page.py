@@ -81,6 +81,8 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
         yield running
     finally:
         await running.stop()
+    assert running.sandbox.violations == [], running.sandbox.violations
+    assert running.sandbox.wasted_calls() == [], running.sandbox.wasted_calls()
 
 
 async def open_page(browser: Browser, url: str, viewport: ViewportSize, errors: list[str]) -> Page:

@@ -329,3 +329,35 @@ async def test_control_api_lets_a_page_act_as_users(api: tuple[BotApiSandbox, ht
         )
         assert wrong.status_code == 400
     assert sandbox.updates[-1]["callback_query"]["data"] == "a"
+
+
+async def test_calls_telegram_rejects_as_pointless_are_listed_as_wasted(
+    api: tuple[BotApiSandbox, httpx.AsyncClient],
+) -> None:
+    sandbox, client = api
+    user = user_with_chat(sandbox)
+    sent = (await client.post("sendMessage", json={"chat_id": user.id, "text": "Thẻ"})).json()["result"]
+    same = {"chat_id": user.id, "message_id": sent["message_id"], "text": "Thẻ"}
+    assert (await client.post("editMessageText", json=same)).status_code == 400  # not modified
+    gone = {"chat_id": user.id, "message_id": sent["message_id"]}
+    assert (await client.post("deleteMessage", json=gone)).json()["ok"]
+    assert (await client.post("deleteMessage", json=gone)).status_code == 400  # already deleted
+    assert (await client.post("editMessageText", json={**gone, "text": "Mới"})).status_code == 400  # edit a deleted one
+    markup = {"inline_keyboard": [[{"text": "Duyệt", "callback_data": "v1:ap:7"}]]}
+    await client.post("sendMessage", json={"chat_id": user.id, "text": "Khác", "reply_markup": markup})
+    query = user.press(user.last(), "Duyệt")
+    assert (await client.post("answerCallbackQuery", json={"callback_query_id": query.id})).json()["ok"]
+    assert (await client.post("answerCallbackQuery", json={"callback_query_id": query.id})).status_code == 400
+    wasted = sandbox.wasted_calls()
+    assert [entry.split(" (")[0] for entry in wasted] == [
+        "editMessageText",
+        "deleteMessage",
+        "editMessageText",
+        "answerCallbackQuery",
+    ]
+    # A failure a test injected is the server's doing, not the bot's: it is not counted.
+    sandbox.inject_error(400, "Bad Request: message is not modified", method="editMessageText")
+    sent = (await client.post("sendMessage", json={"chat_id": user.id, "text": "Một"})).json()["result"]
+    edit = {"chat_id": user.id, "message_id": sent["message_id"], "text": "Hai"}
+    assert (await client.post("editMessageText", json=edit)).status_code == 400
+    assert len(sandbox.wasted_calls()) == 4

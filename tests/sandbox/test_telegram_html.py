@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from danhgia.sandbox.telegram_html import HtmlParseError, parse_html, utf16_len
+from danhgia.texts.telegram_html import HtmlParseError, parse_html, utf16_len
 
 
 @pytest.mark.parametrize(

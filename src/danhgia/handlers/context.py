@@ -13,6 +13,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from danhgia.handlers.edits import unchanged
 from danhgia.storage.db import WouldBlock
 from danhgia.storage.uow import Database
 from danhgia.texts import t, t_html
@@ -108,6 +109,8 @@ async def edit_or_send(update: Update, text: str, keyboard: InlineKeyboardMarkup
     """Edit the message whose button was pressed; if that is impossible, send the text as a new message."""
     query = update.callback_query
     if query is not None and query.message is not None:
+        if unchanged(query.message, text, keyboard):
+            return
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
             return

@@ -11,6 +11,7 @@ middle of an adjustment continues where it was.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,7 @@ from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.criteria import deduction_at, deduction_lines, nav_rows, points_question
 from danhgia.handlers.dialog import text_step
+from danhgia.handlers.edits import content_digest
 from danhgia.handlers.ui import (
     ack,
     actor_of,
@@ -691,7 +693,8 @@ async def render_review_card(bot: Bot, services: Services, item: OutboxItem) -> 
     text, markup = card_panel(view, item.language, services.config.timezone, item.person_id)
     message_id = await notifier.send(bot, item, text, markup)
     assert item.chat_id is not None
-    await run_sync(services.assessments.record_card, assessment_id, item.person_id, item.chat_id, message_id)
+    digest = content_digest(fit(text), markup)
+    await run_sync(services.assessments.record_card, assessment_id, item.person_id, item.chat_id, message_id, digest)
 
 
 @notifier.renderer("card_refresh")
@@ -703,16 +706,25 @@ async def render_card_refresh(bot: Bot, services: Services, item: OutboxItem) ->
     except AssessmentError as error:
         raise notifier.Obsolete(error.code) from error
     cards = await run_sync(services.assessments.cards_of, assessment_id)
-    for person_id, chat_id, message_id in cards:
+    for person_id, chat_id, message_id, shown in cards:
         identity = await run_sync(services.linking.whois, chat_id)
         lang = identity.language if identity is not None else item.language
         text, markup = card_panel(view, lang, services.config.timezone, person_id)
+        digest = content_digest(fit(text), markup)
+        if digest == shown:  # the card already shows this: Telegram would refuse the edit
+            continue
         try:
             await bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=markup
             )
-        except (BadRequest, Forbidden) as error:  # already up to date, deleted, or the chat is gone
+        except Forbidden as error:  # the chat is gone
             log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
+            continue
+        except BadRequest as error:  # the message is gone (deleted in the chat): never edit it again
+            log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
+            await run_sync(services.assessments.card_shown, chat_id, message_id, None)
+            continue
+        await run_sync(services.assessments.card_shown, chat_id, message_id, digest)
 
 
 @notifier.renderer("decision")
@@ -742,10 +754,21 @@ def _tz(context: Context) -> ZoneInfo:
     return services_of(context).config.timezone
 
 
+async def _show(update: Update, context: Context, text: Html, markup: InlineKeyboardMarkup | None) -> None:
+    """Show a panel in place; when the message is a review card, remember what it shows now (so that the
+    outbox's refresh of the card never repeats it)."""
+    message = await show(update, text, markup)
+    query = update.callback_query
+    pressed_on = query.message.message_id if query is not None and query.message is not None else None
+    if message is not None and message.message_id == pressed_on:
+        digest = content_digest(fit(text), markup)
+        await run_sync(services_of(context).assessments.card_shown, message.chat_id, message.message_id, digest)
+
+
 async def _show_card(
     update: Update, context: Context, identity: Identity, view: AssessmentView, from_queue: bool
 ) -> None:
-    await show(update, *card_panel(view, identity.language, _tz(context), identity.person_id, from_queue))
+    await _show(update, context, *card_panel(view, identity.language, _tz(context), identity.person_id, from_queue))
 
 
 async def _already(
@@ -771,7 +794,7 @@ async def _walk(context: Context, identity: Identity, view: AssessmentView) -> t
 
 
 async def _show_walk(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
-    await show(update, *await _walk(context, identity, view))
+    await _show(update, context, *await _walk(context, identity, view))
 
 
 async def _replace(
@@ -788,12 +811,20 @@ async def _replace(
     cards = await run_sync(services.assessments.cards_of, assessment_id)
     was_card = any(
         person == identity.person_id and chat == dialog.chat_id and message == dialog.message_id
-        for person, chat, message in cards
+        for person, chat, message, _shown in cards
     )
     message = await replace_panel(update, context, dialog, text, markup)
-    if was_card and message is not None:
+    if was_card and message is not None:  # the old card was deleted: the new message is the card from now on
         await run_sync(
-            services.assessments.record_card, assessment_id, identity.person_id, message.chat_id, message.message_id
+            functools.partial(
+                services.assessments.record_card,
+                assessment_id,
+                identity.person_id,
+                message.chat_id,
+                message.message_id,
+                content_digest(fit(text), markup),
+                replaces=dialog.message_id,
+            )
         )
 
 
@@ -915,7 +946,7 @@ async def _card_action(
         await _show_card(update, context, identity, view, from_queue)
     elif action == "d":
         await ack(update)
-        await show(update, *details_panel(view, lang, from_queue))
+        await _show(update, context, *details_panel(view, lang, from_queue))
     elif view.state not in PENDING:
         await _already(update, context, identity, view, from_queue)
     elif action == "r":
@@ -1015,7 +1046,7 @@ async def _adjust(update: Update, context: Context, identity: Identity, view: As
             ]
         )
         await ack(update)
-        await show(update, text, markup)
+        await _show(update, context, text, markup)
         return
     started = await run_sync(services_of(context).assessments.adjust_start, actor_of(identity), view.id)
     await ack(update)

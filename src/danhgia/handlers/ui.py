@@ -29,6 +29,7 @@ from danhgia.handlers.context import (
     run_sync,
     services_of,
 )
+from danhgia.handlers.edits import PanelMemory, content_digest, current_memory, message_digest
 from danhgia.handlers.start import unlinked_text
 from danhgia.scoring import ScoringError, format_points
 from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
@@ -39,6 +40,7 @@ from danhgia.workflow.evaluation import DraftError
 from danhgia.workflow.tasks import TaskError
 
 log = logging.getLogger(__name__)
+MEMORY_KEY = "panels.memory"  # bot_data: the PanelMemory of this application
 CALLBACK_MAX_BYTES = 64
 MESSAGE_LIMIT = 4096
 WorkflowError = (TaskError, AssessmentError, DraftError)
@@ -202,12 +204,23 @@ async def ack(update: Update, text: str | None = None, *, alert: bool = False) -
 async def show(
     update: Update, text: Html, markup: InlineKeyboardMarkup | None = None, *, new: bool = False
 ) -> Message | None:
-    """Edit the pressed message in place (or send a new one for a command, typed text, or `new`)."""
+    """Edit the pressed message in place (or send a new one for a command, typed text, or `new`); an edit that
+    would change nothing is not made."""
     text = fit(text)
     query = update.callback_query
     if query is not None and query.message is not None and not new:
+        pressed = query.message
+        view, content = message_digest(pressed), content_digest(text, markup)
+        memory = current_memory.get()
+        chat_id, message_id = pressed.chat.id, pressed.message_id
+        if (view is not None and view == content) or (
+            memory is not None and memory.already(chat_id, message_id, view, content)
+        ):  # it already shows this (or an earlier press on this very view made it so): nothing to edit
+            return pressed if isinstance(pressed, Message) else None
         try:
             edited = await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            if memory is not None:
+                memory.edited(chat_id, message_id, view, content)
             return edited if isinstance(edited, Message) else None
         except BadRequest as error:
             if "not modified" in str(error).lower():
@@ -404,6 +417,8 @@ def guarded(handler: H) -> H:
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: Context, *args: Any, **kwargs: Any) -> None:
+        memory = context.application.bot_data.setdefault(MEMORY_KEY, PanelMemory())
+        token = current_memory.set(memory)
         try:
             await handler(update, context, *args, **kwargs)
         except (*WorkflowError, ScoringError) as error:
@@ -412,6 +427,7 @@ def guarded(handler: H) -> H:
             log.info("refused %s: %s", handler.__name__, getattr(error, "code", error))
             await refuse(update, error, lang)
         finally:
+            current_memory.reset(token)
             kick_outbox(context)
 
     return wrapper  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 from danhgia.sandbox.spec import ApiSpec, MethodSpec, UploadedFile
 from danhgia.sandbox.state import CallbackQuery, Chat, Edit, Message, User
-from danhgia.sandbox.telegram_html import HtmlParseError, parse_html, utf16_len
+from danhgia.texts.telegram_html import HtmlParseError, parse_html, utf16_len
 
 T = TypeVar("T")
 MAX_TEXT = 4096
@@ -58,6 +58,16 @@ class Call:
     params: dict[str, Any]
     ok: bool
     error: str | None = None
+    injected: bool = False  # refused by a fault a test injected, not by the request itself
+
+
+# Refusals that mean the bot asked for something it could have known was pointless (Bot API descriptions).
+_WASTED = (
+    "message is not modified",
+    "message to edit not found",
+    "message to delete not found",
+    "query is too old and response timeout expired or query ID is invalid",
+)
 
 
 @dataclass
@@ -265,7 +275,7 @@ class BotApiSandbox:
         for injected in self.injected:
             if injected.remaining > 0 and injected.method in (None, name.lower()) and name.lower() != "getupdates":
                 injected.remaining -= 1
-                self.calls.append(Call(name, params, False, injected.description))
+                self.calls.append(Call(name, params, False, injected.description, injected=True))
                 raise ApiError(injected.code, injected.description, injected.retry_after)
         try:
             result = await handler(params)
@@ -275,6 +285,19 @@ class BotApiSandbox:
         if name.lower() != "getupdates":
             self.calls.append(Call(name, params, True))
         return result
+
+    def wasted_calls(self) -> list[str]:
+        """Calls Telegram rejected that the bot could have known better than to make: an edit of a message that
+        is gone or of one that would not change, a deletion of a message already deleted, a callback query
+        answered twice (injected faults left out). Each one costs a request against the sending budget."""
+        wasted = []
+        for call in self.calls:
+            if call.ok or call.error is None or call.injected:
+                continue
+            if any(reason in call.error for reason in _WASTED):
+                shown = str(call.params.get("text", ""))[:60].replace("\n", " ")
+                wasted.append(f"{call.method} ({call.error[:40]}…) {shown}")
+        return wasted
 
     def _violate(self, problem: str) -> None:
         self.violations.append(problem)

@@ -229,6 +229,7 @@ class ReviewCard(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    digest: str | None = Field(default=None, max_length=64)  # what the message shows now (text and buttons)
 
 
 class Delegation(SQLModel, table=True):

@@ -570,6 +570,16 @@ class ReviewCardRepository:
         self.session.flush()
         return card
 
+    def at(self, chat_id: int, message_id: int) -> list[ReviewCard]:
+        """The card (if any) that is this message."""
+        query = select(ReviewCard).where(ReviewCard.chat_id == chat_id, ReviewCard.message_id == message_id)
+        return list(self.session.exec(query))
+
+    def forget(self, card: ReviewCard) -> None:
+        """The message is gone (deleted, or replaced by a newer one)."""
+        self.session.delete(card)
+        self.session.flush()
+
 
 class DelegationRepository:
     """Acting reviewers named by leaders."""

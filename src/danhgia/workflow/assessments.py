@@ -1003,11 +1003,24 @@ class AssessmentService:
             uow.commit()
             return self._stored_view(uow, assessment_id)
 
-    def record_card(self, assessment_id: int, person_id: int, chat_id: int, message_id: int) -> None:
-        """Remember a card sent to a reviewer so that later decisions edit it in place."""
+    def record_card(
+        self,
+        assessment_id: int,
+        person_id: int,
+        chat_id: int,
+        message_id: int,
+        digest: str | None = None,
+        *,
+        replaces: int | None = None,
+    ) -> None:
+        """Remember a card sent to a reviewer (and what it shows) so that later decisions edit it in place; with
+        `replaces`, the card that was that message of the same chat is gone (the new one took its place)."""
         from danhgia.storage.models import ReviewCard
 
         with self.db.uow() as uow:
+            if replaces is not None:
+                for old in uow.cards.at(chat_id, replaces):
+                    uow.cards.forget(old)
             uow.cards.add(
                 ReviewCard(
                     assessment_id=assessment_id,
@@ -1015,14 +1028,31 @@ class AssessmentService:
                     chat_id=chat_id,
                     message_id=message_id,
                     sent_at=self.clock.now(),
+                    digest=digest,
                 )
             )
             uow.commit()
 
-    def cards_of(self, assessment_id: int) -> list[tuple[int, int, int]]:
-        """(person id, chat id, message id) of every card of an assessment."""
+    def card_shown(self, chat_id: int, message_id: int, digest: str | None) -> None:
+        """A card message now shows this (None: it is gone and must not be edited again)."""
+        with self.db.uow() as uow:
+            changed = False
+            for card in uow.cards.at(chat_id, message_id):
+                if digest is None:
+                    uow.cards.forget(card)
+                elif card.digest != digest:
+                    card.digest = digest
+                    uow.session.add(card)
+                else:
+                    continue
+                changed = True
+            if changed:
+                uow.commit()
+
+    def cards_of(self, assessment_id: int) -> list[tuple[int, int, int, str | None]]:
+        """(person id, chat id, message id, what it shows) of every card of an assessment."""
         with self.db.reader() as uow:
-            return [(c.person_id, c.chat_id, c.message_id) for c in uow.cards.of(assessment_id)]
+            return [(c.person_id, c.chat_id, c.message_id, c.digest) for c in uow.cards.of(assessment_id)]
 
 
 def _existing(uow: UnitOfWork, assessment_id: int) -> Assessment:

@@ -1,0 +1,85 @@
+"""Edits Telegram would refuse are never made: what a message shows is compared before it is edited.
+
+A message's content is its text, its entities and its buttons — what Telegram compares when it answers "message
+is not modified". `content_digest` gives that mark for HTML the bot is about to send, `message_digest` for a
+message as an update carries it. A button press carries the message as it was when the person pressed; when
+two presses were made on the same view (a double tap), the second one's view is older than what the first one
+already put there, so each application remembers, per message, the last edit it made (from which view to which
+content): a later press made on that same older view, asking for that same content, needs no edit.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+from collections import OrderedDict
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message
+
+from danhgia.texts.telegram_html import HtmlParseError, parse_html
+
+MEMORY_SIZE = 4096  # messages remembered per application
+
+
+def _mark(text: str, entities: list[tuple[Any, ...]], buttons: dict[str, Any] | None) -> str:
+    payload = json.dumps([text.strip(), sorted(entities), buttons], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _buttons(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
+    return markup.to_dict() if markup is not None and markup.inline_keyboard else None
+
+
+def content_digest(text: str, markup: InlineKeyboardMarkup | None) -> str | None:
+    """The mark of what a message would show with this HTML and these buttons (None: not valid HTML)."""
+    try:
+        plain, entities = parse_html(text)
+    except HtmlParseError:
+        return None
+    found = [(e["type"], e["offset"], e["length"], e.get("url"), e.get("language")) for e in entities]
+    return _mark(plain, found, _buttons(markup))
+
+
+def message_digest(message: object) -> str | None:
+    """The mark of what a message shows, as an update carries it (None: not a text message)."""
+    if not isinstance(message, Message) or message.text is None:
+        return None
+    found = [(str(e.type), e.offset, e.length, e.url, e.language) for e in message.entities]
+    return _mark(message.text, found, _buttons(message.reply_markup))
+
+
+def unchanged(message: object, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether editing this message to this HTML and keyboard would change nothing."""
+    shown = message_digest(message)
+    return shown is not None and shown == content_digest(text, markup)
+
+
+class PanelMemory:
+    """The last edit this application made to each recent message: (view it replaced, content it put there)."""
+
+    def __init__(self, size: int = MEMORY_SIZE) -> None:
+        self._size = size
+        self._edits: OrderedDict[tuple[int, int], tuple[str, str]] = OrderedDict()
+
+    def already(self, chat_id: int, message_id: int, view: str | None, content: str | None) -> bool:
+        """A press made on `view` asks for `content`, which an edit from that very view already put there."""
+        if view is None or content is None:
+            return False
+        return self._edits.get((chat_id, message_id)) == (view, content)
+
+    def edited(self, chat_id: int, message_id: int, view: str | None, content: str | None) -> None:
+        """Remember an edit (the oldest are forgotten)."""
+        key = (chat_id, message_id)
+        if view is None or content is None:
+            self._edits.pop(key, None)
+            return
+        self._edits[key] = (view, content)
+        self._edits.move_to_end(key)
+        while len(self._edits) > self._size:
+            self._edits.popitem(last=False)
+
+
+# The memory of the application whose handler is running (set around each handler by `ui.guarded`).
+current_memory: contextvars.ContextVar[PanelMemory | None] = contextvars.ContextVar("panel_memory", default=None)
