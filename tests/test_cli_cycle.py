@@ -41,7 +41,7 @@ def test_preview_says_who_would_be_reminded_on_a_day(env: dict[str, str], tmp_pa
     holiday = runner.invoke(app, ["reminders", "preview", "--date", "24/11/2026"])
     assert "24/11/2026 là ngày nghỉ (Ngày Văn hóa Việt Nam): không gửi nhắc nhở nào." in holiday.output
     bad = runner.invoke(app, ["reminders", "preview", "--date", "31/02/2026"])
-    assert bad.exit_code == 2 and "không đúng dạng dd/mm/yyyy" in bad.output
+    assert bad.exit_code == 2 and "Ngày «31/02/2026» không có trên lịch" in bad.output
 
 
 def test_leave_silences_the_reminders_and_a_bad_file_changes_nothing(env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
@@ -66,7 +66,7 @@ def test_leave_silences_the_reminders_and_a_bad_file_changes_nothing(env: dict[s
     assert "Dòng 2: Kỳ nghỉ của «CV01» trùng với một kỳ nghỉ đã có." in rejected.output
     assert "Dòng 3: Mã cán bộ «XX9» không có trong hệ thống." in rejected.output
     assert "Dòng 4: Loại nghỉ «bay» không hợp lệ." in rejected.output
-    assert "Dòng 5: Ngày không đúng dạng dd/mm/yyyy" in rejected.output
+    assert "Dòng 5: tu_ngay, den_ngay: Ngày «31/02/2026» không có trên lịch" in rejected.output
     good = tmp_path / "ok.csv"
     good.write_text("\ufeffma_can_bo;loai_nghi;tu_ngay;den_ngay\nCV02;thai_san;01/12/2026;31/05/2027\n", "utf-8")
     accepted = runner.invoke(app, ["leave", "import", str(good)])

@@ -269,7 +269,7 @@ async def test_hostile_input_in_the_typed_points_changes_nothing(world: BotWorld
     await one.tap(panel, "Gõ điểm")
     assert "Điểm phải là một số từ 0 đến 60" in ((await one.say("năm mươi")).text or "")
     assert "Điểm phải từ 0 đến 60" in ((await one.say("75")).text or "")
-    assert "Điểm phải từ 0 đến 60" in ((await one.say("-3")).text or "")
+    assert "Điểm phải là một số từ 0 đến 60" in ((await one.say("-3")).text or "")
     assert "Điểm phải là một số từ 0 đến 60" in ((await one.say("47,125")).text or "")
     assert "Điểm phải là một số từ 0 đến 60" in ((await one.say("NaN")).text or "")
     assert "quá giới hạn 2000 ký tự" in ((await one.say("5" * 5000)).text or "")

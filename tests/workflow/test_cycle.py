@@ -12,10 +12,10 @@ import pytest
 from danhgia.workflow.assessments import AssessmentError, AssessmentView
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
-from danhgia.workflow.evaluation import DraftError
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.roster import read_roster
 from danhgia.workflow.services import Services
-from danhgia.workflow.tasks import CheckinOutcome, TaskError
+from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import ROSTER_ROWS, write_roster
 
 HR = "TC01"
@@ -76,16 +76,16 @@ def test_a_task_reported_done_after_its_due_date_is_late_and_overdue_tasks_carry
 
 def test_task_input_is_checked_and_nobody_touches_anothers_task(services: Services, org: dict[str, int]) -> None:
     an = org["CV01"]
-    with pytest.raises(TaskError, match="title_empty"):
+    with pytest.raises(Refusal, match="title_empty"):
         services.tasks.add(actor(org, "CV01"), an, "   ", date(2026, 11, 27))
-    with pytest.raises(TaskError, match="title_too_long"):
+    with pytest.raises(Refusal, match="title_too_long"):
         services.tasks.add(actor(org, "CV01"), an, "x" * 5000, date(2026, 11, 27))
-    with pytest.raises(TaskError, match="weight_invalid"):
+    with pytest.raises(Refusal, match="weight_invalid"):
         services.tasks.add(actor(org, "CV01"), an, "Việc", date(2026, 11, 27), Decimal("-1"))
-    with pytest.raises(TaskError, match="due_too_early"):
+    with pytest.raises(Refusal, match="due_too_early"):
         services.tasks.add(actor(org, "CV01"), an, "Việc", date(2025, 1, 1))
     (task,) = plan(services, org, "CV01", ("Việc của An", date(2026, 11, 27), "1"))
-    with pytest.raises(TaskError, match="not_found"):
+    with pytest.raises(Refusal, match="not_found"):
         services.tasks.checkin(actor(org, "CV02"), org["CV02"], task, CheckinOutcome.ON_TIME)
     assert services.tasks.get(an, task).status == "open"
 
@@ -111,9 +111,9 @@ def test_drafts_are_saved_step_by_step_and_stale_taps_change_nothing(services: S
     with pytest.raises(AssessmentError, match="stale"):  # a double tap on the old panel
         services.assessments.add_deduction(an, view.id, view.version - 1, "pham_chat", "vi_pham_gio_giac")
     view = services.assessments.set_note(an, view.id, view.version, "pham_chat", "Đi muộn ngày 12/11")
-    with pytest.raises(DraftError, match="points_out_of_range"):
+    with pytest.raises(Refusal, match="points_out_of_range"):
         services.assessments.set_points(an, view.id, view.version, "trach_nhiem", "11")
-    with pytest.raises(DraftError, match="points_invalid"):
+    with pytest.raises(Refusal, match="points_invalid"):
         services.assessments.set_points(an, view.id, view.version, "trach_nhiem", "mười")
     view = services.assessments.go_to(an, view.id, view.version, "summary")
     # Coming back later (a restart, another process) continues where the person was.
@@ -173,7 +173,7 @@ def test_return_and_resubmit(services: Services, org: dict[str, int]) -> None:
     open_november(services, org)
     plan(services, org, "CV02", ("Tổng hợp số liệu", date(2026, 11, 25), "1"))
     view = submit(services, org, "CV02")
-    with pytest.raises(DraftError, match="reason_empty"):
+    with pytest.raises(Refusal, match="reason_empty"):
         services.assessments.return_(actor(org, "TP01"), view.id, "   ")
     returned = services.assessments.return_(actor(org, "TP01"), view.id, "Bổ sung minh chứng việc tổng hợp")
     assert returned.view.state == "returned" and returned.view.decision_reason == "Bổ sung minh chứng việc tổng hợp"
@@ -223,9 +223,9 @@ def test_a_leaders_own_percentages_can_be_adjusted_but_a_staff_members_have_none
     head = actor(org, "GD01")
     services.assessments.adjust_start(head, hoa.id)
     for bad in ("101", "-1", "nhiều"):
-        with pytest.raises(DraftError, match="percent_invalid"):
+        with pytest.raises(Refusal, match="percent_invalid"):
             services.assessments.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", bad)
-    with pytest.raises(DraftError, match="unknown_choice"):  # computed from the unit, not given by anyone
+    with pytest.raises(Refusal, match="unknown_choice"):  # computed from the unit, not given by anyone
         services.assessments.adjust_leader_percent(head, hoa.id, "ket_qua_don_vi", "50")
     adjusted = services.assessments.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", "40")
     assert adjusted.self_result is not None and adjusted.self_result.total is not None
@@ -237,7 +237,7 @@ def test_a_leaders_own_percentages_can_be_adjusted_but_a_staff_members_have_none
     assert decided.view.self_input["leader"]["to_chuc_thuc_hien"] == "100"  # her own answer is kept as she gave it
     binh = submit(services, org, "CV02")
     services.assessments.adjust_start(actor(org, "TP01"), binh.id)
-    with pytest.raises(DraftError, match="unknown_choice"):
+    with pytest.raises(Refusal, match="unknown_choice"):
         services.assessments.adjust_leader_percent(actor(org, "TP01"), binh.id, "to_chuc_thuc_hien", "50")
 
 
@@ -300,7 +300,7 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
     )
     with pytest.raises(AssessmentError, match="period_closed"):
         services.periods.close(actor(org, HR), th.id)
-    with pytest.raises(DraftError, match="reason_empty"):
+    with pytest.raises(Refusal, match="reason_empty"):
         services.assessments.reopen(actor(org, HR), an.assessment_id, "")
     reopened = services.assessments.reopen(actor(org, HR), an.assessment_id, "Khiếu nại về tỷ lệ")
     assert reopened.state == "reopened"

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,8 +17,10 @@ from pydantic import ValidationError
 from danhgia.bot import cli_cycle, cli_scoring
 from danhgia.bot.settings import MissingTokenError, Settings
 from danhgia.texts import t
+from danhgia.workflow import inputs
 from danhgia.workflow.common import Actor
 from danhgia.workflow.linking import ResetOutcome, UnknownUnitError
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.roster import RosterRejected, describe_changes, read_roster
 
 app = typer.Typer(
@@ -56,9 +58,9 @@ def parse_day(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%d/%m/%Y").date()
-    except ValueError:
-        fail(f"Ngày «{value}» không đúng dạng dd/mm/yyyy.", 2)
+        return inputs.day(value, date.today())
+    except Refusal as refusal:
+        fail(t(f"error.{refusal.code}", **refusal.params), 2)
 
 
 @app.command()

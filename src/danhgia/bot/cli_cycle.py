@@ -13,9 +13,12 @@ from typing import Annotated
 import typer
 
 from danhgia.scoring import LEAVE_TYPES
+from danhgia.texts import t
+from danhgia.workflow import inputs
 from danhgia.workflow.absence import LEAVE_KINDS, LeaveImportRejected, LeaveRow
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Actor
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.reminders import Planned
 from danhgia.workflow.services import Services
 
@@ -67,9 +70,9 @@ def _day(value: str) -> date:
     from danhgia.bot.cli import fail
 
     try:
-        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
-    except ValueError:
-        fail(f"Ngày «{value}» không đúng dạng dd/mm/yyyy.", 2)
+        return inputs.day(value, date.today())
+    except Refusal as refusal:
+        fail(t(f"error.{refusal.code}", **refusal.params), 2)
 
 
 def _kind(value: str) -> str | None:
@@ -215,10 +218,10 @@ def read_leave_file(path: Path) -> tuple[list[LeaveRow], list[tuple[int, str]]]:
             continue
         kind = _kind(cells.get("loai_nghi", ""))
         try:
-            first = datetime.strptime(cells.get("tu_ngay", ""), "%d/%m/%Y").date()
-            last = datetime.strptime(cells.get("den_ngay", ""), "%d/%m/%Y").date()
-        except ValueError:
-            problems.append((number, "Ngày không đúng dạng dd/mm/yyyy (tu_ngay, den_ngay)."))
+            first = inputs.day(cells.get("tu_ngay", ""), date.today())
+            last = inputs.day(cells.get("den_ngay", ""), date.today())
+        except Refusal as refusal:
+            problems.append((number, f"tu_ngay, den_ngay: {t(f'error.{refusal.code}', **refusal.params)}"))
             continue
         if not cells.get("ma_can_bo"):
             problems.append((number, "Mã cán bộ (ma_can_bo) để trống."))

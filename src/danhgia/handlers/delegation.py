@@ -8,7 +8,6 @@ the confirmation (yyyymmdd), so nothing is half-created if the leader walks away
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -36,8 +35,9 @@ from danhgia.handlers.ui import (
     show,
 )
 from danhgia.texts import Html, join_html, t, t_html
+from danhgia.workflow import inputs
 from danhgia.workflow.assessments import AssessmentError
-from danhgia.workflow.calendar import DateInputError, end_of_month, fmt_short, friday_of, parse_day
+from danhgia.workflow.calendar import end_of_month, fmt_short, friday_of
 from danhgia.workflow.common import ROLE_LEADER, Identity
 from danhgia.workflow.delegation import Candidate, DelegationView
 from danhgia.workflow.dialogs import DialogState
@@ -46,7 +46,6 @@ from danhgia.workflow.services import Services
 
 FEATURE = "uq"
 CANDIDATE_BUTTONS = 24
-_RANGE = re.compile(r"\s*(\S+?)\s*(?:-|–|—|đến|to)\s*(\S+)\s*", re.IGNORECASE)
 
 
 # -- rendering ---------------------------------------------------------------------------------------------------
@@ -146,23 +145,6 @@ def _from_ymd(text: str) -> date | None:
         return datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         return None
-
-
-def parse_range(text: str, today: date) -> tuple[date, date]:
-    """ "20/11 - 27/11" (or one date: from today to that date); AssessmentError with a date_* code otherwise."""
-    shown = " ".join(text.split())[:20]
-    try:
-        return today, parse_day(text, today)
-    except DateInputError as single:
-        if single.reason == "nonexistent":
-            raise AssessmentError("date_nonexistent", text=shown) from single
-    match = _RANGE.fullmatch(text)
-    if match is None:
-        raise AssessmentError("delegation_range_format", text=shown)
-    try:
-        return parse_day(match.group(1), today), parse_day(match.group(2), today)
-    except DateInputError as error:
-        raise AssessmentError(f"date_{error.reason}", text=" ".join(error.text.split())[:20]) from error
 
 
 # -- outbox renderers --------------------------------------------------------------------------------------------
@@ -331,7 +313,9 @@ async def _cancel_to_list(update: Update, context: Context, identity: Identity, 
 async def range_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A range typed as "dd/mm - dd/mm" (bad dates are refused and the step keeps waiting)."""
     services = services_of(context)
-    starts_on, ends_on = parse_range(text, services.delegations.today())
+    starts_on, ends_on = inputs.day_range(
+        text, services.delegations.today(), single_day=False, code="delegation_range_format"
+    )
     services.delegations.check_range(starts_on, ends_on)
     candidate = await _candidate(context, identity, int(dialog.data["acting"]))
     await answered(update, context, identity, dialog, *confirm_panel(candidate, starts_on, ends_on, identity.language))

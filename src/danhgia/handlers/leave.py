@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.dialog import text_step
-from danhgia.handlers.reminders import from_ymd, parse_range, ymd
+from danhgia.handlers.reminders import from_ymd, ymd
 from danhgia.handlers.ui import (
     ack,
     actor_of,
@@ -40,13 +40,13 @@ from danhgia.handlers.ui import (
 )
 from danhgia.scoring import LEAVE_TYPES
 from danhgia.texts import Html, join_html, t, t_html
+from danhgia.workflow import inputs
 from danhgia.workflow.absence import LEAVE_KINDS, MAX_LEAVE_DAYS, LeavePerson, LeaveView
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.calendar import fmt_short, friday_of, week_bounds
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.services import Services
-from danhgia.workflow.tasks import clean_text
 
 FEATURE = "lv"
 PAGE = 12  # people buttons per page
@@ -504,7 +504,7 @@ async def person_typed(update: Update, context: Context, identity: Identity, dia
 async def range_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The dates of the leave, typed as "dd/mm - dd/mm" (one date: that day only)."""
     services = services_of(context)
-    starts_on, ends_on = parse_range(text, services.absence.today(), single_day=True)
+    starts_on, ends_on = inputs.day_range(text, services.absence.today(), single_day=True, code="absence_range_format")
     _check_range(starts_on, ends_on)
     person = await _person(services, identity, int(dialog.data["person"]))
     kind_index = int(dialog.data["kind"])
@@ -524,7 +524,7 @@ async def note_typed(update: Update, context: Context, identity: Identity, dialo
     """A note on the leave (e.g. the decision's number); then the confirmation, the step staying open so that
     typing again replaces the note."""
     services = services_of(context)
-    note = clean_text(text, NOTE_MAX, code="note")
+    note = inputs.text(text, NOTE_MAX, code="note")
     person = await _person(services, identity, int(dialog.data["person"]))
     data = {k: dialog.data[k] for k in ("person", "kind", "start", "end")}
     panel = await _confirm(services, person, data, note, identity.language)

@@ -42,13 +42,13 @@ from danhgia.handlers.ui import show as show_panel
 from danhgia.scoring import format_percent
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
+from danhgia.workflow import inputs
 from danhgia.workflow.assessments import REASON_MAX, AssessmentError, PeriodInfo
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.periods import GROUP_LEADERS, CloseOutcome, PersonStatus, TieChoice, UnitStatus
 from danhgia.workflow.services import Services
-from danhgia.workflow.tasks import clean_text
 
 FEATURE = "pd"
 CURRENT, PREVIOUS = "0", "1"
@@ -501,7 +501,7 @@ async def reopen_reason_typed(
     view = await run_sync(services.assessments.reopen, actor_of(identity), int(dialog.data["assessment"]), text)
     await end_text_step(context, identity)
     info = await run_sync(services.periods.info, period_id)
-    reason = clean_text(text, REASON_MAX, code="reason")  # as the workflow recorded it
+    reason = inputs.text(text, REASON_MAX, code="reason")  # as the workflow recorded it
     done = t_html(
         "kydanhgia.reopened",
         lang,

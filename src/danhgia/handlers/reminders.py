@@ -13,8 +13,6 @@ typed range ("dd/mm - dd/mm", a step kept in the database).
 
 from __future__ import annotations
 
-import contextlib
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -40,9 +38,10 @@ from danhgia.handlers.ui import (
     show,
 )
 from danhgia.texts import Html, escape, join_html, t, t_html
+from danhgia.workflow import inputs
 from danhgia.workflow.absence import MAX_SNOOZE_DAYS, SnoozeView
 from danhgia.workflow.assessments import EDITABLE, AssessmentError
-from danhgia.workflow.calendar import DateInputError, end_of_month, fmt_short, parse_day, span_from_key
+from danhgia.workflow.calendar import end_of_month, fmt_short, span_from_key
 from danhgia.workflow.common import Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
@@ -59,48 +58,7 @@ UNIT_WIDTH = 16  # the table is 36 characters wide: fits a phone in portrait
 Panel = tuple[Html, InlineKeyboardMarkup | None]
 
 
-# -- typed date ranges (shared with /nghiphep) ------------------------------------------------------------------
-
-_SEPARATOR = re.compile(r"\s+(?:-|–|—|đến|den|to)\s+|\s*[–—]\s*", re.IGNORECASE)
-_TIGHT = re.compile(
-    r"\s*(\d{1,2}\s*[/.]\s*\d{1,2}(?:\s*[/.]\s*\d{2,4})?)\s*-\s*(\d{1,2}\s*[/.]\s*\d{1,2}(?:\s*[/.]\s*\d{2,4})?)\s*"
-)
-_NO_YEAR = re.compile(r"\s*\d{1,2}\s*[/.\-]\s*\d{1,2}\s*")
-
-
-def _shown(text: str) -> str:
-    return " ".join(text.split())[:20]
-
-
-def _day(text: str, today: date) -> date:
-    try:
-        return parse_day(text, today)
-    except DateInputError as error:
-        raise AssessmentError(f"date_{error.reason}", text=_shown(error.text)) from error
-
-
-def parse_range(text: str, today: date, *, single_day: bool) -> tuple[date, date]:
-    """ "23/11 - 27/11" (also "đến", "–"); one date alone is that very day (`single_day`) or from today to it.
-    An end without a year that falls before the start is read in the next year (28/12 - 03/01).
-    AssessmentError with a date_* code or `absence_range_format` otherwise."""
-    try:
-        one = parse_day(text, today)
-    except DateInputError as error:
-        if error.reason == "nonexistent":
-            raise AssessmentError("date_nonexistent", text=_shown(text)) from error
-    else:
-        return (one, one) if single_day else (today, one)
-    parts = _SEPARATOR.split(text.strip(), maxsplit=1)
-    if len(parts) != 2:
-        tight = _TIGHT.fullmatch(text)
-        if tight is None:
-            raise AssessmentError("absence_range_format", text=_shown(text))
-        parts = [tight.group(1), tight.group(2)]
-    first, last = _day(parts[0], today), _day(parts[1], today)
-    if last < first and _NO_YEAR.fullmatch(parts[1]):
-        with contextlib.suppress(ValueError):  # 29/02 has no next year
-            last = last.replace(year=last.year + 1)
-    return first, last
+# -- dates in callback data (shared with /nghiphep) -----------------------------------------------------------
 
 
 def ymd(value: date) -> str:
@@ -419,7 +377,7 @@ async def snooze_range_typed(
 ) -> None:
     """A pause typed as "dd/mm - dd/mm" (or one date: from today to it)."""
     services = services_of(context)
-    starts_on, ends_on = parse_range(text, services.absence.today(), single_day=False)
+    starts_on, ends_on = inputs.day_range(text, services.absence.today(), single_day=False, code="absence_range_format")
     pause = await _snooze(services, identity, starts_on, ends_on)
     await end_text_step(context, identity)
     note = t_html("tamdung.snoozed", identity.language, start=day(pause.starts_on), end=day(pause.ends_on))

@@ -35,10 +35,12 @@ from danhgia.handlers.ui import (
 )
 from danhgia.handlers.ui import ask_text as ask
 from danhgia.texts import Html, join_html, t, t_html
-from danhgia.workflow.calendar import DateInputError, end_of_month, fmt_short, friday_of, parse_day
+from danhgia.workflow import inputs
+from danhgia.workflow.calendar import end_of_month, fmt_short, friday_of
 from danhgia.workflow.common import Identity
 from danhgia.workflow.dialogs import DialogState
-from danhgia.workflow.tasks import CheckinOutcome, TaskError, TaskView, WeekView, parse_weight
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.tasks import CheckinOutcome, TaskView, WeekView, parse_weight
 
 FEATURE = "tk"
 CHECKIN = "ci"
@@ -378,7 +380,7 @@ def _weight_keyboard(lang: str, action: str, task_id: int | None = None) -> Inli
 def _weight_arg(text: str) -> Decimal | None:
     try:
         return parse_weight(text.replace("_", "."))
-    except TaskError:
+    except Refusal:
         return None
 
 
@@ -409,7 +411,7 @@ async def title_typed(update: Update, context: Context, identity: Identity, dial
 async def due_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The due date of a new task, typed as dd/mm."""
     services = services_of(context)
-    due = _parse_due(text, services.tasks.today())
+    due = inputs.day(text, services.tasks.today())
     services.tasks.check_due(due)
     await _ask_weight(update, context, identity, dialog, {"title": dialog.data["title"], "due": due.isoformat()})
 
@@ -419,13 +421,6 @@ async def weight_typed(update: Update, context: Context, identity: Identity, dia
     """The weight of a new task, typed; then the task is saved."""
     weight = parse_weight(text)
     await _create(update, context, identity, dialog, weight)
-
-
-def _parse_due(text: str, today: date) -> date:
-    try:
-        return parse_day(text, today)
-    except DateInputError as error:
-        raise TaskError(f"date_{error.reason}", text=text.strip()[:20]) from error
 
 
 async def _ask_weight(
@@ -508,7 +503,7 @@ async def edit_title_typed(
 async def edit_due_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A new due date for a task, typed as dd/mm."""
     services = services_of(context)
-    due = _parse_due(text, services.tasks.today())
+    due = inputs.day(text, services.tasks.today())
     task = await run_sync(
         services.tasks.edit, actor_of(identity), identity.person_id, int(dialog.data["task"]), due_on=due
     )

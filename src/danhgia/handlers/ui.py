@@ -36,14 +36,13 @@ from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
 from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Actor, Identity
 from danhgia.workflow.dialogs import DialogState
-from danhgia.workflow.evaluation import DraftError
-from danhgia.workflow.tasks import TaskError
+from danhgia.workflow.refusal import Refusal
 
 log = logging.getLogger(__name__)
 MEMORY_KEY = "panels.memory"  # bot_data: the PanelMemory of this application
 CALLBACK_MAX_BYTES = 64
 MESSAGE_LIMIT = 4096
-WorkflowError = (TaskError, AssessmentError, DraftError)
+WorkflowError = (Refusal,)  # every "no" of a use case or a typed value
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
 P = ParamSpec("P")
 

@@ -21,11 +21,13 @@ from danhgia.scoring import EvaluationResult, Regime, ScoringError, WorkingTime
 from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
+from danhgia.workflow import inputs
 from danhgia.workflow.calendar import PeriodSpan, span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR, ROLE_LEADER, Actor, Change, audit, fingerprint
 from danhgia.workflow.outbox import queue
-from danhgia.workflow.tasks import NOTE_MAX, TaskError, TaskService, clean_text
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.tasks import NOTE_MAX, TaskService
 
 if TYPE_CHECKING:
     from danhgia.workflow.absence import AbsenceService
@@ -42,13 +44,8 @@ DECIDED = (APPROVED, LOCKED)
 REASON_MAX = 1000
 
 
-class AssessmentError(Exception):
+class AssessmentError(Refusal):
     """A refused action; `code` names it for the message catalog."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -1105,20 +1102,13 @@ def _toggle(draft: dict[str, Any], key: str, value: str) -> None:
 
 
 def clean_reason(text: str) -> str:
-    """A typed reason, trimmed and checked (DraftError: empty or too long)."""
-    try:
-        return clean_text(text, REASON_MAX, code="reason")
-    except TaskError as error:
-        raise ev.DraftError(error.code, **error.params) from error
+    """A typed reason, trimmed and checked (refused when empty or too long)."""
+    return inputs.text(text, REASON_MAX, code="reason")
 
 
 def _clean_note(text: str) -> str:
-    if not (text or "").strip():
-        return ""
-    try:
-        return clean_text(text, NOTE_MAX, code="note")
-    except TaskError as error:
-        raise ev.DraftError(error.code, **error.params) from error
+    """A note: empty clears it; otherwise checked like any typed text."""
+    return inputs.text(text, NOTE_MAX, code="note") if (text or "").strip() else ""
 
 
 def _score_error_code(regime: Regime, tasks: list[dict[str, Any]], record: Assessment, _error: ScoringError) -> str:

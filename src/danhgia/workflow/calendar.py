@@ -7,17 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_DATE_RE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$")
-
-
-class DateInputError(ValueError):
-    """A typed date could not be read; `reason` is `format` (not dd/mm) or `nonexistent` (31/02)."""
-
-    def __init__(self, reason: str, text: str) -> None:
-        super().__init__(f"{reason}: {text!r}")
-        self.reason = reason
-        self.text = text
-
 
 def week_bounds(day: date) -> tuple[date, date]:
     """Monday and Sunday of the week containing `day`."""
@@ -102,20 +91,6 @@ def span_from_key(key: str) -> PeriodSpan:
     if not 1 <= month <= 12:
         raise ValueError(f"not a period key: {key!r}")
     return span_of(date(year, month, 1))
-
-
-def parse_day(text: str, today: date) -> date:
-    """A date typed as dd/mm or dd/mm/yyyy (also with '.' or '-'); the year defaults to today's."""
-    match = _DATE_RE.match(text or "")
-    if match is None:
-        raise DateInputError("format", text)
-    day, month = int(match.group(1)), int(match.group(2))
-    year_text = match.group(3)
-    year = today.year if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
-    try:
-        return date(year, month, day)
-    except ValueError as error:
-        raise DateInputError("nonexistent", text) from error
 
 
 def fmt_day(day: date) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from danhgia.scoring import (
@@ -21,6 +21,8 @@ from danhgia.scoring import (
     parse_assessment,
     result_to_dict,
 )
+from danhgia.workflow import inputs
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.tasks import DONE_LATE, DONE_ON_TIME, NOT_DONE, TaskView
 
 STEP_SUMMARY = "summary"
@@ -29,13 +31,8 @@ STEP_BONUS = "bonus"
 LEADER_PERCENTS = (100, 90, 75, 50, 25, 0)
 
 
-class DraftError(ValueError):
+class DraftError(Refusal, ValueError):
     """Bad input in a self-assessment or review step; `code` names it for the message catalog."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 def regime_of(regime_id: str) -> Regime:
@@ -77,27 +74,13 @@ def steps_for(regime: Regime, is_leader: bool) -> tuple[str, ...]:
 
 
 def parse_points(text: str, maximum: Decimal) -> Decimal:
-    """Points typed as "8", "7,5" or "7.25": between 0 and the maximum, at most 2 decimals."""
-    try:
-        value = Decimal((text or "").strip().replace(",", "."))
-    except InvalidOperation as error:
-        raise DraftError("points_invalid", max=maximum) from error
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        raise DraftError("points_invalid", max=maximum)
-    if value < 0 or value > maximum:
-        raise DraftError("points_out_of_range", max=maximum)
-    return value
+    """Points typed as "8", "7,5" or "7.25": between 0 and the maximum, at most 2 decimals (workflow/inputs.py)."""
+    return inputs.points(text, maximum)
 
 
 def parse_percent(text: str) -> Decimal:
-    """A percentage typed as "80" or "80%": 0 to 100."""
-    try:
-        value = Decimal((text or "").strip().rstrip("%").strip().replace(",", "."))
-    except InvalidOperation as error:
-        raise DraftError("percent_invalid") from error
-    if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
-        raise DraftError("percent_invalid")
-    return value
+    """A percentage typed as "80" or "80%": 0 to 100 (workflow/inputs.py)."""
+    return inputs.percent(text)
 
 
 # -- editing a criteria draft (shared by the self-assessment and the reviewer's adjustment) ---------------

@@ -6,19 +6,19 @@ still open after its due date is overdue, and one reported done after its due da
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from danhgia.storage.models import Task
 from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow import inputs
 from danhgia.workflow.calendar import month_bounds, week_bounds
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import Actor, Change, audit
+from danhgia.workflow.refusal import Refusal
 
 TITLE_MAX = 200
 NOTE_MAX = 1000
@@ -41,13 +41,8 @@ class CheckinOutcome(StrEnum):
     NOT_DONE = "not_done"
 
 
-class TaskError(ValueError):
+class TaskError(Refusal, ValueError):
     """Bad input or an impossible change; `code` names it for the message catalog."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -98,25 +93,13 @@ class CheckinResult:
 
 
 def clean_text(text: str, limit: int, *, code: str) -> str:
-    """Trim, drop control characters, collapse spaces; refuse empty or over-long text."""
-    text = "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] != "C" or ch in "\n")
-    text = re.sub(r"[ \t]+", " ", text).strip()
-    if not text:
-        raise TaskError(f"{code}_empty")
-    if len(text) > limit:
-        raise TaskError(f"{code}_too_long", limit=limit, length=len(text))
-    return text
+    """Free text (a title, a reason, a note), checked by the one parser of its kind (workflow/inputs.py)."""
+    return inputs.text(text, limit, code=code)
 
 
 def parse_weight(text: str) -> Decimal:
-    """A weight typed as "1", "1,5" or "0.25": positive, at most 2 decimals, at most 100."""
-    try:
-        value = Decimal((text or "").strip().replace(",", "."))
-    except InvalidOperation as error:
-        raise TaskError("weight_invalid") from error
-    if not value.is_finite() or value <= 0 or value > WEIGHT_MAX or value != value.quantize(Decimal("0.01")):
-        raise TaskError("weight_invalid")
-    return value.normalize() if value == value.to_integral() else value
+    """A weight typed as "1", "1,5" or "0.25": above 0, at most 2 decimals, at most 100."""
+    return inputs.weight(text, WEIGHT_MAX)
 
 
 class TaskService:
