@@ -528,16 +528,12 @@ async def note_typed(update: Update, context: Context, identity: Identity, dialo
     person = await _person(services, identity, int(dialog.data["person"]))
     data = {k: dialog.data[k] for k in ("person", "kind", "start", "end")}
     panel = await _confirm(services, person, data, note, identity.language)
-    message = await replace_panel(update, context, dialog, *panel)
     chat = update.effective_chat
-    await run_sync(
-        services.dialogs.expect,
-        identity.person_id,
-        "leave.note",
-        {**data, "note": note},
-        chat.id if chat else None,
-        message.message_id if message is not None else None,
-    )
+    stored = {**data, "note": note}
+    await run_sync(services.dialogs.expect, identity.person_id, "leave.note", stored, chat.id if chat else None)
+    message = await replace_panel(update, context, dialog, *panel)  # stored first, sent after
+    if message is not None:
+        await run_sync(services.dialogs.placed, identity.person_id, "leave.note", message.message_id)
 
 
 HANDLERS = [

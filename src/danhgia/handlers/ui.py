@@ -254,24 +254,18 @@ async def ask_text(
     *,
     new: bool = False,
 ) -> None:
-    """Show a question on the panel (or in a `new` message) and remember (in the database) that typed text of
-    `kind` is expected."""
-    message = await show(
-        update, Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language)), back, new=new
-    )
+    """Remember (in the database) that typed text of `kind` is expected, then show the question on the panel (or
+    in a `new` message): store first, send after, so that a crash in between never leaves a question asked that
+    nobody waits for."""
     query = update.callback_query
-    message_id = message.message_id if message is not None else None
-    if message_id is None and not new and query is not None and query.message is not None:
-        message_id = query.message.message_id
+    pressed = query.message.message_id if query is not None and query.message is not None and not new else None
     chat = update.effective_chat
-    await run_sync(
-        services_of(context).dialogs.expect,
-        identity.person_id,
-        kind,
-        data,
-        chat.id if chat else None,
-        message_id,
-    )
+    dialogs = services_of(context).dialogs
+    await run_sync(dialogs.expect, identity.person_id, kind, data, chat.id if chat else None, pressed)
+    question = Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language))
+    message = await show(update, question, back, new=new)
+    if message is not None and message.message_id != pressed:  # sent as a new message
+        await run_sync(dialogs.placed, identity.person_id, kind, message.message_id)
 
 
 async def ask_next(
@@ -289,16 +283,12 @@ async def ask_next(
         await ask_text(update, context, identity, kind, data, text, markup)
         return
     question = Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language))
-    message = await replace_panel(update, context, dialog, question, markup)
     chat = update.effective_chat
-    await run_sync(
-        services_of(context).dialogs.expect,
-        identity.person_id,
-        kind,
-        data,
-        chat.id if chat else None,
-        message.message_id if message is not None else None,
-    )
+    dialogs = services_of(context).dialogs
+    await run_sync(dialogs.expect, identity.person_id, kind, data, chat.id if chat else None, None)  # store first
+    message = await replace_panel(update, context, dialog, question, markup)
+    if message is not None:
+        await run_sync(dialogs.placed, identity.person_id, kind, message.message_id)
 
 
 async def close_text_step(context: Context, identity: Identity) -> None:

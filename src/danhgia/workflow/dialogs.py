@@ -60,6 +60,15 @@ class DialogService:
             uow.commit()
         return DialogState(person_id, kind, dict(data or {}), chat_id, message_id)
 
+    def placed(self, person_id: int, kind: str, message_id: int) -> None:
+        """The question of the open dialog (still of `kind`) was sent as this message."""
+        with self.db.uow() as uow:
+            row = uow.dialogs.get(person_id)
+            if row is not None and row.kind == kind and row.message_id != message_id:
+                row.message_id = message_id
+                uow.session.add(row)
+                uow.commit()
+
     def clear(self, person_id: int, kind: str | None = None) -> DialogState | None:
         """Close the open dialog (only if it is of `kind`, when given); returns what was closed."""
         if self.get(person_id) is None:
