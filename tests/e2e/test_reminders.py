@@ -452,3 +452,31 @@ async def test_a_blocked_user_is_marked_unreachable_and_the_leader_told_once(wor
     before = mark(world)
     await tick(world)
     one(an, before, PLAN)
+
+
+async def test_every_notice_waits_for_working_hours_as_reminders_do(world: BotWorld) -> None:
+    hoa = await world.linked_user("TP01", "Hoa")
+    an = await world.linked_user("CV01", "An")
+    # Saturday 22:00: An blocks the bot. Hoa is told — on Monday morning, not in the night of her weekend.
+    at(world, "21/11 22:00")
+    before = mark(world)
+    an.block()
+    await hoa.sandbox.wait_for(lambda: not reachable(world, "CV01") or None, 10, "An unreachable")
+    await deliver_round(world.app, wait=True)
+    assert news(hoa, before) == []
+    at(world, "22/11 15:00")  # Sunday: a day off
+    await deliver_round(world.app, wait=True)
+    assert news(hoa, before) == []
+    at(world, "23/11 07:00")  # Monday, the end of the quiet hours
+    await deliver_round(world.app, wait=True)
+    notice = await hoa.sandbox.wait_for(
+        lambda: next((m for m in news(hoa, before) if "Lê Văn An" in m.text), None), 10, "the leader's notice"
+    )
+    assert notice.text.startswith("🚫 Lê Văn An (CV01) đã chặn bot")
+
+
+def test_a_tick_missed_while_the_process_was_busy_runs_late_once() -> None:
+    from danhgia.handlers.notifier import late_once
+
+    kwargs = late_once(60)
+    assert kwargs["misfire_grace_time"] >= 60 and kwargs["coalesce"] is True and kwargs["max_instances"] == 1

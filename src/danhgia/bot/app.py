@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,17 +14,22 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
-from danhgia.bot.updates import PerChatUpdateProcessor
+from danhgia.bot.updates import PerChatUpdateProcessor, RecordingQueue
 from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_database
+from danhgia.handlers.edits import PanelMemory
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
-from danhgia.handlers.ratelimit import SlidingWindowRateLimiter
+from danhgia.handlers.notifier import late_once
+from danhgia.handlers.ratelimit import SlidingWindowRateLimiter, TelegramRequest
+from danhgia.handlers.ui import MEMORY_KEY
 from danhgia.scheduler.ticker import ReminderTicker
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.services import Services
 
+# python-telegram-bot's coming behaviour, opted in: durations such as a 429's retry_after are timedeltas.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.0005
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
@@ -68,10 +74,17 @@ async def sync_menus(app: App) -> None:
 
 
 async def on_startup(app: App) -> None:
-    """Register the command menus in Vietnamese and English, then say that the bot runs."""
+    """Queue the updates received before the last stop, register the command menus in Vietnamese and English,
+    then say that the bot runs."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    memory = app.bot_data.setdefault(MEMORY_KEY, PanelMemory())
+    for chat_id, message_id, view, content in await run_sync(services.inbox.recent_edits):
+        memory.remember(int(chat_id), int(message_id), str(view), str(content))  # what panels show, across a restart
+    if isinstance(app.update_queue, RecordingQueue):
+        await app.update_queue.replay(app.bot)
     await publish_default_menus(app.bot)
     await sync_menus(app)
-    notifier.start(app)
+    await notifier.start(app)
     start_reminders(app)
     log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
 
@@ -90,7 +103,7 @@ def start_reminders(app: App) -> None:
     app.bot_data[TICKER_KEY] = ReminderTicker(services, lambda: notifier.deliver_round(app))
     interval = app.bot_data.get("reminder_tick_seconds")
     if app.job_queue is not None and interval:
-        app.job_queue.run_repeating(_tick, interval=interval, first=1, name="reminders")
+        app.job_queue.run_repeating(_tick, interval=interval, first=1, name="reminders", job_kwargs=late_once(interval))
 
 
 def build_application(settings: Settings, services: Services, *, rate_limiter: bool = True) -> App:
@@ -102,15 +115,21 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
     # to 5 ms (Python's default switch interval) for their turn on every hand-off. 0.5 ms keeps them prompt.
     sys.setswitchinterval(SWITCH_INTERVAL)
     api = settings.telegram_api_url
+    updates = RecordingQueue()
+    updates.inbox = services.inbox
+    processor = PerChatUpdateProcessor()
+    processor.inbox = services.inbox
     builder: Any = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .concurrent_updates(PerChatUpdateProcessor())
-        .connection_pool_size(16)
-        .get_updates_read_timeout(settings.poll_timeout + 10)
+        .update_queue(updates)
+        .concurrent_updates(processor)
+        .request(TelegramRequest(connection_pool_size=16))
+        .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         .post_init(on_startup)
+        .post_stop(notifier.stop)
     )
     if rate_limiter:
         builder = builder.rate_limiter(SlidingWindowRateLimiter())
@@ -144,6 +163,8 @@ async def running(app: App, poll_timeout: int = 1) -> AsyncIterator[App]:
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+                if app.post_stop is not None:
+                    await app.post_stop(app)
     finally:
         await app.shutdown()
 

@@ -213,6 +213,49 @@ def link_reset(
     typer.echo(t(key, name=result.full_name, code=result.staff_code))
 
 
+STATUS_NAMES = {
+    "pending": "đang chờ",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "skipped": "bỏ qua",
+    "failed": "đã bỏ cuộc",
+}
+
+
+@app.command()
+def outbox() -> None:
+    """Tin nhắn đang chờ gửi, đang gửi, đã gửi, bỏ qua và đã bỏ cuộc (theo loại), và các cập nhật đã nhận."""
+    from danhgia.bot.app import build_services, open_database
+
+    settings = load_settings()
+    db = open_database(settings)
+    try:
+        services = build_services(settings, db)
+        summary = services.outbox.summary()
+        inbox = services.inbox.counts()
+    finally:
+        db.dispose()
+    if not summary.rows:
+        typer.echo("Hộp thư đi trống: chưa có tin nhắn nào.")
+    by_status: dict[str, list[tuple[str, int, date | None]]] = {}
+    for status, kind, count, first in summary.rows:
+        by_status.setdefault(status, []).append((kind, count, first.date() if first else None))
+    for status in ("pending", "sending", "failed", "skipped", "sent"):
+        rows = by_status.get(status, [])
+        if not rows:
+            continue
+        total = sum(count for _, count, _ in rows)
+        typer.echo(f"{STATUS_NAMES[status].capitalize()}: {total}")
+        for kind, count, oldest_day in rows:
+            since = f" (cũ nhất {oldest_day:%d/%m/%Y})" if oldest_day and status in ("pending", "sending") else ""
+            typer.echo(f"  {kind}: {count}{since}")
+    if summary.failures:
+        typer.echo("Bỏ cuộc gần đây (mới nhất trước):")
+        for kind, person, attempts, error, created in summary.failures:
+            typer.echo(f"  {created:%d/%m/%Y %H:%M} {kind} → người {person}, {attempts} lần thử: {error[:100]}")
+    typer.echo(f"Cập nhật đã nhận: {inbox.get('done', 0)} đã xử lý, {inbox.get('pending', 0)} đang chờ xử lý.")
+
+
 @app.command()
 def sandbox(
     port: Annotated[int, typer.Option(help="Cổng (chỉ 127.0.0.1).")] = 8081,

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     reminder_at: time = Field(default=time(8, 0), description="Time of the month-end reminders and nudges.")
     digest_at: time = Field(default=time(8, 30), description="Time of HR's daily digest during the window.")
     quiet_hours: str = Field(default="21:00-07:00", description="No reminder in these hours (HH:MM-HH:MM).")
+    hold_notices: bool = Field(
+        default=True, description="Other notices too wait for working hours and days (false: sent at once)."
+    )
     reminder_tick_seconds: int = Field(default=60, ge=5, le=3600, description="How often reminders are checked.")
     reminders: bool = Field(default=True, description="Tick the reminders (false: only on demand, e.g. tests).")
     council_quorum: int = Field(default=2, ge=1, le=50, description="Agreeing council votes that decide a case.")
@@ -129,6 +132,7 @@ class Settings(BaseSettings):
             invite_ttl=timedelta(days=self.invite_ttl_days),
             regime_id=self.regime,
             timeline=timeline,
+            hold_notices=self.hold_notices,
             council=CouncilSettings(
                 self.council_quorum, self.contest_days, self.council_gap_points, self.council_case_days
             ),

@@ -20,6 +20,7 @@ from danhgia.handlers.context import (
 )
 from danhgia.handlers.menu import COMMANDS
 from danhgia.handlers.start import unlinked_text
+from danhgia.handlers.trace import answer_once
 from danhgia.texts import DEFAULT_LANGUAGE, t, t_html
 from danhgia.workflow.common import Actor
 from danhgia.workflow.linking import ResetOutcome
@@ -72,12 +73,12 @@ async def unlink_pressed(update: Update, context: Context) -> None:
         return
     identity = await identify(update, context)
     if identity is None or not _ALLOWED.allowed(identity.roles):
-        await query.answer(
-            t("fallback.not_allowed", identity.language if identity else DEFAULT_LANGUAGE), show_alert=True
+        await answer_once(
+            query, t("fallback.not_allowed", identity.language if identity else DEFAULT_LANGUAGE), alert=True
         )
         return
     lang = identity.language
-    await query.answer()
+    await answer_once(query)
     if query.data == CANCEL:
         await edit_or_send(update, t_html("unlink.cancelled", lang))
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -50,7 +51,8 @@ async def run_sync(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     call = functools.partial(fn, *args, **kwargs)
     if _executor is None:
         return await asyncio.to_thread(call)
-    return await asyncio.get_running_loop().run_in_executor(_executor, call)
+    context = contextvars.copy_context()  # the update's trace follows the call into the thread
+    return await asyncio.get_running_loop().run_in_executor(_executor, context.run, call)
 
 
 async def run_quick(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -18,6 +18,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message
 
+from danhgia.handlers.trace import current_trace
 from danhgia.texts.telegram_html import HtmlParseError, parse_html
 
 MEMORY_SIZE = 4096  # messages remembered per application
@@ -70,6 +71,14 @@ class PanelMemory:
         return self._edits.get((chat_id, message_id)) == (view, content)
 
     def edited(self, chat_id: int, message_id: int, view: str | None, content: str | None) -> None:
+        """Remember an edit (the oldest are forgotten); the update being handled keeps it too, for the inbox, so
+        that the next process remembers it after a restart."""
+        trace = current_trace.get()
+        if trace is not None and view is not None and content is not None:
+            trace.edits.append([chat_id, message_id, view, content])
+        self.remember(chat_id, message_id, view, content)
+
+    def remember(self, chat_id: int, message_id: int, view: str | None, content: str | None) -> None:
         """Remember an edit (the oldest are forgotten)."""
         key = (chat_id, message_id)
         if view is None or content is None:

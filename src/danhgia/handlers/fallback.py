@@ -7,11 +7,12 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 
 from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply, run_sync, services_of
 from danhgia.handlers.notifier import wake
 from danhgia.handlers.start import unlinked_text
+from danhgia.handlers.trace import answer_once, press_answered, something_saved
 from danhgia.texts import DEFAULT_LANGUAGE, t, t_html
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ async def stale_button(update: Update, context: Context) -> None:
     if query is None:
         return
     identity = await identify(update, context)
-    await query.answer(t("fallback.stale_button", identity.language if identity else DEFAULT_LANGUAGE))
+    await answer_once(query, t("fallback.stale_button", identity.language if identity else DEFAULT_LANGUAGE))
 
 
 async def blocked_or_unblocked(update: Update, context: Context) -> None:
@@ -73,18 +74,24 @@ async def blocked_or_unblocked(update: Update, context: Context) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log the failure and tell the person politely that nothing was done."""
+    """Log the failure and tell the person politely what it means: nothing was done — or, when something was
+    already saved, that it was saved and only its display failed. A press already answered is not answered
+    again: the report goes to the chat instead."""
     error = context.error
     if isinstance(error, Forbidden):
         log.info("cannot write to a user: %s", error)
         return
-    log.error("error while handling an update: %s", html.escape(repr(error)), exc_info=error)
+    if isinstance(error, NetworkError):  # Telegram out of reach: expected from time to time, logged briefly
+        log.warning("Telegram could not be reached while handling an update: %s", error)
+    else:
+        log.error("error while handling an update: %s", html.escape(repr(error)), exc_info=error)
     if not isinstance(update, Update):
         return
+    key = "fallback.saved_not_shown" if something_saved() else "fallback.error"
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(t("fallback.error", DEFAULT_LANGUAGE), show_alert=True)
+        if update.callback_query is not None and not press_answered():
+            await answer_once(update.callback_query, t(key, DEFAULT_LANGUAGE), alert=True)
         elif update.effective_chat is not None and is_private(update):
-            await reply(update, t_html("fallback.error", DEFAULT_LANGUAGE))
+            await reply(update, t_html(key, DEFAULT_LANGUAGE))
     except TelegramError as send_error:
         log.warning("could not report the error to the user: %s", send_error)

@@ -15,6 +15,7 @@ from danhgia.handlers.context import (
     services_of,
 )
 from danhgia.handlers.start import unlinked_text
+from danhgia.handlers.trace import answer_once
 from danhgia.texts import DEFAULT_LANGUAGE, LANGUAGES, t, t_html
 from danhgia.workflow.common import Actor
 
@@ -49,7 +50,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     code = query.data.removeprefix(CALLBACK_PREFIX)
     identity = await identify(update, context)
     if identity is None or code not in LANGUAGES:
-        await query.answer(t("fallback.stale_button", DEFAULT_LANGUAGE))
+        await answer_once(query, t("fallback.stale_button", DEFAULT_LANGUAGE))
         return
     await run_sync(
         services_of(context).linking.set_language,
@@ -57,5 +58,5 @@ async def language_chosen(update: Update, context: Context) -> None:
         code,
         Actor.person(identity.person_id, identity.telegram_user_id),
     )
-    await query.answer()
+    await answer_once(query)
     await edit_or_send(update, t_html("language.changed", code))

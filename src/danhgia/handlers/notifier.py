@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes, ExtBot
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.ratelimit import BULK
 from danhgia.texts import Html
-from danhgia.workflow.outbox import OutboxItem, queued_since_last_round
+from danhgia.workflow.outbox import HEARTBEAT_SECONDS, OutboxItem, queued_since_last_round
 from danhgia.workflow.reminders import ExpiredReminder
 from danhgia.workflow.services import Services
 
@@ -31,6 +31,7 @@ INTERVAL_SECONDS = 2.0
 PARALLEL_PEOPLE = 8
 _LOCK_KEY = "notifier.lock"
 _renderers: dict[str, Renderer] = {}
+SILENT = frozenset({"card_refresh"})  # edits of messages already there: no notification, so any hour will do
 
 
 class Obsolete(Exception):
@@ -105,7 +106,9 @@ async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
         log.error("no renderer for outbox kind %r (message %s)", item.kind, item.id)
         await run_sync(services.outbox.skipped, item.id, "no renderer")
         return
-    if "until" in item.payload:  # a reminder: only on working days, outside quiet hours, while still useful
+    reminder = "until" in item.payload
+    if reminder or (services.config.hold_notices and item.kind not in SILENT):
+        # on working days, outside quiet hours (a reminder: only while still useful)
         try:
             later = await run_sync(services.reminders.deliverability, item.payload)
         except ExpiredReminder:
@@ -118,9 +121,9 @@ async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
         await fn(bot, services, item)
     except Obsolete as reason:
         await run_sync(services.outbox.skipped, item.id, str(reason) or "obsolete")
-    except RetryAfter as error:
+    except RetryAfter as error:  # that chat's flood control: it waits, nobody else does, no attempt is counted
         retry = error.retry_after if isinstance(error.retry_after, timedelta) else timedelta(seconds=error.retry_after)
-        await run_sync(services.outbox.failed, item.id, f"429: {error}", retry)
+        await run_sync(services.outbox.back_off, item.id, item.person_id, retry)
     except Forbidden as error:
         log.info("person %s cannot be reached: %s", item.person_id, error)
         await run_sync(services.outbox.skipped, item.id, f"forbidden: {error}")
@@ -143,10 +146,39 @@ async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver_round(context.application)
 
 
-def start(app: App) -> None:
-    """Deliver every few seconds (catching up on whatever was queued while the bot was down)."""
+def late_once(interval: float) -> dict[str, Any]:
+    """A repeating job missed while the process was busy (or its loop held up) runs late — within a grace of two
+    intervals — and once, never twice in a row to catch up (APScheduler's misfire grace, coalescing)."""
+    return {"misfire_grace_time": max(1, int(2 * interval) + 1), "coalesce": True, "max_instances": 1}
+
+
+async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.application.bot_data[SERVICES_KEY]
+    await run_sync(services.outbox.heartbeat)
+
+
+async def start(app: App) -> None:
+    """Register this process (its claims are its own while it lives), then deliver every few seconds (catching
+    up on whatever was queued while the bot was down, and on what a process that died had claimed)."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    await run_sync(services.outbox.heartbeat)
     if app.job_queue is not None:
-        app.job_queue.run_repeating(_job, interval=INTERVAL_SECONDS, first=0.5, name="outbox")
+        app.job_queue.run_repeating(
+            _heartbeat,
+            interval=HEARTBEAT_SECONDS,
+            first=HEARTBEAT_SECONDS,
+            name="heartbeat",
+            job_kwargs=late_once(HEARTBEAT_SECONDS),
+        )
+        app.job_queue.run_repeating(
+            _job, interval=INTERVAL_SECONDS, first=0.5, name="outbox", job_kwargs=late_once(INTERVAL_SECONDS)
+        )
+
+
+async def stop(app: App) -> None:
+    """This process stops: what it had claimed goes back to the queue at once."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    await run_sync(services.outbox.retire)
 
 
 def wake(app: Any) -> None:

@@ -1,7 +1,8 @@
 """Telegram's sending limits, kept by the bot itself: at most 30 messages in any second overall, 20 a minute to a
 group, and — for messages the bot sends on its own (reminders, notices: `rate_limit_args=BULK`) — at most 3 in
 any 3 seconds to one private chat (about 1/s); a direct answer to what a person just did is limited only by
-the overall rate. A 429 is retried after its `retry_after`, pausing every other request meanwhile.
+the overall rate. A 429 for a request to a chat pauses that chat only for its `retry_after` (Telegram's
+per-chat flood control), then the request is retried; a 429 for any other request pauses every request.
 
 python-telegram-bot's AIORateLimiter is a leaky bucket: it lets a burst of 30 through and then 30 more in
 the same second, which a server counting a sliding second answers with 429s. This limiter counts in sliding
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+import httpx
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 #: Methods that send something into a chat (these are what Telegram limits).
@@ -42,6 +46,64 @@ SENDING = frozenset(
         "sendPoll",
     }
 )
+
+
+#: Methods whose repetition changes nothing (an edit, a deletion, an answer, a setting): retried on any network
+#: failure, even when the first request may have been carried out and only its answer was lost.
+REPEATABLE = frozenset(
+    {
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "deleteMessage",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "deleteMyCommands",
+        "setChatMenuButton",
+        "setMyDescription",
+        "setMyShortDescription",
+        "getMe",
+        "getChat",
+        "getFile",
+        "getWebhookInfo",
+        "deleteWebhook",
+    }
+)
+NETWORK_RETRIES = 3
+NETWORK_BACKOFF = (0.3, 0.9, 2.0)  # seconds before each retry after a network failure
+
+
+class ServerError(NetworkError):
+    """Telegram answered with a server error (5xx): the request was not carried out."""
+
+
+class TelegramRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP client, telling a server error (5xx) apart from other network failures."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request; a 5xx answer becomes `ServerError` (with Telegram's description)."""
+        code, payload = await super().do_request(*args, **kwargs)
+        if 500 <= code <= 599:
+            try:
+                description = str(json.loads(payload.decode("utf-8", "replace")).get("description") or "")
+            except (ValueError, AttributeError):
+                description = ""
+            raise ServerError(f"{description or 'Server error'} ({code})")
+        return code, payload
+
+
+def not_carried_out(error: NetworkError) -> bool:
+    """Whether a failed request certainly did not reach Telegram's work: the connection could not be made, or
+    Telegram answered with a server error (5xx). A timeout or a connection lost while waiting leaves it unknown."""
+    if isinstance(error, ServerError):
+        return True
+    return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def retryable(endpoint: str, error: NetworkError) -> bool:
+    """A network failure worth another try: any, for a repeatable method; for a send, only one that certainly
+    sent nothing (a repeated message is worse than a late one — the outbox retries later)."""
+    return endpoint in REPEATABLE or not_carried_out(error)
 
 
 class Window:
@@ -98,6 +160,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
         self.group_per_minute = group_per_minute
         self.max_retries = max_retries
         self._chats: dict[int, Window] = {}
+        self._paused: dict[int, float] = {}  # chat id → monotonic time until which Telegram asked to wait
         self._lock = asyncio.Lock()
         self._retry_after = asyncio.Event()
         self._retry_after.set()
@@ -121,10 +184,20 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                     del self._chats[key]
         return window
 
+    async def _chat_pause(self, chat_id: int | None) -> None:
+        """Wait while Telegram asked to wait before writing to this chat again."""
+        while chat_id is not None and chat_id in self._paused:
+            left = self._paused[chat_id] - time.monotonic()
+            if left <= 0:
+                self._paused.pop(chat_id, None)
+                return
+            await asyncio.sleep(left)
+
     async def _acquire(self, chat_id: int | None, bulk: bool) -> list[Window]:
         """Wait until one more message may go to this chat, count it, and return the windows it counts in."""
         while True:
             await self._retry_after.wait()
+            await self._chat_pause(chat_id)
             async with self._lock:
                 now = time.monotonic()
                 paced = chat_id is not None and (bulk or chat_id < 0)
@@ -153,22 +226,39 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
         with contextlib.suppress(TypeError, ValueError):
             chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
         limited = endpoint in SENDING
-        for attempt in range(retries + 1):
+        network_failures = 0
+        for attempt in range(retries + NETWORK_RETRIES + 1):
             windows: list[Window] = []
             if limited:
                 windows = await self._acquire(chat_id, bulk)
             else:
                 await self._retry_after.wait()
+                await self._chat_pause(chat_id)
             try:
                 return await callback(*args, **kwargs)
+            except NetworkError as error:  # a 5xx, a timeout, a dropped connection (a refusal is not retried)
+                if (
+                    isinstance(error, BadRequest)
+                    or network_failures >= NETWORK_RETRIES
+                    or not retryable(endpoint, error)
+                ):
+                    raise
+                log.info("%s failed (%s); retrying", endpoint, error)
+                await asyncio.sleep(NETWORK_BACKOFF[network_failures])
+                network_failures += 1
+                continue
             except RetryAfter as error:
-                if attempt == retries:
+                if attempt - network_failures >= retries:
                     raise
                 pause = (
                     error.retry_after
                     if isinstance(error.retry_after, int | float)
                     else error.retry_after.total_seconds()
                 )
+                if chat_id is not None:  # that chat's flood control: only that chat waits
+                    log.info("Telegram asked to wait %.1f s before writing to chat %s again (429)", pause, chat_id)
+                    self._paused[chat_id] = time.monotonic() + float(pause) + 0.1
+                    continue
                 log.info("Telegram asked to wait %.1f s (429); every request pauses meanwhile", pause)
                 self._retry_after.clear()
                 try:

@@ -31,6 +31,7 @@ from danhgia.handlers.context import (
 )
 from danhgia.handlers.edits import PanelMemory, content_digest, current_memory, message_digest
 from danhgia.handlers.start import unlinked_text
+from danhgia.handlers.trace import answer_once, press_answered
 from danhgia.scoring import ScoringError, format_points
 from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
 from danhgia.workflow.assessments import AssessmentError
@@ -145,14 +146,14 @@ async def private_person(update: Update, context: Context) -> Identity | None:
     query = update.callback_query
     if not is_private(update):
         if query is not None:
-            await query.answer(t("group.private_only", DEFAULT_LANGUAGE), show_alert=True)
+            await answer_once(query, t("group.private_only", DEFAULT_LANGUAGE), alert=True)
         else:
             await refuse_in_group(update, context, DEFAULT_LANGUAGE)
         return None
     identity = await identify(update, context)
     if identity is None:
         if query is not None:
-            await query.answer(t("fallback.not_linked_button", DEFAULT_LANGUAGE), show_alert=True)
+            await answer_once(query, t("fallback.not_linked_button", DEFAULT_LANGUAGE), alert=True)
         else:
             await reply(update, unlinked_text(context.bot.username, DEFAULT_LANGUAGE))
         return None
@@ -181,7 +182,7 @@ async def private_person_then(
     found = await run_quick(both)
     if found is None:
         if query is not None:
-            await query.answer(t("fallback.not_linked_button", DEFAULT_LANGUAGE), show_alert=True)
+            await answer_once(query, t("fallback.not_linked_button", DEFAULT_LANGUAGE), alert=True)
         else:
             await reply(update, unlinked_text(context.bot.username, DEFAULT_LANGUAGE))
     return found
@@ -193,10 +194,10 @@ async def private_person_then(
 async def ack(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Answer a button press (stops the spinner on the phone); a no-op for messages."""
     query = update.callback_query
-    if query is not None:
+    if query is not None:  # a press is answered once: a second answer is not sent
         try:
-            await query.answer(text[:190] if text else None, show_alert=alert)
-        except BadRequest as error:  # already answered, or too old
+            await answer_once(query, text, alert=alert)
+        except BadRequest as error:  # too old
             log.info("could not answer a button press: %s", error)
 
 
@@ -385,12 +386,12 @@ async def refuse(update: Update, error: Exception, lang: str) -> None:
     """Tell the person why nothing happened: a toast/alert for a button, a message for typed text."""
     text = error_text(error, lang)
     query = update.callback_query
-    if query is not None:
+    if query is not None and not press_answered():
         plain = t("error.plain_prefix", lang) + _strip_tags(text)
         try:
-            await query.answer(plain[:190], show_alert=True)
+            await answer_once(query, plain, alert=True)
             return
-        except BadRequest as error:  # the press was already answered: say it in the chat instead
+        except BadRequest as error:  # too old: say it in the chat instead
             log.info("could not answer a refused press: %s", error)
     await reply(update, text)
 

@@ -72,13 +72,34 @@ _WASTED = (
 
 @dataclass
 class InjectedError:
-    """An error the sandbox will answer instead of running a method (to test retries)."""
+    """A fault the sandbox will answer a call with (to test retries): an error answer (`kind` "error"), no answer
+    within `delay` seconds ("timeout") or a connection closed without an answer ("drop"); a timeout or a drop
+    may come after the call took effect (`apply`), as when Telegram did the work and the answer was lost."""
 
     method: str | None
     code: int
     description: str
     retry_after: int | None
     remaining: int
+    chat_id: int | None = None
+    kind: str = "error"
+    apply: bool = False
+    delay: float = 0.0
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        """Whether this fault answers a call of this method with these parameters."""
+        if self.remaining <= 0 or method == "getupdates" or self.method not in (None, method):
+            return False
+        return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
+
+
+class Disrupted(Exception):
+    """A call answered by no answer: the server stalls (`kind` "timeout") or closes the connection ("drop")."""
+
+    def __init__(self, kind: str, delay: float) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.delay = delay
 
 
 @dataclass
@@ -273,10 +294,16 @@ class BotApiSandbox:
             self._violate(f"method '{name}' is not implemented by the sandbox")
             raise ApiError(400, f"Bad Request: method {name} is not supported by the sandbox")
         for injected in self.injected:
-            if injected.remaining > 0 and injected.method in (None, name.lower()) and name.lower() != "getupdates":
+            if injected.matches(name.lower(), params):
                 injected.remaining -= 1
-                self.calls.append(Call(name, params, False, injected.description, injected=True))
-                raise ApiError(injected.code, injected.description, injected.retry_after)
+                if injected.kind == "error":
+                    self.calls.append(Call(name, params, False, injected.description, injected=True))
+                    raise ApiError(injected.code, injected.description, injected.retry_after)
+                if injected.apply:  # Telegram did the work; only its answer is lost
+                    await handler(params)
+                    self.calls.append(Call(name, params, True))
+                self.calls.append(Call(name, params, False, injected.kind, injected=True))
+                raise Disrupted(injected.kind, injected.delay)
         try:
             result = await handler(params)
         except ApiError as error:
@@ -291,8 +318,18 @@ class BotApiSandbox:
         is gone or of one that would not change, a deletion of a message already deleted, a callback query
         answered twice (injected faults left out). Each one costs a request against the sending budget."""
         wasted = []
+        lost: set[tuple[str, str]] = set()  # (method, chat) whose last answer was lost: a retry may find it done
         for call in self.calls:
-            if call.ok or call.error is None or call.injected:
+            key = (call.method, str(call.params.get("chat_id", call.params.get("callback_query_id", ""))))
+            if call.injected:
+                if call.error in ("timeout", "drop"):
+                    lost.add(key)
+                continue
+            if call.ok or call.error is None:
+                lost.discard(key)
+                continue
+            if key in lost:  # the retry of a call whose answer was lost: Telegram had done it
+                lost.discard(key)
                 continue
             if any(reason in call.error for reason in _WASTED):
                 shown = str(call.params.get("text", ""))[:60].replace("\n", " ")
@@ -848,9 +885,30 @@ class BotApiSandbox:
         method: str | None = None,
         retry_after: int | None = None,
         count: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next `count` calls (of `method`, or any but getUpdates) with this error."""
-        self.injected.append(InjectedError(method.lower() if method else None, code, description, retry_after, count))
+        """Answer the next `count` calls (of `method`, or any but getUpdates; to `chat_id`, or any) with this error
+        (a 5xx, or a 429 with `retry_after`)."""
+        self.injected.append(
+            InjectedError(method.lower() if method else None, code, description, retry_after, count, chat_id)
+        )
+
+    def inject_fault(
+        self,
+        kind: str,
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        count: int = 1,
+        apply: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """Answer the next `count` calls with no answer: "timeout" (the server stalls `delay` seconds) or "drop"
+        (the connection is closed); with `apply`, the call takes effect first (only its answer is lost)."""
+        if kind not in ("timeout", "drop"):
+            raise ValueError("a fault is a timeout or a drop")
+        method_name = method.lower() if method else None
+        self.injected.append(InjectedError(method_name, 0, kind, None, count, chat_id, kind, apply, delay))
 
     def commands_for(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[str]:
         """The command names registered for a scope and language."""

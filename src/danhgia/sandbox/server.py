@@ -6,6 +6,7 @@ under `/sandbox/api/` lets a test or a page act as users and read the chats.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -13,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from danhgia.sandbox.core import ApiError, BotApiSandbox
+from danhgia.sandbox.core import ApiError, BotApiSandbox, Disrupted
 from danhgia.sandbox.demo_api import DemoController, add_routes
 from danhgia.sandbox.spec import UploadedFile
 from danhgia.sandbox.state import Message
@@ -60,6 +61,12 @@ async def bot_api(request: web.Request) -> web.Response:
         if error.code not in (409,):
             log.debug("sandbox %s → %s %s", method, error.code, error.description)
         return web.json_response(error.to_api(), status=error.code)
+    except Disrupted as fault:  # no answer reaches the bot
+        if fault.kind == "timeout":
+            await asyncio.sleep(fault.delay)
+        elif request.transport is not None:
+            request.transport.abort()
+        return web.json_response({"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status=504)
     return web.json_response({"ok": True, "result": result}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 

@@ -275,8 +275,40 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)  # the worker (process) sending it
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class Worker(SQLModel, table=True):
+    """A running bot process: what it claims is its own while it lives (a heartbeat, and on its own machine its
+    process id), and is released at once when it is gone."""
+
+    __tablename__ = "worker"
+
+    id: str = Field(primary_key=True, max_length=64)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class InboundUpdate(SQLModel, table=True):
+    """An update from the messaging platform, recorded before it is acknowledged, handled from here, marked done
+    once handled: a crash loses none and a redelivered one is a no-op."""
+
+    __tablename__ = "inbound_update"
+    __table_args__ = (Index("ix_inbound_update_pending", "state", "update_id"),)
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    chat_key: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # the panels its handling edited: [chat, message, view before, content after] (a restart remembers them)
+    edits: list[list[Any]] | None = Field(default=None, sa_type=JSON)
 
 
 # -- calendar, leave and reminders ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from danhgia.storage.models import (
     CouncilVote,
     Delegation,
     Dialog,
+    InboundUpdate,
     InviteCode,
     Leave,
     Outbox,
@@ -34,6 +35,7 @@ from danhgia.storage.models import (
     Task,
     TelegramLink,
     Unit,
+    Worker,
 )
 from danhgia.storage.types import utcnow
 
@@ -637,6 +639,77 @@ class DialogRepository:
         self.session.execute(delete(Dialog).where(col(Dialog.person_id) == person_id))
 
 
+class InboxRepository:
+    """Updates received, recorded before they are acknowledged."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, update_id: int, payload: dict[str, Any], chat_key: int | None, now: datetime) -> bool:
+        """Record an update; False when it was recorded before (a redelivery)."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Any = pg_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        row = {
+            "update_id": update_id,
+            "payload": payload,
+            "chat_key": chat_key,
+            "state": "pending",
+            "attempts": 0,
+            "received_at": now,
+        }
+        result = self.session.connection().execute(statement.returning(col(InboundUpdate.update_id)), [row])
+        return bool(result.all())
+
+    def pending(self, limit: int) -> list[InboundUpdate]:
+        """Updates recorded but not yet handled, oldest first."""
+        query = select(InboundUpdate).where(col(InboundUpdate.state) == "pending")
+        return list(self.session.exec(query.order_by(col(InboundUpdate.update_id)).limit(limit)))
+
+    def begin(self, update_id: int) -> None:
+        """One more attempt at handling an update."""
+        self.session.execute(
+            update(InboundUpdate)
+            .where(col(InboundUpdate.update_id) == update_id)
+            .values(attempts=InboundUpdate.attempts + 1)
+        )
+
+    def done(self, update_id: int, now: datetime, edits: list[list[Any]] | None = None) -> None:
+        """The update was handled (with the panels it edited, if any)."""
+        self.session.execute(
+            update(InboundUpdate)
+            .where(col(InboundUpdate.update_id) == update_id)
+            .values(state="done", handled_at=now, edits=edits or None)
+        )
+
+    def edits_since(self, since: datetime) -> list[list[Any]]:
+        """The panel edits of the updates handled since `since`, oldest first."""
+        query = (
+            select(InboundUpdate.edits)
+            .where(col(InboundUpdate.handled_at) >= since, col(InboundUpdate.edits).is_not(None))
+            .order_by(col(InboundUpdate.update_id))
+        )
+        return [edit for row in self.session.exec(query) if row for edit in row]
+
+    def prune(self, before: datetime) -> int:
+        """Forget handled updates older than `before`; returns how many."""
+        result = self.session.execute(
+            delete(InboundUpdate).where(col(InboundUpdate.state) == "done", col(InboundUpdate.received_at) < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def counts(self) -> dict[str, int]:
+        """How many updates are in each state."""
+        query = select(InboundUpdate.state, func.count()).group_by(InboundUpdate.state)
+        return {state: int(n) for state, n in self.session.exec(query)}
+
+
 class OutboxRepository:
     """Messages waiting to be delivered."""
 
@@ -684,7 +757,7 @@ class OutboxRepository:
         self.session.execute(
             update(Outbox)
             .where(col(Outbox.id) == message_id)
-            .values(status="pending", claimed_at=None, next_attempt_at=until)
+            .values(status="pending", claimed_at=None, claimed_by=None, next_attempt_at=until)
         )
 
     def exists(self, dedupe_key: str) -> bool:
@@ -692,24 +765,64 @@ class OutboxRepository:
         query = select(func.count()).select_from(Outbox).where(Outbox.dedupe_key == dedupe_key)
         return bool(self.session.exec(query).one())
 
-    def due(self, now: datetime, stale_claim: datetime, limit: int) -> list[Outbox]:
-        """Pending messages whose time has come, and claims abandoned before `stale_claim`, oldest first."""
-        query = select(Outbox).where(
-            or_(
-                and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now),
-                and_(col(Outbox.status) == "sending", col(Outbox.claimed_at) < stale_claim),
-            )
+    def due(self, now: datetime, abandoned: Sequence[str], stale_claim: datetime, limit: int) -> list[Outbox]:
+        """Pending messages whose time has come, and claims of workers that are gone (`abandoned`; or, claimed by
+        no known worker, before `stale_claim`), oldest first."""
+        orphans = and_(
+            col(Outbox.status) == "sending", col(Outbox.claimed_by).is_(None), col(Outbox.claimed_at) < stale_claim
         )
+        conditions = [and_(col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now), orphans]
+        if abandoned:
+            conditions.append(and_(col(Outbox.status) == "sending", col(Outbox.claimed_by).in_(list(abandoned))))
+        query = select(Outbox).where(or_(*conditions))
         return list(self.session.exec(query.order_by(col(Outbox.id)).limit(limit)))
 
-    def claim(self, message_id: int, status: str, now: datetime) -> bool:
+    def claimants(self) -> list[str]:
+        """The workers holding claims now."""
+        query = select(Outbox.claimed_by).where(col(Outbox.status) == "sending", col(Outbox.claimed_by).is_not(None))
+        return sorted({str(w) for w in self.session.exec(query.distinct())})
+
+    def claim(self, message_id: int, status: str, now: datetime, worker: str | None = None) -> bool:
         """Take a message for sending; False if another worker took it first."""
         result = self.session.execute(
             update(Outbox)
             .where(col(Outbox.id) == message_id, col(Outbox.status) == status)
-            .values(status="sending", claimed_at=now)
+            .values(status="sending", claimed_at=now, claimed_by=worker)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def release(self, worker: str) -> None:
+        """A worker's claims go back to the queue (it stops)."""
+        self.session.execute(
+            update(Outbox)
+            .where(col(Outbox.status) == "sending", col(Outbox.claimed_by) == worker)
+            .values(status="pending", claimed_at=None, claimed_by=None)
+        )
+
+    def back_off(self, person_id: int, until: datetime) -> int:
+        """Hold every pending message of a person until `until` (Telegram asked to wait for that chat)."""
+        result = self.session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.person_id) == person_id, col(Outbox.status) == "pending", col(Outbox.next_attempt_at) < until
+            )
+            .values(next_attempt_at=until)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def summary(self) -> list[tuple[str, str, int, datetime | None]]:
+        """(status, kind, count, oldest created) of every message, for operations."""
+        query = (
+            select(Outbox.status, Outbox.kind, func.count(), func.min(Outbox.created_at))
+            .group_by(Outbox.status, Outbox.kind)
+            .order_by(Outbox.status, Outbox.kind)
+        )
+        return [(str(s), str(k), int(n), oldest) for s, k, n, oldest in self.session.exec(query)]
+
+    def failures(self, limit: int) -> list[Outbox]:
+        """The latest messages given up, newest first."""
+        query = select(Outbox).where(col(Outbox.status) == "failed").order_by(col(Outbox.id).desc()).limit(limit)
+        return list(self.session.exec(query))
 
     def get(self, message_id: int) -> Outbox | None:
         """The message with this id."""
@@ -718,6 +831,31 @@ class OutboxRepository:
     def of_kind(self, kind: str) -> list[Outbox]:
         """Every message of a kind, oldest first (tests, previews)."""
         return list(self.session.exec(select(Outbox).where(Outbox.kind == kind).order_by(col(Outbox.id))))
+
+
+class WorkerRepository:
+    """Running bot processes and their heartbeats."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, worker_id: str) -> Worker | None:
+        """A worker by id."""
+        return self.session.get(Worker, worker_id)
+
+    def all(self) -> list[Worker]:
+        """Every registered worker."""
+        return list(self.session.exec(select(Worker)))
+
+    def put(self, worker: Worker) -> None:
+        """Register or refresh a worker."""
+        self.session.merge(worker)
+        self.session.flush()
+
+    def remove(self, worker_ids: Sequence[str]) -> None:
+        """Forget workers that are gone."""
+        if worker_ids:
+            self.session.execute(delete(Worker).where(col(Worker.id).in_(list(worker_ids))))
 
 
 class CalendarRepository:

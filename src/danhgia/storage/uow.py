@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from danhgia.storage.db import READ_ONLY_OPTION, make_engine
+from danhgia.storage.models import InboundUpdate
 from danhgia.storage.repositories import (
     AssessmentRepository,
     AuditRepository,
@@ -20,6 +22,7 @@ from danhgia.storage.repositories import (
     CouncilRepository,
     DelegationRepository,
     DialogRepository,
+    InboxRepository,
     InviteRepository,
     LeaveRepository,
     LinkRepository,
@@ -33,6 +36,7 @@ from danhgia.storage.repositories import (
     SnoozeRepository,
     TaskRepository,
     UnitRepository,
+    WorkerRepository,
 )
 
 
@@ -59,6 +63,8 @@ class UnitOfWork:
     snoozes: SnoozeRepository
     ratings: RatingRepository
     council: CouncilRepository
+    inbox: InboxRepository
+    workers: WorkerRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False, on_commit: Callable[[], None] | None = None) -> None:
         self._engine = engine
@@ -81,6 +87,8 @@ class UnitOfWork:
         self.delegations = DelegationRepository(self.session)
         self.dialogs = DialogRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.inbox = InboxRepository(self.session)
+        self.workers = WorkerRepository(self.session)
         self.calendar = CalendarRepository(self.session)
         self.leaves = LeaveRepository(self.session)
         self.snoozes = SnoozeRepository(self.session)
@@ -104,6 +112,9 @@ class UnitOfWork:
         self.session.commit()
         if self._on_commit is not None:
             self._on_commit()
+        hook = commit_hook.get()
+        if hook is not None:
+            hook()
 
     def rollback(self) -> None:
         """Discard everything done since the last commit."""
@@ -123,6 +134,8 @@ class _InlineCall:
 
 
 _inline_call: ContextVar[_InlineCall | None] = ContextVar("danhgia_inline_call", default=None)
+# Called after every commit made in the current context (the handler of an update watches what it saved).
+commit_hook: ContextVar[Callable[[], None] | None] = ContextVar("danhgia_commit_hook", default=None)
 
 
 class Database:
@@ -144,6 +157,27 @@ class Database:
         self._no_wait_engine: Engine | None = (
             make_engine(engine.url.render_as_string(hide_password=False), wait_for_lock=False) if sqlite_file else None
         )
+        self._inbox: Database | None = None
+
+    def inbox(self) -> Database:
+        """Where updates are recorded as they arrive. PostgreSQL: this database (rows, no global lock). SQLite: a
+        file of its own beside this one (`<name>.inbox.db`), so that recording an update never waits for the
+        main file's write lock — another program writing to it never stops the bot from receiving."""
+        if self._inbox is None:
+            database = self.engine.url.database
+            if (
+                self.engine.dialect.name != "sqlite"
+                or database in (None, "", ":memory:")
+                or database.startswith("file:")
+            ):
+                self._inbox = self
+            else:
+                path = Path(database)
+                url = self.engine.url.set(database=str(path.with_name(f"{path.stem}.inbox{path.suffix or '.db'}")))
+                companion = Database(make_engine(url.render_as_string(hide_password=False)))
+                InboundUpdate.__table__.create(companion.engine, checkfirst=True)  # type: ignore[attr-defined]
+                self._inbox = companion
+        return self._inbox
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -179,7 +213,10 @@ class Database:
         return UnitOfWork(self.read_engine, read_only=True)
 
     def dispose(self) -> None:
-        """Close every pooled connection and stop the database's threads."""
+        """Close every pooled connection and stop the database's threads (the inbox's too)."""
+        if self._inbox is not None and self._inbox is not self:
+            self._inbox.dispose()
+        self._inbox = None
         if self.executor is not None:
             self.executor.shutdown(wait=True)
             self.executor = None

@@ -1,21 +1,33 @@
 """The outbox: messages to people are queued in the same transaction as the change they announce, then
-delivered by a worker (handlers/notifier.py) with retries, so a crash or a network error loses none."""
+delivered by a worker (handlers/notifier.py) with retries, so a crash or a network error loses none.
+
+A claim belongs to the worker (the process) that made it: each process registers itself with its host, its
+process id and a heartbeat. When it is gone — killed on this machine (its process id no longer runs), or silent
+past the lease on another — its claims are taken over at the next delivery round, not after a timeout; a message
+marked sent right after Telegram answered is never sent again, so only a send in flight at the kill may
+repeat."""
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from danhgia.storage.models import Outbox
+from danhgia.storage.models import Outbox, Worker
+from danhgia.storage.types import utcnow
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.clock import Clock
 
 MAX_ATTEMPTS = 8
-STALE_CLAIM = timedelta(minutes=5)
+STALE_CLAIM = timedelta(minutes=5)  # a claim made by no known worker (before workers were registered)
+LEASE = timedelta(seconds=30)  # a worker silent this long (on another machine) is gone
+HEARTBEAT_SECONDS = 5.0
 _queued = threading.Event()  # set when this process queued something since the last delivery round
 
 
@@ -60,6 +72,14 @@ def queue(
 
 
 @dataclass(frozen=True)
+class OutboxSummary:
+    """The outbox for operations: (status, kind, count, oldest created) rows, and the latest given up."""
+
+    rows: tuple[tuple[str, str, int, datetime | None], ...]
+    failures: tuple[tuple[str, int, int, str, datetime], ...]
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     """A claimed message: what to send, to whom (chat None when the person has no linked account)."""
 
@@ -72,19 +92,78 @@ class OutboxItem:
     attempts: int
 
 
+def _alive_here(pid: int) -> bool:
+    """Whether a process of this machine still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
+
+
 class OutboxService:
     """Claims due messages for a delivery worker and records what happened to them."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def heartbeat(self) -> None:
+        """This process is alive (called every few seconds while it runs)."""
+        now = utcnow()  # the machine's time: leases are about processes, not about the evaluation's calendar
+        with self.db.uow() as uow:
+            known = uow.workers.get(self.worker_id)
+            started = known.started_at if known is not None else now
+            uow.workers.put(
+                Worker(
+                    id=self.worker_id,
+                    host=socket.gethostname()[:255],
+                    pid=os.getpid(),
+                    started_at=started,
+                    heartbeat_at=now,
+                )
+            )
+            uow.commit()
+
+    def retire(self) -> None:
+        """This process stops: its claims go back to the queue at once and it leaves the registry."""
+        with self.db.uow() as uow:
+            uow.outbox.release(self.worker_id)
+            uow.workers.remove([self.worker_id])
+            uow.commit()
+
+    def gone(self, uow: UnitOfWork) -> list[str]:
+        """Workers holding claims that are no longer alive: unknown, dead on this machine, or past their lease."""
+        now, host = utcnow(), socket.gethostname()[:255]
+        workers = {w.id: w for w in uow.workers.all()}
+        lost = []
+        for claimant in uow.outbox.claimants():
+            if claimant == self.worker_id:
+                continue
+            worker = workers.get(claimant)
+            if (
+                worker is None
+                or now - worker.heartbeat_at > LEASE
+                or (worker.host == host and not _alive_here(worker.pid))
+            ):
+                lost.append(claimant)
+        return lost
 
     def claim_due(self, limit: int = 50) -> list[OutboxItem]:
-        """Take up to `limit` due messages; each is claimed by exactly one worker."""
+        """Take up to `limit` due messages (and those claimed by workers that are gone); each is claimed by
+        exactly one worker."""
         now = self.clock.now()
         with self.db.uow() as uow:
-            candidates = uow.outbox.due(now, now - STALE_CLAIM, limit)
-            claimed = [m for m in candidates if m.id is not None and uow.outbox.claim(m.id, m.status, now)]
+            lost = self.gone(uow)
+            candidates = uow.outbox.due(now, lost, now - STALE_CLAIM, limit)
+            claimed = [
+                m for m in candidates if m.id is not None and uow.outbox.claim(m.id, m.status, now, self.worker_id)
+            ]
+            if lost:
+                uow.workers.remove([w for w in lost if w not in uow.outbox.claimants()])
             links = uow.links.chats_of({m.person_id for m in claimed})
             languages = {
                 m.person_id: person.language for m in claimed if (person := uow.people.get(m.person_id)) is not None
@@ -125,6 +204,25 @@ class OutboxService:
         """A passing failure: try again after `retry_in` (exponential backoff by default)."""
         self._finish(item_id, "pending", error, retry_in)
 
+    def back_off(self, item_id: int, person_id: int, wait: timedelta) -> None:
+        """Telegram asked to wait before writing to this person's chat again (a 429 for that chat): this message
+        and every other one waiting for them are held that long, without counting an attempt; nobody else's
+        messages wait."""
+        until = self.clock.now() + wait
+        with self.db.uow() as uow:
+            uow.outbox.postpone(item_id, until)
+            uow.outbox.back_off(person_id, until)
+            uow.commit()
+
+    def summary(self) -> OutboxSummary:
+        """What is waiting, being sent, sent, skipped and given up — per kind, with the oldest waiting."""
+        with self.db.reader() as uow:
+            rows = uow.outbox.summary()
+            failures = [
+                (m.kind, m.person_id, m.attempts, m.last_error or "", m.created_at) for m in uow.outbox.failures(10)
+            ]
+        return OutboxSummary(tuple(rows), tuple(failures))
+
     def _finish(self, item_id: int, status: str, error: str | None, retry_in: timedelta | None) -> None:
         now = self.clock.now()
         with self.db.uow() as uow:
@@ -132,6 +230,7 @@ class OutboxService:
             if message is None:
                 return
             message.claimed_at = None
+            message.claimed_by = None
             message.last_error = error[:500] if error else None
             if status == "pending":
                 message.attempts += 1
@@ -149,4 +248,5 @@ class OutboxService:
         """Messages not yet delivered (tests, health)."""
         now = self.clock.now()
         with self.db.uow() as uow:
-            return len(uow.outbox.due(now + timedelta(days=3650), now + timedelta(days=3650), 10_000))
+            far = now + timedelta(days=3650)
+            return len(uow.outbox.due(far, uow.outbox.claimants(), far, 10_000))

@@ -147,15 +147,16 @@ class ReminderService:
         return self.at(calendar.next_working_day(day + timedelta(days=1)), start)
 
     def deliverability(self, payload: dict[str, Any], now: datetime | None = None) -> datetime | None:
-        """For a queued reminder: None to send now, a later moment to hold it until, or raise when useless."""
+        """For a queued message: None to send now, a later moment to hold it until (a day off, quiet hours), or
+        raise `ExpiredReminder` when a reminder (a payload with "until") is no longer useful."""
         now = now or self.clock.now()
-        until = datetime.fromisoformat(str(payload["until"]))
-        if now >= until:
+        until = datetime.fromisoformat(str(payload["until"])) if payload.get("until") else None
+        if until is not None and now >= until:
             raise ExpiredReminder
         allowed = self.next_allowed(now)
         if allowed <= now:
             return None
-        if allowed >= until:
+        if until is not None and allowed >= until:
             raise ExpiredReminder
         return allowed
 

@@ -15,6 +15,7 @@ from danhgia.workflow.council import CouncilService, CouncilSettings
 from danhgia.workflow.delegation import DelegationService
 from danhgia.workflow.dialogs import DialogService
 from danhgia.workflow.disclosure import DisclosureService
+from danhgia.workflow.inbox import InboxService
 from danhgia.workflow.linking import LinkingService
 from danhgia.workflow.outbox import OutboxService
 from danhgia.workflow.periods import PeriodService
@@ -34,6 +35,7 @@ class WorkflowConfig:
     regime_id: str = DEFAULT_REGIME_ID
     timeline: Timeline = field(default_factory=Timeline)
     council: CouncilSettings = field(default_factory=CouncilSettings)
+    hold_notices: bool = True  # notices other than reminders also wait for working hours and days
 
 
 class Services:
@@ -48,6 +50,7 @@ class Services:
         self.linking = LinkingService(db, self.clock, config.invite_ttl)
         self.dialogs = DialogService(db, self.clock)
         self.outbox = OutboxService(db, self.clock)
+        self.inbox = InboxService(db.inbox(), self.clock)
         self.tasks = TaskService(db, self.clock, tz)
         self.absence = AbsenceService(db, self.clock, tz)
         self.assessments = AssessmentService(db, self.clock, tz, self.tasks, self.absence)

@@ -1,0 +1,169 @@
+"""`danhgia run` killed with SIGKILL at random moments of a burst, several times, restarted each time on the same
+database: every update sent is answered (each /help once, each button press answered exactly once), every message
+the outbox owes arrives, and nothing is repeated but a send that was in flight at the kill; no claim of the dead
+process waits for a timeout (everything is settled within seconds of the restart)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from danhgia.sandbox.core import CallbackQuery
+from danhgia.sandbox.server import SandboxServer
+from danhgia.sandbox.state import Message
+from danhgia.sandbox.users import SimUser
+from danhgia.workflow.clock import SystemClock
+from danhgia.workflow.common import Actor
+from danhgia.workflow.outbox import queue
+from danhgia.workflow.roster import read_roster
+from tests.conftest import ROSTER_ROWS, make_services, write_roster
+
+pytestmark = pytest.mark.e2e
+
+PEOPLE = ("CV01", "CV02", "CV03", "QT01", "TP01", "TP02")
+ROUNDS = 4
+BURST = 12  # per person and round: /help, then a button press, alternately
+OWED = 4  # outbox notices owed to each person per round
+HELP = "Các lệnh dành cho bạn"
+SETTLE = 45.0  # seconds; a claim left by the dead process would wait 5 minutes
+
+
+def environment(server: SandboxServer, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BOT_TOKEN": server.sandbox.token,
+        "TELEGRAM_API_URL": server.url,
+        "DATABASE_URL": database_url,
+        "POLL_TIMEOUT": "1",
+        "LOG_LEVEL": "INFO",
+        "REMINDERS": "false",  # only what this test sends
+        "HOLD_NOTICES": "false",  # whatever the hour of the run: the owed notices go out at once
+    }
+
+
+async def start_bot(server: SandboxServer, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
+    calls_before = len(server.sandbox.calls)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "danhgia",
+        "run",
+        cwd=cwd,
+        env=environment(server, database_url),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await server.sandbox.wait_for(
+        lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]), 30, "the bot to start"
+    )
+    return process
+
+
+async def kill(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGKILL)
+    await process.wait()
+
+
+def answered(server: SandboxServer, query: CallbackQuery) -> int:
+    """How many times the bot answered this press successfully (Telegram refuses a second answer)."""
+    return sum(
+        1
+        for call in server.sandbox.calls
+        if call.method == "answerCallbackQuery" and call.ok and str(call.params.get("callback_query_id")) == query.id
+    )
+
+
+async def test_kill_9_mid_burst_loses_nothing_and_repeats_nothing_but_a_send_in_flight(
+    server: SandboxServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    rng = random.Random(4_12_2026)
+    services = make_services(sqlite_url, SystemClock())  # the process runs on the machine's clock
+    services.roster.import_table(read_roster(write_roster(tmp_path / "r.csv", ROSTER_ROWS)), Actor.cli("test"))
+    codes = {i.staff_code: i.code for i in services.linking.issue_invites(Actor.cli("test"))}
+    users = {code: SimUser(server.sandbox, server.sandbox.add_user(code, "Crash")) for code in PEOPLE}
+    with services.db.uow() as uow:
+        ids = {code: person.id or 0 for code in PEOPLE if (person := uow.people.get_by_code(code)) is not None}
+
+    process = await start_bot(server, sqlite_url, tmp_path)
+    panels: dict[str, Message] = {}
+    for code, user in users.items():
+        user.send(f"/start {codes[code]}")
+        await user.next_message(20)
+        panels[code] = await user.say("/tuannay", 20)
+    add = {code: panel.button("Thêm việc")["callback_data"] for code, panel in panels.items()}
+    start = {code: max(m.seq for m in user.bot_messages()) for code, user in users.items()}
+    helps_sent: Counter[str] = Counter()
+    presses: list[CallbackQuery] = []
+    owed: dict[tuple[str, str], int] = {}  # (person, subject) → times owed
+    kills = interrupted = 0
+
+    for round_number in range(ROUNDS):
+        # Notices owed to everyone, queued as a use case would queue them (then delivered at 3 per 3 s per chat).
+        with services.db.uow() as uow:
+            for code in PEOPLE:
+                for n in range(OWED):
+                    subject = PEOPLE[(n + round_number) % len(PEOPLE)]
+                    queue(uow, "unreachable", ids[code], {"person_id": ids[subject]}, services.clock.now())
+                    owed[(code, subject)] = owed.get((code, subject), 0) + 1
+            uow.commit()
+        # The burst: everyone types and taps at once.
+        for i in range(BURST):
+            for code, user in users.items():
+                if i % 2 == 0:
+                    user.send("/help")
+                    helps_sent[code] += 1
+                else:
+                    presses.append(user.press_forged(panels[code], add[code]))  # the same button, pressed again
+        await asyncio.sleep(rng.uniform(0.02, 0.5))
+        unanswered = sum(1 for q in presses if not answered(server, q))
+        interrupted += unanswered > 0  # updates sent and not yet answered: the kill falls in the middle of them
+        await kill(process)
+        kills = round_number + 1
+        process = await start_bot(server, sqlite_url, tmp_path)
+
+        # After the restart, everything is settled within seconds: every update answered, every notice delivered.
+        def settled() -> bool:
+            for code, user in users.items():
+                helps = [m for m in user.bot_messages() if m.seq > start[code] and HELP in (m.text or "")]
+                if len(helps) < helps_sent[code]:
+                    return False
+            if not all(answered(server, query) for query in presses):
+                return False
+            return services.outbox.pending_count() == 0
+
+        await server.sandbox.wait_for(settled, SETTLE, f"everything answered after kill {kills}")
+
+        # Exactly once — but a send in flight at a kill (at most one per chat per kill) may have been repeated.
+        for code, user in users.items():
+            helps = [m for m in user.bot_messages() if m.seq > start[code] and HELP in (m.text or "")]
+            assert helps_sent[code] <= len(helps) <= helps_sent[code] + kills, (code, len(helps), helps_sent[code])
+        assert all(answered(server, query) == 1 for query in presses)
+        for (code, subject), times in owed.items():
+            got = sum(
+                1
+                for m in users[code].bot_messages()
+                if f"({subject})" in (m.text or "") and "chặn bot" in (m.text or "")
+            )
+            assert times <= got <= times + kills, (code, subject, got, times)
+
+    assert interrupted >= ROUNDS - 1  # the kills did fall in the middle of the burst
+    # A press answered just before a kill and handled again after it: the second answer is refused by Telegram —
+    # a send in flight at the kill, repeated; at most one per chat per kill. (Taken out of the server's list of
+    # pointless calls, which would otherwise fail the test for them.)
+    repeated = [c for c in server.sandbox.calls if c.method == "answerCallbackQuery" and not c.ok and not c.injected]
+    assert len(repeated) <= kills * len(PEOPLE)
+    assert server.sandbox.wasted_calls() == [f"answerCallbackQuery ({(c.error or '')[:40]}…) " for c in repeated]
+    server.sandbox.calls[:] = [c for c in server.sandbox.calls if c not in repeated]
+    # The inbox holds every update as handled; nothing waits.
+    assert services.inbox.counts().get("pending", 0) == 0
+    await kill(process)
+    services.db.dispose()
