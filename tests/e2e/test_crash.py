@@ -156,6 +156,19 @@ async def test_kill_9_mid_burst_loses_nothing_and_repeats_nothing_but_a_send_in_
             assert times <= got <= times + kills, (code, subject, got, times)
 
     assert interrupted >= ROUNDS - 1  # the kills did fall in the middle of the burst
+    sent = sum(helps_sent.values()) + len(presses)
+    extra_helps = sum(
+        len([m for m in u.bot_messages() if m.seq > start[c] and HELP in (m.text or "")]) - helps_sent[c]
+        for c, u in users.items()
+    )
+    extra_notices = sum(
+        sum(1 for m in users[c].bot_messages() if f"({s}) đã chặn bot" in (m.text or "")) - n
+        for (c, s), n in owed.items()
+    )
+    print(
+        f"crash test: {kills} kills, {sent} updates, {interrupted} kills mid-burst, 0 lost, "
+        f"{extra_helps} replies and {extra_notices} notices repeated (sends in flight)"
+    )
     # A press answered just before a kill and handled again after it: the second answer is refused by Telegram —
     # a send in flight at the kill, repeated; at most one per chat per kill. (Taken out of the server's list of
     # pointless calls, which would otherwise fail the test for them.)

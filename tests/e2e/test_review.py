@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.common import Actor
+from danhgia.workflow.outbox import queue
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import BotWorld
 
@@ -463,3 +465,29 @@ def totals_in(text: str) -> tuple[Decimal, Decimal]:
     line = next(line for line in text.splitlines() if line.startswith("Tổng điểm:"))
     old, new = line.removeprefix("Tổng điểm:").split("→")
     return Decimal(old.strip().replace(",", ".")), Decimal(new.strip().replace(",", "."))
+
+
+async def test_a_card_sent_twice_by_a_dying_process_is_adopted_and_never_disagrees(world: BotWorld) -> None:
+    open_november(world)
+    hoa = await world.linked_user("TP01", "Hoa")
+    an_id = submit_an(world)
+    first = await seen(world, hoa, "Bản tự đánh giá tháng 11/2026")
+    # The process died after Telegram sent a second card and before recording it: a card nobody remembers.
+    with world.services.db.uow() as uow:
+        queue(uow, "review_card", people(world)["TP01"], {"assessment_id": an_id}, world.services.clock.now())
+        uow.commit()
+    await deliver_round(world.app, wait=True)
+    second = await world.sandbox.wait_for(
+        lambda: next((m for m in hoa.bot_messages() if m.seq > first.seq and "Bản tự đánh giá" in m.text), None)
+    )
+    with world.services.db.uow() as uow:
+        for card in uow.cards.at(second.chat_id, second.message_id):
+            uow.cards.forget(card)
+        uow.commit()
+    # Hoa presses on it (details, then back): it is adopted. Approving on the other card refreshes both.
+    details = await tap(world, hoa, second, "📄 Chi tiết")
+    back = await tap(world, hoa, details, "◀ Quay lại thẻ")
+    approved = await tap(world, hoa, first, "✅ Duyệt")
+    assert "Đã duyệt bởi Nguyễn Thị Hoa" in approved.text
+    await changes(world, back, "Đã duyệt bởi Nguyễn Thị Hoa")
+    assert back.button_texts() == ["📄 Chi tiết"]

@@ -768,7 +768,19 @@ async def _show(update: Update, context: Context, text: Html, markup: InlineKeyb
 async def _show_card(
     update: Update, context: Context, identity: Identity, view: AssessmentView, from_queue: bool
 ) -> None:
-    await _show(update, context, *card_panel(view, identity.language, _tz(context), identity.person_id, from_queue))
+    text, markup = card_panel(view, identity.language, _tz(context), identity.person_id, from_queue)
+    await _show(update, context, text, markup)
+    query = update.callback_query
+    if from_queue or query is None or query.message is None:
+        return
+    # A card nobody recorded (sent twice when a process died between Telegram's answer and the record) is adopted
+    # on its first press: from then on every decision refreshes it like the other, so no two cards disagree.
+    chat_id, message_id = query.message.chat.id, query.message.message_id
+    cards = await run_sync(services_of(context).assessments.cards_of, view.id)
+    if not any(chat == chat_id and message == message_id for _person, chat, message, _shown in cards):
+        digest = content_digest(fit(text), markup)
+        assessments = services_of(context).assessments
+        await run_sync(assessments.record_card, view.id, identity.person_id, chat_id, message_id, digest)
 
 
 async def _already(
