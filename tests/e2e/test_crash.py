@@ -12,7 +12,9 @@ import random
 import signal
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,20 @@ from danhgia.workflow.roster import read_roster
 from tests.conftest import ROSTER_ROWS, make_services, write_roster
 
 pytestmark = pytest.mark.e2e
+STARTED: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_process_left_behind() -> AsyncIterator[None]:
+    """Whatever a test does, every process it started is gone when it ends."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
 
 PEOPLE = ("CV01", "CV02", "CV03", "QT01", "TP01", "TP02")
 ROUNDS = 4
@@ -61,9 +77,17 @@ async def start_bot(server: SandboxServer, database_url: str, cwd: Path) -> asyn
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
-    await server.sandbox.wait_for(
-        lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]), 30, "the bot to start"
-    )
+    STARTED.append(process)
+    try:
+        await server.sandbox.wait_for(
+            lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]),
+            30,
+            "the bot to start",
+        )
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()  # never leave a process behind
+        raise
     return process
 
 
@@ -93,7 +117,26 @@ async def test_kill_9_mid_burst_loses_nothing_and_repeats_nothing_but_a_send_in_
     with services.db.uow() as uow:
         ids = {code: person.id or 0 for code in PEOPLE if (person := uow.people.get_by_code(code)) is not None}
 
-    process = await start_bot(server, sqlite_url, tmp_path)
+    running = [await start_bot(server, sqlite_url, tmp_path)]  # the process now running (replaced at each restart)
+    try:
+        await burst_kill_and_check(server, services, users, ids, codes, running, sqlite_url, tmp_path, rng)
+    finally:
+        await kill(running[0])  # whatever happened, no process is left behind
+        services.db.dispose()
+
+
+async def burst_kill_and_check(
+    server: SandboxServer,
+    services: Any,
+    users: dict[str, SimUser],
+    ids: dict[str, int],
+    codes: dict[str, str],
+    running: list[asyncio.subprocess.Process],
+    sqlite_url: str,
+    tmp_path: Path,
+    rng: random.Random,
+) -> None:
+    """The rounds: a burst, a kill at a random moment, a restart, then everything checked."""
     panels: dict[str, Message] = {}
     for code, user in users.items():
         user.send(f"/start {codes[code]}")
@@ -126,9 +169,9 @@ async def test_kill_9_mid_burst_loses_nothing_and_repeats_nothing_but_a_send_in_
         await asyncio.sleep(rng.uniform(0.02, 0.5))
         unanswered = sum(1 for q in presses if not answered(server, q))
         interrupted += unanswered > 0  # updates sent and not yet answered: the kill falls in the middle of them
-        await kill(process)
+        await kill(running[0])
         kills = round_number + 1
-        process = await start_bot(server, sqlite_url, tmp_path)
+        running[0] = await start_bot(server, sqlite_url, tmp_path)
 
         # After the restart, everything is settled within seconds: every update answered, every notice delivered.
         def settled() -> bool:
@@ -178,5 +221,3 @@ async def test_kill_9_mid_burst_loses_nothing_and_repeats_nothing_but_a_send_in_
     server.sandbox.calls[:] = [c for c in server.sandbox.calls if c not in repeated]
     # The inbox holds every update as handled; nothing waits.
     assert services.inbox.counts().get("pending", 0) == 0
-    await kill(process)
-    services.db.dispose()

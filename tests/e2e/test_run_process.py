@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,19 @@ from danhgia.workflow.roster import read_roster
 from tests.conftest import ROSTER_ROWS, make_services, write_roster
 
 pytestmark = pytest.mark.e2e
+STARTED: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_process_left_behind() -> AsyncIterator[None]:
+    """Whatever a test does, every process it started is gone when it ends."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
 
 
 async def start_bot(server: SandboxServer, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
@@ -39,10 +54,18 @@ async def start_bot(server: SandboxServer, database_url: str, cwd: Path) -> asyn
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+    STARTED.append(process)
     calls_before = len(server.sandbox.calls)
-    await server.sandbox.wait_for(
-        lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]), 30, "the bot to start"
-    )
+    try:
+        await server.sandbox.wait_for(
+            lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]),
+            30,
+            "the bot to start",
+        )
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()  # never leave a process behind
+        raise
     return process
 
 
