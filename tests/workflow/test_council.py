@@ -13,9 +13,9 @@ import pytest
 from danhgia.storage.db import make_engine
 from danhgia.storage.models import TelegramLink
 from danhgia.storage.uow import Database
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.roster import read_roster
 from danhgia.workflow.services import Services, WorkflowConfig
 from tests.conftest import write_roster
@@ -86,7 +86,7 @@ def test_the_round_asks_each_person_to_rate_only_the_colleagues_the_model_names(
     with services.db.uow() as uow:
         assert [m.person_id for m in uow.outbox.of_kind("rating_request")] == sorted(ids.values())
     other = services.ratings.todo(ids["CC02"])[0]
-    with pytest.raises(AssessmentError, match="not_found"):  # nobody opens someone else's rating
+    with pytest.raises(Refusal, match="not_found"):  # nobody opens someone else's rating
         services.ratings.get(ids["CC01"], other.id)
 
 
@@ -148,7 +148,7 @@ def test_a_full_round_combines_the_parts_and_never_shows_an_individual_rating(
 def test_the_board_after_closing_and_the_council_on_a_gap_and_a_contest(ward: tuple[Services, dict[str, int]]) -> None:
     services, ids = ward
     hr = Actor.person(ids["VP01"])
-    with pytest.raises(AssessmentError, match="board_not_yet"):
+    with pytest.raises(Refusal, match="board_not_yet"):
         services.disclosure.board(ids["CC01"])
     # CC02 gives themselves full marks; their leader rates them far lower: a gap of at least 10 points.
     for task in services.ratings.todo(ids["PCT01"]):
@@ -176,7 +176,7 @@ def test_the_board_after_closing_and_the_council_on_a_gap_and_a_contest(ward: tu
     # the council: the gap was flagged; two members change the level, with reasons
     cases = services.council.cases(ids["CT01"])
     assert [(c.person_name, c.kind) for c in cases] == [("Phạm Thị Hai", "gap")]
-    with pytest.raises(AssessmentError, match="not_council"):
+    with pytest.raises(Refusal, match="not_council"):
         services.council.cases(ids["CC01"])
     case = cases[0]
     with pytest.raises(Exception, match="reason_empty"):
@@ -185,7 +185,7 @@ def test_the_board_after_closing_and_the_council_on_a_gap_and_a_contest(ward: tu
     assert first.state == "open"
     decided = services.council.vote(ids["VP01"], case.id, "change", "HT", "Đồng ý với Chủ tịch")
     assert decided.state == "decided" and decided.new_level == "HT"
-    with pytest.raises(AssessmentError, match="case_decided"):
+    with pytest.raises(Refusal, match="case_decided"):
         services.council.vote(ids["CC05"], case.id, "confirm", None, "")
     assert services.assessments.view(records["CC02"]).final_level == "HT"
     with services.db.uow() as uow:
@@ -197,10 +197,10 @@ def test_the_board_after_closing_and_the_council_on_a_gap_and_a_contest(ward: tu
     assert services.council.can_contest(ids["CC01"], records["CC01"]) is not None
     contest = services.council.contest(ids["CC01"], records["CC01"], "Tôi đã hoàn thành vượt kế hoạch tháng")
     assert contest.kind == "contest" and contest.reason == "Tôi đã hoàn thành vượt kế hoạch tháng"
-    with pytest.raises(AssessmentError, match="already_contested"):
+    with pytest.raises(Refusal, match="already_contested"):
         services.council.contest(ids["CC01"], records["CC01"], "Lần nữa")
     services.clock.set(services.clock.now() + timedelta(days=6))  # type: ignore[attr-defined]
-    with pytest.raises(AssessmentError, match="contest_too_late"):
+    with pytest.raises(Refusal, match="contest_too_late"):
         services.council.contest(ids["CC03"], records["CC03"], "Muộn rồi")
     # commendation: proposals by two members reach the quorum and the person is told once
     candidates = services.council.candidates(ids["CT01"])

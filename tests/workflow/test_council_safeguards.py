@@ -14,10 +14,10 @@ import pytest
 from danhgia.storage.db import make_engine
 from danhgia.storage.models import TelegramLink
 from danhgia.storage.uow import Database
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.council import CouncilSettings
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.roster import read_roster
 from danhgia.workflow.services import Services, WorkflowConfig
 from tests.conftest import write_roster
@@ -116,9 +116,9 @@ def test_a_case_the_council_cannot_decide_is_told_to_hr_and_a_member_may_step_as
     # Changing one's mind: VP01 votes after all, and the quorum is reached.
     decided = services.council.vote(ids["VP01"], contest.id, "confirm", None, "")
     assert decided.state == "decided"
-    with pytest.raises(AssessmentError, match="case_decided"):
+    with pytest.raises(Refusal, match="case_decided"):
         services.council.step_aside(ids["CT01"], contest.id, "Muộn rồi")
-    with pytest.raises(AssessmentError, match="own_case"):
+    with pytest.raises(Refusal, match="own_case"):
         services.council.step_aside(ids["CC05"], contest.id, "Của tôi")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from danhgia.workflow.assessments import AssessmentError, AssessmentView
+from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.refusal import Refusal
@@ -91,12 +91,12 @@ def test_task_input_is_checked_and_nobody_touches_anothers_task(services: Servic
 
 
 def test_self_assessment_needs_an_open_period_and_tasks(services: Services, org: dict[str, int]) -> None:
-    with pytest.raises(AssessmentError, match="no_period"):
+    with pytest.raises(Refusal, match="no_period"):
         services.assessments.open_self(org["CV01"])
     open_november(services, org)
     view = services.assessments.open_self(org["CV01"])
     assert view.state == "draft" and view.score_error == "no_tasks"
-    with pytest.raises(AssessmentError, match="no_tasks"):
+    with pytest.raises(Refusal, match="no_tasks"):
         services.assessments.submit(org["CV01"], view.id, view.version)
 
 
@@ -108,7 +108,7 @@ def test_drafts_are_saved_step_by_step_and_stale_taps_change_nothing(services: S
     view = services.assessments.open_self(an)
     assert view.step == "crit:pham_chat"
     view = services.assessments.add_deduction(an, view.id, view.version, "pham_chat", "vi_pham_gio_giac")
-    with pytest.raises(AssessmentError, match="stale"):  # a double tap on the old panel
+    with pytest.raises(Refusal, match="stale"):  # a double tap on the old panel
         services.assessments.add_deduction(an, view.id, view.version - 1, "pham_chat", "vi_pham_gio_giac")
     view = services.assessments.set_note(an, view.id, view.version, "pham_chat", "Đi muộn ngày 12/11")
     with pytest.raises(Refusal, match="points_out_of_range"):
@@ -144,11 +144,11 @@ def test_submit_approve_and_the_audit_log(services: Services, org: dict[str, int
     with services.db.uow() as uow:
         cards = uow.outbox.of_kind("review_card")
     assert [(m.person_id, m.payload) for m in cards] == [(org["TP01"], {"assessment_id": view.id})]
-    with pytest.raises(AssessmentError, match="not_editable"):
+    with pytest.raises(Refusal, match="not_editable"):
         services.assessments.choose_full(org["CV01"], view.id, submitted.version, "pham_chat")
-    with pytest.raises(AssessmentError, match="not_reviewer"):
+    with pytest.raises(Refusal, match="not_reviewer"):
         services.assessments.approve(actor(org, "TP02"), view.id)
-    with pytest.raises(AssessmentError, match="own_assessment"):
+    with pytest.raises(Refusal, match="own_assessment"):
         services.assessments.approve(actor(org, "CV01"), view.id)
     decided = services.assessments.approve(actor(org, "TP01"), view.id)
     assert decided.done and decided.view.state == "approved"
@@ -198,7 +198,7 @@ def test_adjustment_needs_a_reason_and_records_old_and_new(services: Services, o
     adjusted = services.assessments.adjust_toggle_cause(hoa, view.id, str(faulty))
     preview = services.assessments.adjust_preview(adjusted)
     assert preview.total is not None and preview.total < Decimal("100")
-    with pytest.raises(AssessmentError, match="reason_required"):
+    with pytest.raises(Refusal, match="reason_required"):
         services.assessments.adjust_confirm(hoa, view.id)
     services.assessments.adjust_reason(hoa, view.id, "Sai sót do chủ quan, chưa có đề xuất cải tiến")
     decided = services.assessments.adjust_confirm(hoa, view.id)
@@ -246,7 +246,7 @@ def test_acting_reviewer_decides_on_the_leaders_behalf(services: Services, org: 
     plan(services, org, "CV02", ("Tổng hợp", date(2026, 11, 25), "1"))
     view = submit(services, org, "CV02")
     today = date(2026, 11, 20)
-    with pytest.raises(AssessmentError, match="not_candidate"):
+    with pytest.raises(Refusal, match="not_candidate"):
         services.delegations.create(actor(org, "TP01"), org["CV03"], today, today)  # CV03 is not linked here
     # Only linked people can act: link QT01 (same unit) through the workflow.
     from danhgia.storage.models import TelegramLink
@@ -273,7 +273,7 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
         assert view.self_result.level.code == "HTXS"
         services.assessments.approve(actor(org, "TP01"), view.id)
     th = services.assessments.open_self(org["CV01"]).period
-    with pytest.raises(AssessmentError, match="not_hr"):
+    with pytest.raises(Refusal, match="not_hr"):
         services.periods.close(actor(org, "CV01"), th.id)
     closed = services.periods.close(actor(org, HR), th.id)
     # Hoàn thành xuất sắc ≤ 20 % of those rated Hoàn thành tốt: in a unit of two, nobody keeps it.
@@ -298,7 +298,7 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
             ("no_result", org["TP01"]),
         ]
     )
-    with pytest.raises(AssessmentError, match="period_closed"):
+    with pytest.raises(Refusal, match="period_closed"):
         services.periods.close(actor(org, HR), th.id)
     with pytest.raises(Refusal, match="reason_empty"):
         services.assessments.reopen(actor(org, HR), an.assessment_id, "")

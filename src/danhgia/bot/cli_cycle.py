@@ -16,7 +16,6 @@ from danhgia.scoring import LEAVE_TYPES
 from danhgia.texts import t
 from danhgia.workflow import inputs
 from danhgia.workflow.absence import LEAVE_KINDS, LeaveImportRejected, LeaveRow
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Actor
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.reminders import Planned
@@ -161,7 +160,7 @@ def leave_add(
         if person is None:
             fail(f"Không tìm thấy cán bộ có mã {staff_code}.", 2)
         view = services.absence.add_leave(Actor.cli("leave add"), person.person_id, code, first, last, note)
-    except AssessmentError as error:
+    except Refusal as error:
         fail(_error(error), 1)
     finally:
         db.dispose()  # type: ignore[attr-defined]
@@ -250,7 +249,7 @@ def _rejected(file: Path, problems: list[tuple[int, str]]) -> str:
     return "\n".join(lines)
 
 
-def _error(error: AssessmentError) -> str:
+def _error(error: Refusal) -> str:
     from danhgia.texts import t
 
     try:

@@ -46,11 +46,11 @@ from danhgia.handlers.ui import (
     show,
 )
 from danhgia.texts import Html, join_html, t, t_html
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Identity
 from danhgia.workflow.council import CHANGE, CONFIRM, RECUSE, Candidate, CaseView
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,7 @@ async def render_case(bot: Bot, services: Services, item: OutboxItem) -> None:
     """A new case to a council member (dropped when they left the council or the case was decided)."""
     try:
         view = await run_sync(services.council.case, item.person_id, int(item.payload["case_id"]))
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     if view.state != OPEN:
         raise notifier.Obsolete("already decided")
@@ -334,7 +334,7 @@ async def render_case_refresh(bot: Bot, services: Services, item: OutboxItem) ->
     saw their card edited in place and gets nothing)."""
     try:
         view = await run_sync(services.council.case, item.person_id, int(item.payload["case_id"]))
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     if view.state == OPEN:
         raise notifier.Obsolete("not decided")
@@ -350,7 +350,7 @@ async def render_decision(bot: Bot, services: Services, item: OutboxItem) -> Non
     """Tell the person privately what the council decided about their result, with the reason."""
     try:
         view = await run_sync(services.council.case_for_notice, int(item.payload["case_id"]))
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     if view.person_id != item.person_id or view.state == OPEN:
         raise notifier.Obsolete("not this person's decided case")
@@ -362,7 +362,7 @@ async def render_commended(bot: Bot, services: Services, item: OutboxItem) -> No
     """Tell the person the council proposed them for commendation."""
     try:
         info = await run_sync(services.periods.info, int(item.payload["period_id"]))
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     text = t_html("council.commended", item.language, period=info.label, unit=info.unit_name)
     await notifier.send(bot, item, text)
@@ -538,7 +538,7 @@ async def _vote_typed(
     view = await _typed_case(context, identity, dialog)
     try:
         voted = await final_answer(context, identity, council.vote, identity.person_id, view.id, outcome, level, text)
-    except AssessmentError as error:  # decided meanwhile, or no longer a member: the step is closed
+    except Refusal as error:  # decided meanwhile, or no longer a member: the step is closed
         if error.code != "case_decided":
             raise
         latest = await run_sync(council.case, identity.person_id, view.id)
@@ -586,7 +586,7 @@ async def render_short(bot: Bot, services: Services, item: OutboxItem) -> None:
     """To HR: too few council members may vote on a case for the quorum ever to be reached."""
     try:
         view = await run_sync(services.council.case_for_notice, int(item.payload["case_id"]))
-    except (AssessmentError, KeyError, ValueError) as error:
+    except (Refusal, KeyError, ValueError) as error:
         raise notifier.Obsolete("no such case") from error
     if not view.short:
         raise notifier.Obsolete("enough members now, or decided")
@@ -609,7 +609,7 @@ async def render_overdue(bot: Bot, services: Services, item: OutboxItem) -> None
     """To HR, the working day after a case's deadline: it is still undecided."""
     try:
         view = await run_sync(services.council.case_for_notice, int(item.payload["case_id"]))
-    except (AssessmentError, KeyError, ValueError) as error:
+    except (Refusal, KeyError, ValueError) as error:
         raise notifier.Obsolete("no such case") from error
     if view.state != OPEN:
         raise notifier.Obsolete("decided meanwhile")

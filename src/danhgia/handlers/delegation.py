@@ -36,12 +36,12 @@ from danhgia.handlers.ui import (
 )
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import inputs
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.calendar import end_of_month, fmt_short, friday_of
 from danhgia.workflow.common import ROLE_LEADER, Identity
 from danhgia.workflow.delegation import Candidate, DelegationView
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "uq"
@@ -198,7 +198,7 @@ async def _candidate(context: Context, identity: Identity, person_id: int) -> Ca
     candidates = await run_sync(services_of(context).delegations.candidates, identity.person_id)
     found = next((c for c in candidates if c.person_id == person_id), None)
     if found is None:
-        raise AssessmentError("not_candidate")
+        raise Refusal("not_candidate")
     return found
 
 
@@ -278,7 +278,7 @@ async def delegation_button(update: Update, context: Context) -> None:
         own = await run_sync(services.delegations.of_leader, identity.person_id)
         found = next((d for d in own if d.id == number), None)
         if found is None:
-            raise AssessmentError("not_found")
+            raise Refusal("not_found")
         if action == "x":
             text = t_html(
                 "delegation.revoke_question",

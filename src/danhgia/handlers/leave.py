@@ -42,10 +42,10 @@ from danhgia.scoring import LEAVE_TYPES
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import inputs
 from danhgia.workflow.absence import LEAVE_KINDS, MAX_LEAVE_DAYS, LeavePerson, LeaveView
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.calendar import fmt_short, friday_of, week_bounds
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Identity
 from danhgia.workflow.dialogs import DialogState
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "lv"
@@ -229,7 +229,7 @@ async def _people(
 async def _person(services: Services, identity: Identity, person_id: int) -> LeavePerson:
     found = await _people(services, identity, person_id=person_id)
     if not found:
-        raise AssessmentError("not_leave_recorder")
+        raise Refusal("not_leave_recorder")
     return found[0]
 
 
@@ -242,9 +242,9 @@ async def _list(services: Services, identity: Identity, note: Html | None = None
 
 def _check_range(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise AssessmentError("range_reversed")
+        raise Refusal("range_reversed")
     if (ends_on - starts_on).days >= MAX_LEAVE_DAYS:
-        raise AssessmentError("leave_too_long", days=MAX_LEAVE_DAYS)
+        raise Refusal("leave_too_long", days=MAX_LEAVE_DAYS)
 
 
 # -- /nghiphep ------------------------------------------------------------------------------------------------------
@@ -496,7 +496,7 @@ async def person_typed(update: Update, context: Context, identity: Identity, dia
     code = " ".join(text.split())
     found = await _people(services, identity, staff_code=code) if code and len(code) <= 64 else []
     if not found:
-        raise AssessmentError("leave_person_unknown", text=code[:20])
+        raise Refusal("leave_person_unknown", text=code[:20])
     await answered(update, context, identity, dialog, *kinds_panel(found[0], identity.language))
 
 
@@ -509,7 +509,7 @@ async def range_typed(update: Update, context: Context, identity: Identity, dial
     person = await _person(services, identity, int(dialog.data["person"]))
     kind_index = int(dialog.data["kind"])
     if _kind_of(str(kind_index)) is None:
-        raise AssessmentError("leave_kind")
+        raise Refusal("leave_kind")
     data: dict[str, object] = {
         "person": person.id,
         "kind": kind_index,

@@ -43,11 +43,12 @@ from danhgia.scoring import format_percent
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow import inputs
-from danhgia.workflow.assessments import REASON_MAX, AssessmentError, PeriodInfo
+from danhgia.workflow.assessments import REASON_MAX, PeriodInfo
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.periods import GROUP_LEADERS, CloseOutcome, PersonStatus, TieChoice, UnitStatus
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "pd"
@@ -379,11 +380,11 @@ def _replay(
     for mask in masks[:-1]:
         outcome = services.periods.close(actor, period_id, tie_winners=winners, dry_run=True)
         if outcome.tie is None:
-            raise AssessmentError("stale")
+            raise Refusal("stale")
         ties.append(outcome.tie)
         chosen = _chosen(outcome.tie, mask)
         if chosen is None:
-            raise AssessmentError("stale")
+            raise Refusal("stale")
         winners += chosen
     outcome = services.periods.close(actor, period_id, tie_winners=winners, dry_run=True)
     if outcome.tie is not None:
@@ -578,7 +579,7 @@ async def periods_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         people = await run_sync(services.periods.people, actor, period_id)
         if info.status != "open":
-            raise AssessmentError("period_closed")
+            raise Refusal("period_closed")
         preview = await run_sync(services.periods.close, actor, period_id, dry_run=True)
         await ack(update)
         await show_panel(update, *confirm_panel(info, people, preview, back, lang))
@@ -672,7 +673,7 @@ async def _after_close(
         await ack(update, t("kydanhgia.tie_toast", lang))
         await show_panel(update, *tie_panel(info, ties, masks, replayed, back, lang))
     else:  # pragma: no cover - close() either closes or says why not
-        raise AssessmentError("stale")
+        raise Refusal("stale")
 
 
 async def _tie_button(
@@ -766,7 +767,7 @@ async def render_final_result(bot: Bot, services: Services, item: OutboxItem) ->
     """The person's final result of a closed period, privately, with the quota explained and a details button."""
     try:
         entry = await run_sync(services.results.entry, item.person_id, int(item.payload["assessment_id"]))
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete("the assessment is gone") from error
     if entry.state != "locked":
         raise notifier.Obsolete("reopened before the notice went out")
@@ -785,7 +786,7 @@ async def render_no_result(bot: Bot, services: Services, item: OutboxItem) -> No
     """The period closed without a self-assessment from this person."""
     try:
         info = await run_sync(services.periods.info, int(item.payload["period_id"]))
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete("the period is gone") from error
     text = t_html("kydanhgia.no_result", item.language, period=info.label, unit=info.unit_name)
     await notifier.send(bot, item, text)

@@ -53,11 +53,11 @@ from danhgia.handlers.ui import (
 from danhgia.scoring import Regime
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.ratings import RatingTask
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "dc"
@@ -282,11 +282,11 @@ async def ratings_command(update: Update, context: Context) -> None:
 def _editable(task: RatingTask, version: int) -> None:
     """The checks of the workflow, for buttons that only ask: still open, not sent, this very version."""
     if not task.period_open:
-        raise AssessmentError("period_closed")
+        raise Refusal("period_closed")
     if task.done:
-        raise AssessmentError("rating_submitted")
+        raise Refusal("rating_submitted")
     if task.version != version:
-        raise AssessmentError("stale")
+        raise Refusal("stale")
 
 
 ACTIONS = ("go", "f", "d", "p", "s")
@@ -371,7 +371,7 @@ async def ratings_button(update: Update, context: Context) -> None:
 async def _dialog_task(context: Context, identity: Identity, dialog: DialogState) -> RatingTask:
     rid = dialog.data.get("rid")
     if not isinstance(rid, int):
-        raise AssessmentError("stale")
+        raise Refusal("stale")
     return await run_sync(services_of(context).ratings.get, identity.person_id, rid)
 
 
@@ -388,7 +388,7 @@ async def points_typed(update: Update, context: Context, identity: Identity, dia
     index = dialog.data.get("step")
     criteria = task.regime.criteria
     if not isinstance(index, int) or not 0 <= index < len(criteria):
-        raise AssessmentError("stale")
+        raise Refusal("stale")
     services = services_of(context)
     changed = await run_sync(
         services.ratings.points, identity.person_id, task.id, task.version, criteria[index].code, text
@@ -405,7 +405,7 @@ async def render_rating_request(bot: Bot, services: Services, item: OutboxItem) 
     """Tell a rater privately that a 360° period is open and how many colleagues they are asked to rate."""
     try:
         period = await run_sync(services.periods.info, int(item.payload["period_id"]))
-    except (AssessmentError, KeyError, ValueError, TypeError) as error:
+    except (Refusal, KeyError, ValueError, TypeError) as error:
         raise notifier.Obsolete("no such period") from error
     if period.status != "open":
         raise notifier.Obsolete("the period is no longer open")
@@ -432,7 +432,7 @@ async def render_rating_reminder(bot: Bot, services: Services, item: OutboxItem)
     try:
         period = await run_sync(services.periods.info, int(item.payload["period_id"]))
         closing = date.fromisoformat(str(item.payload["closing"]))
-    except (AssessmentError, KeyError, ValueError, TypeError) as error:
+    except (Refusal, KeyError, ValueError, TypeError) as error:
         raise notifier.Obsolete("no such period") from error
     if period.status != "open":
         raise notifier.Obsolete("the period is no longer open")

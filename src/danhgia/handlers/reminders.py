@@ -40,11 +40,12 @@ from danhgia.handlers.ui import (
 from danhgia.texts import Html, escape, join_html, t, t_html
 from danhgia.workflow import inputs
 from danhgia.workflow.absence import MAX_SNOOZE_DAYS, SnoozeView
-from danhgia.workflow.assessments import EDITABLE, AssessmentError
 from danhgia.workflow.calendar import end_of_month, fmt_short, span_from_key
 from danhgia.workflow.common import Identity
 from danhgia.workflow.dialogs import DialogState
+from danhgia.workflow.lifecycle import EDITABLE
 from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "rm"
@@ -144,7 +145,7 @@ async def render_self(bot: Bot, services: Services, item: OutboxItem) -> None:
     try:
         period_id = int(item.payload["period_id"])
         period = await run_sync(services.periods.info, period_id)
-    except (AssessmentError, KeyError, ValueError) as error:
+    except (Refusal, KeyError, ValueError) as error:
         raise notifier.Obsolete("no such period") from error
     if period.status != "open":
         raise notifier.Obsolete("the period is closed")
@@ -316,9 +317,9 @@ async def _show_snooze(update: Update, context: Context, identity: Identity, not
 async def _snooze(services: Services, identity: Identity, starts_on: date, ends_on: date) -> SnoozeView:
     try:
         return await run_sync(services.absence.snooze, identity.person_id, starts_on, ends_on)
-    except AssessmentError as error:
+    except Refusal as error:
         if error.code == "range_too_long":
-            raise AssessmentError("snooze_too_long", days=MAX_SNOOZE_DAYS) from error
+            raise Refusal("snooze_too_long", days=MAX_SNOOZE_DAYS) from error
         raise
 
 

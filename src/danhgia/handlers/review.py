@@ -53,22 +53,13 @@ from danhgia.handlers.ui import (
 from danhgia.scoring import EvaluationResult, Regime, format_percent
 from danhgia.texts import Html, escape, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import (
-    DECIDED,
-    LOCKED,
-    PENDING,
-    REOPENED,
-    RETURNED,
-    AssessmentError,
-    AssessmentView,
-    BulkChoice,
-    bulk_approvable,
-    review_steps,
-)
+from danhgia.workflow.assessments import AssessmentView, BulkChoice, bulk_approvable, review_steps
 from danhgia.workflow.common import Actor, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.evaluation import criterion_points
+from danhgia.workflow.lifecycle import DECIDED, LOCKED, PENDING, REOPENED, RETURNED
 from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
@@ -686,7 +677,7 @@ async def render_review_card(bot: Bot, services: Services, item: OutboxItem) -> 
     assessment_id = int(item.payload["assessment_id"])
     try:
         view = await run_sync(services.assessments.for_reviewer, item.person_id, assessment_id)
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     if view.state not in PENDING:
         raise notifier.Obsolete("already decided")
@@ -703,7 +694,7 @@ async def render_card_refresh(bot: Bot, services: Services, item: OutboxItem) ->
     assessment_id = int(item.payload["assessment_id"])
     try:
         view = await run_sync(services.assessments.view, assessment_id)
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     cards = await run_sync(services.assessments.cards_of, assessment_id)
     for person_id, chat_id, message_id, shown in cards:
@@ -734,7 +725,7 @@ async def render_decision(bot: Bot, services: Services, item: OutboxItem) -> Non
     decision = str(item.payload.get("decision", ""))
     try:
         view = await run_sync(services.assessments.view, assessment_id)
-    except AssessmentError as error:
+    except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     current = {
         "approved": view.state in DECIDED and view.decision == "approved",
@@ -963,7 +954,7 @@ async def _card_action(
         await _already(update, context, identity, view, from_queue)
     elif action == "r":
         if view.state == REOPENED:
-            raise AssessmentError("cannot_return_locked")
+            raise Refusal("cannot_return_locked")
         await ack(update)
         flag = [FROM_QUEUE] if from_queue else []
         back = keyboard([[button(t("review.back_to_card", lang), FEATURE, "c", assessment_id, *flag)]])

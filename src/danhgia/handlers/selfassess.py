@@ -58,21 +58,13 @@ from danhgia.handlers.ui import (
 from danhgia.scoring import EvaluationResult, Regime, format_percent
 from danhgia.texts import Html, escape, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import (
-    APPROVED,
-    DRAFT,
-    LOCKED,
-    REOPENED,
-    RETURNED,
-    SUBMITTED,
-    AssessmentError,
-    AssessmentService,
-    AssessmentView,
-)
+from danhgia.workflow.assessments import AssessmentService, AssessmentView
 from danhgia.workflow.calendar import fmt_short
 from danhgia.workflow.common import Identity
 from danhgia.workflow.dialogs import DialogState
+from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, REOPENED, RETURNED, SUBMITTED
 from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "sa"
@@ -182,7 +174,7 @@ def _tasks(view: AssessmentView, lang: str) -> tuple[Html, Rows]:
     lines = [t_html("selfassess.tasks.title", lang, start=fmt_short(period.starts_on), end=day(period.ends_on))]
     rows: Rows = []
     if not view.tasks:
-        lines.append(error_text(AssessmentError("no_tasks"), lang))
+        lines.append(error_text(Refusal("no_tasks"), lang))
         return join_html(lines), rows
     group = view.regime.task_group
     part = _part(view.self_result, group.code) if group is not None else None
@@ -365,7 +357,7 @@ def _summary(view: AssessmentView, lang: str) -> tuple[Html, Rows]:
         lines.append(t_html("selfassess.returned_hint", lang))
     result = view.self_result
     if view.score_error is not None or result is None or result.total is None:
-        reason = error_text(AssessmentError(view.score_error or "cannot_score"), lang)
+        reason = error_text(Refusal(view.score_error or "cannot_score"), lang)
         lines.append(t_html("selfassess.summary.cannot_score", lang, reason=reason))
         lines.append(t_html("selfassess.summary.cannot_submit", lang))
         return join_html(lines), []
@@ -491,7 +483,7 @@ async def _own(services: Services, identity: Identity, assessment_id: int) -> As
     """The person's own assessment (someone else's id is `not_found`, whatever the button said)."""
     view = await run_sync(services.assessments.view, assessment_id)
     if view.person_id != identity.person_id:
-        raise AssessmentError("not_found")
+        raise Refusal("not_found")
     return view
 
 
@@ -499,11 +491,11 @@ async def _own_current(services: Services, identity: Identity, assessment_id: in
     """The person's own editable assessment at exactly this version (for buttons that only ask or show)."""
     view = await _own(services, identity, assessment_id)
     if view.period.status != "open":
-        raise AssessmentError("period_closed")
+        raise Refusal("period_closed")
     if not view.editable:
-        raise AssessmentError("not_editable", state=view.state)
+        raise Refusal("not_editable", state=view.state)
     if view.version != version:
-        raise AssessmentError("stale")
+        raise Refusal("stale")
     return view
 
 
@@ -743,7 +735,7 @@ async def _bonus_action(
 async def _dialog_view(context: Context, identity: Identity, dialog: DialogState) -> AssessmentView:
     aid = as_int(str(dialog.data.get("aid", "")))
     if aid is None:
-        raise AssessmentError("stale")
+        raise Refusal("stale")
     return await _own(services_of(context), identity, aid)
 
 
@@ -791,7 +783,7 @@ def _dialog_step(view: AssessmentView, dialog: DialogState, prefix: str) -> str:
     index = dialog.data.get("step")
     step = _step_of(view, index if isinstance(index, int) else None, prefix)
     if step is None:
-        raise AssessmentError("stale")
+        raise Refusal("stale")
     return step.removeprefix(prefix)
 
 
@@ -811,7 +803,7 @@ def _bonus_code(view: AssessmentView, dialog: DialogState) -> str:
     group = view.regime.bonus_group
     index = dialog.data.get("item")
     if group is None or not isinstance(index, int) or not 0 <= index < len(group.items):
-        raise AssessmentError("stale")
+        raise Refusal("stale")
     return group.items[index].code
 
 
@@ -854,7 +846,7 @@ async def render_period_opened(bot: Bot, services: Services, item: OutboxItem) -
     """Tell a person privately that their unit's period is open, with a button to the self-assessment."""
     try:
         period = await run_sync(services.periods.info, int(item.payload["period_id"]))
-    except (AssessmentError, KeyError, ValueError) as error:
+    except (Refusal, KeyError, ValueError) as error:
         raise notifier.Obsolete("no such period") from error
     if period.status != "open":
         raise notifier.Obsolete("the period is no longer open")

@@ -34,7 +34,6 @@ from danhgia.handlers.start import unlinked_text
 from danhgia.handlers.trace import answer_once, press_answered
 from danhgia.scoring import ScoringError, format_points
 from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.common import Actor, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.refusal import Refusal
@@ -319,20 +318,21 @@ async def answered(
 async def refusal_ends_step(
     context: Context, identity: Identity, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs
 ) -> R:
-    """A workflow call made for a typed answer; its refusal (AssessmentError) also closes the step, while bad
-    input (DraftError and the like) keeps it waiting."""
+    """A workflow call made for a typed answer; a refused action also closes the step, while a refused input
+    (`Refusal.retry`) keeps it waiting."""
     try:
         return await run_sync(call, *args, **kwargs)
-    except AssessmentError:
-        await end_text_step(context, identity)
+    except Refusal as error:
+        if not error.retry:
+            await end_text_step(context, identity)
         raise
 
 
 async def final_answer(
     context: Context, identity: Identity, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs
 ) -> R:
-    """A workflow call that takes a typed answer: the step closes once it is taken or refused (AssessmentError);
-    bad input keeps it waiting."""
+    """A workflow call that takes a typed answer: the step closes once it is taken or the action is
+    refused; a refused input keeps it waiting."""
     result = await refusal_ends_step(context, identity, call, *args, **kwargs)
     await end_text_step(context, identity)
     return result

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from danhgia.scoring import LEAVE_TYPES, LeaveEntry, WorkingTime
 from danhgia.storage.models import CalendarDay, Leave, Snooze
 from danhgia.storage.uow import Database, UnitOfWork
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key, vietnamese_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
+from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.tasks import clean_text
 from danhgia.workflow.workdays import WorkCalendar
 
@@ -148,21 +148,21 @@ class AbsenceService:
     ) -> LeaveView:
         """Record leave (HR or the person's leader); refused when it overlaps a leave already recorded."""
         if kind not in LEAVE_KINDS:
-            raise AssessmentError("leave_kind")
+            raise Refusal("leave_kind")
         if ends_on < starts_on:
-            raise AssessmentError("range_reversed")
+            raise Refusal("range_reversed")
         if (ends_on - starts_on).days >= MAX_LEAVE_DAYS:
-            raise AssessmentError("range_too_long", days=MAX_LEAVE_DAYS)
+            raise Refusal("range_too_long", days=MAX_LEAVE_DAYS)
         note = clean_text(note, 255, code="note") if note.strip() else ""
         now = self.clock.now()
         with self.db.uow() as uow:
             person = uow.people.get(person_id)
             if person is None or person.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             if not self.may_record_leave(uow, actor, person_id, self.today()):
-                raise AssessmentError("not_leave_recorder")
+                raise Refusal("not_leave_recorder")
             for other in uow.leaves.of_person(person_id, starts_on, ends_on):
-                raise AssessmentError("leave_overlap", start=other.starts_on, end=other.ends_on)
+                raise Refusal("leave_overlap", start=other.starts_on, end=other.ends_on)
             row = uow.leaves.add(
                 Leave(
                     person_id=person_id,
@@ -267,9 +267,9 @@ class AbsenceService:
         with self.db.uow() as uow:
             row = uow.leaves.get(leave_id)
             if row is None or row.cancelled_at is not None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             if not self.may_record_leave(uow, actor, row.person_id, self.today()):
-                raise AssessmentError("not_leave_recorder")
+                raise Refusal("not_leave_recorder")
             row.cancelled_at = now
             uow.session.add(row)
             audit(uow, actor, Change("leave.cancel", "person", str(row.person_id), {"leave_id": leave_id}, None), now)
@@ -365,11 +365,11 @@ class AbsenceService:
     def snooze(self, person_id: int, starts_on: date, ends_on: date) -> SnoozeView:
         """Pause one's own weekly prompts for a date range (replacing any pause still running)."""
         if ends_on < starts_on:
-            raise AssessmentError("range_reversed")
+            raise Refusal("range_reversed")
         if ends_on < self.today():
-            raise AssessmentError("range_past")
+            raise Refusal("range_past")
         if (ends_on - starts_on).days >= MAX_SNOOZE_DAYS:
-            raise AssessmentError("range_too_long", days=MAX_SNOOZE_DAYS)
+            raise Refusal("range_too_long", days=MAX_SNOOZE_DAYS)
         now = self.clock.now()
         with self.db.uow() as uow:
             for old in uow.snoozes.of_person(person_id, self.today()):
@@ -419,7 +419,7 @@ class AbsenceService:
 
 def _require_hr(uow: UnitOfWork, actor: Actor) -> None:
     if actor.person_id is not None and not uow.people.roles(actor.person_id) & {ROLE_HR, ROLE_ADMIN}:
-        raise AssessmentError("not_hr")
+        raise Refusal("not_hr")
 
 
 def days_in(first: date, last: date) -> list[date]:

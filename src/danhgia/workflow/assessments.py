@@ -25,6 +25,18 @@ from danhgia.workflow import inputs
 from danhgia.workflow.calendar import PeriodSpan, span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR, ROLE_LEADER, Actor, Change, audit, fingerprint
+from danhgia.workflow.lifecycle import (
+    APPROVED,
+    DECIDED,
+    EDITABLE,
+    LOCKED,
+    PENDING,
+    REOPENED,
+    RETURNED,
+    SUBMITTED,
+    returnable,
+)
+from danhgia.workflow.lifecycle import bulk_approvable as may_bulk_approve
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.tasks import NOTE_MAX, TaskService
@@ -32,20 +44,7 @@ from danhgia.workflow.tasks import NOTE_MAX, TaskService
 if TYPE_CHECKING:
     from danhgia.workflow.absence import AbsenceService
 
-DRAFT = "draft"
-SUBMITTED = "submitted"
-RETURNED = "returned"
-APPROVED = "approved"
-LOCKED = "locked"
-REOPENED = "reopened"
-EDITABLE = (DRAFT, RETURNED)
-PENDING = (SUBMITTED, REOPENED)
-DECIDED = (APPROVED, LOCKED)
 REASON_MAX = 1000
-
-
-class AssessmentError(Refusal):
-    """A refused action; `code` names it for the message catalog."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,8 @@ class BulkOutcome:
 
 
 def bulk_approvable(view: AssessmentView) -> bool:
-    """Whether "approve all" may approve a record: submitted (not reopened) and nobody adjusting it."""
-    return view.state == SUBMITTED and view.review_draft is None
+    """Whether "approve all" may approve a record (lifecycle: submitted, nobody adjusting it)."""
+    return may_bulk_approve(view.state, view.review_draft is not None)
 
 
 @dataclass(frozen=True)
@@ -318,18 +317,18 @@ class AssessmentService:
     # -- the person's self-assessment -----------------------------------------------------------------------
 
     def open_self(self, person_id: int) -> AssessmentView:
-        """The person's current assessment, created as a draft on first use (AssessmentError `no_period`)."""
+        """The person's current assessment, created as a draft on first use (Refusal `no_period`)."""
         now = self.clock.now()
         with self.db.uow() as uow:
             person = uow.people.get(person_id)
             if person is None or not person.active:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             period = self.target_period(uow, person)
             if period is None or period.id is None:
                 history = uow.assessments.of_person(person_id)
                 if history:  # nothing open now: the latest record, to read (its period is closed)
                     return self._view(uow, history[0][0])
-                raise AssessmentError("no_period")
+                raise Refusal("no_period")
             record = uow.assessments.of(period.id, person_id)
             if record is None:
                 regime = ev.regime_of(period.regime_id)
@@ -359,15 +358,15 @@ class AssessmentService:
         """The person's own record, still editable in an open period, at exactly this version."""
         record = uow.assessments.get(assessment_id)
         if record is None or record.person_id != person_id:
-            raise AssessmentError("not_found")
+            raise Refusal("not_found")
         period = uow.periods.get(record.period_id)
         assert period is not None
         if period.status != "open":
-            raise AssessmentError("period_closed")
+            raise Refusal("period_closed")
         if record.state not in EDITABLE:
-            raise AssessmentError("not_editable", state=record.state)
+            raise Refusal("not_editable", state=record.state)
         if record.version != version:
-            raise AssessmentError("stale")
+            raise Refusal("stale")
         return record
 
     def _stored_view(self, uow: UnitOfWork, assessment_id: int) -> AssessmentView:
@@ -393,10 +392,10 @@ class AssessmentService:
             values: dict[str, Any] = {"self_input": draft, "updated_at": now}
             if step is not None:
                 if step not in view.steps:
-                    raise AssessmentError("stale")
+                    raise Refusal("stale")
                 values["step"] = step
             if not uow.assessments.bump(record, version, values):
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             uow.commit()
             return self._stored_view(uow, assessment_id)
 
@@ -462,7 +461,7 @@ class AssessmentService:
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             task = next((t for t in view.tasks if t["id"] == task_id), None)
             if task is None or not ev.claimable(task):
-                raise ev.DraftError("unknown_choice")
+                raise Refusal("unknown_choice")
             causes = draft.setdefault("causes", {})
             if text is None:
                 causes.pop(task_id, None)
@@ -478,7 +477,7 @@ class AssessmentService:
             group = regime.bonus_group
             found = next((i for i in group.items if i.code == item), None) if group else None
             if found is None:
-                raise ev.DraftError("unknown_choice")
+                raise Refusal("unknown_choice")
             claims = [c for c in draft.get("bonuses", []) if c["code"] != item]
             if len(claims) == len(draft.get("bonuses", [])):
                 if found.points is None:
@@ -498,7 +497,7 @@ class AssessmentService:
             group = regime.bonus_group
             found = next((i for i in group.items if i.code == item), None) if group else None
             if found is None:
-                raise ev.DraftError("unknown_choice")
+                raise Refusal("unknown_choice")
             value = ev.parse_points(text, found.max_points)
             claims = [c for c in draft.get("bonuses", []) if c["code"] != item]
             if value > 0:
@@ -515,10 +514,10 @@ class AssessmentService:
             record = self._own_editable(uow, person_id, assessment_id, version)
             view = self._view(uow, record, live_tasks=True)
             if view.score_error is not None or view.self_result is None:
-                raise AssessmentError(view.score_error or "cannot_score")
+                raise Refusal(view.score_error or "cannot_score")
             reviewer_id = self._reviewer_for(uow, person_id, today)
             if reviewer_id is None:
-                raise AssessmentError("no_reviewer")
+                raise Refusal("no_reviewer")
             old_state = record.state
             result = view.self_result
             values = {
@@ -542,7 +541,7 @@ class AssessmentService:
                 "updated_at": now,
             }
             if not uow.assessments.bump(record, version, values):
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             audit(
                 uow,
                 Actor.person(person_id),
@@ -603,7 +602,7 @@ class AssessmentService:
                 self.clock.now(),
             )
             uow.commit()
-        raise AssessmentError(code)
+        raise Refusal(code)
 
     def for_reviewer(self, actor_id: int, assessment_id: int) -> AssessmentView:
         """An assessment as its reviewer (or acting reviewer) sees it."""
@@ -728,8 +727,8 @@ class AssessmentService:
         text = clean_reason(reason)
 
         def decide(uow: UnitOfWork, record: Assessment, view: AssessmentView) -> tuple[dict[str, Any], Change, str]:
-            if record.state == REOPENED:
-                raise AssessmentError("cannot_return_locked")
+            if not returnable(record.state):
+                raise Refusal("cannot_return_locked")
             assert actor.person_id is not None
             values = {
                 "state": RETURNED,
@@ -771,7 +770,7 @@ class AssessmentService:
         for view in choice.ready:
             try:
                 outcome = self.approve(actor, view.id, version=view.version)
-            except (AssessmentError, ScoringError):
+            except (Refusal, ScoringError):
                 continue
             approved += outcome.done
         left = len(self.queue_for(actor.person_id))
@@ -793,12 +792,12 @@ class AssessmentService:
             record = _existing(uow, assessment_id)
             behalf = self.authority(uow, actor.person_id, record, self.today())
             if record.state not in PENDING:
-                raise AssessmentError("already_decided", state=record.state)
+                raise Refusal("already_decided", state=record.state)
             view = self._view(uow, record)
             draft = copy.deepcopy(record.review_draft) if record.review_draft is not None else None
             if start or draft is None or draft.get("by") != actor.person_id:
                 if not start:
-                    raise AssessmentError("stale")
+                    raise Refusal("stale")
                 period = uow.periods.get(record.period_id)
                 assert period is not None
                 own_rating = next(
@@ -816,7 +815,7 @@ class AssessmentService:
                 }
             change(view.regime, draft, view)
             if not uow.assessments.bump(record, record.version, {"review_draft": draft, "updated_at": now}):
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             if start:
                 audit(
                     uow,
@@ -836,7 +835,7 @@ class AssessmentService:
 
         def change(regime: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             if step not in review_steps(regime, view.is_leader):
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             draft["step"] = step
 
         return self._edit_review(actor, assessment_id, change)
@@ -881,7 +880,7 @@ class AssessmentService:
 
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             if task_id not in view.causes:
-                raise ev.DraftError("unknown_choice")
+                raise Refusal("unknown_choice")
             _toggle(draft, "rejected_causes", task_id)
 
         return self._edit_review(actor, assessment_id, change)
@@ -891,7 +890,7 @@ class AssessmentService:
 
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
             if item not in {b["code"] for b in view.bonus_claims}:
-                raise ev.DraftError("unknown_choice")
+                raise Refusal("unknown_choice")
             _toggle(draft, "rejected_bonuses", item)
 
         return self._edit_review(actor, assessment_id, change)
@@ -935,9 +934,9 @@ class AssessmentService:
         def decide(uow: UnitOfWork, record: Assessment, view: AssessmentView) -> tuple[dict[str, Any], Change, str]:
             draft = record.review_draft
             if draft is None or draft.get("by") != actor.person_id:
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             if not draft.get("reason"):
-                raise AssessmentError("reason_required")
+                raise Refusal("reason_required")
             review = _review_of(draft)
             values = self._decided_values(uow, record, view, review, actor)
             values.update(decision="adjusted", decision_reason=draft["reason"])
@@ -970,12 +969,12 @@ class AssessmentService:
         with self.db.uow() as uow:
             record = _existing(uow, assessment_id)
             if record.person_id == actor.person_id:
-                raise AssessmentError("own_assessment")
+                raise Refusal("own_assessment")
             behalf: int | None = None
             if ROLE_HR not in uow.people.roles(actor.person_id):
                 behalf = self.authority(uow, actor.person_id, record, today)
             if record.state not in DECIDED:
-                raise AssessmentError("not_reopenable", state=record.state)
+                raise Refusal("not_reopenable", state=record.state)
             new_state = REOPENED if record.state == LOCKED else SUBMITTED
             old = {
                 "state": record.state,
@@ -986,7 +985,7 @@ class AssessmentService:
             if not uow.assessments.bump(
                 record, record.version, {"state": new_state, "review_draft": None, "updated_at": now}
             ):
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             audit(
                 uow,
                 Actor(actor.label, actor.person_id, behalf),
@@ -1056,7 +1055,7 @@ def _existing(uow: UnitOfWork, assessment_id: int) -> Assessment:
     """The record with this id (not_found when there is none)."""
     record = uow.assessments.get(assessment_id)
     if record is None:
-        raise AssessmentError("not_found")
+        raise Refusal("not_found")
     return record
 
 
@@ -1093,7 +1092,7 @@ def _passing_level(regime: Regime) -> str:
 
 def _known(regime: Regime, code: str) -> None:
     if code not in regime.criteria_by_code:
-        raise ev.DraftError("unknown_choice")
+        raise Refusal("unknown_choice")
 
 
 def _toggle(draft: dict[str, Any], key: str, value: str) -> None:

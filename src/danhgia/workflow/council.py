@@ -18,13 +18,15 @@ from danhgia.scoring import EvaluationResult, Regime
 from danhgia.storage.models import Assessment, Commendation, CouncilCase, CouncilVote, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import LOCKED, AssessmentError, clean_reason
+from danhgia.workflow.assessments import clean_reason
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_COUNCIL, ROLE_HR, Actor, Change, audit
 from danhgia.workflow.disclosure import self_score
+from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.refusal import Refusal
 
 GAP = "gap"
 ABSENCE = "absence"
@@ -242,7 +244,7 @@ class CouncilService:
     @staticmethod
     def _require_member(uow: UnitOfWork, member_id: int) -> None:
         if ROLE_COUNCIL not in uow.people.roles(member_id):
-            raise AssessmentError("not_council")
+            raise Refusal("not_council")
 
     def _view(self, uow: UnitOfWork, case: CouncilCase) -> CaseView:
         assert case.id is not None
@@ -314,10 +316,10 @@ class CouncilService:
             self._require_member(uow, member_id)
             case = uow.council.case(case_id)
             if case is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             view = self._view(uow, case)
             if view.person_id == member_id:
-                raise AssessmentError("own_case")
+                raise Refusal("own_case")
             return view
 
     def case_for_notice(self, case_id: int) -> CaseView:
@@ -325,13 +327,13 @@ class CouncilService:
         with self.db.reader() as uow:
             case = uow.council.case(case_id)
             if case is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             return self._view(uow, case)
 
     def vote(self, member_id: int, case_id: int, outcome: str, level: str | None, reason: str) -> CaseView:
         """Vote to confirm the result, or to change it to a level (a reason is required to change it)."""
         if outcome not in (CONFIRM, CHANGE) or (outcome == CHANGE) != (level is not None):
-            raise AssessmentError("stale")
+            raise Refusal("stale")
         text = reason.strip()
         if outcome == CHANGE or text:
             text = clean_reason(reason)
@@ -340,17 +342,17 @@ class CouncilService:
             self._require_member(uow, member_id)
             case = uow.council.case(case_id)
             if case is None or case.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             record = uow.assessments.get(case.assessment_id)
             assert record is not None
             if record.person_id == member_id:
-                raise AssessmentError("own_case")
+                raise Refusal("own_case")
             if case.state != "open":
-                raise AssessmentError("case_decided")
+                raise Refusal("case_decided")
             period = uow.periods.get(record.period_id)
             assert period is not None
             if level is not None and level not in ev.regime_of(period.regime_id).level_by_code:
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             vote = uow.council.vote_of(case.id, member_id)
             old = None if vote is None else {"outcome": vote.outcome, "level": vote.level}
             if vote is None:
@@ -383,13 +385,13 @@ class CouncilService:
             self._require_member(uow, member_id)
             case = uow.council.case(case_id)
             if case is None or case.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             record = uow.assessments.get(case.assessment_id)
             assert record is not None
             if record.person_id == member_id:
-                raise AssessmentError("own_case")
+                raise Refusal("own_case")
             if case.state != "open":
-                raise AssessmentError("case_decided")
+                raise Refusal("case_decided")
             vote = uow.council.vote_of(case.id, member_id)
             old = None if vote is None else {"outcome": vote.outcome, "level": vote.level}
             if vote is None:
@@ -457,25 +459,25 @@ class CouncilService:
         """The person's own final (locked) result, with someone else on the council to hear a contest."""
         record = uow.assessments.get(assessment_id)
         if record is None or record.person_id != person_id or record.id is None:
-            raise AssessmentError("not_found")
+            raise Refusal("not_found")
         if record.state != LOCKED:
-            raise AssessmentError("not_contestable")
+            raise Refusal("not_contestable")
         if not any(member != person_id for member in council_members(uow)):
-            raise AssessmentError("no_council")
+            raise Refusal("no_council")
         return record
 
     def _open_deadline(self, record: Assessment) -> date:
         """The last day to contest this result, while it is not past (contest_too_late otherwise)."""
         deadline = self.contest_deadline(record)
         if deadline is None or self.today() > deadline:
-            raise AssessmentError("contest_too_late", deadline=deadline or self.today())
+            raise Refusal("contest_too_late", deadline=deadline or self.today())
         return deadline
 
     def can_contest(self, person_id: int, assessment_id: int) -> date | None:
         """The deadline when this person may still contest this result (None when they cannot)."""
         try:
             return self.contest_check(person_id, assessment_id)
-        except AssessmentError:
+        except Refusal:
             return None
 
     def contest_check(self, person_id: int, assessment_id: int) -> date:
@@ -485,7 +487,7 @@ class CouncilService:
         with self.db.reader() as uow:
             record = self._contestable(uow, person_id, assessment_id)
             if uow.council.case_of(assessment_id, CONTEST) is not None:
-                raise AssessmentError("already_contested")
+                raise Refusal("already_contested")
             return self._open_deadline(record)
 
     def contest(self, person_id: int, assessment_id: int, reason: str) -> CaseView:
@@ -500,7 +502,7 @@ class CouncilService:
                 uow, record, CONTEST, facts, now, Actor.person(person_id), text, quorum=self.settings.quorum
             )
             if case is None:
-                raise AssessmentError("already_contested")
+                raise Refusal("already_contested")
             uow.commit()
             return self._view(uow, case)
 
@@ -552,15 +554,15 @@ class CouncilService:
         with self.db.uow() as uow:
             self._require_member(uow, member_id)
             if member_id == person_id:
-                raise AssessmentError("own_case")
+                raise Refusal("own_case")
             period = uow.periods.get(period_id)
             if period is None or period.status != "closed" or period.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             existing = uow.council.proposal(period_id, person_id, member_id)
             before = sum(1 for p in uow.council.proposals([period_id]) if p.person_id == person_id)
             if existing is not None:
                 if before >= self.settings.quorum:
-                    raise AssessmentError("commend_final")
+                    raise Refusal("commend_final")
                 uow.council.delete(existing)
                 proposed = False
             else:

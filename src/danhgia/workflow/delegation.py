@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from danhgia.storage.models import Delegation
 from danhgia.storage.uow import Database
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_LEADER, Actor, Change, audit
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.refusal import Refusal
 
 MAX_DAYS = 92
 
@@ -95,11 +95,11 @@ class DelegationService:
     def check_range(self, starts_on: date, ends_on: date) -> None:
         """Refuse a range a delegation cannot have (reversed, already over, too long), before asking more."""
         if ends_on < starts_on:
-            raise AssessmentError("range_reversed")
+            raise Refusal("range_reversed")
         if ends_on < self.today():
-            raise AssessmentError("range_past")
+            raise Refusal("range_past")
         if (ends_on - starts_on) > timedelta(days=MAX_DAYS):
-            raise AssessmentError("range_too_long", days=MAX_DAYS)
+            raise Refusal("range_too_long", days=MAX_DAYS)
 
     def _view(self, uow: object, row: Delegation) -> DelegationView:
         from danhgia.storage.uow import UnitOfWork
@@ -125,16 +125,16 @@ class DelegationService:
         today = self.today()
         self.check_range(starts_on, ends_on)
         if acting_id == leader_id:
-            raise AssessmentError("self_delegation")
+            raise Refusal("self_delegation")
         if acting_id not in {c.person_id for c in self.candidates(leader_id)}:
-            raise AssessmentError("not_candidate")
+            raise Refusal("not_candidate")
         now = self.clock.now()
         with self.db.uow() as uow:
             if ROLE_LEADER not in uow.people.roles(leader_id):
-                raise AssessmentError("not_leader")
+                raise Refusal("not_leader")
             for other in uow.delegations.current_and_future(leader_id, today):
                 if other.starts_on <= ends_on and starts_on <= other.ends_on:
-                    raise AssessmentError("overlap", start=other.starts_on, end=other.ends_on)
+                    raise Refusal("overlap", start=other.starts_on, end=other.ends_on)
             row = uow.delegations.add(
                 Delegation(
                     leader_id=leader_id, acting_id=acting_id, starts_on=starts_on, ends_on=ends_on, created_at=now
@@ -167,7 +167,7 @@ class DelegationService:
         with self.db.uow() as uow:
             row = uow.delegations.get(delegation_id)
             if row is None or row.leader_id != actor.person_id or row.revoked_at is not None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             row.revoked_at = now
             uow.session.add(row)
             audit(uow, actor, Change("delegation.revoke", "delegation", str(delegation_id), None, None), now)

@@ -16,10 +16,11 @@ from danhgia.scoring import round_points
 from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import LOCKED, AssessmentError
 from danhgia.workflow.calendar import quarter_of, span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
+from danhgia.workflow.lifecycle import LOCKED
+from danhgia.workflow.refusal import Refusal
 
 
 @dataclass(frozen=True)
@@ -65,21 +66,21 @@ class DisclosureService:
         with self.db.reader() as uow:
             person = uow.people.get(person_id)
             if person is None or not person.active:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             periods = list(uow.periods.by_unit(person.unit_id))
             regimes_with_board = [p for p in periods if ev.regime_of(p.regime_id).disclosure is not None]
             if not regimes_with_board:
                 upcoming = self.regime_id is not None and ev.regime_of(self.regime_id()).disclosure is not None
-                raise AssessmentError("board_not_yet" if upcoming and not periods else "board_not_used")
+                raise Refusal("board_not_yet" if upcoming and not periods else "board_not_used")
             closed = [p for p in regimes_with_board if p.status == "closed"]
             if not closed:
-                raise AssessmentError("board_not_yet")
+                raise Refusal("board_not_yet")
             if period_id is None:
                 period = closed[0]
             else:
                 found = next((p for p in closed if p.id == period_id), None)
                 if found is None:  # another unit's period, an open one, or a forged id
-                    raise AssessmentError("not_found")
+                    raise Refusal("not_found")
                 period = found
             return self._board(uow, period, closed)
 

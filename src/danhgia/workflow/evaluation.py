@@ -31,10 +31,6 @@ STEP_BONUS = "bonus"
 LEADER_PERCENTS = (100, 90, 75, 50, 25, 0)
 
 
-class DraftError(Refusal, ValueError):
-    """Bad input in a self-assessment or review step; `code` names it for the message catalog."""
-
-
 def regime_of(regime_id: str) -> Regime:
     """A bundled regime (cached by scoring/)."""
     return load_regime(regime_id)
@@ -109,10 +105,10 @@ def add_deduction(regime: Regime, criteria: dict[str, Any], code: str, deduction
     """One more occurrence of a listed deduction (refused once the criterion would fall below zero)."""
     criterion = regime.criteria_by_code.get(code)
     if criterion is None or criterion.deduction(deduction) is None:
-        raise DraftError("unknown_choice")
+        raise Refusal("unknown_choice", retry=True)
     entry = dict(criteria.get(code, {}))
     if entry.get("points") is None and criterion_points(regime, entry, code) <= 0:
-        raise DraftError("deduction_floor")
+        raise Refusal("deduction_floor", retry=True)
     entry.pop("points", None)
     choices = [dict(c) for c in entry.get("deductions", [])]
     for choice in choices:
@@ -129,7 +125,7 @@ def set_leader_percent(regime: Regime, draft: dict[str, Any], is_leader: bool, c
     """A typed or chosen percentage for one of a leader's own criteria (refused for anyone else's record)."""
     value = parse_percent(text)
     if not is_leader or code not in input_leader_criteria(regime):
-        raise DraftError("unknown_choice")
+        raise Refusal("unknown_choice", retry=True)
     draft.setdefault("leader", {})[code] = str(value)
 
 
@@ -137,7 +133,7 @@ def set_points(regime: Regime, criteria: dict[str, Any], code: str, text: str) -
     """Points typed for a criterion (replacing deductions)."""
     criterion = regime.criteria_by_code.get(code)
     if criterion is None:
-        raise DraftError("unknown_choice")
+        raise Refusal("unknown_choice", retry=True)
     value = parse_points(text, criterion.max_points)
     entry = {"points": str(value)}
     note = criteria.get(code, {}).get("note", "")
@@ -363,8 +359,8 @@ __all__ = [
     "STEP_BONUS",
     "STEP_SUMMARY",
     "STEP_TASKS",
-    "DraftError",
     "LeaderFacts",
+    "Refusal",
     "ScoringError",
     "add_deduction",
     "claimable",

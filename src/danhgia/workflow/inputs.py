@@ -56,9 +56,9 @@ def points(text: str, maximum: Decimal) -> Decimal:
     """Points from 0 to `maximum`, at most 2 decimals ("8", "7,5", "7.25")."""
     value = _decimal(text, 2)
     if value is None:
-        raise Refusal("points_invalid", max=maximum)
+        raise Refusal("points_invalid", max=maximum, retry=True)
     if value > maximum:
-        raise Refusal("points_out_of_range", max=maximum)
+        raise Refusal("points_out_of_range", max=maximum, retry=True)
     return _plain(value)
 
 
@@ -67,7 +67,7 @@ def percent(text: str) -> Decimal:
     raw = (text or "").strip()
     value = _decimal(raw.removesuffix("%").rstrip(), 2)
     if value is None or value > 100:
-        raise Refusal("percent_invalid")
+        raise Refusal("percent_invalid", retry=True)
     return _plain(value)
 
 
@@ -75,7 +75,7 @@ def weight(text: str, maximum: Decimal) -> Decimal:
     """A task's weight: above 0, at most `maximum`, at most 2 decimals ("1", "1,5", "0.25")."""
     value = _decimal(text, 2)
     if value is None or value <= 0 or value > maximum:
-        raise Refusal("weight_invalid")
+        raise Refusal("weight_invalid", retry=True)
     return _plain(value)
 
 
@@ -89,15 +89,15 @@ def day(text: str, today: date) -> date:
     """A date typed dd/mm or dd/mm/yyyy (or dd/mm/yy; "." and "-" too); without a year, today's."""
     match = _DAY.fullmatch(text or "")
     if match is None:
-        raise Refusal("date_format", text=shown(text))
+        raise Refusal("date_format", text=shown(text), retry=True)
     year_text = match.group(3)
     year = today.year if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
     if not YEAR_MIN <= year <= YEAR_MAX:
-        raise Refusal("date_year", text=shown(text), first=YEAR_MIN, last=YEAR_MAX)
+        raise Refusal("date_year", text=shown(text), first=YEAR_MIN, last=YEAR_MAX, retry=True)
     try:
         return date(year, int(match.group(2)), int(match.group(1)))
     except ValueError as error:
-        raise Refusal("date_nonexistent", text=shown(text)) from error
+        raise Refusal("date_nonexistent", text=shown(text), retry=True) from error
 
 
 def day_range(text: str, today: date, *, single_day: bool, code: str) -> tuple[date, date]:
@@ -117,7 +117,7 @@ def day_range(text: str, today: date, *, single_day: bool, code: str) -> tuple[d
     if len(parts) != 2:
         tight = _TIGHT.fullmatch(raw)
         if tight is None:
-            raise Refusal(code, text=shown(text))
+            raise Refusal(code, text=shown(text), retry=True)
         parts = [tight.group(1), tight.group(2)]
     first, last = day(parts[0], today), day(parts[1], today)
     if last < first and last.month < first.month and _NO_YEAR.fullmatch(parts[1]):
@@ -133,7 +133,7 @@ def text(value: str, limit: int, *, code: str) -> str:
     lines = clean_chars((value or "").replace("\r\n", "\n")).split("\n")
     cleaned = "\n".join(re.sub(r"\s+", " ", line).strip() for line in lines).strip()  # any kind of space
     if not cleaned:
-        raise Refusal(f"{code}_empty")
+        raise Refusal(f"{code}_empty", retry=True)
     if len(cleaned) > limit:
-        raise Refusal(f"{code}_too_long", limit=limit, length=len(cleaned))
+        raise Refusal(f"{code}_too_long", limit=limit, length=len(cleaned), retry=True)
     return cleaned

@@ -20,24 +20,16 @@ from danhgia.scoring.quota import allowed_count
 from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import (
-    APPROVED,
-    EDITABLE,
-    LOCKED,
-    PENDING,
-    RETURNED,
-    AssessmentError,
-    AssessmentService,
-    PeriodInfo,
-    ratings_of,
-)
+from danhgia.workflow.assessments import AssessmentService, PeriodInfo, ratings_of
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, fingerprint
 from danhgia.workflow.council import CouncilSettings, flag_at_closing
+from danhgia.workflow.lifecycle import APPROVED, EDITABLE, LOCKED, PENDING, RETURNED
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.ratings import assign as assign_ratings
+from danhgia.workflow.refusal import Refusal
 
 GROUP_LEADERS = "leaders"
 GROUP_STAFF = "staff"
@@ -139,7 +131,7 @@ class PeriodService:
         if actor.person_id is None:
             return  # an operator tool (CLI)
         if not uow.people.roles(actor.person_id) & {ROLE_HR, ROLE_ADMIN}:
-            raise AssessmentError("not_hr")
+            raise Refusal("not_hr")
 
     def overview(self, actor: Actor, key: str) -> list[UnitStatus]:
         """Every unit (as a tree, parents first) with its period for `key` and the state of its people."""
@@ -206,7 +198,7 @@ class PeriodService:
             self._require_hr(uow, actor)
             period = uow.periods.get(period_id)
             if period is None or period.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             records = {r.person_id: r for r in uow.assessments.in_period(period.id)}
             people = list(uow.people.in_units([period.unit_id]))
             known = {p.id for p in people}
@@ -236,7 +228,7 @@ class PeriodService:
         with self.db.reader() as uow:
             period = uow.periods.get(period_id)
             if period is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             return self.assessments.period_info(uow, period)
 
     def open(self, actor: Actor, unit_id: int, key: str, *, subtree: bool = True) -> list[PeriodInfo]:
@@ -248,7 +240,7 @@ class PeriodService:
             self._require_hr(uow, actor)
             unit = uow.units.get(unit_id)
             if unit is None or unit.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             ids = sorted(uow.units.subtree_ids(unit.id)) if subtree else [unit.id]
             for uid in ids:
                 if uow.periods.of_unit(uid, key) is not None:
@@ -293,12 +285,12 @@ class PeriodService:
             self._require_hr(uow, actor)
             period = uow.periods.get(period_id)
             if period is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             if period.status != "open":
-                raise AssessmentError("period_closed")
+                raise Refusal("period_closed")
             regime = ev.regime_of(period.regime_id)
             if exceptional and (regime.quota is None or regime.quota.exceptional_ratio is None):
-                raise AssessmentError("no_exception")
+                raise Refusal("no_exception")
             if period.exceptional != exceptional:
                 audit(
                     uow,
@@ -338,10 +330,10 @@ class PeriodService:
             self._require_hr(uow, actor)
             period = uow.periods.get(period_id)
             if period is None or period.id is None:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             info = self.assessments.period_info(uow, period)
             if period.status != "open":
-                raise AssessmentError("period_closed")
+                raise Refusal("period_closed")
             records = uow.assessments.in_period(period.id)
             people = {p.id: p for p in uow.people.in_units([period.unit_id])}
             for record in records:
@@ -447,7 +439,7 @@ class PeriodService:
                 }
                 if not uow.assessments.bump(record, record.version, values):
                     uow.rollback()
-                    raise AssessmentError("stale")
+                    raise Refusal("stale")
                 cases = flag_at_closing(
                     uow, period, record, result, self.council, _code(people, record) in tied, now, actor
                 )

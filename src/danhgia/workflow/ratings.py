@@ -20,11 +20,11 @@ from danhgia.scoring import Regime
 from danhgia.storage.models import Period, Rating
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import AssessmentError
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import Actor, Change, audit
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.refusal import Refusal
 
 PENDING = "pending"
 SUBMITTED = "submitted"
@@ -179,7 +179,7 @@ class RatingService:
         with self.db.reader() as uow:
             rating = uow.ratings.get(rating_id)
             if rating is None or rating.rater_id != rater_id:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             return self._task(uow, rating)
 
     def _edit(
@@ -195,22 +195,22 @@ class RatingService:
         with self.db.uow() as uow:
             rating = uow.ratings.get(rating_id)
             if rating is None or rating.rater_id != rater_id:
-                raise AssessmentError("not_found")
+                raise Refusal("not_found")
             period = uow.periods.get(rating.period_id)
             assert period is not None
             if period.status != "open":
-                raise AssessmentError("period_closed")
+                raise Refusal("period_closed")
             if rating.state == SUBMITTED:
-                raise AssessmentError("rating_submitted")
+                raise Refusal("rating_submitted")
             if rating.version != version:
-                raise AssessmentError("stale")
+                raise Refusal("stale")
             regime = ev.regime_of(period.regime_id)
             criteria = copy.deepcopy(rating.criteria)
             step = change(regime, criteria)
             rating.criteria = criteria
             if step is not None:
                 if not 0 <= step < len(regime.criteria) + 1:
-                    raise AssessmentError("stale")
+                    raise Refusal("stale")
                 rating.step = step
             rating.version += 1
             if submit:
@@ -266,4 +266,4 @@ class RatingService:
 
 def _known(regime: Regime, code: str) -> None:
     if code not in regime.criteria_by_code:
-        raise ev.DraftError("unknown_choice")
+        raise Refusal("unknown_choice")

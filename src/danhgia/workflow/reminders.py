@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 from danhgia.storage.models import Assessment
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.absence import AbsenceService
-from danhgia.workflow.assessments import EDITABLE, PENDING
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, week_bounds
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR
+from danhgia.workflow.lifecycle import EDITABLE, PENDING
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.workdays import WorkCalendar
 

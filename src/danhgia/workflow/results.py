@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 from danhgia.scoring import PeriodRecord, Regime, RollupResult, TaskStats, rollup
 from danhgia.storage.uow import Database
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import EDITABLE, LOCKED, AssessmentError, AssessmentService, PeriodInfo
+from danhgia.workflow.assessments import AssessmentService, PeriodInfo
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.lifecycle import EDITABLE, LOCKED
+from danhgia.workflow.refusal import Refusal
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class ResultService:
         for entry in self.history(person_id):
             if entry.assessment_id == assessment_id:
                 return entry
-        raise AssessmentError("not_found")
+        raise Refusal("not_found")
 
     def year(self, person_id: int, year: int | None = None) -> tuple[RollupResult | None, list[ResultEntry]]:
         """The roll-up of the final (locked) periods of a year, with the entries it used."""

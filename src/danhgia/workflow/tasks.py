@@ -41,10 +41,6 @@ class CheckinOutcome(StrEnum):
     NOT_DONE = "not_done"
 
 
-class TaskError(Refusal, ValueError):
-    """Bad input or an impossible change; `code` names it for the message catalog."""
-
-
 @dataclass(frozen=True)
 class TaskView:
     """A task as shown to its owner."""
@@ -154,12 +150,12 @@ class TaskService:
             return self._week(uow, person_id, day or today, today)
 
     def get(self, person_id: int, task_id: int) -> TaskView:
-        """One of the person's tasks (TaskError `not_found` for anyone else's)."""
+        """One of the person's tasks (Refusal `not_found` for anyone else's)."""
         today = self.today()
         with self.db.reader() as uow:
             task = uow.tasks.owned(task_id, person_id)
             if task is None:
-                raise TaskError("not_found")
+                raise Refusal("not_found", retry=True)
             return self._view(task, today, self._week_start_utc(week_bounds(today)[0]))
 
     def check_due(self, due_on: date) -> date:
@@ -168,9 +164,9 @@ class TaskService:
         first_allowed = month_bounds(today.year, today.month)[0] - timedelta(days=1)
         first_allowed = first_allowed.replace(day=1)
         if due_on < first_allowed:
-            raise TaskError("due_too_early", first=first_allowed)
+            raise Refusal("due_too_early", first=first_allowed, retry=True)
         if due_on > today + timedelta(days=366):
-            raise TaskError("due_too_late")
+            raise Refusal("due_too_late", retry=True)
         return due_on
 
     def add(self, actor: Actor, person_id: int, title: str, due_on: date, weight: Decimal = Decimal(1)) -> TaskView:
@@ -240,7 +236,7 @@ class TaskService:
         with self.db.uow() as uow:
             task = uow.tasks.owned(task_id, person_id)
             if task is None or task.status == CANCELLED:
-                raise TaskError("not_found")
+                raise Refusal("not_found", retry=True)
             old = {k: _plain(getattr(task, k)) for k in changes}
             for key, value in changes.items():
                 setattr(task, key, value)
@@ -260,7 +256,7 @@ class TaskService:
         with self.db.uow() as uow:
             task = uow.tasks.owned(task_id, person_id)
             if task is None or task.status == CANCELLED:
-                raise TaskError("not_found")
+                raise Refusal("not_found", retry=True)
             uow.session.expunge(task)  # changed below by one UPDATE, not by the ORM's change tracking
             old = {"status": task.status, "progress": task.progress, "completed_on": _plain(task.completed_on)}
             values: dict[str, object] = {"progress": task.progress, "completed_on": today}
