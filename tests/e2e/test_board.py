@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from danhgia.handlers.ui import points
+from danhgia.chat.format import points
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.common import Actor

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.error import TelegramError
 
+from danhgia.chat.panel import Choice, Panel
 from danhgia.handlers.context import (
     Context,
-    edit_or_send,
     identify,
     is_private,
     refuse_in_group,
@@ -19,8 +18,10 @@ from danhgia.handlers.context import (
     services_of,
 )
 from danhgia.handlers.menu import COMMANDS
+from danhgia.handlers.present import send
 from danhgia.handlers.start import unlinked_text
 from danhgia.handlers.trace import answer_once
+from danhgia.handlers.ui import show
 from danhgia.texts import DEFAULT_LANGUAGE, t, t_html
 from danhgia.workflow.common import Actor
 from danhgia.workflow.linking import ResetOutcome
@@ -55,15 +56,13 @@ async def unlink_command(update: Update, context: Context) -> None:
     if not person.linked:
         await reply(update, t_html("unlink.not_linked", lang, name=person.full_name, code=person.staff_code))
         return
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t("unlink.confirm_button", lang), callback_data=f"{CONFIRM}{person.person_id}"),
-                InlineKeyboardButton(t("unlink.cancel_button", lang), callback_data=CANCEL),
-            ]
-        ]
+    choices = (
+        (
+            Choice(t("unlink.confirm_button", lang), f"{CONFIRM}{person.person_id}"),
+            Choice(t("unlink.cancel_button", lang), CANCEL),
+        ),
     )
-    await reply(update, t_html("unlink.confirm", lang, name=person.full_name, code=person.staff_code), keyboard)
+    await reply(update, Panel(t_html("unlink.confirm", lang, name=person.full_name, code=person.staff_code), choices))
 
 
 async def unlink_pressed(update: Update, context: Context) -> None:
@@ -80,25 +79,23 @@ async def unlink_pressed(update: Update, context: Context) -> None:
     lang = identity.language
     await answer_once(query)
     if query.data == CANCEL:
-        await edit_or_send(update, t_html("unlink.cancelled", lang))
+        await show(update, t_html("unlink.cancelled", lang))
         return
     try:
         person_id = int(query.data.removeprefix(CONFIRM))
     except ValueError:
-        await edit_or_send(update, t_html("fallback.stale_button", lang))
+        await show(update, t_html("fallback.stale_button", lang))
         return
     services = services_of(context)
     actor = Actor.person(identity.person_id, identity.telegram_user_id)
     result = await run_sync(services.linking.reset, person_id, actor, "Gỡ liên kết qua lệnh /golienket")
     if result.outcome is not ResetOutcome.RESET:
-        await edit_or_send(update, t_html("fallback.stale_button", lang))
+        await show(update, t_html("fallback.stale_button", lang))
         return
     when = services.clock.now().astimezone(services.config.timezone).strftime("%H:%M %d/%m/%Y")
-    await edit_or_send(update, t_html("unlink.done", lang, name=result.full_name, code=result.staff_code, time=when))
+    await show(update, t_html("unlink.done", lang, name=result.full_name, code=result.staff_code, time=when))
     if result.old_chat_id is not None:
         try:
-            await context.bot.send_message(
-                result.old_chat_id, t_html("unlink.notice", DEFAULT_LANGUAGE), parse_mode=ParseMode.HTML
-            )
+            await send(context.bot, result.old_chat_id, Panel(t_html("unlink.notice", DEFAULT_LANGUAGE)))
         except TelegramError as error:
             log.info("could not tell chat %s about the unlinking: %s", result.old_chat_id, error)

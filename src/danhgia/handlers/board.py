@@ -10,20 +10,18 @@ Callback data: `v1:ck:p:<period id>` (another closed period of the unit).
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import points
+from danhgia.chat.panel import Panel, chunks, keyboard
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.ui import (
     ack,
-    as_int,
-    button,
-    chunks,
     close_text_step,
     command_person,
     guarded,
-    keyboard,
-    points,
     pressed,
     show,
 )
@@ -32,7 +30,7 @@ from danhgia.workflow.disclosure import Board, BoardRow
 
 FEATURE = "ck"
 MAX_PERIOD_BUTTONS = 12
-Panel = tuple[Html, InlineKeyboardMarkup | None]
+Panel = Panel
 
 
 def _row(row: BoardRow, board: Board, usual_count: int, me: int, lang: str) -> list[Html]:
@@ -69,7 +67,7 @@ def board_panel(board: Board, me: int, lang: str) -> Panel:
     buttons = [button(t("board.period_button", lang, label=label), FEATURE, "p", pid) for pid, label in others]
     if buttons:
         lines.append(Html("<i>" + t_html("board.other", lang) + "</i>"))
-    return join_html(lines), keyboard(chunks(buttons, 3))
+    return Panel(join_html(lines), keyboard(chunks(buttons, 3)))
 
 
 @guarded
@@ -79,7 +77,7 @@ async def board_command(update: Update, context: Context) -> None:
     if identity is None:
         return
     board = await run_sync(services_of(context).disclosure.board, identity.person_id)
-    await show(update, *board_panel(board, identity.person_id, identity.language))
+    await show(update, board_panel(board, identity.person_id, identity.language))
 
 
 @guarded
@@ -96,7 +94,7 @@ async def board_button(update: Update, context: Context) -> None:
     board = await run_sync(services_of(context).disclosure.board, identity.person_id, period_id)
     await close_text_step(context, identity)
     await ack(update)
-    await show(update, *board_panel(board, identity.person_id, identity.language))
+    await show(update, board_panel(board, identity.person_id, identity.language))
 
 
 HANDLERS = [

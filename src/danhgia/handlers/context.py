@@ -9,12 +9,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, ParamSpec, TypeAlias, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from danhgia.handlers.edits import unchanged
+from danhgia.chat.panel import Keys, Panel, link
+from danhgia.handlers.present import as_panel, send
 from danhgia.storage.db import WouldBlock
 from danhgia.storage.uow import Database
 from danhgia.texts import t, t_html
@@ -87,36 +87,20 @@ def is_private(update: Update) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-def private_chat_keyboard(bot_username: str, lang: str) -> InlineKeyboardMarkup:
-    """A button that opens the private chat with the bot."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t("group.open_private", lang), url=f"https://t.me/{bot_username}")]]
-    )
+def private_chat_keyboard(bot_username: str, lang: str) -> Keys:
+    """A choice that opens the private chat with the bot."""
+    return ((link(t("group.open_private", lang), f"https://t.me/{bot_username}"),),)
 
 
-async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    """Answer in the chat of the update, in HTML."""
+async def reply(update: Update, content: Panel | str) -> None:
+    """Answer in the chat of the update: a panel, or HTML text."""
     chat = update.effective_chat
     if chat is None:
         return
-    await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    await send(chat.get_bot(), chat.id, as_panel(content))
 
 
 async def refuse_in_group(update: Update, context: Context, lang: str) -> None:
     """Tell a group that the bot works privately, with a button to the private chat."""
-    await reply(update, t_html("group.private_only", lang), private_chat_keyboard(context.bot.username, lang))
-
-
-async def edit_or_send(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    """Edit the message whose button was pressed; if that is impossible, send the text as a new message."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        if unchanged(query.message, text, keyboard):
-            return
-        try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-            return
-        except BadRequest as error:
-            if "not modified" in str(error).lower():
-                return
-    await reply(update, text, keyboard)
+    text = t_html("group.private_only", lang)
+    await reply(update, Panel(text, private_chat_keyboard(context.bot.username, lang)))

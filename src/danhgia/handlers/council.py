@@ -19,30 +19,27 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import fit, points, short
+from danhgia.chat.panel import Choice, Panel, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.results import FEATURE as RESULTS
 from danhgia.handlers.ui import (
     ack,
-    as_int,
     ask_text,
-    button,
     close_text_step,
     command_person,
     final_answer,
-    fit,
     guarded,
-    keyboard,
-    points,
     pressed,
     refusal_ends_step,
     replace_panel,
-    short,
     show,
 )
 from danhgia.texts import Html, join_html, t, t_html
@@ -60,7 +57,7 @@ KINDS = ("gap", "absence", "tie", "contest", "raters")
 CASE_BUTTONS = 30  # open cases with a button on /hoidong
 RECENT = 5  # decided cases shown on /hoidong
 COMMEND_BUTTONS = 30  # candidates with a toggle button
-Panel = tuple[Html, InlineKeyboardMarkup | None]
+Panel = Panel
 
 
 # -- small pieces ------------------------------------------------------------------------------------------------
@@ -169,7 +166,7 @@ def card_text(view: CaseView, lang: str, tz: ZoneInfo, viewer_id: int) -> Html:
 
 def card_panel(view: CaseView, lang: str, tz: ZoneInfo, viewer_id: int, note: Html | None = None) -> Panel:
     """The card with its buttons: keep or change while the case is open; the way back to the list always."""
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Choice]] = []
     if view.state == OPEN and view.person_id != viewer_id:
         rows.append(
             [
@@ -184,7 +181,7 @@ def card_panel(view: CaseView, lang: str, tz: ZoneInfo, viewer_id: int, note: Ht
     text = card_text(view, lang, tz, viewer_id)
     if note:
         text = fit(Html(note + "\n\n" + text))
-    return text, keyboard(rows)
+    return Panel(text, keyboard(rows))
 
 
 def levels_panel(view: CaseView, lang: str) -> Panel:
@@ -199,7 +196,7 @@ def levels_panel(view: CaseView, lang: str) -> Panel:
         if level.code != current
     ]
     rows.append([button(t("council.back_to_card", lang), FEATURE, "c", view.id)])
-    return text, keyboard(rows)
+    return Panel(text, keyboard(rows))
 
 
 # -- /hoidong ----------------------------------------------------------------------------------------------------
@@ -247,22 +244,23 @@ def list_panel(waiting: list[CaseView], decided: list[CaseView], lang: str, view
         for v in decided
     ]
     rows.append([button(t("council.commend_button", lang), FEATURE, "cm")])
-    return fit(join_html(lines)), keyboard(rows)
+    return Panel(fit(join_html(lines)), keyboard(rows))
 
 
 def commend_panel(candidates: list[Candidate], lang: str, viewer_id: int, quorum: int) -> Panel:
     """The top performers of the latest closed period, how many members proposed each, and a toggle each."""
     back = [button(t("council.back_to_council", lang), FEATURE, "ls")]
     if not candidates:
-        return join_html([t_html("council.commend_title_none", lang), t_html("council.commend_none", lang)]), keyboard(
-            [back]
+        return Panel(
+            join_html([t_html("council.commend_title_none", lang), t_html("council.commend_none", lang)]),
+            keyboard([back]),
         )
     lines = [
         t_html("council.commend_title", lang, period=candidates[0].period_label),
         t_html("council.commend_intro", lang, quorum=quorum),
         Html(""),
     ]
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Choice]] = []
     for candidate in candidates:
         final = candidate.proposals >= quorum
         if final:
@@ -296,7 +294,7 @@ def commend_panel(candidates: list[Candidate], lang: str, viewer_id: int, quorum
         lines.append(t_html("council.commend_more", lang, count=len(others) - COMMEND_BUTTONS, shown=COMMEND_BUTTONS))
     lines += [Html(""), t_html("council.commend_count", lang, count=sum(1 for c in candidates if c.proposed_by_me))]
     rows.append(back)
-    return fit(join_html(lines)), keyboard(rows)
+    return Panel(fit(join_html(lines)), keyboard(rows))
 
 
 # -- notices -----------------------------------------------------------------------------------------------------
@@ -313,7 +311,7 @@ def decision_notice(view: CaseView, lang: str) -> Panel:
         lines.append(t_html("council.notice_no_reason", lang))
     lines.append(t_html("council.notice_private", lang))
     markup = keyboard([[button(t("council.see_result", lang), RESULTS, "d", view.assessment_id)]])
-    return fit(join_html(lines)), markup
+    return Panel(fit(join_html(lines)), markup)
 
 
 @notifier.renderer("council_case")
@@ -325,7 +323,7 @@ async def render_case(bot: Bot, services: Services, item: OutboxItem) -> None:
         raise notifier.Obsolete(error.code) from error
     if view.state != OPEN:
         raise notifier.Obsolete("already decided")
-    await notifier.send(bot, item, *card_panel(view, item.language, services.config.timezone, item.person_id))
+    await notifier.send(bot, item, card_panel(view, item.language, services.config.timezone, item.person_id))
 
 
 @notifier.renderer("council_case_refresh")
@@ -342,7 +340,9 @@ async def render_case_refresh(bot: Bot, services: Services, item: OutboxItem) ->
         raise notifier.Obsolete("the deciding voter saw the decision on their card")
     lang = item.language
     text = t_html("council.refresh", lang, **_decided_facts(view, lang))
-    await notifier.send(bot, item, text, keyboard([[button(t("council.open_case", lang), FEATURE, "c", view.id)]]))
+    await notifier.send(
+        bot, item, Panel(text, keyboard([[button(t("council.open_case", lang), FEATURE, "c", view.id)]]))
+    )
 
 
 @notifier.renderer("council_decision")
@@ -354,7 +354,7 @@ async def render_decision(bot: Bot, services: Services, item: OutboxItem) -> Non
         raise notifier.Obsolete(error.code) from error
     if view.person_id != item.person_id or view.state == OPEN:
         raise notifier.Obsolete("not this person's decided case")
-    await notifier.send(bot, item, *decision_notice(view, item.language))
+    await notifier.send(bot, item, decision_notice(view, item.language))
 
 
 @notifier.renderer("commended")
@@ -381,23 +381,21 @@ async def _show_list(update: Update, context: Context, identity: Identity) -> No
     decided = await run_sync(services.council.recent_decisions, identity.person_id, RECENT)
     await ack(update)
     quorum = services.config.council.quorum
-    await show(update, *list_panel(waiting, decided, identity.language, identity.person_id, quorum))
+    await show(update, list_panel(waiting, decided, identity.language, identity.person_id, quorum))
 
 
 async def _show_commend(update: Update, context: Context, identity: Identity, note: str | None = None) -> None:
     services = services_of(context)
     candidates = await run_sync(services.council.candidates, identity.person_id)
     await ack(update, note)
-    await show(
-        update, *commend_panel(candidates, identity.language, identity.person_id, services.config.council.quorum)
-    )
+    await show(update, commend_panel(candidates, identity.language, identity.person_id, services.config.council.quorum))
 
 
 async def _decided(update: Update, context: Context, identity: Identity, view: CaseView) -> None:
     """The case was decided meanwhile: say so and show the card as it stands."""
     lang = identity.language
     await ack(update, t("error.plain_prefix", lang) + t("error.case_decided", lang), alert=True)
-    await show(update, *card_panel(view, lang, _tz(context), identity.person_id))
+    await show(update, card_panel(view, lang, _tz(context), identity.person_id))
 
 
 # -- /hoidong and the buttons ------------------------------------------------------------------------------------
@@ -455,7 +453,7 @@ async def _case_action(
     view = await run_sync(services.council.case, me, case_id)  # a member, and not their own case
     if action == "c":
         await ack(update)
-        await show(update, *card_panel(view, lang, _tz(context), me))
+        await show(update, card_panel(view, lang, _tz(context), me))
         return
     if view.state != OPEN:
         await _decided(update, context, identity, view)
@@ -466,17 +464,17 @@ async def _case_action(
         current = _level(view, view.final_level or view.level)
         question = t_html("council.ask_keep", lang, name=view.person_name, period=view.period_label, level=current)
         markup = keyboard([[button(t("council.keep_no_reason", lang), FEATURE, "k0", view.id)], back])
-        await ask_text(update, context, identity, "council.keep", {"case": view.id}, question, markup)
+        await ask_text(update, context, identity, "council.keep", {"case": view.id}, Panel(question, markup))
     elif action == "k0":
         voted = await run_sync(services.council.vote, me, view.id, CONFIRM, None, "")
         await _after_vote(update, context, identity, voted)
     elif action == "x":
         await ack(update)
-        await show(update, *levels_panel(view, lang))
+        await show(update, levels_panel(view, lang))
     elif action == "a":
         await ack(update)
         question = t_html("council.ask_aside", lang, name=view.person_name, period=view.period_label)
-        await ask_text(update, context, identity, "council.aside", {"case": view.id}, question, keyboard([back]))
+        await ask_text(update, context, identity, "council.aside", {"case": view.id}, Panel(question, keyboard([back])))
     else:  # "l": a level was chosen; the reason is typed next
         index = rest[0]
         levels = view.regime.levels
@@ -488,7 +486,7 @@ async def _case_action(
         question = t_html("council.ask_change", lang, name=view.person_name, level=level.display)
         markup = keyboard([[button(t("council.other_level", lang), FEATURE, "x", view.id)], back])
         await ask_text(
-            update, context, identity, "council.change", {"case": view.id, "level": level.code}, question, markup
+            update, context, identity, "council.change", {"case": view.id, "level": level.code}, Panel(question, markup)
         )
 
 
@@ -498,7 +496,7 @@ async def _after_vote(update: Update, context: Context, identity: Identity, view
     decided = view.state != OPEN
     await ack(update, t("council.decided_ack" if decided else "council.voted_ack", lang))
     note = t_html("council.voted_line", lang)
-    await show(update, *card_panel(view, lang, _tz(context), identity.person_id, note))
+    await show(update, card_panel(view, lang, _tz(context), identity.person_id, note))
 
 
 async def _propose(update: Update, context: Context, identity: Identity, period_id: int, person_id: int) -> None:
@@ -508,7 +506,7 @@ async def _propose(update: Update, context: Context, identity: Identity, period_
     candidate = next((c for c in candidates if c.period_id == period_id and c.person_id == person_id), None)
     if candidate is None:  # forged, or no longer a candidate
         await ack(update, t("fallback.stale_button", lang))
-        await show(update, *commend_panel(candidates, lang, identity.person_id, services.config.council.quorum))
+        await show(update, commend_panel(candidates, lang, identity.person_id, services.config.council.quorum))
         return
     proposed = await run_sync(services.council.propose, identity.person_id, period_id, person_id)
     note = t("council.proposed_ack" if proposed else "council.withdrawn_ack", lang, name=candidate.person_name)
@@ -543,16 +541,16 @@ async def _vote_typed(
             raise
         latest = await run_sync(council.case, identity.person_id, view.id)
         note = Html(t_html("error.plain_prefix", lang) + t_html("error.case_decided", lang))
-        await replace_panel(update, context, dialog, *card_panel(latest, lang, _tz(context), identity.person_id, note))
+        await replace_panel(update, context, dialog, card_panel(latest, lang, _tz(context), identity.person_id, note))
         return
     note = t_html("council.voted_line", lang)
-    await replace_panel(update, context, dialog, *card_panel(voted, lang, _tz(context), identity.person_id, note))
+    await replace_panel(update, context, dialog, card_panel(voted, lang, _tz(context), identity.person_id, note))
 
 
 async def _cancel_vote(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     """/huy while typing a reason: back to the card, no vote cast."""
     view = await run_sync(services_of(context).council.case, identity.person_id, int(dialog.data["case"]))
-    await replace_panel(update, context, dialog, *card_panel(view, identity.language, _tz(context), identity.person_id))
+    await replace_panel(update, context, dialog, card_panel(view, identity.language, _tz(context), identity.person_id))
 
 
 @text_step("council.keep", _cancel_vote)
@@ -575,7 +573,7 @@ async def aside_typed(update: Update, context: Context, identity: Identity, dial
     view = await _typed_case(context, identity, dialog)
     aside = await final_answer(context, identity, council.step_aside, identity.person_id, view.id, text)
     note = t_html("council.aside_done", lang)
-    await replace_panel(update, context, dialog, *card_panel(aside, lang, _tz(context), identity.person_id, note))
+    await replace_panel(update, context, dialog, card_panel(aside, lang, _tz(context), identity.person_id, note))
 
 
 # -- to HR: a case the council cannot decide, a case past its deadline -------------------------------------------
@@ -647,7 +645,9 @@ async def _contest(update: Update, context: Context, identity: Identity, assessm
         level=entry.level_name or "—",
         deadline=deadline.strftime("%d/%m/%Y"),
     )
-    await ask_text(update, context, identity, "council.contest", {"assessment": assessment_id}, question, new=True)
+    await ask_text(
+        update, context, identity, "council.contest", {"assessment": assessment_id}, Panel(question), new=True
+    )
 
 
 async def _cancel_contest(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
@@ -667,7 +667,7 @@ async def contest_typed(update: Update, context: Context, identity: Identity, di
     assessment_id = int(dialog.data["assessment"])
     view = await final_answer(context, identity, council.contest, identity.person_id, assessment_id, text)
     sent = t_html("council.contest_sent", identity.language, reason=_flat(view.reason or ""))
-    await replace_panel(update, context, dialog, fit(sent), None)
+    await replace_panel(update, context, dialog, Panel(fit(sent)))
 
 
 HANDLERS = [

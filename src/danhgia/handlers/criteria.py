@@ -14,18 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton
-
-from danhgia.handlers.ui import button, points, short
+from danhgia.chat.callbacks import button
+from danhgia.chat.format import points, short
+from danhgia.chat.panel import Choice
 from danhgia.scoring import Criterion, Deduction, Regime
 from danhgia.texts import Html, t, t_html
 from danhgia.workflow.evaluation import criterion_points
 
-Rows = list[list[InlineKeyboardButton]]
+Rows = list[list[Choice]]
 
 
 @dataclass(frozen=True)
-class Keys:
+class CatalogKeys:
     """One feature's catalog keys for a criterion's panel (`note` None: the feature takes no notes)."""
 
     points: str  # {max, points}
@@ -44,7 +44,7 @@ class Keys:
     to_summary: str
 
     @classmethod
-    def under(cls, prefix: str, **keys: str | None) -> Keys:
+    def under(cls, prefix: str, **keys: str | None) -> CatalogKeys:
         """The keys `<prefix>.<field>`, except those given."""
         found: dict[str, Any] = {field.name: f"{prefix}.{field.name}" for field in dataclasses.fields(cls)}
         return cls(**(found | keys))
@@ -76,7 +76,9 @@ def deduction_lines(
     ]
 
 
-def criterion_lines(regime: Regime, criterion: Criterion, entry: dict[str, Any], keys: Keys, lang: str) -> list[Html]:
+def criterion_lines(
+    regime: Regime, criterion: Criterion, entry: dict[str, Any], keys: CatalogKeys, lang: str
+) -> list[Html]:
     """The points now (marked when typed), the chosen deductions, the note, and the hint."""
     typed = entry.get("points") is not None
     current = points(criterion_points(regime, entry, criterion.code))
@@ -96,7 +98,7 @@ def criterion_lines(regime: Regime, criterion: Criterion, entry: dict[str, Any],
 def choice_rows(
     criterion: Criterion,
     entry: dict[str, Any],
-    keys: Keys,
+    keys: CatalogKeys,
     lang: str,
     full: Sequence[object],
     type_points: Sequence[object],

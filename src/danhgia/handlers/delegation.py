@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import day, fit, short
+from danhgia.chat.panel import Choice, Keys, Panel, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.dialog import text_step
@@ -20,18 +23,12 @@ from danhgia.handlers.ui import (
     ack,
     actor_of,
     answered,
-    as_int,
     ask_text,
-    button,
     close_text_step,
     command_person,
-    day,
-    fit,
     guarded,
-    keyboard,
     pressed,
     replace_panel,
-    short,
     show,
 )
 from danhgia.texts import Html, join_html, t, t_html
@@ -53,7 +50,7 @@ CANDIDATE_BUTTONS = 24
 
 def list_panel(
     own: list[DelegationView], acting: list[DelegationView], today: date, lang: str, note: Html | None = None
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+) -> Panel:
     """The leader's current and future delegations (with a revoke button each) and a button to add one."""
     lines = [note, Html("")] if note else []
     lines += [t_html("delegation.title", lang), t_html("delegation.intro", lang), Html("")]
@@ -80,19 +77,19 @@ def list_panel(
         [button(t("delegation.revoke_button", lang, name=short(item.acting_name, 30)), FEATURE, "x", item.id)]
         for item in own
     ]
-    return fit(join_html(lines)), keyboard(rows)
+    return Panel(fit(join_html(lines)), keyboard(rows))
 
 
-def candidates_panel(candidates: list[Candidate], lang: str) -> tuple[Html, InlineKeyboardMarkup | None]:
+def candidates_panel(candidates: list[Candidate], lang: str) -> Panel:
     """Whom the leader may name: one button each."""
     back = [button(t("delegation.back", lang), FEATURE, "l")]
     if not candidates:
-        return t_html("delegation.no_candidates", lang), keyboard([back])
+        return Panel(t_html("delegation.no_candidates", lang), keyboard([back]))
     rows = [
         [button(short(f"{c.full_name} — {c.position}", 48), FEATURE, "p", c.person_id)]
         for c in candidates[:CANDIDATE_BUTTONS]
     ]
-    return t_html("delegation.pick_title", lang), keyboard([*rows, back])
+    return Panel(t_html("delegation.pick_title", lang), keyboard([*rows, back]))
 
 
 def range_choices(today: date) -> list[tuple[str, date, date]]:
@@ -113,9 +110,9 @@ def range_choices(today: date) -> list[tuple[str, date, date]]:
     return choices
 
 
-def range_keyboard(acting_id: int, today: date, lang: str) -> InlineKeyboardMarkup | None:
+def range_keyboard(acting_id: int, today: date, lang: str) -> Keys:
     """Buttons for the usual ranges, and a way back to the list of people."""
-    rows: list[list[InlineKeyboardButton]] = [
+    rows: list[list[Choice]] = [
         [button(t(key, lang, date=fmt_short(end)), FEATURE, "d", acting_id, _ymd(start), _ymd(end))]
         for key, start, end in range_choices(today)
     ]
@@ -123,9 +120,7 @@ def range_keyboard(acting_id: int, today: date, lang: str) -> InlineKeyboardMark
     return keyboard(rows)
 
 
-def confirm_panel(
-    candidate: Candidate, starts_on: date, ends_on: date, lang: str
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def confirm_panel(candidate: Candidate, starts_on: date, ends_on: date, lang: str) -> Panel:
     """The last step before the delegation is created."""
     text = t_html("delegation.confirm_question", lang, name=candidate.full_name, start=day(starts_on), end=day(ends_on))
     rows = [
@@ -133,7 +128,7 @@ def confirm_panel(
         [button(t("delegation.change_dates", lang), FEATURE, "p", candidate.person_id)],
         [button(t("delegation.back_to_list", lang), FEATURE, "l")],
     ]
-    return text, keyboard(rows)
+    return Panel(text, keyboard(rows))
 
 
 def _ymd(value: date) -> str:
@@ -185,9 +180,7 @@ async def render_revoked(bot: Bot, services: Services, item: OutboxItem) -> None
 # -- handlers ----------------------------------------------------------------------------------------------------
 
 
-async def _list(
-    context: Context, identity: Identity, note: Html | None = None
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+async def _list(context: Context, identity: Identity, note: Html | None = None) -> Panel:
     services = services_of(context)
     own = await run_sync(services.delegations.of_leader, identity.person_id)
     acting = await run_sync(services.delegations.acting_for, identity.person_id)
@@ -211,7 +204,7 @@ async def delegation_command(update: Update, context: Context) -> None:
     if not identity.has_role(ROLE_LEADER):
         await reply(update, t_html("error.not_leader", identity.language))
         return
-    await show(update, *await _list(context, identity))
+    await show(update, await _list(context, identity))
 
 
 @guarded
@@ -235,7 +228,7 @@ async def delegation_button(update: Update, context: Context) -> None:
         else:
             panel = candidates_panel(await run_sync(services.delegations.candidates, identity.person_id), lang)
         await ack(update)
-        await show(update, *panel)
+        await show(update, panel)
         return
     number = as_int(args[0]) if args else None
     if number is None:
@@ -251,8 +244,7 @@ async def delegation_button(update: Update, context: Context) -> None:
             identity,
             "delegation.range",
             {"acting": number},
-            t_html("delegation.ask_range", lang, name=candidate.full_name),
-            range_keyboard(number, today, lang),
+            Panel(t_html("delegation.ask_range", lang, name=candidate.full_name), range_keyboard(number, today, lang)),
         )
     elif action in ("d", "ok"):
         starts_on = _from_ymd(args[1]) if len(args) > 1 else None
@@ -265,14 +257,14 @@ async def delegation_button(update: Update, context: Context) -> None:
         if action == "d":
             services.delegations.check_range(starts_on, ends_on)
             await ack(update)
-            await show(update, *confirm_panel(candidate, starts_on, ends_on, lang))
+            await show(update, confirm_panel(candidate, starts_on, ends_on, lang))
             return
         created = await run_sync(services.delegations.create, actor_of(identity), number, starts_on, ends_on)
         note = t_html(
             "delegation.created", lang, name=created.acting_name, start=day(created.starts_on), end=day(created.ends_on)
         )
         await ack(update, t("delegation.created_ack", lang))
-        await show(update, *await _list(context, identity, note))
+        await show(update, await _list(context, identity, note))
     elif action in ("x", "X"):
         await close_text_step(context, identity)
         own = await run_sync(services.delegations.of_leader, identity.person_id)
@@ -294,19 +286,17 @@ async def delegation_button(update: Update, context: Context) -> None:
                 ]
             )
             await ack(update)
-            await show(update, text, markup)
+            await show(update, Panel(text, markup))
             return
         revoked = await run_sync(services.delegations.revoke, actor_of(identity), found.id)
         await ack(update, t("delegation.revoked_ack", lang))
-        await show(
-            update, *await _list(context, identity, t_html("delegation.revoked", lang, name=revoked.acting_name))
-        )
+        await show(update, await _list(context, identity, t_html("delegation.revoked", lang, name=revoked.acting_name)))
     else:
         await ack(update, t("fallback.stale_button", lang))
 
 
 async def _cancel_to_list(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
-    await replace_panel(update, context, dialog, *await _list(context, identity))
+    await replace_panel(update, context, dialog, await _list(context, identity))
 
 
 @text_step("delegation.range", _cancel_to_list)
@@ -318,7 +308,7 @@ async def range_typed(update: Update, context: Context, identity: Identity, dial
     )
     services.delegations.check_range(starts_on, ends_on)
     candidate = await _candidate(context, identity, int(dialog.data["acting"]))
-    await answered(update, context, identity, dialog, *confirm_panel(candidate, starts_on, ends_on, identity.language))
+    await answered(update, context, identity, dialog, confirm_panel(candidate, starts_on, ends_on, identity.language))
 
 
 HANDLERS = [

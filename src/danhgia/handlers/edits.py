@@ -18,6 +18,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message
 
+from danhgia.chat.panel import Panel
+from danhgia.handlers.present import markup, text_of
 from danhgia.handlers.trace import current_trace
 from danhgia.texts.telegram_html import HtmlParseError, parse_html
 
@@ -33,14 +35,14 @@ def _buttons(markup: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
     return markup.to_dict() if markup is not None and markup.inline_keyboard else None
 
 
-def content_digest(text: str, markup: InlineKeyboardMarkup | None) -> str | None:
-    """The mark of what a message would show with this HTML and these buttons (None: not valid HTML)."""
+def content_digest(panel: Panel) -> str | None:
+    """The mark of what a message would show for this panel (None: not valid HTML)."""
     try:
-        plain, entities = parse_html(text)
+        plain, entities = parse_html(text_of(panel))
     except HtmlParseError:
         return None
     found = [(e["type"], e["offset"], e["length"], e.get("url"), e.get("language")) for e in entities]
-    return _mark(plain, found, _buttons(markup))
+    return _mark(plain, found, _buttons(markup(panel.keys)))
 
 
 def message_digest(message: object) -> str | None:
@@ -51,10 +53,10 @@ def message_digest(message: object) -> str | None:
     return _mark(message.text, found, _buttons(message.reply_markup))
 
 
-def unchanged(message: object, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-    """Whether editing this message to this HTML and keyboard would change nothing."""
+def unchanged(message: object, panel: Panel) -> bool:
+    """Whether editing this message to show this panel would change nothing."""
     shown = message_digest(message)
-    return shown is not None and shown == content_digest(text, markup)
+    return shown is not None and shown == content_digest(panel)
 
 
 class PanelMemory:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
+from danhgia.chat.panel import Choice, Panel
 from danhgia.handlers.context import (
     Context,
-    edit_or_send,
     identify,
     is_private,
     refuse_in_group,
@@ -16,6 +16,7 @@ from danhgia.handlers.context import (
 )
 from danhgia.handlers.start import unlinked_text
 from danhgia.handlers.trace import answer_once
+from danhgia.handlers.ui import show
 from danhgia.texts import DEFAULT_LANGUAGE, LANGUAGES, t, t_html
 from danhgia.workflow.common import Actor
 
@@ -31,15 +32,8 @@ async def language_command(update: Update, context: Context) -> None:
     if identity is None:
         await reply(update, unlinked_text(context.bot.username, DEFAULT_LANGUAGE))
         return
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t(f"language.{code}", code), callback_data=f"{CALLBACK_PREFIX}{code}")
-                for code in LANGUAGES
-            ]
-        ]
-    )
-    await reply(update, t_html("language.choose", identity.language), keyboard)
+    choices = (tuple(Choice(t(f"language.{code}", code), f"{CALLBACK_PREFIX}{code}") for code in LANGUAGES),)
+    await reply(update, Panel(t_html("language.choose", identity.language), choices))
 
 
 async def language_chosen(update: Update, context: Context) -> None:
@@ -59,4 +53,4 @@ async def language_chosen(update: Update, context: Context) -> None:
         Actor.person(identity.person_id, identity.telegram_user_id),
     )
     await answer_once(query)
-    await edit_or_send(update, t_html("language.changed", code))
+    await show(update, t_html("language.changed", code))

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import day, fit, short
+from danhgia.chat.panel import Choice, Keys, Panel, chunks, keyboard
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.reminders import from_ymd, ymd
@@ -22,20 +25,13 @@ from danhgia.handlers.ui import (
     ack,
     actor_of,
     answered,
-    as_int,
     ask_next,
     ask_text,
-    button,
-    chunks,
     close_text_step,
     command_person,
-    day,
-    fit,
     guarded,
-    keyboard,
     pressed,
     replace_panel,
-    short,
     show,
 )
 from danhgia.scoring import LEAVE_TYPES
@@ -55,7 +51,7 @@ CANCEL_BUTTONS = 15
 UNIT_BUTTONS = 30
 HORIZON = timedelta(days=3 * 366)  # "upcoming" leave: recorded up to this far ahead
 NOTE_MAX = 255
-Panel = tuple[Html, InlineKeyboardMarkup | None]
+Panel = Panel
 
 
 def _is_hr(identity: Identity) -> bool:
@@ -118,10 +114,10 @@ def list_panel(leaves: list[LeaveView], today: date, lang: str, note: Html | Non
         ]
         for leave in leaves[:CANCEL_BUTTONS]
     ]
-    return fit(join_html(lines)), keyboard(rows)
+    return Panel(fit(join_html(lines)), keyboard(rows))
 
 
-def people_rows(people: list[LeavePerson], page: int, lang: str, *nav: object) -> list[list[InlineKeyboardButton]]:
+def people_rows(people: list[LeavePerson], page: int, lang: str, *nav: object) -> list[list[Choice]]:
     """A page of people as buttons, with previous/next buttons carrying `nav` + the page."""
     pages = max(1, -(-len(people) // PAGE))
     page = min(max(page, 0), pages - 1)
@@ -142,7 +138,7 @@ def kinds_panel(person: LeavePerson, lang: str) -> Panel:
     """The kinds of leave as buttons."""
     kinds = [button(kind_name(kind, lang), FEATURE, "k", person.id, i) for i, kind in enumerate(LEAVE_KINDS)]
     rows = [*chunks(kinds, 2), [button(t("nghiphep.back", lang), FEATURE, "n")]]
-    return t_html("nghiphep.pick_kind", lang, name=person.full_name, unit=person.unit_name), keyboard(rows)
+    return Panel(t_html("nghiphep.pick_kind", lang, name=person.full_name, unit=person.unit_name), keyboard(rows))
 
 
 def range_choices(today: date) -> list[tuple[str, dict[str, str], date, date]]:
@@ -167,7 +163,7 @@ def range_choices(today: date) -> list[tuple[str, dict[str, str], date, date]]:
     return found
 
 
-def range_keyboard(person_id: int, kind_index: int, today: date, lang: str) -> InlineKeyboardMarkup | None:
+def range_keyboard(person_id: int, kind_index: int, today: date, lang: str) -> Keys:
     """Buttons for the usual ranges and a way back to the kinds."""
     choices = [
         button(t(key, lang, **params), FEATURE, "d", person_id, kind_index, ymd(start), ymd(end))
@@ -203,7 +199,7 @@ def confirm_panel(
             button(t("nghiphep.cancel", lang), FEATURE, "l"),
         ],
     ]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 # -- reading through the workflow -----------------------------------------------------------------------------------
@@ -259,7 +255,7 @@ async def leave_command(update: Update, context: Context) -> None:
     if not identity.has_role(ROLE_HR, ROLE_ADMIN, ROLE_LEADER):
         await reply(update, t_html("nghiphep.not_allowed", identity.language))
         return
-    await show(update, *await _list(services_of(context), identity))
+    await show(update, await _list(services_of(context), identity))
 
 
 @guarded
@@ -279,7 +275,7 @@ async def leave_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         panel = await _list(services, identity)
         await ack(update)
-        await show(update, *panel)
+        await show(update, panel)
     elif action == "n" and not args:
         await _choose_person(update, context, identity)
     elif action == "u" and len(args) == 2 and as_int(args[0]) is not None and as_int(args[1]) is not None:
@@ -293,12 +289,12 @@ async def leave_button(update: Update, context: Context) -> None:
             [button(t("nghiphep.back", lang), FEATURE, "l")],
         ]
         await ack(update)
-        await show(update, t_html("nghiphep.pick_person", lang), keyboard(rows))
+        await show(update, Panel(t_html("nghiphep.pick_person", lang), keyboard(rows)))
     elif action == "p" and len(args) == 1 and as_int(args[0]) is not None:
         await close_text_step(context, identity)
         person = await _person(services, identity, as_int(args[0]) or 0)
         await ack(update)
-        await show(update, *kinds_panel(person, lang))
+        await show(update, kinds_panel(person, lang))
     elif action == "k" and len(args) == 2 and as_int(args[0]) is not None and _kind_of(args[1]) is not None:
         await _ask_range(update, context, identity, as_int(args[0]) or 0, as_int(args[1]) or 0)
     elif action in ("d", "c", "ok") and len(args) == 4:
@@ -318,7 +314,7 @@ async def leave_button(update: Update, context: Context) -> None:
         )
         panel = await _list(services, identity, note)
         await ack(update, t("nghiphep.cancelled_ack", lang))
-        await show(update, *panel)
+        await show(update, panel)
     else:
         await ack(update, t("fallback.stale_button", lang))
 
@@ -333,10 +329,10 @@ async def _choose_person(update: Update, context: Context, identity: Identity) -
         await close_text_step(context, identity)
         await ack(update)
         if not people:
-            await show(update, t_html("nghiphep.no_reports", lang), keyboard([back]))
+            await show(update, Panel(t_html("nghiphep.no_reports", lang), keyboard([back])))
             return
         rows = [*people_rows(people, 0, lang, "lp"), back]
-        await show(update, t_html("nghiphep.pick_person", lang), keyboard(rows))
+        await show(update, Panel(t_html("nghiphep.pick_person", lang), keyboard(rows)))
         return
     units: dict[int, tuple[str, int]] = {}
     for person in people:
@@ -348,7 +344,7 @@ async def _choose_person(update: Update, context: Context, identity: Identity) -
     ]
     await ack(update)
     markup = keyboard([*([b] for b in unit_buttons), back])
-    await ask_text(update, context, identity, "leave.person", {}, t_html("nghiphep.ask_code", lang), markup)
+    await ask_text(update, context, identity, "leave.person", {}, Panel(t_html("nghiphep.ask_code", lang), markup))
 
 
 async def _unit_people(update: Update, context: Context, identity: Identity, unit_id: int, page: int) -> None:
@@ -360,7 +356,7 @@ async def _unit_people(update: Update, context: Context, identity: Identity, uni
         return
     rows = [*people_rows(people, page, lang, "u", unit_id), [button(t("nghiphep.back", lang), FEATURE, "n")]]
     await ack(update)
-    await show(update, t_html("nghiphep.pick_in_unit", lang, unit=people[0].unit_name), keyboard(rows))
+    await show(update, Panel(t_html("nghiphep.pick_in_unit", lang, unit=people[0].unit_name), keyboard(rows)))
 
 
 async def _ask_range(update: Update, context: Context, identity: Identity, person_id: int, kind_index: int) -> None:
@@ -371,7 +367,7 @@ async def _ask_range(update: Update, context: Context, identity: Identity, perso
     markup = range_keyboard(person.id, kind_index, services.absence.today(), lang)
     await ack(update)
     await ask_text(
-        update, context, identity, "leave.range", {"person": person.id, "kind": kind_index}, question, markup
+        update, context, identity, "leave.range", {"person": person.id, "kind": kind_index}, Panel(question, markup)
     )
 
 
@@ -395,7 +391,7 @@ async def _with_range(update: Update, context: Context, identity: Identity, acti
         await close_text_step(context, identity)
         panel = await _confirm(services, person, data, "", lang)
         await ack(update)
-        await show(update, *panel)
+        await show(update, panel)
         return
     dialog = await run_sync(services.dialogs.get, identity.person_id)
     note = ""
@@ -414,7 +410,7 @@ async def _with_range(update: Update, context: Context, identity: Identity, acti
     )
     panel = await _list(services, identity, done)
     await ack(update, t("nghiphep.added_ack", lang))
-    await show(update, *panel)
+    await show(update, panel)
 
 
 async def _ask_note(
@@ -443,7 +439,7 @@ async def _ask_note(
             [button(t("nghiphep.change_dates", lang), FEATURE, "k", person.id, kind_index)],
         ]
     )
-    await ask_next(update, context, identity, dialog, "leave.note", dict(data), question, markup)
+    await ask_next(update, context, identity, dialog, "leave.note", dict(data), Panel(question, markup))
 
 
 async def _confirm(services: Services, person: LeavePerson, data: dict[str, object], note: str, lang: str) -> Panel:
@@ -462,7 +458,7 @@ async def _cancel_question(update: Update, context: Context, identity: Identity,
     leave = next((item for item in leaves if item.id == leave_id), None)
     if leave is None:
         await ack(update, t("nghiphep.gone", lang), alert=True)
-        await show(update, *list_panel(leaves, today, lang))
+        await show(update, list_panel(leaves, today, lang))
         return
     text = t_html(
         "nghiphep.cancel_question",
@@ -479,14 +475,14 @@ async def _cancel_question(update: Update, context: Context, identity: Identity,
         ]
     ]
     await ack(update)
-    await show(update, text, keyboard(rows))
+    await show(update, Panel(text, keyboard(rows)))
 
 
 # -- typed steps ----------------------------------------------------------------------------------------------------
 
 
 async def _cancel_to_list(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
-    await replace_panel(update, context, dialog, *await _list(services_of(context), identity))
+    await replace_panel(update, context, dialog, await _list(services_of(context), identity))
 
 
 @text_step("leave.person", _cancel_to_list)
@@ -497,7 +493,7 @@ async def person_typed(update: Update, context: Context, identity: Identity, dia
     found = await _people(services, identity, staff_code=code) if code and len(code) <= 64 else []
     if not found:
         raise Refusal("leave_person_unknown", text=code[:20])
-    await answered(update, context, identity, dialog, *kinds_panel(found[0], identity.language))
+    await answered(update, context, identity, dialog, kinds_panel(found[0], identity.language))
 
 
 @text_step("leave.range", _cancel_to_list)
@@ -531,7 +527,7 @@ async def note_typed(update: Update, context: Context, identity: Identity, dialo
     chat = update.effective_chat
     stored = {**data, "note": note}
     await run_sync(services.dialogs.expect, identity.person_id, "leave.note", stored, chat.id if chat else None)
-    message = await replace_panel(update, context, dialog, *panel)  # stored first, sent after
+    message = await replace_panel(update, context, dialog, panel)  # stored first, sent after
     if message is not None:
         await run_sync(services.dialogs.placed, identity.person_id, "leave.note", message.message_id)
 

@@ -13,14 +13,14 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, cast
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ContextTypes, ExtBot
 
+from danhgia.chat.panel import Panel
+from danhgia.handlers import present
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.ratelimit import BULK
-from danhgia.texts import Html
 from danhgia.workflow.outbox import HEARTBEAT_SECONDS, OutboxItem, queued_since_last_round
 from danhgia.workflow.reminders import ExpiredReminder
 from danhgia.workflow.services import Services
@@ -50,15 +50,13 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-async def send(bot: Bot, item: OutboxItem, text: Html, markup: InlineKeyboardMarkup | None = None) -> int:
-    """Send a rendered message to the item's person; returns the message id."""
+async def send(bot: Bot, item: OutboxItem, content: Panel | str) -> int:
+    """Send a rendered panel to the item's person; returns the message id."""
     if item.chat_id is None:
         raise Obsolete("no linked Telegram account")
     paced = cast(ExtBot[str], bot)  # the Application's bot: with a rate limiter it takes its arguments
     pace = BULK if getattr(paced, "rate_limiter", None) is not None else None
-    message = await paced.send_message(
-        item.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=pace
-    )
+    message = await present.send(paced, item.chat_id, present.as_panel(content), rate_limit_args=pace)
     return message.message_id
 
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import points, short
+from danhgia.chat.panel import Choice, Panel, chunks, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.dialog import text_step
@@ -24,18 +27,12 @@ from danhgia.handlers.results import contest_row, final_result_text
 from danhgia.handlers.ui import (
     ack,
     actor_of,
-    as_int,
-    button,
-    chunks,
     close_text_step,
     command_person,
     end_text_step,
     guarded,
-    keyboard,
-    points,
     pressed,
     replace_panel,
-    short,
 )
 from danhgia.handlers.ui import ask_text as ask
 from danhgia.handlers.ui import show as show_panel
@@ -56,7 +53,7 @@ CURRENT, PREVIOUS = "0", "1"
 PAGE = 10
 TIE_MAX = 60  # tied people one stage of the tie panel can carry in its buttons (hex bit mask)
 WAITING = ("submitted", "reopened", "returned")  # records that block closing
-Panel = tuple[Html, InlineKeyboardMarkup | None]
+Panel = Panel
 
 
 # -- which period ------------------------------------------------------------------------------------------
@@ -132,7 +129,7 @@ def overview_panel(rows: list[UnitStatus], key: str, which: str, lang: str, othe
         if which == CURRENT
         else button(t("kydanhgia.current_period", lang, period=_label_of(other)), FEATURE, "ov", CURRENT)
     )
-    return join_html(lines), keyboard([*([b] for b in units), [switch]])
+    return Panel(join_html(lines), keyboard([*([b] for b in units), [switch]]))
 
 
 def _subtree(rows: list[UnitStatus], unit_id: int) -> list[UnitStatus]:
@@ -155,7 +152,7 @@ def unit_panel(
     row = tree[0]
     header = t_html("kydanhgia.unit_header", lang, name=row.unit_name, code=row.unit_code, period=_label_of(key))
     lines = [header]
-    actions: list[list[InlineKeyboardButton]] = []
+    actions: list[list[Choice]] = []
     period = row.period
     if period is None:
         lines += [t_html("kydanhgia.unit_not_open", lang, people=row.people)]
@@ -204,7 +201,7 @@ def unit_panel(
     text = join_html(lines)
     if note:
         text = Html(note + "\n\n" + text)
-    return text, keyboard(actions)
+    return Panel(text, keyboard(actions))
 
 
 def _names(people: list[PersonStatus], lang: str, *, with_state: bool = False) -> Html:
@@ -277,7 +274,7 @@ def confirm_panel(
     ratio = _ratio_text(info, lang)
     if ratio:
         lines.append(ratio)
-    rows: list[list[InlineKeyboardButton]] = [
+    rows: list[list[Choice]] = [
         [button(t("kydanhgia.confirm_button", lang), FEATURE, "C", info.id, preview.fingerprint)]
     ]
     rule = ev.regime_of(info.regime_id).quota
@@ -290,10 +287,10 @@ def confirm_panel(
         )
         rows.append([toggle])
     rows.append([_back_button(info, back, lang)])
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
-def _back_button(info: PeriodInfo, which: str | None, lang: str) -> InlineKeyboardButton:
+def _back_button(info: PeriodInfo, which: str | None, lang: str) -> Choice:
     if which is None:
         return button(t("kydanhgia.back_to_units", lang), FEATURE, "ov", CURRENT)
     return button(t("kydanhgia.back_to_unit", lang), FEATURE, "u", info.unit_id, which)
@@ -308,7 +305,7 @@ def blockers_panel(info: PeriodInfo, outcome: CloseOutcome, back: str | None, la
     ]
     lines += [Html(""), t_html("kydanhgia.blocked_hint", lang)]
     rows = [[button(t("kydanhgia.try_again", lang), FEATURE, "c", info.id)], [_back_button(info, back, lang)]]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 def summary_panel(outcome: CloseOutcome, back: str | None, lang: str) -> Panel:
@@ -338,7 +335,7 @@ def summary_panel(outcome: CloseOutcome, back: str | None, lang: str) -> Panel:
         lines.append(t_html("kydanhgia.closed_flagged", lang, count=len(outcome.flagged), cases=cases))
     lines += [Html(""), t_html("kydanhgia.closed_sent", lang)]
     rows = [[_back_button(info, back, lang)], [button(t("kydanhgia.back_to_units", lang), FEATURE, "ov", back or "0")]]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 # -- ties on the quota line ------------------------------------------------------------------------------------
@@ -420,7 +417,7 @@ def tie_panel(
     ]
     if len(tie.staff_codes) > TIE_MAX:
         lines.append(t_html("kydanhgia.tie_too_large", lang))
-        return join_html(lines), keyboard([[_back_button(info, back, lang)]])
+        return Panel(join_html(lines), keyboard([[_back_button(info, back, lang)]]))
     print_ = _fingerprint(ties, outcome)
     head = ".".join(format(m, "x") for m in masks[:-1])
 
@@ -437,7 +434,7 @@ def tie_panel(
     if mask.bit_count() == tie.slots:
         rows.append([button(t("kydanhgia.tie_confirm", lang), FEATURE, "T", info.id, print_, data(mask))])
     rows.append([_back_button(info, back, lang)])
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 # -- reopening a locked record ------------------------------------------------------------------------------------
@@ -469,9 +466,7 @@ def reopen_panel(info: PeriodInfo, people: list[PersonStatus], page: int, back: 
         lines.append(t_html("kydanhgia.reopen_none", lang))
     if again:
         lines.append(t_html("kydanhgia.reopen_pending", lang, names=_names(again, lang)))
-    rows: list[list[InlineKeyboardButton]] = [
-        [button(short(p.full_name, 36), FEATURE, "R", info.id, p.assessment_id)] for p in shown
-    ]
+    rows: list[list[Choice]] = [[button(short(p.full_name, 36), FEATURE, "R", info.id, p.assessment_id)] for p in shown]
     nav = []
     if page > 0:
         nav.append(button(t("kydanhgia.page_prev", lang), FEATURE, "r", info.id, page - 1))
@@ -479,7 +474,7 @@ def reopen_panel(info: PeriodInfo, people: list[PersonStatus], page: int, back: 
         nav.append(button(t("kydanhgia.page_next", lang), FEATURE, "r", info.id, page + 1))
     rows.append(nav)
     rows.append([_back_button(info, back, lang)])
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 async def _cancel_to_reopen(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
@@ -488,7 +483,7 @@ async def _cancel_to_reopen(update: Update, context: Context, identity: Identity
     info = await run_sync(services.periods.info, period_id)
     people = await run_sync(services.periods.people, actor_of(identity), period_id)
     panel = reopen_panel(info, people, 0, _which_of(services, info.key), identity.language)
-    await replace_panel(update, context, dialog, *panel)
+    await replace_panel(update, context, dialog, panel)
 
 
 @text_step("period.reopen", _cancel_to_reopen)
@@ -516,7 +511,7 @@ async def reopen_reason_typed(
         [button(t("kydanhgia.back_to_reopen", lang), FEATURE, "r", period_id, 0)],
         [_back_button(info, which, lang)],
     ]
-    await replace_panel(update, context, dialog, done, keyboard(rows))
+    await replace_panel(update, context, dialog, Panel(done, keyboard(rows)))
 
 
 # -- /kydanhgia ------------------------------------------------------------------------------------------------------
@@ -533,7 +528,7 @@ async def _overview(update: Update, context: Context, identity: Identity, which:
     assert key is not None and other is not None
     rows = await run_sync(services.periods.overview, actor_of(identity), key)
     await ack(update)
-    await show_panel(update, *overview_panel(rows, key, which, identity.language, other))
+    await show_panel(update, overview_panel(rows, key, which, identity.language, other))
 
 
 @guarded
@@ -582,13 +577,13 @@ async def periods_button(update: Update, context: Context) -> None:
             raise Refusal("period_closed")
         preview = await run_sync(services.periods.close, actor, period_id, dry_run=True)
         await ack(update)
-        await show_panel(update, *confirm_panel(info, people, preview, back, lang))
+        await show_panel(update, confirm_panel(info, people, preview, back, lang))
     elif action == "x" and len(args) == 2 and args[1] in ("0", "1"):
         info = await run_sync(services.periods.set_exceptional, actor, period_id, args[1] == "1")
         people = await run_sync(services.periods.people, actor, period_id)
         preview = await run_sync(services.periods.close, actor, period_id, dry_run=True)
         await ack(update, t("kydanhgia.saved", lang))
-        await show_panel(update, *confirm_panel(info, people, preview, back, lang))
+        await show_panel(update, confirm_panel(info, people, preview, back, lang))
     elif action == "C" and len(args) == 2:
         await close_text_step(context, identity)
         outcome = await run_sync(services.periods.close, actor, period_id, expected=args[1])
@@ -602,7 +597,7 @@ async def periods_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         people = await run_sync(services.periods.people, actor, period_id)
         await ack(update)
-        await show_panel(update, *reopen_panel(info, people, second, back, lang))
+        await show_panel(update, reopen_panel(info, people, second, back, lang))
     elif action == "R" and len(args) == 2 and second is not None:
         await _ask_reason(update, context, identity, info, second, back)
     else:
@@ -632,7 +627,7 @@ async def _unit_action(
         return
     await ack(update, toast)
     panel = unit_panel(rows, unit_id, key, which, lang, note, can_reopen=identity.has_role(ROLE_HR))
-    await show_panel(update, *panel)
+    await show_panel(update, panel)
 
 
 async def _confirm_again(
@@ -648,7 +643,7 @@ async def _confirm_again(
     people = await run_sync(services.periods.people, actor, info.id)
     await ack(update, t("kydanhgia.changed_toast", lang), alert=True)
     note = t_html("kydanhgia.changed", lang)
-    await show_panel(update, *confirm_panel(info, people, preview, back, lang, note))
+    await show_panel(update, confirm_panel(info, people, preview, back, lang, note))
 
 
 async def _after_close(
@@ -663,15 +658,15 @@ async def _after_close(
 ) -> None:
     if outcome.closed:
         await ack(update, t("kydanhgia.closed_toast", lang))
-        await show_panel(update, *summary_panel(outcome, back, lang))
+        await show_panel(update, summary_panel(outcome, back, lang))
     elif outcome.blockers:
         await ack(update, t("kydanhgia.blocked_toast", lang), alert=False)
-        await show_panel(update, *blockers_panel(info, outcome, back, lang))
+        await show_panel(update, blockers_panel(info, outcome, back, lang))
     elif outcome.tie is not None:
         masks = [*masks, 0]
         _, ties, replayed = await run_sync(_replay, services, actor, info.id, masks)
         await ack(update, t("kydanhgia.tie_toast", lang))
-        await show_panel(update, *tie_panel(info, ties, masks, replayed, back, lang))
+        await show_panel(update, tie_panel(info, ties, masks, replayed, back, lang))
     else:  # pragma: no cover - close() either closes or says why not
         raise Refusal("stale")
 
@@ -710,7 +705,7 @@ async def _tie_button(
         return
     if action == "t":
         await ack(update)
-        await show_panel(update, *tie_panel(info, ties, masks, outcome, back, lang))
+        await show_panel(update, tie_panel(info, ties, masks, outcome, back, lang))
         return
     chosen = _chosen(tie, mask)
     if chosen is None:
@@ -734,7 +729,7 @@ async def _ask_reason(
     person = next((p for p in people if p.assessment_id == assessment_id), None)
     if person is None or person.state != "locked":
         await ack(update, t("kydanhgia.not_locked", lang), alert=True)
-        await show_panel(update, *reopen_panel(info, people, 0, back, lang))
+        await show_panel(update, reopen_panel(info, people, 0, back, lang))
         return
     regime = ev.regime_of(info.regime_id)
     code = person.final_level or person.level
@@ -754,8 +749,7 @@ async def _ask_reason(
         identity,
         "period.reopen",
         {"period": info.id, "assessment": assessment_id},
-        question,
-        back_markup,
+        Panel(question, back_markup),
     )
 
 
@@ -778,7 +772,7 @@ async def render_final_result(bot: Bot, services: Services, item: OutboxItem) ->
             contest_row(entry.assessment_id, contest, item.language),
         ]
     )
-    await notifier.send(bot, item, final_result_text(entry, item.language), markup)
+    await notifier.send(bot, item, Panel(final_result_text(entry, item.language), markup))
 
 
 @notifier.renderer("no_result")

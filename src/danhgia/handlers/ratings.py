@@ -18,13 +18,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import points, short
+from danhgia.chat.panel import Choice, Panel, chunks, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.criteria import (
-    Keys,
+    CatalogKeys,
     choice_rows,
     criterion_lines,
     deduction_at,
@@ -36,18 +39,12 @@ from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
     answered,
-    as_int,
     ask_text,
-    button,
-    chunks,
     close_text_step,
     command_person,
     guarded,
-    keyboard,
-    points,
     pressed,
     replace_panel,
-    short,
     show,
 )
 from danhgia.scoring import Regime
@@ -61,13 +58,13 @@ from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "dc"
-Panel = tuple[Html, InlineKeyboardMarkup | None]
-Rows = list[list[InlineKeyboardButton]]
+Panel = Panel
+Rows = list[list[Choice]]
 ROLE_ORDER = ("peer", "subordinate", "direct_leader", "higher_leader")
 LEADER_ROLES = ("direct_leader", "higher_leader")
 MAX_LIST_BUTTONS = 80  # Telegram shows at most 100 buttons; a leader of a very large unit sees the rest later
 POINTS_STEP = "dc.points"
-KEYS = Keys.under("ratings.walk", note=None)
+KEYS = CatalogKeys.under("ratings.walk", note=None)
 
 
 # -- what kind of rating ---------------------------------------------------------------------------------------
@@ -151,7 +148,7 @@ def list_panel(tasks: list[RatingTask], lang: str) -> Panel:
         )
         for task in shown
     ]
-    return join_html(lines), keyboard(chunks(buttons, 1 if len(buttons) <= 8 else 2))
+    return Panel(join_html(lines), keyboard(chunks(buttons, 1 if len(buttons) <= 8 else 2)))
 
 
 def nothing_text(state: str, lang: str) -> Html:
@@ -163,7 +160,7 @@ def nothing_text(state: str, lang: str) -> Html:
 # -- rendering: one rating -------------------------------------------------------------------------------------
 
 
-def _to_list(lang: str) -> list[InlineKeyboardButton]:
+def _to_list(lang: str) -> list[Choice]:
     return [button(t("ratings.list_button", lang), FEATURE, "ls")]
 
 
@@ -176,10 +173,10 @@ def panel(task: RatingTask, lang: str, note: Html | None = None) -> Panel:
     """The rating at its saved step: a criterion, or the summary; read-only once sent or closed."""
     if task.done:
         text = t_html("ratings.done.readonly", lang, name=task.ratee_name, label=task.period_label)
-        return text, keyboard([_to_list(lang)])
+        return Panel(text, keyboard([_to_list(lang)]))
     if not task.period_open:
         text = t_html("ratings.done.closed", lang, name=task.ratee_name, label=task.period_label)
-        return text, keyboard([_to_list(lang)])
+        return Panel(text, keyboard([_to_list(lang)]))
     criteria = task.regime.criteria
     last = len(criteria)
     index = task.step if 0 <= task.step <= last else 0
@@ -188,7 +185,7 @@ def panel(task: RatingTask, lang: str, note: Html | None = None) -> Panel:
     else:
         body, rows = _criterion(task, index, lang)
     top: list[Html] = [note] if note else []
-    return Html("\n\n".join([*top, body])), keyboard(rows)
+    return Panel(Html("\n\n".join([*top, body])), keyboard(rows))
 
 
 def _criterion(task: RatingTask, index: int, lang: str) -> tuple[Html, Rows]:
@@ -256,7 +253,7 @@ def submitted_panel(task: RatingTask, todo: list[RatingTask], lang: str) -> Pane
     else:
         lines.append(t_html("ratings.all_done", lang, count=len(todo)))
     rows.append(_to_list(lang))
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 # -- /danhgiacheo and its buttons ------------------------------------------------------------------------------
@@ -267,7 +264,7 @@ async def _list(services: Services, identity: Identity) -> Panel:
     if tasks:
         return list_panel(tasks, identity.language)
     state = await run_sync(services.ratings.round_state, identity.person_id)
-    return nothing_text(state, identity.language), None
+    return Panel(nothing_text(state, identity.language))
 
 
 @guarded
@@ -276,7 +273,7 @@ async def ratings_command(update: Update, context: Context) -> None:
     identity = await command_person(update, context)
     if identity is None:
         return
-    await show(update, *await _list(services_of(context), identity))
+    await show(update, await _list(services_of(context), identity))
 
 
 def _editable(task: RatingTask, version: int) -> None:
@@ -308,14 +305,14 @@ async def ratings_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         listed = await _list(services, identity)
         await ack(update)
-        await show(update, *listed)
+        await show(update, listed)
         return
     rid = as_int(parts[1]) if len(parts) > 1 else None
     if action in ("o", "sh") and rid is not None and len(parts) == 2:
         task = await run_sync(ratings.get, pid, rid)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *panel(task, lang))
+        await show(update, panel(task, lang))
         return
     version = as_int(parts[2]) if len(parts) > 2 else None
     args = [as_int(x) for x in parts[3:]]
@@ -327,7 +324,7 @@ async def ratings_button(update: Update, context: Context) -> None:
         todo = await run_sync(ratings.todo, pid)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *submitted_panel(sent, todo, lang))
+        await show(update, submitted_panel(sent, todo, lang))
         return
     task = await run_sync(ratings.get, pid, rid)  # someone else's id: not_found, whatever the button said
     criteria = task.regime.criteria
@@ -339,7 +336,7 @@ async def ratings_button(update: Update, context: Context) -> None:
         moved = await run_sync(ratings.go_to, pid, rid, version, index)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *panel(moved, lang))
+        await show(update, panel(moved, lang))
         return
     if index is None or not 0 <= index < len(criteria):
         await ack(update, t("fallback.stale_button", lang))
@@ -358,11 +355,11 @@ async def ratings_button(update: Update, context: Context) -> None:
         await ack(update)
         question = points_question("ratings.walk.ask_points", criterion, lang)
         back = keyboard([[button(t("ratings.walk.back", lang), FEATURE, "sh", rid)]])
-        await ask_text(update, context, identity, POINTS_STEP, {"rid": rid, "step": index}, question, back)
+        await ask_text(update, context, identity, POINTS_STEP, {"rid": rid, "step": index}, Panel(question, back))
         return
     await close_text_step(context, identity)
     await ack(update, t("ratings.walk.saved", lang))
-    await show(update, *panel(changed, lang))
+    await show(update, panel(changed, lang))
 
 
 # -- typed points ----------------------------------------------------------------------------------------------
@@ -378,7 +375,7 @@ async def _dialog_task(context: Context, identity: Identity, dialog: DialogState
 async def _back_to_panel(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     """After /huy: the rating's panel as it was, nothing changed."""
     task = await _dialog_task(context, identity, dialog)
-    await replace_panel(update, context, dialog, *panel(task, identity.language))
+    await replace_panel(update, context, dialog, panel(task, identity.language))
 
 
 @text_step(POINTS_STEP, _back_to_panel)
@@ -394,7 +391,7 @@ async def points_typed(update: Update, context: Context, identity: Identity, dia
         services.ratings.points, identity.person_id, task.id, task.version, criteria[index].code, text
     )
     note = t_html("ratings.walk.saved_line", identity.language)
-    await answered(update, context, identity, dialog, *panel(changed, identity.language, note))
+    await answered(update, context, identity, dialog, panel(changed, identity.language, note))
 
 
 # -- the notice that a rater is asked to rate ------------------------------------------------------------------
@@ -423,7 +420,7 @@ async def render_rating_request(bot: Bot, services: Services, item: OutboxItem) 
     if any(_secret(task) for task in tasks):
         lines.append(t_html("ratings.notice.secret", lang, min=_min_raters(tasks[0].regime)))
     markup = keyboard([[button(t("ratings.notice.open_button", lang), FEATURE, "ls")]])
-    await notifier.send(bot, item, join_html(lines), markup)
+    await notifier.send(bot, item, Panel(join_html(lines), markup))
 
 
 @notifier.renderer("remind_rating")
@@ -443,7 +440,9 @@ async def render_rating_reminder(bot: Bot, services: Services, item: OutboxItem)
     text = t_html(
         "ratings.notice.reminder", lang, label=period.label, count=len(left), closing=closing.strftime("%d/%m/%Y")
     )
-    await notifier.send(bot, item, text, keyboard([[button(t("ratings.notice.open_button", lang), FEATURE, "ls")]]))
+    await notifier.send(
+        bot, item, Panel(text, keyboard([[button(t("ratings.notice.open_button", lang), FEATURE, "ls")]]))
+    )
 
 
 HANDLERS = [

@@ -16,23 +16,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import button
+from danhgia.chat.format import day, fit
+from danhgia.chat.panel import Choice, Panel, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
     ask_text,
-    button,
     close_text_step,
     command_person,
-    day,
     end_text_step,
-    fit,
     guarded,
-    keyboard,
     pressed,
     replace_panel,
     show,
@@ -56,7 +55,7 @@ QUEUE_BUTTON = ("rv", "q")  # /duyet's queue
 PERIODS_FEATURE = "pd"  # /kydanhgia: "ov" + "0" (current period) or "1" (previous)
 DIGEST_UNITS = 60  # rows of HR's table (the message stays far below Telegram's limit)
 UNIT_WIDTH = 16  # the table is 36 characters wide: fits a phone in portrait
-Panel = tuple[Html, InlineKeyboardMarkup | None]
+Panel = Panel
 
 
 # -- dates in callback data (shared with /nghiphep) -----------------------------------------------------------
@@ -114,7 +113,7 @@ async def render_plan(bot: Bot, services: Services, item: OutboxItem) -> None:
             [button(t("nhac.snooze_button", lang), FEATURE, "p")],
         ]
     )
-    await notifier.send(bot, item, text, markup)
+    await notifier.send(bot, item, Panel(text, markup))
 
 
 @notifier.renderer("remind_checkin")
@@ -135,7 +134,7 @@ async def render_checkin(bot: Bot, services: Services, item: OutboxItem) -> None
         markup = keyboard([[button(t("nhac.checkin_button", lang), *CHECKIN_BUTTON)], snooze])
     else:
         raise notifier.Obsolete("every task is reported already")
-    await notifier.send(bot, item, text, markup)
+    await notifier.send(bot, item, Panel(text, markup))
 
 
 @notifier.renderer("remind_self")
@@ -167,7 +166,7 @@ async def render_self(bot: Bot, services: Services, item: OutboxItem) -> None:
     if returned:
         text = Html(text + "\n" + t_html("nhac.self_returned", lang))
     label_key = "nhac.self_fix_button" if returned else "nhac.self_button"
-    await notifier.send(bot, item, text, keyboard([[button(t(label_key, lang), *SELF_BUTTON)]]))
+    await notifier.send(bot, item, Panel(text, keyboard([[button(t(label_key, lang), *SELF_BUTTON)]])))
 
 
 @notifier.renderer("remind_review")
@@ -186,7 +185,7 @@ async def render_review(bot: Bot, services: Services, item: OutboxItem) -> None:
         text = t_html("nhac.review_today", lang, count=len(waiting), label=label, deadline=day(deadline))
     else:
         text = t_html("nhac.review", lang, count=len(waiting), label=label, deadline=day(deadline), days=days)
-    await notifier.send(bot, item, text, keyboard([[button(t("nhac.review_button", lang), *QUEUE_BUTTON)]]))
+    await notifier.send(bot, item, Panel(text, keyboard([[button(t("nhac.review_button", lang), *QUEUE_BUTTON)]])))
 
 
 @notifier.renderer("escalate_review")
@@ -261,7 +260,7 @@ async def render_digest(bot: Bot, services: Services, item: OutboxItem) -> None:
     span = services.periods.span()
     which = "1" if key == span.previous().key else "0"
     markup = keyboard([[button(t("nhac.digest_button", lang), PERIODS_FEATURE, "ov", which)]])
-    await notifier.send(bot, item, text, markup)
+    await notifier.send(bot, item, Panel(text, markup))
 
 
 @notifier.renderer("unreachable")
@@ -301,11 +300,11 @@ def snooze_panel(pause: SnoozeView | None, today: date, lang: str, note: Html | 
         lines.append(t_html(key, lang, start=day(pause.starts_on), end=day(pause.ends_on)))
     lines.append(t_html("tamdung.choose", lang))
     choices = [button(t(key, lang, date=fmt_short(end)), FEATURE, "s", code) for code, key, end in _choices(today)]
-    rows: list[list[InlineKeyboardButton]] = [choices[:2], choices[2:]]
+    rows: list[list[Choice]] = [choices[:2], choices[2:]]
     rows.append([button(t("tamdung.custom", lang), FEATURE, "r")])
     if pause is not None:
         rows.append([button(t("tamdung.resume", lang), FEATURE, "u")])
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 async def _show_snooze(update: Update, context: Context, identity: Identity, note: Html | None = None) -> Panel:
@@ -329,7 +328,7 @@ async def snooze_command(update: Update, context: Context) -> None:
     identity = await command_person(update, context)
     if identity is None:
         return
-    await show(update, *await _show_snooze(update, context, identity))
+    await show(update, await _show_snooze(update, context, identity))
 
 
 @guarded
@@ -345,7 +344,7 @@ async def snooze_button(update: Update, context: Context) -> None:
     if action == "p" and len(parts) == 1:
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *await _show_snooze(update, context, identity))
+        await show(update, await _show_snooze(update, context, identity))
     elif action == "s" and len(parts) == 2 and arg in ("w1", "w2", "me"):
         today = services.absence.today()
         end = next(last for code, _, last in _choices(today) if code == arg)
@@ -353,23 +352,23 @@ async def snooze_button(update: Update, context: Context) -> None:
         pause = await _snooze(services, identity, today, end)
         note = t_html("tamdung.snoozed", lang, start=day(pause.starts_on), end=day(pause.ends_on))
         await ack(update, t("tamdung.snoozed_ack", lang))
-        await show(update, *await _show_snooze(update, context, identity, note))
+        await show(update, await _show_snooze(update, context, identity, note))
     elif action == "u" and len(parts) == 1:
         await close_text_step(context, identity)
         resumed = await run_sync(services.absence.unsnooze, identity.person_id)
         note = t_html("tamdung.resumed" if resumed else "tamdung.nothing_paused", lang)
         await ack(update, t("tamdung.resumed_ack", lang) if resumed else None)
-        await show(update, *await _show_snooze(update, context, identity, note))
+        await show(update, await _show_snooze(update, context, identity, note))
     elif action == "r" and len(parts) == 1:
         await ack(update)
         back = keyboard([[button(t("tamdung.back", lang), FEATURE, "p")]])
-        await ask_text(update, context, identity, "snooze.range", {}, t_html("tamdung.ask_range", lang), back)
+        await ask_text(update, context, identity, "snooze.range", {}, Panel(t_html("tamdung.ask_range", lang), back))
     else:
         await ack(update, t("fallback.stale_button", lang))
 
 
 async def _cancel_to_snooze(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
-    await replace_panel(update, context, dialog, *await _show_snooze(update, context, identity))
+    await replace_panel(update, context, dialog, await _show_snooze(update, context, identity))
 
 
 @text_step("snooze.range", _cancel_to_snooze)
@@ -382,7 +381,7 @@ async def snooze_range_typed(
     pause = await _snooze(services, identity, starts_on, ends_on)
     await end_text_step(context, identity)
     note = t_html("tamdung.snoozed", identity.language, start=day(pause.starts_on), end=day(pause.ends_on))
-    await replace_panel(update, context, dialog, *await _show_snooze(update, context, identity, note))
+    await replace_panel(update, context, dialog, await _show_snooze(update, context, identity, note))
 
 
 HANDLERS = [

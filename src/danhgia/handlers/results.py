@@ -12,19 +12,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import points
+from danhgia.chat.panel import Choice, Panel, keyboard
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.ui import (
     ack,
-    as_int,
-    button,
     close_text_step,
     command_person,
     guarded,
-    keyboard,
-    points,
     pressed,
     show,
 )
@@ -37,7 +36,7 @@ from danhgia.workflow.results import ResultEntry
 FEATURE = "kq"
 WINDOW = 4  # period buttons in the row of earlier months
 ROMAN = ("I", "II", "III", "IV")
-Panel = tuple[Html, InlineKeyboardMarkup | None]
+Panel = Panel
 _DEMOTION = re.compile(r"^(\S+) \([^)]*\): ")
 _TIE_CHOICE = re.compile(r"^Nhóm bằng .*: .*")
 CONTEST = ("hd", "kn")  # the council feature's "contest this result" button (handlers/council.py)
@@ -186,7 +185,7 @@ def _quarter_label(year: int, quarter: int, lang: str) -> str:
     return t("ketqua.quarter_label", lang, roman=ROMAN[quarter - 1], year=year)
 
 
-def _period_row(history: list[ResultEntry], shown: int) -> list[InlineKeyboardButton]:
+def _period_row(history: list[ResultEntry], shown: int) -> list[Choice]:
     """A row of the last few periods around the one shown (oldest on the left)."""
     index = next((i for i, e in enumerate(history) if e.assessment_id == shown), 0)
     start = min(max(0, index - WINDOW // 2), max(0, len(history) - WINDOW))
@@ -198,7 +197,7 @@ def _period_row(history: list[ResultEntry], shown: int) -> list[InlineKeyboardBu
     return row if len(row) > 1 else []
 
 
-def contest_row(assessment_id: int, contestable: bool, lang: str) -> list[InlineKeyboardButton]:
+def contest_row(assessment_id: int, contestable: bool, lang: str) -> list[Choice]:
     """ "Contest the result" while the person may still contest it (handled by handlers/council.py)."""
     return [button(t("council.contest_button", lang), *CONTEST, assessment_id)] if contestable else []
 
@@ -222,12 +221,12 @@ def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str, conte
         ],
         contest_row(entry.assessment_id, contest, lang),
     ]
-    return entry_text(entry, lang), keyboard(rows)
+    return Panel(entry_text(entry, lang), keyboard(rows))
 
 
 def empty_panel(lang: str) -> Panel:
     """Nobody has a result before their first submission: say so kindly, and how to get one."""
-    return t_html("ketqua.empty", lang), None
+    return Panel(t_html("ketqua.empty", lang))
 
 
 def _summary_lines(summary: PeriodSummary, lang: str) -> list[Html]:
@@ -285,13 +284,13 @@ def quarter_panel(
             button(t("ketqua.year_button", lang, year=year), FEATURE, "y", year),
         ]
     ]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 def year_panel(rollup: RollupResult | None, history: list[ResultEntry], year: int, today: date, lang: str) -> Panel:
     """The year's summary, its quarters, and whether it is still provisional."""
     lines = [t_html("ketqua.year_header", lang, year=year)]
-    quarters: list[InlineKeyboardButton] = []
+    quarters: list[Choice] = []
     if rollup is None:
         lines.append(t_html("ketqua.year_empty", lang, year=year))
     else:
@@ -315,7 +314,7 @@ def year_panel(rollup: RollupResult | None, history: list[ResultEntry], year: in
             quarters.append(button(_quarter_label(year, number, lang), FEATURE, "q", year, number))
         lines += _why(rollup.year, lang)
     rows = [quarters, [button(t("ketqua.latest_button", lang), FEATURE, "0")]]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 # -- /ketqua ---------------------------------------------------------------------------------------------------------
@@ -325,10 +324,10 @@ async def _latest(update: Update, context: Context, identity: Identity) -> None:
     history = await run_sync(services_of(context).results.history, identity.person_id)
     await ack(update)
     if not history:
-        await show(update, *empty_panel(identity.language))
+        await show(update, empty_panel(identity.language))
         return
     contest = await contestable(context, identity.person_id, history[0])
-    await show(update, *entry_panel(history[0], history, identity.language, contest))
+    await show(update, entry_panel(history[0], history, identity.language, contest))
 
 
 @guarded
@@ -361,7 +360,7 @@ async def results_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         await ack(update)
         contest = await contestable(context, identity.person_id, entry)
-        await show(update, *entry_panel(entry, history, lang, contest), new=action == "d")
+        await show(update, entry_panel(entry, history, lang, contest), new=action == "d")
         return
     year = numbers[0] if numbers else None
     if year is None or not 2000 <= year <= 2100:
@@ -375,13 +374,13 @@ async def results_button(update: Update, context: Context) -> None:
         history = await run_sync(services.results.history, identity.person_id)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *quarter_panel(rollup, history, year, quarter, today, lang))
+        await show(update, quarter_panel(rollup, history, year, quarter, today, lang))
     elif action == "y" and len(numbers) == 1:
         rollup, _ = await run_sync(services.results.year, identity.person_id, year)
         history = await run_sync(services.results.history, identity.person_id)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *year_panel(rollup, history, year, today, lang))
+        await show(update, year_panel(rollup, history, year, today, lang))
     else:
         await ack(update, t("fallback.stale_button", lang))
 

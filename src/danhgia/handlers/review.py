@@ -19,12 +19,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from danhgia.handlers import notifier
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import fit, points, short
+from danhgia.chat.panel import Choice, Panel, chunks, keyboard
+from danhgia.handlers import notifier, present
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.criteria import deduction_at, deduction_lines, nav_rows, points_question
 from danhgia.handlers.dialog import text_step
@@ -32,22 +34,15 @@ from danhgia.handlers.edits import content_digest
 from danhgia.handlers.ui import (
     ack,
     actor_of,
-    as_int,
     ask_text,
-    button,
-    chunks,
     close_text_step,
     command_person,
     end_text_step,
     final_answer,
-    fit,
     guarded,
-    keyboard,
-    points,
     pressed,
     refusal_ends_step,
     replace_panel,
-    short,
     show,
 )
 from danhgia.scoring import EvaluationResult, Regime, format_percent
@@ -235,12 +230,10 @@ def card_text(view: AssessmentView, lang: str, tz: ZoneInfo, viewer_id: int) -> 
     return fit(join_html(lines))
 
 
-def card_panel(
-    view: AssessmentView, lang: str, tz: ZoneInfo, viewer_id: int, from_queue: bool = False
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def card_panel(view: AssessmentView, lang: str, tz: ZoneInfo, viewer_id: int, from_queue: bool = False) -> Panel:
     """The card with its buttons: the four decisions while it is pending, only Details afterwards."""
     flag = [FROM_QUEUE] if from_queue else []
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Choice]] = []
     if view.state in PENDING:
         rows.append(
             [
@@ -256,10 +249,10 @@ def card_panel(
         rows.append([button(t("review.details", lang), FEATURE, "d", view.id, *flag)])
     if from_queue:
         rows.append([button(t("review.back_to_queue", lang), FEATURE, "q")])
-    return card_text(view, lang, tz, viewer_id), keyboard(rows)
+    return Panel(card_text(view, lang, tz, viewer_id), keyboard(rows))
 
 
-def details_panel(view: AssessmentView, lang: str, from_queue: bool) -> tuple[Html, InlineKeyboardMarkup | None]:
+def details_panel(view: AssessmentView, lang: str, from_queue: bool) -> Panel:
     """The whole self-assessment: each criterion, the month's tasks and claims, and the scoring explanation."""
     regime = view.regime
     lines = [t_html("review.detail_title", lang, name=view.person_name, period=view.period.label)]
@@ -344,7 +337,7 @@ def details_panel(view: AssessmentView, lang: str, from_queue: bool) -> tuple[Ht
         lines.append(t_html("review.detail_reviewed", lang, total=_total(view.result), level=_level(view.result)))
     flag = [FROM_QUEUE] if from_queue else []
     markup = keyboard([[button(t("review.back_to_card", lang), FEATURE, "c", view.id, *flag)]])
-    return fit(join_html(lines)), markup
+    return Panel(fit(join_html(lines)), markup)
 
 
 def _weight(value: object) -> str:
@@ -358,19 +351,17 @@ def _walk_header(view: AssessmentView, lang: str, index: int, count: int) -> Htm
     return t_html("review.adj_title", lang, name=view.person_name, n=index + 1, count=count)
 
 
-def _nav(view: AssessmentView, lang: str, index: int, count: int) -> list[list[InlineKeyboardButton]]:
+def _nav(view: AssessmentView, lang: str, index: int, count: int) -> list[list[Choice]]:
     return nav_rows(
         index, count - 1, lang, "review.adj_prev", "review.adj_next", None, FEATURE, "s", view.id, view.version
     )
 
 
-def _cancel_row(view: AssessmentView, lang: str) -> list[InlineKeyboardButton]:
+def _cancel_row(view: AssessmentView, lang: str) -> list[Choice]:
     return [button(t("review.adj_cancel", lang), FEATURE, "no", view.id)]
 
 
-def _criterion_step(
-    view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int, code: str
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def _criterion_step(view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int, code: str) -> Panel:
     regime = view.regime
     criterion = regime.criteria_by_code[code]
     position = regime.criteria.index(criterion)
@@ -415,12 +406,10 @@ def _criterion_step(
     ]
     rows.append([button(t("review.adj_type_points", lang), FEATURE, "p", view.id, position)])
     rows += [*_nav(view, lang, index, count), _cancel_row(view, lang)]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
-def _leader_step(
-    view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int, code: str
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def _leader_step(view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int, code: str) -> Panel:
     """One of a leader's own criteria (a percentage): what they gave themselves, what the reviewer gives."""
     position = _leader_codes(view).index(code)
     name = ev.leader_criterion_name(view.regime, code)
@@ -441,7 +430,7 @@ def _leader_step(
     rows = chunks(choices, 3)
     rows.append([button(t("review.adj_type_percent", lang), FEATURE, "lt", view.id, position)])
     rows += [*_nav(view, lang, index, count), _cancel_row(view, lang)]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 def _leader_codes(view: AssessmentView) -> list[str]:
@@ -453,11 +442,9 @@ def _percent(value: object) -> str:
     return "—" if value is None else format_percent(Decimal(str(value)))
 
 
-def _claims_step(
-    view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def _claims_step(view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int) -> Panel:
     lines = [_walk_header(view, lang, index, count), t_html("review.adj_claims_title", lang)]
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Choice]] = []
     rejected_causes = set(draft.get("rejected_causes", []))
     rejected_bonuses = set(draft.get("rejected_bonuses", []))
     for task_id, reason in view.causes.items():
@@ -482,12 +469,10 @@ def _claims_step(
     else:
         lines.append(t_html("review.adj_claims_hint", lang))
     rows += [*_nav(view, lang, index, count), _cancel_row(view, lang)]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
-def _reason_step(
-    view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def _reason_step(view: AssessmentView, draft: dict[str, Any], lang: str, index: int, count: int) -> Panel:
     reason = draft.get("reason") or ""
     lines = [_walk_header(view, lang, index, count), t_html("review.adj_reason_title", lang)]
     lines.append(
@@ -500,7 +485,7 @@ def _reason_step(
         *_nav(view, lang, index, count),
         _cancel_row(view, lang),
     ]
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 def change_lines(view: AssessmentView, review: dict[str, Any], lang: str) -> list[Html]:
@@ -531,9 +516,7 @@ def change_lines(view: AssessmentView, review: dict[str, Any], lang: str) -> lis
     return lines
 
 
-def _summary_step(
-    view: AssessmentView, draft: dict[str, Any], lang: str, preview: EvaluationResult | None
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def _summary_step(view: AssessmentView, draft: dict[str, Any], lang: str, preview: EvaluationResult | None) -> Panel:
     lines = [t_html("review.adj_summary_title", lang, name=view.person_name)]
     lines.append(t_html("review.adj_total", lang, old=_total(view.self_result), new=_total(preview)))
     lines.append(t_html("review.adj_level", lang, levels=_levels(view.self_result, preview, lang)))
@@ -545,7 +528,7 @@ def _summary_step(
         if reason
         else t_html("review.adj_reason_missing", lang)
     )
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Choice]] = []
     if reason:
         rows.append([button(t("review.adj_confirm", lang), FEATURE, "ok", view.id, view.version)])
     rows.append(
@@ -557,45 +540,41 @@ def _summary_step(
         ]
     )
     rows.append(_cancel_row(view, lang))
-    return join_html(lines), keyboard(rows)
+    return Panel(join_html(lines), keyboard(rows))
 
 
 def walk_panel(
     view: AssessmentView, draft: dict[str, Any], lang: str, preview: EvaluationResult | None = None
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+) -> Panel:
     """The step of the adjustment walk the reviewer is on."""
     steps = review_steps(view.regime, view.is_leader)
     step = str(draft.get("step") or steps[0])
     index = steps.index(step) if step in steps else 0
     step = steps[index]
     if step.startswith("crit:"):
-        text, markup = _criterion_step(view, draft, lang, index, len(steps), step.removeprefix("crit:"))
-    elif step.startswith("leader:"):
-        text, markup = _leader_step(view, draft, lang, index, len(steps), step.removeprefix("leader:"))
-    elif step == "claims":
-        text, markup = _claims_step(view, draft, lang, index, len(steps))
-    elif step == "reason":
-        text, markup = _reason_step(view, draft, lang, index, len(steps))
-    else:
-        text, markup = _summary_step(view, draft, lang, preview)
-    return fit(text), markup
+        return _criterion_step(view, draft, lang, index, len(steps), step.removeprefix("crit:"))
+    if step.startswith("leader:"):
+        return _leader_step(view, draft, lang, index, len(steps), step.removeprefix("leader:"))
+    if step == "claims":
+        return _claims_step(view, draft, lang, index, len(steps))
+    if step == "reason":
+        return _reason_step(view, draft, lang, index, len(steps))
+    return _summary_step(view, draft, lang, preview)
 
 
 # -- the queue ---------------------------------------------------------------------------------------------------
 
 
-def queue_panel(
-    views: list[AssessmentView], lang: str, note: Html | None = None
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def queue_panel(views: list[AssessmentView], lang: str, note: Html | None = None) -> Panel:
     """What waits for this reviewer, with one button per person and "approve all" when it applies."""
     prefix = [note, Html("")] if note else []
     if not views:
-        return join_html([*prefix, t_html("review.queue_empty", lang)]), None
+        return Panel(join_html([*prefix, t_html("review.queue_empty", lang)]))
     adjusting = sum(1 for v in views if v.review_draft is not None)
     lines = [*prefix, t_html("review.queue_title", lang, count=len(views))]
     if adjusting:
         lines.append(t_html("review.queue_adjusting", lang, count=adjusting))
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Choice]] = []
     for n, view in enumerate(views, 1):
         line = t_html(
             "review.queue_line",
@@ -619,13 +598,13 @@ def queue_panel(
     if bulk:
         rows.append([button(t("review.bulk_button", lang, count=bulk), FEATURE, "all")])
     rows.append([button(t("review.refresh", lang), FEATURE, "q")])
-    return fit(join_html(lines)), keyboard(rows)
+    return Panel(fit(join_html(lines)), keyboard(rows))
 
 
 # -- notices to the person ---------------------------------------------------------------------------------------
 
 
-def notice_panel(view: AssessmentView, decision: str, lang: str) -> tuple[Html, InlineKeyboardMarkup | None]:
+def notice_panel(view: AssessmentView, decision: str, lang: str) -> Panel:
     """What the person is told privately about a decision on their assessment."""
     period = view.period.label
     if decision == "approved":
@@ -638,7 +617,7 @@ def notice_panel(view: AssessmentView, decision: str, lang: str) -> tuple[Html, 
             level=_level(view.result),
             who=_who(view, lang),
         )
-        return text, None
+        return Panel(text)
     if decision == "adjusted":
         lines = [
             t_html(
@@ -655,7 +634,7 @@ def notice_panel(view: AssessmentView, decision: str, lang: str) -> tuple[Html, 
         changes = change_lines(view, view.review_input or {}, lang)
         if changes:
             lines += [t_html("review.adj_changes", lang), *changes]
-        return fit(join_html(lines)), None
+        return Panel(fit(join_html(lines)))
     if decision == "returned":
         text = t_html(
             "review.notice_returned",
@@ -664,8 +643,8 @@ def notice_panel(view: AssessmentView, decision: str, lang: str) -> tuple[Html, 
             reason=_flat(view.decision_reason or "—"),
             who=_who(view, lang),
         )
-        return text, keyboard([[button(t("review.open_self", lang), *SELF_ASSESSMENT_OPEN)]])
-    return t_html("review.notice_reopened", lang, period=period), None
+        return Panel(text, keyboard([[button(t("review.open_self", lang), *SELF_ASSESSMENT_OPEN)]]))
+    return Panel(t_html("review.notice_reopened", lang, period=period))
 
 
 # -- outbox renderers --------------------------------------------------------------------------------------------
@@ -681,10 +660,10 @@ async def render_review_card(bot: Bot, services: Services, item: OutboxItem) -> 
         raise notifier.Obsolete(error.code) from error
     if view.state not in PENDING:
         raise notifier.Obsolete("already decided")
-    text, markup = card_panel(view, item.language, services.config.timezone, item.person_id)
-    message_id = await notifier.send(bot, item, text, markup)
+    card = card_panel(view, item.language, services.config.timezone, item.person_id)
+    message_id = await notifier.send(bot, item, card)
     assert item.chat_id is not None
-    digest = content_digest(fit(text), markup)
+    digest = content_digest(card)
     await run_sync(services.assessments.record_card, assessment_id, item.person_id, item.chat_id, message_id, digest)
 
 
@@ -700,14 +679,12 @@ async def render_card_refresh(bot: Bot, services: Services, item: OutboxItem) ->
     for person_id, chat_id, message_id, shown in cards:
         identity = await run_sync(services.linking.whois, chat_id)
         lang = identity.language if identity is not None else item.language
-        text, markup = card_panel(view, lang, services.config.timezone, person_id)
-        digest = content_digest(fit(text), markup)
+        card = card_panel(view, lang, services.config.timezone, person_id)
+        digest = content_digest(card)
         if digest == shown:  # the card already shows this: Telegram would refuse the edit
             continue
         try:
-            await bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            await present.edit_message(bot, chat_id, message_id, card)
         except Forbidden as error:  # the chat is gone
             log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
             continue
@@ -735,7 +712,7 @@ async def render_decision(bot: Bot, services: Services, item: OutboxItem) -> Non
     }
     if not current.get(decision, False):
         raise notifier.Obsolete(f"no longer {decision}")
-    await notifier.send(bot, item, *notice_panel(view, decision, item.language))
+    await notifier.send(bot, item, notice_panel(view, decision, item.language))
 
 
 # -- showing panels ----------------------------------------------------------------------------------------------
@@ -745,22 +722,22 @@ def _tz(context: Context) -> ZoneInfo:
     return services_of(context).config.timezone
 
 
-async def _show(update: Update, context: Context, text: Html, markup: InlineKeyboardMarkup | None) -> None:
+async def _show(update: Update, context: Context, panel: Panel) -> None:
     """Show a panel in place; when the message is a review card, remember what it shows now (so that the
     outbox's refresh of the card never repeats it)."""
-    message = await show(update, text, markup)
+    message = await show(update, panel)
     query = update.callback_query
     pressed_on = query.message.message_id if query is not None and query.message is not None else None
     if message is not None and message.message_id == pressed_on:
-        digest = content_digest(fit(text), markup)
+        digest = content_digest(panel)
         await run_sync(services_of(context).assessments.card_shown, message.chat_id, message.message_id, digest)
 
 
 async def _show_card(
     update: Update, context: Context, identity: Identity, view: AssessmentView, from_queue: bool
 ) -> None:
-    text, markup = card_panel(view, identity.language, _tz(context), identity.person_id, from_queue)
-    await _show(update, context, text, markup)
+    card = card_panel(view, identity.language, _tz(context), identity.person_id, from_queue)
+    await _show(update, context, card)
     query = update.callback_query
     if from_queue or query is None or query.message is None:
         return
@@ -769,7 +746,7 @@ async def _show_card(
     chat_id, message_id = query.message.chat.id, query.message.message_id
     cards = await run_sync(services_of(context).assessments.cards_of, view.id)
     if not any(chat == chat_id and message == message_id for _person, chat, message, _shown in cards):
-        digest = content_digest(fit(text), markup)
+        digest = content_digest(card)
         assessments = services_of(context).assessments
         await run_sync(assessments.record_card, view.id, identity.person_id, chat_id, message_id, digest)
 
@@ -790,14 +767,14 @@ async def _preview(context: Context, view: AssessmentView, draft: dict[str, Any]
     return await run_sync(services_of(context).assessments.adjust_preview, view)
 
 
-async def _walk(context: Context, identity: Identity, view: AssessmentView) -> tuple[Html, InlineKeyboardMarkup | None]:
+async def _walk(context: Context, identity: Identity, view: AssessmentView) -> Panel:
     """The reviewer's own adjustment at its step (with the preview on the summary)."""
     draft = _draft_of(view, identity.person_id) or {}
     return walk_panel(view, draft, identity.language, await _preview(context, view, draft))
 
 
 async def _show_walk(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
-    await _show(update, context, *await _walk(context, identity, view))
+    await _show(update, context, await _walk(context, identity, view))
 
 
 async def _replace(
@@ -806,8 +783,7 @@ async def _replace(
     identity: Identity,
     dialog: DialogState,
     assessment_id: int,
-    text: Html,
-    markup: InlineKeyboardMarkup | None,
+    panel: Panel,
 ) -> None:
     """After typed text: the new panel replaces the old one; if the old one was a card, so is the new one."""
     services = services_of(context)
@@ -816,7 +792,7 @@ async def _replace(
         person == identity.person_id and chat == dialog.chat_id and message == dialog.message_id
         for person, chat, message, _shown in cards
     )
-    message = await replace_panel(update, context, dialog, text, markup)
+    message = await replace_panel(update, context, dialog, panel)
     if was_card and message is not None:  # the old card was deleted: the new message is the card from now on
         await run_sync(
             functools.partial(
@@ -825,7 +801,7 @@ async def _replace(
                 identity.person_id,
                 message.chat_id,
                 message.message_id,
-                content_digest(fit(text), markup),
+                content_digest(panel),
                 replaces=dialog.message_id,
             )
         )
@@ -841,7 +817,7 @@ async def queue_command(update: Update, context: Context) -> None:
     if identity is None:
         return
     views = await run_sync(services_of(context).assessments.queue_for, identity.person_id)
-    await show(update, *queue_panel(views, identity.language))
+    await show(update, queue_panel(views, identity.language))
 
 
 # -- buttons -----------------------------------------------------------------------------------------------------
@@ -874,7 +850,7 @@ async def review_button(update: Update, context: Context) -> None:
         await ack(update, t("fallback.stale_button", lang))
 
 
-def bulk_panel(choice: BulkChoice, lang: str, note: Html | None = None) -> tuple[Html, InlineKeyboardMarkup | None]:
+def bulk_panel(choice: BulkChoice, lang: str, note: Html | None = None) -> Panel:
     """The confirmation of "approve all": every record it will approve, by name; its button approves exactly
     these (it carries their fingerprint)."""
     names = join_html(
@@ -890,7 +866,7 @@ def bulk_panel(choice: BulkChoice, lang: str, note: Html | None = None) -> tuple
             [button(t("review.bulk_back", lang), FEATURE, "q")],
         ]
     )
-    return fit(join_html(lines)), markup
+    return Panel(fit(join_html(lines)), markup)
 
 
 async def _queue_button(update: Update, context: Context, identity: Identity, action: str, mark: str) -> None:
@@ -900,32 +876,32 @@ async def _queue_button(update: Update, context: Context, identity: Identity, ac
     if action == "q":
         views = await run_sync(services.assessments.queue_for, identity.person_id)
         await ack(update)
-        await show(update, *queue_panel(views, lang))
+        await show(update, queue_panel(views, lang))
         return
     if action == "all":
         choice = await run_sync(services.assessments.bulk_candidates, identity.person_id)
         if not choice.ready:
             views = await run_sync(services.assessments.queue_for, identity.person_id)
             await ack(update, t("review.bulk_none", lang), alert=True)
-            await show(update, *queue_panel(views, lang))
+            await show(update, queue_panel(views, lang))
             return
         await ack(update)
-        await show(update, *bulk_panel(choice, lang))
+        await show(update, bulk_panel(choice, lang))
         return
     outcome = await run_sync(services.assessments.approve_all, actor_of(identity), mark)
     if outcome.changed is not None:  # the queue changed since the confirmation: nothing approved, ask again
         changed = outcome.changed
         await ack(update, t("review.bulk_changed_toast", lang), alert=True)
         if changed.ready:
-            await show(update, *bulk_panel(changed, lang, t_html("review.bulk_changed", lang)))
+            await show(update, bulk_panel(changed, lang, t_html("review.bulk_changed", lang)))
         else:
             views = await run_sync(services.assessments.queue_for, identity.person_id)
-            await show(update, *queue_panel(views, lang, t_html("review.bulk_changed", lang)))
+            await show(update, queue_panel(views, lang, t_html("review.bulk_changed", lang)))
         return
     views = await run_sync(services.assessments.queue_for, identity.person_id)
     note = t_html("review.bulk_done", lang, approved=outcome.approved, left=outcome.left)
     await ack(update, t("review.bulk_done", lang, approved=outcome.approved, left=outcome.left))
-    await show(update, *queue_panel(views, lang, note))
+    await show(update, queue_panel(views, lang, note))
 
 
 async def _card_action(
@@ -949,7 +925,7 @@ async def _card_action(
         await _show_card(update, context, identity, view, from_queue)
     elif action == "d":
         await ack(update)
-        await _show(update, context, *details_panel(view, lang, from_queue))
+        await _show(update, context, details_panel(view, lang, from_queue))
     elif view.state not in PENDING:
         await _already(update, context, identity, view, from_queue)
     elif action == "r":
@@ -965,8 +941,7 @@ async def _card_action(
             identity,
             "review.return",
             {"assessment": assessment_id, "queue": from_queue},
-            question,
-            back,
+            Panel(question, back),
         )
     elif action == "j":
         await _adjust(update, context, identity, view)
@@ -1000,8 +975,7 @@ async def _card_action(
             identity,
             "review.points",
             {"assessment": assessment_id, "criterion": number},
-            question,
-            back,
+            Panel(question, back),
         )
     elif action == "lt":
         codes = _leader_codes(view)
@@ -1014,7 +988,12 @@ async def _card_action(
         name = ev.leader_criterion_name(view.regime, codes[number])
         question = t_html("review.adj_ask_percent", lang, name=name)
         await ask_text(
-            update, context, identity, "review.percent", {"assessment": assessment_id, "leader": number}, question, back
+            update,
+            context,
+            identity,
+            "review.percent",
+            {"assessment": assessment_id, "leader": number},
+            Panel(question, back),
         )
     else:  # "w": the reason, typed
         await _ask_reason(update, context, identity, view)
@@ -1028,7 +1007,7 @@ async def _ask_reason(update: Update, context: Context, identity: Identity, view
     if draft.get("reason"):
         question = Html(question + "\n" + t_html("review.adj_reason_current", lang, reason=_flat(draft["reason"])))
     back = keyboard([[button(t("review.adj_back_to_walk", lang), FEATURE, "j", view.id)]])
-    await ask_text(update, context, identity, "review.reason", {"assessment": view.id}, question, back)
+    await ask_text(update, context, identity, "review.reason", {"assessment": view.id}, Panel(question, back))
 
 
 async def _adjust(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
@@ -1049,7 +1028,7 @@ async def _adjust(update: Update, context: Context, identity: Identity, view: As
             ]
         )
         await ack(update)
-        await _show(update, context, text, markup)
+        await _show(update, context, Panel(text, markup))
         return
     started = await run_sync(services_of(context).assessments.adjust_start, actor_of(identity), view.id)
     await ack(update)
@@ -1175,8 +1154,8 @@ async def _moved_on(
         message = t_html("error.already_decided", lang, state=t(f"state.{view.state}", lang))
     else:
         message = t_html("error.stale", lang)
-    text, markup = card_panel(view, lang, _tz(context), identity.person_id)
-    await _replace(update, context, identity, dialog, view.id, Html(message + "\n\n" + text), markup)
+    card = card_panel(view, lang, _tz(context), identity.person_id).under(message)
+    await _replace(update, context, identity, dialog, view.id, card)
     return True
 
 
@@ -1187,10 +1166,10 @@ async def _cancel_step(update: Update, context: Context, identity: Identity, dia
     )
     lang = identity.language
     if dialog.kind != "review.return" and _draft_of(view, identity.person_id) is not None and view.state in PENDING:
-        text, markup = await _walk(context, identity, view)
+        panel = await _walk(context, identity, view)
     else:
-        text, markup = card_panel(view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
-    await _replace(update, context, identity, dialog, view.id, text, markup)
+        panel = card_panel(view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
+    await _replace(update, context, identity, dialog, view.id, panel)
 
 
 @text_step("review.return", _cancel_step)
@@ -1202,10 +1181,10 @@ async def return_typed(update: Update, context: Context, identity: Identity, dia
     assessments = services_of(context).assessments
     outcome = await final_answer(context, identity, assessments.return_, actor_of(identity), view.id, text)
     lang = identity.language
-    card, markup = card_panel(outcome.view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
+    card = card_panel(outcome.view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
     if not outcome.done:
-        card = Html(t_html("error.already_decided", lang, state=t(f"state.{outcome.view.state}", lang)) + "\n\n" + card)
-    await _replace(update, context, identity, dialog, view.id, card, markup)
+        card = card.under(t_html("error.already_decided", lang, state=t(f"state.{outcome.view.state}", lang)))
+    await _replace(update, context, identity, dialog, view.id, card)
 
 
 @text_step("review.points", _cancel_step)
@@ -1243,9 +1222,9 @@ async def _save_typed(
 ) -> None:
     """Save a typed value of the walk (refused input keeps the step waiting) and show the walk with "saved"."""
     changed = await final_answer(context, identity, adjust, actor_of(identity), view.id, code, text)
-    panel, markup = await _walk(context, identity, changed)
-    saved = Html(t_html("review.saved_line", identity.language) + "\n" + panel)
-    await _replace(update, context, identity, dialog, view.id, saved, markup)
+    panel = await _walk(context, identity, changed)
+    saved = panel.with_text(Html(t_html("review.saved_line", identity.language) + "\n" + panel.text))
+    await _replace(update, context, identity, dialog, view.id, saved)
 
 
 @text_step("review.reason", _cancel_step)
@@ -1256,7 +1235,7 @@ async def reason_typed(update: Update, context: Context, identity: Identity, dia
         return
     assessments = services_of(context).assessments
     changed = await final_answer(context, identity, assessments.adjust_reason, actor_of(identity), view.id, text)
-    await _replace(update, context, identity, dialog, view.id, *await _walk(context, identity, changed))
+    await _replace(update, context, identity, dialog, view.id, await _walk(context, identity, changed))
 
 
 HANDLERS = [

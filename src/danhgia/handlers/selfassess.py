@@ -20,13 +20,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.format import day, points, short
+from danhgia.chat.panel import Choice, Keys, Panel, chunks, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.criteria import (
-    Keys,
+    CatalogKeys,
     choice_rows,
     chosen,
     criterion_lines,
@@ -39,20 +42,13 @@ from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
     answered,
-    as_int,
     ask_text,
-    button,
-    chunks,
     close_text_step,
     command_person,
-    day,
     error_text,
     guarded,
-    keyboard,
-    points,
     pressed,
     replace_panel,
-    short,
     show,
 )
 from danhgia.scoring import EvaluationResult, Regime, format_percent
@@ -68,11 +64,11 @@ from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.services import Services
 
 FEATURE = "sa"
-Panel = tuple[Html, InlineKeyboardMarkup | None]
-Rows = list[list[InlineKeyboardButton]]
+Panel = Panel
+Rows = list[list[Choice]]
 TASK_ICONS = {"done_on_time": "✅", "done_late": "🕒", "not_done": "❌", "in_progress": "🔄"}
 MAX_CLAIM_BUTTONS = 40  # Telegram shows at most 100 buttons; a month rarely has more claimable tasks
-KEYS = Keys.under(
+KEYS = CatalogKeys.under(
     "selfassess.criterion",
     type_points="selfassess.type_points",
     back="selfassess.back",
@@ -110,7 +106,7 @@ def panel(view: AssessmentView, lang: str, tz: ZoneInfo, note: Html | None = Non
         header = t_html("selfassess.header", lang, label=view.period.label, n=index + 1, count=len(steps))
         body = Html(header + "\n" + body)
     rows += _nav(view, index, lang)
-    return Html("\n\n".join([*top, body])), keyboard(rows)
+    return Panel(Html("\n\n".join([*top, body])), keyboard(rows))
 
 
 def _nav(view: AssessmentView, index: int, lang: str) -> Rows:
@@ -144,7 +140,7 @@ def _criterion(view: AssessmentView, index: int, code: str, lang: str) -> tuple[
     rows = choice_rows(
         criterion, entry, KEYS, lang, (FEATURE, "full", *key), (FEATURE, "pt", *key), (FEATURE, "ded", *key)
     )
-    last: list[InlineKeyboardButton] = []
+    last: list[Choice] = []
     if entry.get("points") is not None or chosen(entry):
         last.append(button(t("selfassess.criterion.clear", lang), FEATURE, "clr", *key))
     last.append(button(t("selfassess.note_button", lang), FEATURE, "nt", *key))
@@ -409,7 +405,7 @@ def menu_panel(view: AssessmentView, lang: str) -> Panel:
             label = t("selfassess.menu.leader", lang, name=short(names.get(code, code), 34))
         rows.append([button(label, FEATURE, "go", view.id, view.version, index)])
     rows.append([button(t("selfassess.menu.back", lang), FEATURE, "sh", view.id, view.version)])
-    return t_html("selfassess.menu.title", lang, label=view.period.label), keyboard(rows)
+    return Panel(t_html("selfassess.menu.title", lang, label=view.period.label), keyboard(rows))
 
 
 # -- rendering: read-only states ---------------------------------------------------------------------------------
@@ -430,7 +426,7 @@ def submitted_panel(view: AssessmentView, lang: str) -> Panel:
         level = result.level.display if result.level is not None else "—"
         lines.append(t_html("selfassess.done.score", lang, total=points(result.total), level=level))
         lines += _parts(result, lang)
-    return join_html(lines), None
+    return Panel(join_html(lines))
 
 
 def readonly_panel(view: AssessmentView, lang: str, tz: ZoneInfo) -> Panel:
@@ -473,7 +469,7 @@ def readonly_panel(view: AssessmentView, lang: str, tz: ZoneInfo) -> Panel:
         )
         lines += _parts(result, lang)
     lines.append(Html("<i>" + t_html("selfassess.view.readonly", lang) + "</i>"))
-    return join_html(lines), None
+    return Panel(join_html(lines))
 
 
 # -- reading the person's own record -----------------------------------------------------------------------------
@@ -518,7 +514,7 @@ async def selfassess_command(update: Update, context: Context) -> None:
         return
     services = services_of(context)
     view = await run_sync(services.assessments.open_self, identity.person_id)
-    await show(update, *panel(view, identity.language, services.config.timezone))
+    await show(update, panel(view, identity.language, services.config.timezone))
 
 
 @guarded
@@ -535,7 +531,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         view = await run_sync(services.assessments.open_self, identity.person_id)
         await ack(update)
-        await show(update, *panel(view, lang, tz))
+        await show(update, panel(view, lang, tz))
         return
     action = parts[0] if parts else ""
     aid = as_int(parts[1]) if len(parts) > 1 else None
@@ -551,7 +547,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         view = await _own(services, identity, aid)
         await ack(update)
-        await show(update, *panel(view, lang, tz))
+        await show(update, panel(view, lang, tz))
         return
     if action == "x":
         await _own(services, identity, aid)
@@ -563,14 +559,14 @@ async def selfassess_button(update: Update, context: Context) -> None:
         submitted = await run_sync(assessments.submit, pid, aid, version)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *submitted_panel(submitted, lang))
+        await show(update, submitted_panel(submitted, lang))
         return
     view = await _own_current(services, identity, aid, version)
     index = args[0] if args else None
     if action == "ed":
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *menu_panel(view, lang))
+        await show(update, menu_panel(view, lang))
         return
     if action == "go":
         step = _step_of(view, index, "")
@@ -580,7 +576,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
         moved = await run_sync(assessments.go_to, pid, aid, version, step)
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *panel(moved, lang, tz))
+        await show(update, panel(moved, lang, tz))
         return
     if action in ("full", "clr", "ded", "pt", "nt"):
         await _criterion_action(update, context, identity, view, action, index, args[1] if len(args) > 1 else None)
@@ -597,14 +593,14 @@ async def selfassess_button(update: Update, context: Context) -> None:
 ACTIONS = ("sh", "x", "sub", "ed", "go", "full", "clr", "ded", "pt", "nt", "pc", "pp", "cz", "cx", "bt", "bp")
 
 
-def _back(view: AssessmentView, lang: str) -> InlineKeyboardMarkup | None:
+def _back(view: AssessmentView, lang: str) -> Keys:
     return keyboard([[button(t("selfassess.back", lang), FEATURE, "sh", view.id, view.version)]])
 
 
 async def _changed(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
     await close_text_step(context, identity)
     await ack(update, t("selfassess.saved", identity.language))
-    await show(update, *panel(view, identity.language, services_of(context).config.timezone))
+    await show(update, panel(view, identity.language, services_of(context).config.timezone))
 
 
 async def _code_at(update: Update, view: AssessmentView, index: int | None, prefix: str, lang: str) -> str | None:
@@ -646,13 +642,13 @@ async def _criterion_action(
         await ack(update)
         question = points_question("selfassess.criterion.ask_points", criterion, lang)
         await ask_text(
-            update, context, identity, "sa.points", {"aid": view.id, "step": index}, question, _back(view, lang)
+            update, context, identity, "sa.points", {"aid": view.id, "step": index}, Panel(question, _back(view, lang))
         )
     else:
         await ack(update)
         question = t_html("selfassess.criterion.ask_note", lang, name=criterion.name)
         await ask_text(
-            update, context, identity, "sa.note", {"aid": view.id, "step": index}, question, _back(view, lang)
+            update, context, identity, "sa.note", {"aid": view.id, "step": index}, Panel(question, _back(view, lang))
         )
 
 
@@ -682,7 +678,7 @@ async def _leader_action(
     await ack(update)
     question = t_html("selfassess.leader.ask_percent", lang, name=ev.leader_criterion_name(view.regime, code))
     await ask_text(
-        update, context, identity, "sa.percent", {"aid": view.id, "step": index}, question, _back(view, lang)
+        update, context, identity, "sa.percent", {"aid": view.id, "step": index}, Panel(question, _back(view, lang))
     )
 
 
@@ -699,14 +695,14 @@ async def _cause_action(
         changed = await run_sync(assessments.set_cause, identity.person_id, view.id, view.version, task_id, None)
         await close_text_step(context, identity)
         await ack(update, t("selfassess.tasks.cause_dropped", lang))
-        await show(update, *panel(changed, lang, services_of(context).config.timezone))
+        await show(update, panel(changed, lang, services_of(context).config.timezone))
         return
     await ack(update)
     question = t_html(
         "selfassess.tasks.ask_reason", lang, title=str(task.get("name", "")), problem=_problem(task, lang)
     )
     await ask_text(
-        update, context, identity, "sa.reason", {"aid": view.id, "task": task_id}, question, _back(view, lang)
+        update, context, identity, "sa.reason", {"aid": view.id, "task": task_id}, Panel(question, _back(view, lang))
     )
 
 
@@ -726,7 +722,9 @@ async def _bonus_action(
         return
     await ack(update)
     question = t_html("selfassess.bonus.ask_points", lang, label=item.label, max=points(item.max_points))
-    await ask_text(update, context, identity, "sa.bonus", {"aid": view.id, "item": index}, question, _back(view, lang))
+    await ask_text(
+        update, context, identity, "sa.bonus", {"aid": view.id, "item": index}, Panel(question, _back(view, lang))
+    )
 
 
 # -- typed answers ---------------------------------------------------------------------------------------------
@@ -742,7 +740,7 @@ async def _dialog_view(context: Context, identity: Identity, dialog: DialogState
 async def _back_to_panel(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     """After /huy: the panel the question came from, with everything saved so far."""
     view = await _dialog_view(context, identity, dialog)
-    await replace_panel(update, context, dialog, *panel(view, identity.language, services_of(context).config.timezone))
+    await replace_panel(update, context, dialog, panel(view, identity.language, services_of(context).config.timezone))
 
 
 async def _command_typed(update: Update, identity: Identity, text: str) -> bool:
@@ -776,7 +774,7 @@ async def _save_typed(
     answer = text if value is None else value
     changed = await run_sync(change, services.assessments, identity.person_id, view.id, view.version, key, answer)
     note, tz = t_html("selfassess.saved_line", identity.language), services.config.timezone
-    await answered(update, context, identity, dialog, *panel(changed, identity.language, tz, note))
+    await answered(update, context, identity, dialog, panel(changed, identity.language, tz, note))
 
 
 def _dialog_step(view: AssessmentView, dialog: DialogState, prefix: str) -> str:
@@ -865,7 +863,7 @@ async def render_period_opened(bot: Bot, services: Services, item: OutboxItem) -
         ]
     )
     markup = keyboard([[button(t("selfassess.notice.open_button", lang), FEATURE, "open")]])
-    await notifier.send(bot, item, text, markup)
+    await notifier.send(bot, item, Panel(text, markup))
 
 
 HANDLERS = [

@@ -9,28 +9,25 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from danhgia.chat.callbacks import as_int, button, cb_parts
+from danhgia.chat.format import day, short
+from danhgia.chat.panel import Choice, Keys, Panel, keyboard
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.dialog import text_step
 from danhgia.handlers.ui import (
     ack,
     actor_of,
-    as_int,
     ask_next,
-    button,
-    cb_parts,
     close_text_step,
-    day,
     end_text_step,
     guarded,
-    keyboard,
     pressed,
     private_person,
     private_person_then,
     replace_panel,
-    short,
     show,
 )
 from danhgia.handlers.ui import ask_text as ask
@@ -99,7 +96,7 @@ def task_line(index: int, task: TaskView, lang: str) -> Html:
     return line
 
 
-def week_panel(week: WeekView, lang: str) -> tuple[Html, InlineKeyboardMarkup | None]:
+def week_panel(week: WeekView, lang: str) -> Panel:
     """The week's tasks with buttons to add, edit, report and move between weeks."""
     header = t_html("tasks.week_header", lang, start=fmt_short(week.monday), end=day(week.sunday))
     if week.tasks:
@@ -112,7 +109,7 @@ def week_panel(week: WeekView, lang: str) -> tuple[Html, InlineKeyboardMarkup | 
         first = len(week.tasks) + 1
         later = [task_line(i, task, lang) for i, task in enumerate(week.upcoming, first)]
         body = join_html([body, Html(""), t_html("tasks.upcoming_header", lang), *later])
-    rows: list[list[InlineKeyboardButton]] = [
+    rows: list[list[Choice]] = [
         [button(t("tasks.add_button", lang), FEATURE, "add")],
     ]
     if any(task.is_open for task in week.tasks) and week.monday <= week.today <= week.sunday:
@@ -127,10 +124,10 @@ def week_panel(week: WeekView, lang: str) -> tuple[Html, InlineKeyboardMarkup | 
         nav.append(button(t("tasks.this_week", lang), FEATURE, "wk", week.today.strftime("%Y%m%d")))
     nav.append(button(t("tasks.next_week", lang), FEATURE, "wk", following.strftime("%Y%m%d")))
     rows.append(nav)
-    return Html(header + "\n\n" + body), keyboard(rows)
+    return Panel(Html(header + "\n\n" + body), keyboard(rows))
 
 
-def task_panel(task: TaskView, lang: str) -> tuple[Html, InlineKeyboardMarkup | None]:
+def task_panel(task: TaskView, lang: str) -> Panel:
     """One task with its details and what can be changed."""
     text = t_html(
         "tasks.detail",
@@ -156,12 +153,10 @@ def task_panel(task: TaskView, lang: str) -> tuple[Html, InlineKeyboardMarkup | 
         [button(t("tasks.cancel_task", lang), FEATURE, "tx", task.id)],
         [button(t("tasks.back_to_week", lang), FEATURE, "wk", task.due_on.strftime("%Y%m%d"))],
     ]
-    return text, keyboard(rows)
+    return Panel(text, keyboard(rows))
 
 
-def checkin_panel(
-    week: WeekView, task: TaskView | None, lang: str, note: Html | None = None
-) -> tuple[Html, InlineKeyboardMarkup | None]:
+def checkin_panel(week: WeekView, task: TaskView | None, lang: str, note: Html | None = None) -> Panel:
     """The next task to report on, or the week's summary when every open task is reported."""
     header = t_html("checkin.header", lang, start=fmt_short(week.monday), end=day(week.sunday))
     prefix = Html(note + "\n\n") if note else Html("")
@@ -172,7 +167,7 @@ def checkin_panel(
             t_html("checkin.all_done", lang, done=done, going=going) if week.tasks else t_html("checkin.no_tasks", lang)
         )
         rows = [[button(t("checkin.to_week", lang), FEATURE, "wk", week.today.strftime("%Y%m%d"))]]
-        return Html(prefix + header + "\n\n" + summary), keyboard(rows)
+        return Panel(Html(prefix + header + "\n\n" + summary), keyboard(rows))
     pending = week.to_report
     position = next((i for i, x in enumerate(pending, 1) if x.id == task.id), 1)
     body = t_html(
@@ -200,7 +195,7 @@ def checkin_panel(
         [button(quality, CHECKIN, task.id, "q"), button(t("checkin.note", lang), CHECKIN, task.id, "n")],
         [button(t("checkin.skip", lang), CHECKIN, task.id, "s")],
     ]
-    return Html(prefix + header + "\n\n" + body), keyboard(rows)
+    return Panel(Html(prefix + header + "\n\n" + body), keyboard(rows))
 
 
 def next_to_report(week: WeekView, after: int | None = None) -> TaskView | None:
@@ -217,17 +212,17 @@ def next_to_report(week: WeekView, after: int | None = None) -> TaskView | None:
 
 async def _cancel_to_week(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     week = await run_sync(services_of(context).tasks.week, identity.person_id)
-    await replace_panel(update, context, dialog, *week_panel(week, identity.language))
+    await replace_panel(update, context, dialog, week_panel(week, identity.language))
 
 
 async def _cancel_to_task(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     services = services_of(context)
     if dialog.data.get("from") == "checkin":
         week = await run_sync(services.tasks.week, identity.person_id)
-        await replace_panel(update, context, dialog, *checkin_panel(week, next_to_report(week), identity.language))
+        await replace_panel(update, context, dialog, checkin_panel(week, next_to_report(week), identity.language))
         return
     task = await run_sync(services.tasks.get, identity.person_id, int(dialog.data["task"]))
-    await replace_panel(update, context, dialog, *task_panel(task, identity.language))
+    await replace_panel(update, context, dialog, task_panel(task, identity.language))
 
 
 # -- /tuannay ------------------------------------------------------------------------------------------------------
@@ -242,7 +237,7 @@ async def week_command(update: Update, context: Context) -> None:
         return
     identity, week = found
     await close_text_step(context, identity)
-    await show(update, *week_panel(week, identity.language))
+    await show(update, week_panel(week, identity.language))
 
 
 @guarded
@@ -263,11 +258,13 @@ async def week_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         week = await run_sync(services.tasks.week, identity.person_id, when)
         await ack(update)
-        await show(update, *week_panel(week, lang))
+        await show(update, week_panel(week, lang))
         return
     if action == "add":
         await ack(update)
-        await ask(update, context, identity, "task.title", {}, t_html("tasks.ask_title", lang), _back_to_week(lang))
+        await ask(
+            update, context, identity, "task.title", {}, Panel(t_html("tasks.ask_title", lang), _back_to_week(lang))
+        )
         return
     if action in ("ad", "aw"):
         await _add_button(update, context, identity, action, arg)
@@ -280,12 +277,14 @@ async def week_button(update: Update, context: Context) -> None:
     if action == "t":
         await close_text_step(context, identity)
         await ack(update)
-        await show(update, *task_panel(task, lang))
+        await show(update, task_panel(task, lang))
     elif action in TASK_QUESTIONS:
         kind, key = TASK_QUESTIONS[action]
         markup = _weight_keyboard(lang, "ew", task_id) if action == "tw" else _back_to_task(task_id, lang)
         await ack(update)
-        await ask(update, context, identity, kind, {"task": task_id}, t_html(key, lang, title=task.title), markup)
+        await ask(
+            update, context, identity, kind, {"task": task_id}, Panel(t_html(key, lang, title=task.title), markup)
+        )
     elif action == "td":
         await ack(update)
         await ask(
@@ -294,8 +293,10 @@ async def week_button(update: Update, context: Context) -> None:
             identity,
             "task.edit_due",
             {"task": task_id},
-            _due_question(services.tasks.today(), lang, task.title),
-            _due_keyboard(services.tasks.today(), lang, "ed", task_id),
+            Panel(
+                _due_question(services.tasks.today(), lang, task.title),
+                _due_keyboard(services.tasks.today(), lang, "ed", task_id),
+            ),
         )
     elif action == "ed":
         await _edit_due_button(update, context, identity, task_id, parts[2] if len(parts) > 2 else "")
@@ -307,7 +308,7 @@ async def week_button(update: Update, context: Context) -> None:
         edited = await run_sync(services.tasks.edit, actor_of(identity), identity.person_id, task_id, weight=value)
         await close_text_step(context, identity)
         await ack(update, t("tasks.saved", lang))
-        await show(update, *task_panel(edited, lang))
+        await show(update, task_panel(edited, lang))
     elif action == "tx":
         await ack(update)
         confirm = keyboard(
@@ -318,12 +319,12 @@ async def week_button(update: Update, context: Context) -> None:
                 ]
             ]
         )
-        await show(update, t_html("tasks.cancel_question", lang, title=task.title), confirm)
+        await show(update, Panel(t_html("tasks.cancel_question", lang, title=task.title), confirm))
     elif action == "tX":
         await run_sync(services.tasks.cancel, actor_of(identity), identity.person_id, task_id)
         week = await run_sync(services.tasks.week, identity.person_id, task.due_on)
         await ack(update, t("tasks.cancelled", lang))
-        await show(update, *week_panel(week, lang))
+        await show(update, week_panel(week, lang))
     else:
         await ack(update, t("fallback.stale_button", lang))
 
@@ -335,11 +336,11 @@ def _yyyymmdd(text: str) -> date | None:
         return None
 
 
-def _back_to_week(lang: str) -> InlineKeyboardMarkup | None:
+def _back_to_week(lang: str) -> Keys:
     return keyboard([[button(t("tasks.back_to_week", lang), FEATURE, "wk", "0")]])
 
 
-def _back_to_task(task_id: int, lang: str) -> InlineKeyboardMarkup | None:
+def _back_to_task(task_id: int, lang: str) -> Keys:
     return keyboard([[button(t("tasks.back_to_task", lang), FEATURE, "t", task_id)]])
 
 
@@ -347,7 +348,7 @@ def _due_question(today: date, lang: str, title: str) -> Html:
     return t_html("tasks.ask_due", lang, title=title)
 
 
-def _due_keyboard(today: date, lang: str, action: str, task_id: int | None = None) -> InlineKeyboardMarkup | None:
+def _due_keyboard(today: date, lang: str, action: str, task_id: int | None = None) -> Keys:
     choices = [
         ("tasks.due_today", today),
         ("tasks.due_friday", max(today, friday_of(today))),
@@ -366,7 +367,7 @@ def _due_keyboard(today: date, lang: str, action: str, task_id: int | None = Non
     return keyboard([row, [back]])
 
 
-def _weight_keyboard(lang: str, action: str, task_id: int | None = None) -> InlineKeyboardMarkup | None:
+def _weight_keyboard(lang: str, action: str, task_id: int | None = None) -> Keys:
     extra = [] if task_id is None else [task_id]
     row = [button(w.replace(".", ","), FEATURE, action, *extra, w.replace(".", "_")) for w in WEIGHTS]
     back = (
@@ -402,8 +403,7 @@ async def title_typed(update: Update, context: Context, identity: Identity, dial
         dialog,
         "task.due",
         {"title": title},
-        _due_question(today, lang, title),
-        _due_keyboard(today, lang, "ad"),
+        Panel(_due_question(today, lang, title), _due_keyboard(today, lang, "ad")),
     )
 
 
@@ -429,7 +429,15 @@ async def _ask_weight(
     lang = identity.language
     await ack(update)
     question = t_html("tasks.ask_weight", lang, title=str(data["title"]))
-    await ask_next(update, context, identity, dialog, "task.weight", dict(data), question, _weight_keyboard(lang, "aw"))
+    await ask_next(
+        update,
+        context,
+        identity,
+        dialog,
+        "task.weight",
+        dict(data),
+        Panel(question, _weight_keyboard(lang, "aw")),
+    )
 
 
 async def _add_button(update: Update, context: Context, identity: Identity, action: str, arg: str) -> None:
@@ -463,13 +471,14 @@ async def _create(update: Update, context: Context, identity: Identity, dialog: 
     )
     await end_text_step(context, identity)
     week = await run_sync(services.tasks.week, identity.person_id)
-    text, markup = week_panel(week, identity.language)
-    text = Html(t_html("tasks.added", identity.language, title=task.title, due=day(task.due_on)) + "\n\n" + text)
+    panel = week_panel(week, identity.language).under(
+        t_html("tasks.added", identity.language, title=task.title, due=day(task.due_on))
+    )
     if update.callback_query is not None:
         await ack(update, t("tasks.saved", identity.language))
-        await show(update, text, markup)
+        await show(update, panel)
     else:
-        await replace_panel(update, context, dialog, text, markup)
+        await replace_panel(update, context, dialog, panel)
 
 
 # -- editing a task ------------------------------------------------------------------------------------------------
@@ -479,13 +488,12 @@ async def _after_edit(
     update: Update, context: Context, identity: Identity, dialog: DialogState | None, task: TaskView
 ) -> None:
     await end_text_step(context, identity)
-    text, markup = task_panel(task, identity.language)
-    text = Html(t_html("tasks.saved_line", identity.language) + "\n\n" + text)
+    panel = task_panel(task, identity.language).under(t_html("tasks.saved_line", identity.language))
     if update.callback_query is not None:
         await ack(update, t("tasks.saved", identity.language))
-        await show(update, text, markup)
+        await show(update, panel)
     else:
-        await replace_panel(update, context, dialog, text, markup)
+        await replace_panel(update, context, dialog, panel)
 
 
 @text_step("task.edit_title", _cancel_to_task)
@@ -545,7 +553,7 @@ async def note_typed(update: Update, context: Context, identity: Identity, dialo
             update,
             context,
             dialog,
-            *checkin_panel(
+            checkin_panel(
                 week,
                 current if current and current.is_open else next_to_report(week),
                 identity.language,
@@ -568,7 +576,7 @@ async def checkin_command(update: Update, context: Context) -> None:
         return
     identity, week = found
     await close_text_step(context, identity)
-    await show(update, *checkin_panel(week, next_to_report(week), identity.language))
+    await show(update, checkin_panel(week, next_to_report(week), identity.language))
 
 
 @guarded
@@ -599,7 +607,7 @@ async def checkin_button(update: Update, context: Context) -> None:
         await ack(
             update, t("checkin.recorded", lang, title=short(result.task.title, 60), status=_status(result.task, lang))
         )
-        await show(update, *checkin_panel(result.week, next_to_report(result.week), lang, note))
+        await show(update, checkin_panel(result.week, next_to_report(result.week), lang, note))
         return
     person = await private_person(update, context)
     if person is None:
@@ -610,7 +618,7 @@ async def checkin_button(update: Update, context: Context) -> None:
         await close_text_step(context, identity)
         week = await run_sync(services.tasks.week, identity.person_id)
         await ack(update)
-        await show(update, *checkin_panel(week, next_to_report(week), lang))
+        await show(update, checkin_panel(week, next_to_report(week), lang))
         return
     if task_id is None or not action:
         await ack(update, t("fallback.stale_button", lang))
@@ -623,7 +631,7 @@ async def checkin_button(update: Update, context: Context) -> None:
         task = await run_sync(services.tasks.toggle_quality, actor_of(identity), identity.person_id, task_id)
         week = await run_sync(services.tasks.week, identity.person_id)
         await ack(update)
-        await show(update, *checkin_panel(week, task, lang))
+        await show(update, checkin_panel(week, task, lang))
     elif action == "n":
         await ack(update)
         back = keyboard([[button(t("checkin.back", lang), CHECKIN, "go")]])
@@ -633,12 +641,11 @@ async def checkin_button(update: Update, context: Context) -> None:
             identity,
             "task.note",
             {"task": task_id, "from": "checkin"},
-            t_html("tasks.ask_note", lang, title=task.title),
-            back,
+            Panel(t_html("tasks.ask_note", lang, title=task.title), back),
         )
     elif action == "s":
         await ack(update)
-        await show(update, *checkin_panel(week, next_to_report(week, after=task_id), lang))
+        await show(update, checkin_panel(week, next_to_report(week, after=task_id), lang))
     else:
         await ack(update, t("fallback.stale_button", lang))
 

@@ -1,5 +1,6 @@
-"""The toolkit every feature handler uses: callback data, keyboards, panels edited in place, typed-text
-steps, who is speaking, and turning workflow refusals into polite messages.
+"""The Telegram toolkit every feature handler uses: who is speaking, panels shown and edited in place, typed-
+text steps, and turning workflow refusals into polite messages. What a panel is (text, choices, callback data)
+is channel-neutral and lives in `danhgia.chat`.
 
 A *panel* is the one bot message a dialog edits in place. When a step needs typed text, the panel shows the
 question and the database remembers it (workflow/dialogs.py); the answer is routed by `handlers/dialog.py`
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 
+from danhgia.chat.callbacks import cb_parts
+from danhgia.chat.format import day, points
+from danhgia.chat.panel import Panel
+from danhgia.handlers import notifier
 from danhgia.handlers.context import (
     Context,
     identify,
@@ -30,9 +35,10 @@ from danhgia.handlers.context import (
     services_of,
 )
 from danhgia.handlers.edits import PanelMemory, content_digest, current_memory, message_digest
+from danhgia.handlers.present import as_panel, edit, send
 from danhgia.handlers.start import unlinked_text
 from danhgia.handlers.trace import answer_once, press_answered
-from danhgia.scoring import ScoringError, format_points
+from danhgia.scoring import ScoringError
 from danhgia.texts import DEFAULT_LANGUAGE, Html, t, t_html
 from danhgia.workflow.common import Actor, Identity
 from danhgia.workflow.dialogs import DialogState
@@ -40,91 +46,10 @@ from danhgia.workflow.refusal import Refusal
 
 log = logging.getLogger(__name__)
 MEMORY_KEY = "panels.memory"  # bot_data: the PanelMemory of this application
-CALLBACK_MAX_BYTES = 64
-MESSAGE_LIMIT = 4096
 WorkflowError = (Refusal,)  # every "no" of a use case or a typed value
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
 P = ParamSpec("P")
-
-
-# -- callback data -------------------------------------------------------------------------------------------
-
-
-def cb(*parts: object) -> str:
-    """`v1:part:part…`; callback data names an action and a record, never a permission (≤ 64 bytes)."""
-    data = ":".join(("v1", *(str(p) for p in parts)))
-    if len(data.encode()) > CALLBACK_MAX_BYTES:
-        raise ValueError(f"callback data over {CALLBACK_MAX_BYTES} bytes: {data!r}")
-    return data
-
-
-def cb_parts(data: str | None, feature: str) -> list[str]:
-    """The parts after `v1:<feature>:`, or [] when the data is not for this feature."""
-    if not data:
-        return []
-    parts = data.split(":")
-    if len(parts) < 3 or parts[0] != "v1" or parts[1] != feature:
-        return []
-    return parts[2:]
-
-
-def as_int(value: str) -> int | None:
-    """An integer from callback data, None if forged."""
-    try:
-        number = int(value)
-    except ValueError:
-        return None
-    return number if -(2**62) < number < 2**62 else None
-
-
-def button(label: str, *parts: object) -> InlineKeyboardButton:
-    """An inline button carrying callback data."""
-    return InlineKeyboardButton(label, callback_data=cb(*parts))
-
-
-def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
-    """A keyboard from rows (empty rows dropped); None when no button is left."""
-    kept = [list(row) for row in rows if row]
-    return InlineKeyboardMarkup(kept) if kept else None
-
-
-def chunks(items: Sequence[InlineKeyboardButton], size: int) -> list[list[InlineKeyboardButton]]:
-    """Buttons in rows of `size`."""
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
-
-
-def short(text: str, limit: int = 40) -> str:
-    """A label that fits on a phone button."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# -- formatting ------------------------------------------------------------------------------------------------
-
-
-def fit(text: Html, limit: int = MESSAGE_LIMIT - 96) -> Html:
-    """Cut a long message at a line boundary (every line is balanced HTML) so it fits Telegram's limit."""
-    if len(text) <= limit:
-        return text
-    lines = text.split("\n")
-    kept: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > limit:
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return Html("\n".join(kept) + f"\n… (+{len(lines) - len(kept)})")
-
-
-def points(value: Decimal | None) -> str:
-    """Points in Vietnamese style ("87,5"); "—" when unknown."""
-    return "—" if value is None else format_points(value)
-
-
-def day(value: date) -> str:
-    """dd/mm/yyyy."""
-    return value.strftime("%d/%m/%Y")
+_TAG = re.compile(r"<[^>]+>")
 
 
 def moment(value: datetime, context: Context) -> str:
@@ -200,26 +125,24 @@ async def ack(update: Update, text: str | None = None, *, alert: bool = False) -
             log.info("could not answer a button press: %s", error)
 
 
-async def show(
-    update: Update, text: Html, markup: InlineKeyboardMarkup | None = None, *, new: bool = False
-) -> Message | None:
+async def show(update: Update, content: Panel | str, *, new: bool = False) -> Message | None:
     """Edit the pressed message in place (or send a new one for a command, typed text, or `new`); an edit that
     would change nothing is not made."""
-    text = fit(text)
+    panel = as_panel(content)
     query = update.callback_query
-    if query is not None and query.message is not None and not new:
+    if query is not None and query.message is not None and not new and not panel.attachments:
         pressed = query.message
-        view, content = message_digest(pressed), content_digest(text, markup)
+        view, shown = message_digest(pressed), content_digest(panel)
         memory = current_memory.get()
         chat_id, message_id = pressed.chat.id, pressed.message_id
-        if (view is not None and view == content) or (
-            memory is not None and memory.already(chat_id, message_id, view, content)
+        if (view is not None and view == shown) or (
+            memory is not None and memory.already(chat_id, message_id, view, shown)
         ):  # it already shows this (or an earlier press on this very view made it so): nothing to edit
             return pressed if isinstance(pressed, Message) else None
         try:
-            edited = await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            edited = await edit(query, panel)
             if memory is not None:
-                memory.edited(chat_id, message_id, view, content)
+                memory.edited(chat_id, message_id, view, shown)
             return edited if isinstance(edited, Message) else None
         except BadRequest as error:
             if "not modified" in str(error).lower():
@@ -228,19 +151,21 @@ async def show(
     chat = update.effective_chat
     if chat is None:
         return None
-    return await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    return await send(chat.get_bot(), chat.id, panel)
 
 
-async def replace_panel(
-    update: Update, context: Context, dialog: DialogState | None, text: Html, markup: InlineKeyboardMarkup | None
-) -> Message | None:
+async def replace_panel(update: Update, context: Context, dialog: DialogState | None, panel: Panel) -> Message | None:
     """After typed text: remove the panel that asked for it and show the next one below the answer."""
     if dialog is not None and dialog.chat_id is not None and dialog.message_id is not None:
         try:
             await context.bot.delete_message(dialog.chat_id, dialog.message_id)
         except TelegramError as error:
             log.info("could not delete an old panel: %s", error)
-    return await show(update, text, markup, new=True)
+    return await show(update, panel, new=True)
+
+
+def _question(panel: Panel, lang: str) -> Panel:
+    return panel.with_text(Html(panel.text + "\n\n" + t_html("dialog.type_or_cancel", lang)))
 
 
 async def ask_text(
@@ -249,8 +174,7 @@ async def ask_text(
     identity: Identity,
     kind: str,
     data: dict[str, Any],
-    text: Html,
-    back: InlineKeyboardMarkup | None = None,
+    question: Panel,
     *,
     new: bool = False,
 ) -> None:
@@ -262,8 +186,7 @@ async def ask_text(
     chat = update.effective_chat
     dialogs = services_of(context).dialogs
     await run_sync(dialogs.expect, identity.person_id, kind, data, chat.id if chat else None, pressed)
-    question = Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language))
-    message = await show(update, question, back, new=new)
+    message = await show(update, _question(question, identity.language), new=new)
     if message is not None and message.message_id != pressed:  # sent as a new message
         await run_sync(dialogs.placed, identity.person_id, kind, message.message_id)
 
@@ -275,18 +198,16 @@ async def ask_next(
     dialog: DialogState | None,
     kind: str,
     data: dict[str, Any],
-    text: Html,
-    markup: InlineKeyboardMarkup | None = None,
+    question: Panel,
 ) -> None:
     """Ask the next typed question: on the pressed panel for a button, on a new panel after typed text."""
     if update.callback_query is not None:
-        await ask_text(update, context, identity, kind, data, text, markup)
+        await ask_text(update, context, identity, kind, data, question)
         return
-    question = Html(text + "\n\n" + t_html("dialog.type_or_cancel", identity.language))
     chat = update.effective_chat
     dialogs = services_of(context).dialogs
     await run_sync(dialogs.expect, identity.person_id, kind, data, chat.id if chat else None, None)  # store first
-    message = await replace_panel(update, context, dialog, question, markup)
+    message = await replace_panel(update, context, dialog, _question(question, identity.language))
     if message is not None:
         await run_sync(dialogs.placed, identity.person_id, kind, message.message_id)
 
@@ -303,16 +224,11 @@ async def end_text_step(context: Context, identity: Identity) -> None:
 
 
 async def answered(
-    update: Update,
-    context: Context,
-    identity: Identity,
-    dialog: DialogState | None,
-    text: Html,
-    markup: InlineKeyboardMarkup | None,
+    update: Update, context: Context, identity: Identity, dialog: DialogState | None, panel: Panel
 ) -> Message | None:
     """A typed answer was taken: close its step and show the next panel in place of the one that asked."""
     await end_text_step(context, identity)
-    return await replace_panel(update, context, dialog, text, markup)
+    return await replace_panel(update, context, dialog, panel)
 
 
 async def refusal_ends_step(
@@ -397,9 +313,7 @@ async def refuse(update: Update, error: Exception, lang: str) -> None:
 
 
 def _strip_tags(text: str) -> str:
-    import re
-
-    return re.sub(r"<[^>]+>", "", text)
+    return _TAG.sub("", text)
 
 
 def guarded(handler: H) -> H:
@@ -425,6 +339,5 @@ def guarded(handler: H) -> H:
 
 def kick_outbox(context: Context) -> None:
     """Ask the notifier to deliver queued messages now rather than at its next round."""
-    from danhgia.handlers.notifier import wake
 
-    wake(context.application)
+    notifier.wake(context.application)

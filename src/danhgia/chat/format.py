@@ -1,0 +1,42 @@
+"""Formatting every panel shares: points, dates, button labels, and messages cut to fit."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from danhgia.scoring import format_points
+from danhgia.texts import Html
+
+MESSAGE_LIMIT = 4096  # characters of one message (Telegram's limit; Zalo's is lower and its adapter cuts again)
+
+
+def fit(text: Html, limit: int = MESSAGE_LIMIT - 96) -> Html:
+    """Cut a long message at a line boundary (every line is balanced HTML) so that it fits one message."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return Html("\n".join(kept) + f"\n… (+{len(lines) - len(kept)})")
+
+
+def points(value: Decimal | None) -> str:
+    """Points in Vietnamese style ("87,5"); "—" when unknown."""
+    return "—" if value is None else format_points(value)
+
+
+def day(value: date) -> str:
+    """dd/mm/yyyy."""
+    return value.strftime("%d/%m/%Y")
+
+
+def short(text: str, limit: int = 40) -> str:
+    """A label that fits on a phone button."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
