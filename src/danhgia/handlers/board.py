@@ -5,32 +5,36 @@ quarter's average; never a cross-rating. Private chat only.
 The workflow (workflow/disclosure.py) decides what may be shown: only closed periods, only one's own unit, only
 in regimes with a board; anything else is refused (`board_not_yet`, `board_not_used`, `not_found`).
 
-Callback data: `v1:ck:p:<period id>` (another closed period of the unit).
+The one button, `OtherPeriod` (`v1:ck:p:<period id>`), is typed callback data routed by the feature's route table.
 """
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from dataclasses import dataclass
 
-from danhgia.chat.callbacks import as_int, button
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from danhgia.chat.callbacks import Callback
 from danhgia.chat.format import points
 from danhgia.chat.panel import Panel, chunks, keyboard
 from danhgia.handlers.context import Context, run_sync, services_of
-from danhgia.handlers.ui import (
-    ack,
-    close_text_step,
-    command_person,
-    guarded,
-    pressed,
-    show,
-)
+from danhgia.handlers.routes import Routes
+from danhgia.handlers.ui import ack, close_text_step, command_person, guarded, show
 from danhgia.texts import Html, join_html, t, t_html
+from danhgia.workflow.common import Identity
 from danhgia.workflow.disclosure import Board, BoardRow
 
 FEATURE = "ck"
 MAX_PERIOD_BUTTONS = 12
-Panel = Panel
+routes = Routes(FEATURE)
+
+
+@dataclass(frozen=True)
+class OtherPeriod(Callback, feature=FEATURE, code="p"):
+    """Show the board of another closed period of the unit."""
+
+    period_id: int
 
 
 def _row(row: BoardRow, board: Board, usual_count: int, me: int, lang: str) -> list[Html]:
@@ -64,7 +68,7 @@ def board_panel(board: Board, me: int, lang: str) -> Panel:
         lines += _row(row, board, usual, me, lang)
     lines += [Html(""), t_html("board.no_cross", lang)]
     others = board.other_periods[:MAX_PERIOD_BUTTONS]
-    buttons = [button(t("board.period_button", lang, label=label), FEATURE, "p", pid) for pid, label in others]
+    buttons = [OtherPeriod(pid).choice(t("board.period_button", lang, label=label)) for pid, label in others]
     if buttons:
         lines.append(Html("<i>" + t_html("board.other", lang) + "</i>"))
     return Panel(join_html(lines), keyboard(chunks(buttons, 3)))
@@ -80,18 +84,10 @@ async def board_command(update: Update, context: Context) -> None:
     await show(update, board_panel(board, identity.person_id, identity.language))
 
 
-@guarded
-async def board_button(update: Update, context: Context) -> None:
+@routes.on(OtherPeriod)
+async def other_period(update: Update, context: Context, identity: Identity, data: OtherPeriod) -> None:
     """Another closed period of the unit (a forged or another unit's period id is refused by the workflow)."""
-    press = await pressed(update, context, FEATURE)
-    if press is None:
-        return
-    identity, parts = press
-    period_id = as_int(parts[1]) if len(parts) == 2 and parts[0] == "p" else None
-    if period_id is None:
-        await ack(update, t("fallback.stale_button", identity.language))
-        return
-    board = await run_sync(services_of(context).disclosure.board, identity.person_id, period_id)
+    board = await run_sync(services_of(context).disclosure.board, identity.person_id, data.period_id)
     await close_text_step(context, identity)
     await ack(update)
     await show(update, board_panel(board, identity.person_id, identity.language))
@@ -99,5 +95,5 @@ async def board_button(update: Update, context: Context) -> None:
 
 HANDLERS = [
     CommandHandler("congkhai", board_command),
-    CallbackQueryHandler(board_button, pattern=rf"^v1:{FEATURE}:"),
+    routes.handler(),
 ]
