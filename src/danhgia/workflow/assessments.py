@@ -38,6 +38,7 @@ from danhgia.workflow.lifecycle import (
 )
 from danhgia.workflow.lifecycle import bulk_approvable as may_bulk_approve
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.quota import quota_room
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.tasks import NOTE_MAX, TaskService
 
@@ -696,8 +697,6 @@ class AssessmentService:
 
     def _relock_level(self, uow: UnitOfWork, record: Assessment, result: EvaluationResult) -> str | None:
         """A reopened record of a closed period keeps the quota: the top level only while a slot is free."""
-        from danhgia.workflow.periods import quota_room
-
         level = result.level.code if result.level else None
         regime = ev.regime_of(_regime_id(uow, record))
         if level is None or regime.quota is None or level != regime.quota.level:

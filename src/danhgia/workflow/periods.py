@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import EvaluationResult, QuotaResult, apply_quota
-from danhgia.scoring.numbers import to_fraction
-from danhgia.scoring.quota import allowed_count
+from danhgia.scoring import EvaluationResult, apply_quota
 from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -28,6 +25,7 @@ from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, f
 from danhgia.workflow.council import CouncilSettings, flag_at_closing
 from danhgia.workflow.lifecycle import APPROVED, EDITABLE, LOCKED, PENDING, RETURNED
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.quota import own_quota_lines, quota_summary
 from danhgia.workflow.ratings import assign as assign_ratings
 from danhgia.workflow.refusal import Refusal
 
@@ -399,7 +397,7 @@ class PeriodService:
                         fingerprint=mark,
                         changed=changed,
                     )
-                quota_json[group] = _quota_summary(outcome)
+                quota_json[group] = quota_summary(outcome)
                 for member in members:
                     code = _code(people, member)
                     level = outcome.level_of(code)
@@ -426,7 +424,8 @@ class PeriodService:
                 stored = ev.result_json(result)
                 group = GROUP_LEADERS if record.is_leader else GROUP_STAFF
                 if group in quota_json:
-                    stored["quota"] = _own_quota_lines(quota_json[group], _code(people, record), groups[group], people)
+                    others = [_code(people, m) for m in groups[group] if m.id != record.id]
+                    stored["quota"] = own_quota_lines(quota_json[group], others)
                 old = {"state": record.state, "total": _s(record.total), "level": record.level}
                 values = {
                     "state": LOCKED,
@@ -529,46 +528,8 @@ class PeriodService:
         )
 
 
-def quota_room(uow: UnitOfWork, record: Assessment) -> bool:
-    """Whether a re-decided record of a closed period may take the quota's level without exceeding it."""
-    period = uow.periods.get(record.period_id)
-    assert period is not None and period.id is not None
-    regime = ev.regime_of(period.regime_id)
-    rule = regime.quota
-    if rule is None:
-        return True
-    others = [
-        r
-        for r in uow.assessments.in_period(period.id)
-        if r.id != record.id and r.state == LOCKED and r.is_leader == record.is_leader
-    ]
-    top = sum(1 for r in others if r.final_level == rule.level)
-    basis = len(others) if rule.basis == "rated" else sum(1 for r in others if r.final_level == rule.basis)
-    ratio = rule.exceptional_ratio if period.exceptional and rule.exceptional_ratio is not None else rule.ratio
-    return allowed_count(rule, Fraction(to_fraction(ratio)), top + 1, basis) >= top + 1
-
-
 def _code(people: dict[Any, Any], record: Assessment) -> str:
     return str(people[record.person_id].staff_code)
-
-
-def _own_quota_lines(
-    summary: dict[str, Any], own_code: str, members: list[Assessment], people: dict[Any, Any]
-) -> dict[str, Any]:
-    """The group's quota summary as one person may keep it: the rule and their own lines, never a colleague's."""
-    others = [_code(people, m) for m in members if _code(people, m) != own_code]
-    own = dict(summary)
-    own["explanation"] = [line for line in summary.get("explanation", []) if not any(code in line for code in others)]
-    return own
-
-
-def _quota_summary(outcome: QuotaResult) -> dict[str, Any]:
-    return {
-        "applies": outcome.applies,
-        "allowed": outcome.allowed,
-        "basis_count": outcome.basis_count,
-        "explanation": [line.text for line in outcome.explanation],
-    }
 
 
 def _s(value: object) -> str | None:
