@@ -81,9 +81,9 @@ async def closed_ward(world: BotWorld, tmp_path: Path, *linked: str) -> Ward:
             services.ratings.submit(rater, task.id, task.version)
     records = {}
     for code in STAFF:
-        view = services.assessments.open_self(ids[code])
-        records[code] = services.assessments.submit(ids[code], view.id, view.version).id
-        assert services.assessments.approve(Actor.person(deputy), records[code]).done
+        view = services.self_assessment.open_self(ids[code])
+        records[code] = services.self_assessment.submit(ids[code], view.id, view.version).id
+        assert services.review.approve(Actor.person(deputy), records[code]).done
     for item in services.outbox.claim_due(1000):  # the round's requests and the reviews: not what this is about
         services.outbox.skipped(item.id, "test setup")
     ward = Ward(world, ids, records, period.id)

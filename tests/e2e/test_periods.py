@@ -56,15 +56,15 @@ def submit(world: BotWorld, code: str, *, good: bool = False, due: date = NOVEMB
     pid = person(world, code)
     task = services.tasks.add(Actor.person(pid), pid, "Nhiệm vụ tháng", due, Decimal(1))
     services.tasks.checkin(Actor.person(pid), pid, task.id, CheckinOutcome.ON_TIME)
-    view = services.assessments.open_self(pid)
+    view = services.self_assessment.open_self(pid)
     if good:
-        view = services.assessments.set_points(pid, view.id, view.version, "doi_moi", "0")
-        view = services.assessments.set_points(pid, view.id, view.version, "trach_nhiem", "0")
-    return services.assessments.submit(pid, view.id, view.version)
+        view = services.self_assessment.set_points(pid, view.id, view.version, "doi_moi", "0")
+        view = services.self_assessment.set_points(pid, view.id, view.version, "trach_nhiem", "0")
+    return services.self_assessment.submit(pid, view.id, view.version)
 
 
 def approve(world: BotWorld, reviewer: str, view: AssessmentView) -> None:
-    decided = world.services.assessments.approve(Actor.person(person(world, reviewer)), view.id)
+    decided = world.services.review.approve(Actor.person(person(world, reviewer)), view.id)
     assert decided.done
 
 

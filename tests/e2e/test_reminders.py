@@ -57,8 +57,8 @@ def submit(world: BotWorld, code: str) -> AssessmentView:
     pid = person(world, code)
     task = services.tasks.add(Actor.person(pid), pid, "Nhiệm vụ tháng", NOVEMBER, Decimal(1))
     services.tasks.checkin(Actor.person(pid), pid, task.id, CheckinOutcome.ON_TIME)
-    view = services.assessments.open_self(pid)
-    return services.assessments.submit(pid, view.id, view.version)
+    view = services.self_assessment.open_self(pid)
+    return services.self_assessment.submit(pid, view.id, view.version)
 
 
 def reachable(world: BotWorld, code: str) -> bool:
@@ -313,9 +313,9 @@ async def test_self_assessment_reminders_only_to_those_who_have_not_submitted(wo
     # Tuesday: An submits, Hoa returns Bình's self-assessment.
     at(world, "01/12 10:00")
     submit(world, "CV01")
-    returned = world.services.assessments.queue_for(person(world, "TP01"))
+    returned = world.services.review.queue_for(person(world, "TP01"))
     binh_view = next(v for v in returned if v.staff_code == "CV02")
-    world.services.assessments.return_(Actor.person(person(world, "TP01")), binh_view.id, "Bổ sung minh chứng")
+    world.services.review.return_(Actor.person(person(world, "TP01")), binh_view.id, "Bổ sung minh chứng")
     # Wednesday 02/12 is D-1: Bình is reminded again (her record was returned), An is not.
     at(world, "02/12 08:00")
     before = mark(world)
@@ -383,9 +383,9 @@ async def test_leader_nudges_escalation_to_the_higher_leader_and_hr_digest(world
     assert "Chờ bạn duyệt: 2 bản" in queue.text
     none_with(cuong, before, "chờ bạn duyệt")
     # Hoa approves Bình's; on the deadline morning she is nudged about the one left.
-    views = world.services.assessments.queue_for(person(world, "TP01"))
+    views = world.services.review.queue_for(person(world, "TP01"))
     binh_view = next(v for v in views if v.staff_code == "CV02")
-    world.services.assessments.approve(Actor.person(person(world, "TP01")), binh_view.id)
+    world.services.review.approve(Actor.person(person(world, "TP01")), binh_view.id)
     at(world, "07/12 08:00")
     before = mark(world)
     await tick(world)
@@ -413,7 +413,7 @@ async def test_a_nudge_that_lost_its_purpose_is_dropped(world: BotWorld) -> None
     at(world, "04/12 08:00")
     before = mark(world)
     assert world.services.reminders.queue_due() > 0
-    world.services.assessments.approve(Actor.person(person(world, "TP02")), dung.id)  # before the nudge goes out
+    world.services.review.approve(Actor.person(person(world, "TP02")), dung.id)  # before the nudge goes out
     await deliver_round(world.app)
     await settle(world)
     none_with(cuong, before, "chờ bạn duyệt")

@@ -55,17 +55,17 @@ async def test_the_result_follows_the_record_through_review(world: BotWorld) -> 
     assert "Đã nộp, đang chờ lãnh đạo duyệt" in pending.text
     assert "Xếp loại dự kiến: Hoàn thành xuất sắc nhiệm vụ (chờ duyệt)" in pending.text
     hoa = Actor.person(person(world, "TP01"))
-    world.services.assessments.return_(hoa, view.id, "Bổ sung minh chứng cho nhiệm vụ tháng")
+    world.services.review.return_(hoa, view.id, "Bổ sung minh chứng cho nhiệm vụ tháng")
     await settle(world)
     returned = await said(an, "/ketqua", "Kết quả đánh giá kỳ")
     assert "bị trả lại để sửa" in returned.text
     assert "Lý do trả lại: Bổ sung minh chứng cho nhiệm vụ tháng" in returned.text and "/tudanhgia" in returned.text
-    draft = world.services.assessments.open_self(person(world, "CV01"))
-    world.services.assessments.submit(person(world, "CV01"), draft.id, draft.version)
-    world.services.assessments.adjust_start(hoa, view.id)
-    world.services.assessments.adjust_points(hoa, view.id, "doi_moi", "7")
-    world.services.assessments.adjust_reason(hoa, view.id, "Chưa có đề xuất cải tiến trong tháng")
-    assert world.services.assessments.adjust_confirm(hoa, view.id).done
+    draft = world.services.self_assessment.open_self(person(world, "CV01"))
+    world.services.self_assessment.submit(person(world, "CV01"), draft.id, draft.version)
+    world.services.review.adjust_start(hoa, view.id)
+    world.services.review.adjust_points(hoa, view.id, "doi_moi", "7")
+    world.services.review.adjust_reason(hoa, view.id, "Chưa có đề xuất cải tiến trong tháng")
+    assert world.services.review.adjust_confirm(hoa, view.id).done
     await settle(world)
     adjusted = await said(an, "/ketqua", "Kết quả đánh giá kỳ")
     assert "Đã được duyệt" in adjusted.text and "Tổng điểm: 97/100" in adjusted.text

@@ -60,16 +60,16 @@ def submit(
         task = services.tasks.add(actor, person, title, due, Decimal(1))
         services.tasks.checkin(actor, person, task.id, outcome)
         titles[title] = task.id
-    view = services.assessments.open_self(person)
+    view = services.self_assessment.open_self(person)
     for title, reason in (causes or {}).items():
-        view = services.assessments.set_cause(person, view.id, view.version, str(titles[title]), reason)
+        view = services.self_assessment.set_cause(person, view.id, view.version, str(titles[title]), reason)
     for criterion, deduction in deductions:
-        view = services.assessments.add_deduction(person, view.id, view.version, criterion, deduction)
+        view = services.self_assessment.add_deduction(person, view.id, view.version, criterion, deduction)
     if leader_percent is not None:
-        view = services.assessments.set_leader_percent(
+        view = services.self_assessment.set_leader_percent(
             person, view.id, view.version, "to_chuc_thuc_hien", leader_percent
         )
-    return services.assessments.submit(person, view.id, view.version).id
+    return services.self_assessment.submit(person, view.id, view.version).id
 
 
 def submit_an(world: BotWorld) -> int:
@@ -401,7 +401,7 @@ async def test_a_reopened_assessment_comes_back_to_the_reviewer_and_the_person_i
     card = await seen(world, hoa, "Bản tự đánh giá tháng 11/2026")
     await tap(world, hoa, card, "✅ Duyệt")
     await seen(world, an, "đã được duyệt")
-    world.services.assessments.reopen(Actor.person(ids["TC01"]), assessment, "Khiếu nại về điểm tiến độ")
+    world.services.review.reopen(Actor.person(ids["TC01"]), assessment, "Khiếu nại về điểm tiến độ")
     notice = await seen(world, an, "đã được mở lại để xem xét")
     assert "tháng 11/2026" in notice.text
     await world.sandbox.wait_for(lambda: "✅ Duyệt" in card.button_texts())  # the old card is pending again

@@ -83,19 +83,19 @@ def draft_at_summary(ward: Ward, code: str, results: str) -> None:
     """A self-assessment filled in and left unsubmitted on its summary step."""
     services = ward.world.services
     pid = ward.ids[code]
-    view = services.assessments.open_self(pid)
-    view = services.assessments.set_points(pid, view.id, view.version, "ket_qua_cong_viec", results)
-    services.assessments.go_to(pid, view.id, view.version, ev.STEP_SUMMARY)
+    view = services.self_assessment.open_self(pid)
+    view = services.self_assessment.set_points(pid, view.id, view.version, "ket_qua_cong_viec", results)
+    services.self_assessment.go_to(pid, view.id, view.version, ev.STEP_SUMMARY)
 
 
 def with_bonus(ward: Ward, code: str, results: str, bonus: str) -> int:
     """A self-assessment with a bonus claimed, submitted; returns its id."""
     services = ward.world.services
     pid = ward.ids[code]
-    view = services.assessments.open_self(pid)
-    view = services.assessments.set_points(pid, view.id, view.version, "ket_qua_cong_viec", results)
-    view = services.assessments.set_bonus_points(pid, view.id, view.version, "thanh_tich", bonus)
-    return services.assessments.submit(pid, view.id, view.version).id
+    view = services.self_assessment.open_self(pid)
+    view = services.self_assessment.set_points(pid, view.id, view.version, "ket_qua_cong_viec", results)
+    view = services.self_assessment.set_bonus_points(pid, view.id, view.version, "thanh_tich", bonus)
+    return services.self_assessment.submit(pid, view.id, view.version).id
 
 
 # Who rates whom, one at a time: peers of a person with a draft, of one waiting for review and of one already
@@ -151,8 +151,8 @@ async def test_no_rating_changes_what_anyone_else_can_read_until_the_round_close
     # The leader decides (their own rating is the leader's part, now accountable); the period closes.
     ward.approve("PCT01", pending)
     ward.approve("CT01", leader)
-    draft = ward.world.services.assessments.open_self(ward.ids["CC01"])
-    ward.world.services.assessments.submit(ward.ids["CC01"], draft.id, draft.version)
+    draft = ward.world.services.self_assessment.open_self(ward.ids["CC01"])
+    ward.world.services.self_assessment.submit(ward.ids["CC01"], draft.id, draft.version)
     ward.approve("PCT01", draft.id)
     ward.approve("PCT01", claimed)
     for code in ("CC05", "VP01"):

@@ -60,7 +60,7 @@ def flag_quality(world: BotWorld, code: str, task_id: int) -> None:
 
 def assessment_of(world: BotWorld, code: str) -> tuple[int, str, int]:
     """(id, state, version) of a person's assessment."""
-    view = world.services.assessments.open_self(person_id(world, code))
+    view = world.services.self_assessment.open_self(person_id(world, code))
     return view.id, view.state, view.version
 
 
@@ -238,7 +238,7 @@ async def test_without_tasks_the_criteria_are_saved_but_submission_is_refused(wo
     assert "Chưa tính được điểm. Tháng này bạn chưa có công việc nào" in (summary.text or "")
     refused = await alert_of(binh, summary, summary.button("Gửi duyệt")["callback_data"])
     assert "chưa có công việc nào" in refused
-    view = world.services.assessments.open_self(person_id(world, "CV02"))
+    view = world.services.self_assessment.open_self(person_id(world, "CV02"))
     assert view.state == "draft" and view.step == "summary"
     assert view.self_input["criteria"]["pham_chat"]["deductions"] == [{"code": "vi_pham_noi_quy", "count": 1}]
     # Close keeps the draft; /tudanhgia continues at the same step.
@@ -263,12 +263,12 @@ async def test_double_taps_and_old_panels_change_nothing(world: BotWorld) -> Non
     assert "×1: −1 điểm" in (panel.text or "")
     # A button of the panel as it was before that change.
     assert "Nút này đã cũ" in await alert_of(an, panel, old_next)
-    view = world.services.assessments.open_self(person_id(world, "CV01"))
+    view = world.services.self_assessment.open_self(person_id(world, "CV01"))
     assert view.step == "crit:pham_chat"
     assert view.self_input["criteria"]["pham_chat"]["deductions"] == [{"code": "vi_pham_gio_giac", "count": 1}]
     # After submission, an old panel's buttons cannot change the record.
     editing = panel.button("Tiếp ▶")["callback_data"]
-    world.services.assessments.submit(person_id(world, "CV01"), view.id, view.version)
+    world.services.self_assessment.submit(person_id(world, "CV01"), view.id, view.version)
     assert "không sửa được" in await alert_of(an, panel, editing)
     assert world.services.assessments.view(view.id).state == "submitted"
 
@@ -340,7 +340,7 @@ async def test_hostile_input_in_every_typed_step_changes_nothing(world: BotWorld
     panel = await an.next_message()
     assert "Kết quả thực hiện nhiệm vụ" in (panel.text or "") and "Nguyên nhân khách quan:" not in (panel.text or "")
 
-    view = world.services.assessments.open_self(person_id(world, "CV01"))
+    view = world.services.self_assessment.open_self(person_id(world, "CV01"))
     assert view.self_input["criteria"]["pham_chat"] == {} and view.causes == {}
     assert view.step == "tasks" and str(late) in {t["id"] for t in view.tasks}
 
@@ -390,9 +390,9 @@ async def test_a_returned_assessment_shows_the_reason_and_can_be_resubmitted(wor
     plan(world, "CV01", "Báo cáo tháng", date(2026, 11, 20), CheckinOutcome.ON_TIME)
     await open_november(world, an)
     an_id, hoa_id = person_id(world, "CV01"), person_id(world, "TP01")
-    view = world.services.assessments.open_self(an_id)
-    world.services.assessments.submit(an_id, view.id, view.version)
-    world.services.assessments.return_(Actor.person(hoa_id), view.id, "Bổ sung minh chứng cho báo cáo tháng")
+    view = world.services.self_assessment.open_self(an_id)
+    world.services.self_assessment.submit(an_id, view.id, view.version)
+    world.services.review.return_(Actor.person(hoa_id), view.id, "Bổ sung minh chứng cho báo cáo tháng")
     before = len(an.bot_messages())
     await outbox_drained(world)
     for _ in range(len(an.bot_messages()) - before):  # the decision notice, once that feature exists
@@ -408,7 +408,7 @@ async def test_a_returned_assessment_shows_the_reason_and_can_be_resubmitted(wor
     done = await an.tap(summary, "Gửi duyệt")
     assert "cho Nguyễn Thị Hoa duyệt" in (done.text or "")
     # Approved later: /tudanhgia shows the decision, read-only.
-    world.services.assessments.approve(Actor.person(hoa_id), view.id)
+    world.services.review.approve(Actor.person(hoa_id), view.id)
     before = len(an.bot_messages())
     await outbox_drained(world)
     for _ in range(len(an.bot_messages()) - before):
@@ -460,7 +460,7 @@ async def test_bonus_claims_where_the_regime_has_a_bonus_group(world: BotWorld) 
     panel = await an.tap(summary, "◀ Quay lại")
     panel = await an.tap(panel, "Bỏ đề nghị")
     assert "⬜ Thành tích nổi bật" in (panel.text or "")
-    assert world.services.assessments.open_self(person_id(world, "CV01")).bonus_claims == []
+    assert world.services.self_assessment.open_self(person_id(world, "CV01")).bonus_claims == []
 
 
 async def test_a_long_month_still_fits_in_one_message(world: BotWorld) -> None:

@@ -123,13 +123,13 @@ class Scene:
         late = s.tasks.add(Actor.person(an), an, "Báo cáo quý", date(2026, 11, 18), Decimal(1))
         s.tasks.checkin(Actor.person(an), an, late.id, CheckinOutcome.ON_TIME)  # reported after its due date: late
         task = s.tasks.add(Actor.person(an), an, "Thẩm định hồ sơ", date(2026, 11, 27), Decimal(2))
-        draft = s.assessments.open_self(an)
+        draft = s.self_assessment.open_self(an)
         hoa = ids["TP01"]
         s.tasks.add(Actor.person(hoa), hoa, "Kế hoạch phòng", date(2026, 11, 27), Decimal(1))
-        leader_draft = s.assessments.open_self(hoa)
+        leader_draft = s.self_assessment.open_self(hoa)
         binh = ids["CV02"]
         s.tasks.add(Actor.person(binh), binh, "Tổng hợp", date(2026, 11, 19), Decimal(1))
-        pending = s.assessments.submit(binh, *_open(s, binh))
+        pending = s.self_assessment.submit(binh, *_open(s, binh))
         leader_step = next(i for i, step in enumerate(leader_draft.steps) if step.startswith("leader:"))
         # A closed period with a locked record (reopening); the ward's period with the 360° round and a case.
         with s.db.uow() as uow:
@@ -138,29 +138,29 @@ class Scene:
             closed_id = cc.id
         dung = ids["CV03"]
         s.tasks.add(Actor.person(dung), dung, "Hồ sơ", date(2026, 11, 19), Decimal(1))
-        locked = s.assessments.submit(dung, *_open(s, dung))
-        s.assessments.approve(Actor.person(ids["TP02"]), locked.id)
+        locked = s.self_assessment.submit(dung, *_open(s, dung))
+        s.review.approve(Actor.person(ids["TP02"]), locked.id)
         giang = ids["TC01"]
         s.tasks.add(Actor.person(giang), giang, "Tổ chức", date(2026, 11, 19), Decimal(1))
-        s.assessments.approve(Actor.person(ids["TP02"]), s.assessments.submit(giang, *_open(s, giang)).id)
+        s.review.approve(Actor.person(ids["TP02"]), s.self_assessment.submit(giang, *_open(s, giang)).id)
         cuong = ids["TP02"]
         s.tasks.add(Actor.person(cuong), cuong, "Kế hoạch", date(2026, 11, 19), Decimal(1))
-        view = s.assessments.open_self(cuong)
-        view = s.assessments.set_leader_percent(cuong, view.id, view.version, "to_chuc_thuc_hien", "100")
-        s.assessments.approve(Actor.person(ids["GD01"]), s.assessments.submit(cuong, view.id, view.version).id)
+        view = s.self_assessment.open_self(cuong)
+        view = s.self_assessment.set_leader_percent(cuong, view.id, view.version, "to_chuc_thuc_hien", "100")
+        s.review.approve(Actor.person(ids["GD01"]), s.self_assessment.submit(cuong, view.id, view.version).id)
         assert s.periods.close(hr, closed_id).closed
         s.periods.regime_id = "danang-lienchieu-2013"
         (ward_period,) = s.periods.open(ward_hr, units["HP"], "2026-11")
         records = {}
         for code in ("CC02", "CC05", "VP01", "CC03", "CC04"):
-            records[code] = s.assessments.submit(ids[code], *_open(s, ids[code])).id
-            s.assessments.approve(Actor.person(ids["PCT01"]), records[code])
-        s.assessments.approve(Actor.person(ids["PCT01"]), s.assessments.submit(ids["CC01"], *_open(s, ids["CC01"])).id)
+            records[code] = s.self_assessment.submit(ids[code], *_open(s, ids[code])).id
+            s.review.approve(Actor.person(ids["PCT01"]), records[code])
+        s.review.approve(Actor.person(ids["PCT01"]), s.self_assessment.submit(ids["CC01"], *_open(s, ids["CC01"])).id)
         assert s.periods.close(ward_hr, ward_period.id).closed
         case = s.council.contest(ids["CC02"], records["CC02"], "Đề nghị xem xét lại")
         # December open in the ward: a draft for the bonus step, a rating for the 360° step.
         s.periods.open(ward_hr, units["HP"], "2026-12")
-        bonus_draft = s.assessments.open_self(ids["CC01"])
+        bonus_draft = s.self_assessment.open_self(ids["CC01"])
         rating = next(t for t in s.ratings.todo(ids["CC01"]) if t.period_open)
         self.steps = {
             "task.title": ("CV01", {}),
@@ -202,14 +202,14 @@ class Scene:
             reviewer, record = self.adjusting
             view = s.assessments.view(record)
             if view.state == "returned":
-                again = s.assessments.open_self(view.person_id)
-                s.assessments.submit(view.person_id, again.id, again.version)
+                again = s.self_assessment.open_self(view.person_id)
+                s.self_assessment.submit(view.person_id, again.id, again.version)
             if kind != "review.return":  # the reviewer's adjustment must be under way
-                s.assessments.adjust_start(Actor.person(reviewer), record)
+                s.review.adjust_start(Actor.person(reviewer), record)
         if kind == "period.reopen":
             reviewer, record = self.reopening
             if s.assessments.view(record).state == "reopened":
-                s.assessments.approve(Actor.person(reviewer), record)
+                s.review.approve(Actor.person(reviewer), record)
 
     async def answer(self, code: str, text: str) -> list[str]:
         """Type into the open step and wait for the bot's answer; then /help must still work."""
@@ -233,7 +233,7 @@ class Scene:
 
 
 def _open(services: Any, person: int) -> tuple[int, int]:
-    view = services.assessments.open_self(person)
+    view = services.self_assessment.open_self(person)
     return view.id, view.version
 
 

@@ -60,12 +60,12 @@ class Ward:
     def self_assess(self, code: str, results: str) -> int:
         """The person's self-assessment with these points for the results criterion, submitted; returns its id."""
         pid = self.ids[code]
-        view = self.world.services.assessments.open_self(pid)
-        view = self.world.services.assessments.set_points(pid, view.id, view.version, "ket_qua_cong_viec", results)
-        return self.world.services.assessments.submit(pid, view.id, view.version).id
+        view = self.world.services.self_assessment.open_self(pid)
+        view = self.world.services.self_assessment.set_points(pid, view.id, view.version, "ket_qua_cong_viec", results)
+        return self.world.services.self_assessment.submit(pid, view.id, view.version).id
 
     def approve(self, leader: str, assessment_id: int) -> None:
-        self.world.services.assessments.approve(Actor.person(self.ids[leader]), assessment_id)
+        self.world.services.review.approve(Actor.person(self.ids[leader]), assessment_id)
 
     def rate(self, rater: str, ratee: str, results: str) -> None:
         """A rating given through the workflow: these points for the results criterion, full points elsewhere."""

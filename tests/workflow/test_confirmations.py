@@ -33,37 +33,37 @@ def org(services: Services, tmp_path: Path) -> dict[str, int]:
 def submit(services: Services, person: int) -> AssessmentView:
     task = services.tasks.add(Actor.person(person), person, "Nhiệm vụ tháng", date(2026, 11, 20), Decimal(1))
     services.tasks.checkin(Actor.person(person), person, task.id, CheckinOutcome.ON_TIME)
-    view = services.assessments.open_self(person)
-    return services.assessments.submit(person, view.id, view.version)
+    view = services.self_assessment.open_self(person)
+    return services.self_assessment.submit(person, view.id, view.version)
 
 
 def test_approve_all_binds_to_the_ids_and_versions_it_listed(services: Services, org: dict[str, int]) -> None:
     hoa = Actor.person(org["TP01"])
     an = submit(services, org["CV01"])
-    shown = services.assessments.bulk_candidates(org["TP01"])
+    shown = services.review.bulk_candidates(org["TP01"])
     assert [v.id for v in shown.ready] == [an.id]
     # An is returned and resubmits (a new version of the record): the confirmation no longer stands.
-    services.assessments.return_(hoa, an.id, "Bổ sung minh chứng")
-    view = services.assessments.open_self(org["CV01"])
-    services.assessments.submit(org["CV01"], view.id, view.version)
-    outcome = services.assessments.approve_all(hoa, shown.fingerprint)
+    services.review.return_(hoa, an.id, "Bổ sung minh chứng")
+    view = services.self_assessment.open_self(org["CV01"])
+    services.self_assessment.submit(org["CV01"], view.id, view.version)
+    outcome = services.review.approve_all(hoa, shown.fingerprint)
     assert outcome.approved == 0 and outcome.changed is not None
     assert services.assessments.view(an.id).state == "submitted"
     # The list shown again is the one that applies.
     again = outcome.changed
-    done = services.assessments.approve_all(hoa, again.fingerprint)
+    done = services.review.approve_all(hoa, again.fingerprint)
     assert (done.approved, done.left, done.changed) == (1, 0, None)
     assert services.assessments.view(an.id).state == "approved"
     # A forged or empty mark approves nothing.
     binh = submit(services, org["CV02"])
-    assert services.assessments.approve_all(hoa, "").approved == 0
+    assert services.review.approve_all(hoa, "").approved == 0
     assert services.assessments.view(binh.id).state == "submitted"
 
 
 def test_closing_binds_to_the_preview_it_was_shown(services: Services, org: dict[str, int]) -> None:
     hr = Actor.person(org["TC01"])
     hoa = Actor.person(org["TP01"])
-    services.assessments.approve(hoa, submit(services, org["CV01"]).id)
+    services.review.approve(hoa, submit(services, org["CV01"]).id)
     with services.db.uow() as uow:
         th = uow.units.get_by_code("TH")
         assert th is not None and th.id is not None
@@ -72,7 +72,7 @@ def test_closing_binds_to_the_preview_it_was_shown(services: Services, org: dict
         period_id = period.id
     preview = services.periods.close(hr, period_id, dry_run=True)
     assert preview.locked == 1 and preview.fingerprint
-    services.assessments.approve(hoa, submit(services, org["CV02"]).id)
+    services.review.approve(hoa, submit(services, org["CV02"]).id)
     refused = services.periods.close(hr, period_id, expected=preview.fingerprint)
     assert refused.changed and not refused.closed and refused.locked == 2
     assert services.periods.info(period_id).status == "open"

@@ -65,10 +65,10 @@ def rate_all(services: Services, rater: int, points: dict[str, str]) -> None:
 
 
 def self_assess(services: Services, person: int, points: dict[str, str] | None = None) -> int:
-    view = services.assessments.open_self(person)
+    view = services.self_assessment.open_self(person)
     for code, value in (points or {}).items():
-        view = services.assessments.set_points(person, view.id, view.version, code, value)
-    return services.assessments.submit(person, view.id, view.version).id
+        view = services.self_assessment.set_points(person, view.id, view.version, code, value)
+    return services.self_assessment.submit(person, view.id, view.version).id
 
 
 def test_the_round_asks_each_person_to_rate_only_the_colleagues_the_model_names(
@@ -103,11 +103,11 @@ def test_a_full_round_combines_the_parts_and_never_shows_an_individual_rating(
     for code in ("PCT01", "CT01", "CC01"):
         rate_all(services, ids[code], {"ket_qua_cong_viec": "55"})
     assessment = self_assess(services, ids["CC01"])
-    services.assessments.approve(Actor.person(ids["PCT01"]), assessment)
+    services.review.approve(Actor.person(ids["PCT01"]), assessment)
     leader = self_assess(services, ids["PCT01"])
-    services.assessments.approve(Actor.person(ids["CT01"]), leader)
+    services.review.approve(Actor.person(ids["CT01"]), leader)
     chair = self_assess(services, ids["CT01"])
-    services.assessments.approve(Actor.person(ids["VP01"]), chair)
+    services.review.approve(Actor.person(ids["VP01"]), chair)
     # While the round is open, the decided result holds the self-assessment and the direct leader only.
     view = services.assessments.view(assessment)
     assert view.result is not None
@@ -159,7 +159,7 @@ def test_the_board_after_closing_and_the_council_on_a_gap_and_a_contest(ward: tu
         rate_all(services, ids[code], {})
     records = {code: self_assess(services, ids[code]) for code in STAFF}
     for code in STAFF:
-        services.assessments.approve(Actor.person(ids["PCT01"]), records[code])
+        services.review.approve(Actor.person(ids["PCT01"]), records[code])
     with services.db.uow() as uow:
         unit = uow.units.get_by_code("HP")
         assert unit is not None and unit.id is not None

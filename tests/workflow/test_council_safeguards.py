@@ -66,7 +66,7 @@ def everyone_approved(services: Services, ids: dict[str, int], *, rated: bool = 
             rate_all(services, ids[code], {"ket_qua_cong_viec": "55"})
     records = {code: self_assess(services, ids[code]) for code in STAFF}
     for record in records.values():
-        services.assessments.approve(Actor.person(ids["PCT01"]), record)
+        services.review.approve(Actor.person(ids["PCT01"]), record)
     return records
 
 

@@ -50,8 +50,8 @@ def plan(services: Services, org: dict[str, int], code: str, *tasks: tuple[str, 
 
 
 def submit(services: Services, org: dict[str, int], code: str) -> AssessmentView:
-    view = services.assessments.open_self(org[code])
-    return services.assessments.submit(org[code], view.id, view.version)
+    view = services.self_assessment.open_self(org[code])
+    return services.self_assessment.submit(org[code], view.id, view.version)
 
 
 def test_a_task_reported_done_after_its_due_date_is_late_and_overdue_tasks_carry_over(
@@ -92,12 +92,12 @@ def test_task_input_is_checked_and_nobody_touches_anothers_task(services: Servic
 
 def test_self_assessment_needs_an_open_period_and_tasks(services: Services, org: dict[str, int]) -> None:
     with pytest.raises(Refusal, match="no_period"):
-        services.assessments.open_self(org["CV01"])
+        services.self_assessment.open_self(org["CV01"])
     open_november(services, org)
-    view = services.assessments.open_self(org["CV01"])
+    view = services.self_assessment.open_self(org["CV01"])
     assert view.state == "draft" and view.score_error == "no_tasks"
     with pytest.raises(Refusal, match="no_tasks"):
-        services.assessments.submit(org["CV01"], view.id, view.version)
+        services.self_assessment.submit(org["CV01"], view.id, view.version)
 
 
 def test_drafts_are_saved_step_by_step_and_stale_taps_change_nothing(services: Services, org: dict[str, int]) -> None:
@@ -105,19 +105,19 @@ def test_drafts_are_saved_step_by_step_and_stale_taps_change_nothing(services: S
     (task,) = plan(services, org, "CV01", ("Báo cáo tháng", date(2026, 11, 27), "1"))
     an = org["CV01"]
     services.tasks.checkin(actor(org, "CV01"), an, task, CheckinOutcome.ON_TIME)
-    view = services.assessments.open_self(an)
+    view = services.self_assessment.open_self(an)
     assert view.step == "crit:pham_chat"
-    view = services.assessments.add_deduction(an, view.id, view.version, "pham_chat", "vi_pham_gio_giac")
+    view = services.self_assessment.add_deduction(an, view.id, view.version, "pham_chat", "vi_pham_gio_giac")
     with pytest.raises(Refusal, match="stale"):  # a double tap on the old panel
-        services.assessments.add_deduction(an, view.id, view.version - 1, "pham_chat", "vi_pham_gio_giac")
-    view = services.assessments.set_note(an, view.id, view.version, "pham_chat", "Đi muộn ngày 12/11")
+        services.self_assessment.add_deduction(an, view.id, view.version - 1, "pham_chat", "vi_pham_gio_giac")
+    view = services.self_assessment.set_note(an, view.id, view.version, "pham_chat", "Đi muộn ngày 12/11")
     with pytest.raises(Refusal, match="points_out_of_range"):
-        services.assessments.set_points(an, view.id, view.version, "trach_nhiem", "11")
+        services.self_assessment.set_points(an, view.id, view.version, "trach_nhiem", "11")
     with pytest.raises(Refusal, match="points_invalid"):
-        services.assessments.set_points(an, view.id, view.version, "trach_nhiem", "mười")
-    view = services.assessments.go_to(an, view.id, view.version, "summary")
+        services.self_assessment.set_points(an, view.id, view.version, "trach_nhiem", "mười")
+    view = services.self_assessment.go_to(an, view.id, view.version, "summary")
     # Coming back later (a restart, another process) continues where the person was.
-    again = services.assessments.open_self(an)
+    again = services.self_assessment.open_self(an)
     assert again.step == "summary" and again.version == view.version
     assert again.self_input["criteria"]["pham_chat"] == {
         "deductions": [{"code": "vi_pham_gio_giac", "count": 1}],
@@ -131,9 +131,11 @@ def test_submit_approve_and_the_audit_log(services: Services, org: dict[str, int
     (late,) = plan(services, org, "CV01", ("Báo cáo quý", date(2026, 11, 19), "1"))
     plan(services, org, "CV01", ("Thẩm định", date(2026, 11, 20), "1"))
     services.tasks.checkin(actor(org, "CV01"), org["CV01"], late, CheckinOutcome.LATE)
-    view = services.assessments.open_self(org["CV01"])
-    view = services.assessments.set_cause(org["CV01"], view.id, view.version, str(late), "Chờ số liệu của Sở Tài chính")
-    submitted = services.assessments.submit(org["CV01"], view.id, view.version)
+    view = services.self_assessment.open_self(org["CV01"])
+    view = services.self_assessment.set_cause(
+        org["CV01"], view.id, view.version, str(late), "Chờ số liệu của Sở Tài chính"
+    )
+    submitted = services.self_assessment.submit(org["CV01"], view.id, view.version)
     assert submitted.state == "submitted" and submitted.reviewer_name == "Nguyễn Thị Hoa"
     assert submitted.self_result is not None
     claim_lines = [line.reason for line in submitted.self_result.explanation if "Báo cáo quý" in line.reason]
@@ -145,17 +147,17 @@ def test_submit_approve_and_the_audit_log(services: Services, org: dict[str, int
         cards = uow.outbox.of_kind("review_card")
     assert [(m.person_id, m.payload) for m in cards] == [(org["TP01"], {"assessment_id": view.id})]
     with pytest.raises(Refusal, match="not_editable"):
-        services.assessments.choose_full(org["CV01"], view.id, submitted.version, "pham_chat")
+        services.self_assessment.choose_full(org["CV01"], view.id, submitted.version, "pham_chat")
     with pytest.raises(Refusal, match="not_reviewer"):
-        services.assessments.approve(actor(org, "TP02"), view.id)
+        services.review.approve(actor(org, "TP02"), view.id)
     with pytest.raises(Refusal, match="own_assessment"):
-        services.assessments.approve(actor(org, "CV01"), view.id)
-    decided = services.assessments.approve(actor(org, "TP01"), view.id)
+        services.review.approve(actor(org, "CV01"), view.id)
+    decided = services.review.approve(actor(org, "TP01"), view.id)
     assert decided.done and decided.view.state == "approved"
     assert decided.view.result is not None
     assert any("đã được xác nhận: không trừ điểm" in line.reason for line in decided.view.result.explanation)
     assert decided.view.decided_by_name == "Nguyễn Thị Hoa"
-    again = services.assessments.approve(actor(org, "TP01"), view.id)
+    again = services.review.approve(actor(org, "TP01"), view.id)
     assert not again.done  # a double tap decides nothing twice
     with services.db.uow() as uow:
         actions = [e.action for e in uow.audit.entries("assessment", str(view.id))]
@@ -174,12 +176,12 @@ def test_return_and_resubmit(services: Services, org: dict[str, int]) -> None:
     plan(services, org, "CV02", ("Tổng hợp số liệu", date(2026, 11, 25), "1"))
     view = submit(services, org, "CV02")
     with pytest.raises(Refusal, match="reason_empty"):
-        services.assessments.return_(actor(org, "TP01"), view.id, "   ")
-    returned = services.assessments.return_(actor(org, "TP01"), view.id, "Bổ sung minh chứng việc tổng hợp")
+        services.review.return_(actor(org, "TP01"), view.id, "   ")
+    returned = services.review.return_(actor(org, "TP01"), view.id, "Bổ sung minh chứng việc tổng hợp")
     assert returned.view.state == "returned" and returned.view.decision_reason == "Bổ sung minh chứng việc tổng hợp"
-    draft = services.assessments.open_self(org["CV02"])
+    draft = services.self_assessment.open_self(org["CV02"])
     assert draft.id == view.id and draft.editable
-    resubmitted = services.assessments.submit(org["CV02"], draft.id, draft.version)
+    resubmitted = services.self_assessment.submit(org["CV02"], draft.id, draft.version)
     assert resubmitted.state == "submitted"
 
 
@@ -188,20 +190,20 @@ def test_adjustment_needs_a_reason_and_records_old_and_new(services: Services, o
     (faulty,) = plan(services, org, "CV01", ("Văn bản trả lời", date(2026, 11, 20), "1"))
     services.tasks.toggle_quality(actor(org, "CV01"), org["CV01"], faulty)
     services.tasks.checkin(actor(org, "CV01"), org["CV01"], faulty, CheckinOutcome.ON_TIME)
-    view = services.assessments.open_self(org["CV01"])
-    view = services.assessments.set_cause(org["CV01"], view.id, view.version, str(faulty), "Mẫu biểu thay đổi")
-    view = services.assessments.submit(org["CV01"], view.id, view.version)
+    view = services.self_assessment.open_self(org["CV01"])
+    view = services.self_assessment.set_cause(org["CV01"], view.id, view.version, str(faulty), "Mẫu biểu thay đổi")
+    view = services.self_assessment.submit(org["CV01"], view.id, view.version)
     assert view.self_result is not None and view.self_result.total == Decimal("100.00")
     hoa = actor(org, "TP01")
-    services.assessments.adjust_start(hoa, view.id)
-    services.assessments.adjust_points(hoa, view.id, "doi_moi", "7")
-    adjusted = services.assessments.adjust_toggle_cause(hoa, view.id, str(faulty))
-    preview = services.assessments.adjust_preview(adjusted)
+    services.review.adjust_start(hoa, view.id)
+    services.review.adjust_points(hoa, view.id, "doi_moi", "7")
+    adjusted = services.review.adjust_toggle_cause(hoa, view.id, str(faulty))
+    preview = services.review.adjust_preview(adjusted)
     assert preview.total is not None and preview.total < Decimal("100")
     with pytest.raises(Refusal, match="reason_required"):
-        services.assessments.adjust_confirm(hoa, view.id)
-    services.assessments.adjust_reason(hoa, view.id, "Sai sót do chủ quan, chưa có đề xuất cải tiến")
-    decided = services.assessments.adjust_confirm(hoa, view.id)
+        services.review.adjust_confirm(hoa, view.id)
+    services.review.adjust_reason(hoa, view.id, "Sai sót do chủ quan, chưa có đề xuất cải tiến")
+    decided = services.review.adjust_confirm(hoa, view.id)
     assert decided.done and decided.view.decision == "adjusted"
     assert decided.view.result is not None and decided.view.result.total == preview.total
     with services.db.uow() as uow:
@@ -217,28 +219,28 @@ def test_a_leaders_own_percentages_can_be_adjusted_but_a_staff_members_have_none
     open_november(services, org)
     plan(services, org, "TP01", ("Kế hoạch của phòng", date(2026, 11, 20), "1"))
     plan(services, org, "CV02", ("Tổng hợp", date(2026, 11, 25), "1"))
-    hoa = services.assessments.open_self(org["TP01"])
-    hoa = services.assessments.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
-    hoa = services.assessments.submit(org["TP01"], hoa.id, hoa.version)
+    hoa = services.self_assessment.open_self(org["TP01"])
+    hoa = services.self_assessment.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
+    hoa = services.self_assessment.submit(org["TP01"], hoa.id, hoa.version)
     head = actor(org, "GD01")
-    services.assessments.adjust_start(head, hoa.id)
+    services.review.adjust_start(head, hoa.id)
     for bad in ("101", "-1", "nhiều"):
         with pytest.raises(Refusal, match="percent_invalid"):
-            services.assessments.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", bad)
+            services.review.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", bad)
     with pytest.raises(Refusal, match="unknown_choice"):  # computed from the unit, not given by anyone
-        services.assessments.adjust_leader_percent(head, hoa.id, "ket_qua_don_vi", "50")
-    adjusted = services.assessments.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", "40")
+        services.review.adjust_leader_percent(head, hoa.id, "ket_qua_don_vi", "50")
+    adjusted = services.review.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", "40")
     assert adjusted.self_result is not None and adjusted.self_result.total is not None
-    preview = services.assessments.adjust_preview(adjusted)
+    preview = services.review.adjust_preview(adjusted)
     assert preview.total == adjusted.self_result.total - Decimal("7.00")  # 60 % of 1/6 of 70 points
-    services.assessments.adjust_reason(head, hoa.id, "Chậm triển khai kế hoạch quý")
-    decided = services.assessments.adjust_confirm(head, hoa.id)
+    services.review.adjust_reason(head, hoa.id, "Chậm triển khai kế hoạch quý")
+    decided = services.review.adjust_confirm(head, hoa.id)
     assert decided.view.result is not None and decided.view.result.total == preview.total
     assert decided.view.self_input["leader"]["to_chuc_thuc_hien"] == "100"  # her own answer is kept as she gave it
     binh = submit(services, org, "CV02")
-    services.assessments.adjust_start(actor(org, "TP01"), binh.id)
+    services.review.adjust_start(actor(org, "TP01"), binh.id)
     with pytest.raises(Refusal, match="unknown_choice"):
-        services.assessments.adjust_leader_percent(actor(org, "TP01"), binh.id, "to_chuc_thuc_hien", "50")
+        services.review.adjust_leader_percent(actor(org, "TP01"), binh.id, "to_chuc_thuc_hien", "50")
 
 
 def test_acting_reviewer_decides_on_the_leaders_behalf(services: Services, org: dict[str, int]) -> None:
@@ -255,7 +257,7 @@ def test_acting_reviewer_decides_on_the_leaders_behalf(services: Services, org: 
         uow.links.add(TelegramLink(person_id=org["QT01"], telegram_user_id=9001, chat_id=9001))
         uow.commit()
     services.delegations.create(actor(org, "TP01"), org["QT01"], today, today + timedelta(days=3))
-    decided = services.assessments.approve(actor(org, "QT01"), view.id)
+    decided = services.review.approve(actor(org, "QT01"), view.id)
     assert decided.done
     with services.db.uow() as uow:
         entry = uow.audit.entries("assessment", str(view.id))[-1]
@@ -271,8 +273,8 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
         view = submit(services, org, code)
         assert view.self_result is not None and view.self_result.level is not None
         assert view.self_result.level.code == "HTXS"
-        services.assessments.approve(actor(org, "TP01"), view.id)
-    th = services.assessments.open_self(org["CV01"]).period
+        services.review.approve(actor(org, "TP01"), view.id)
+    th = services.self_assessment.open_self(org["CV01"]).period
     with pytest.raises(Refusal, match="not_hr"):
         services.periods.close(actor(org, "CV01"), th.id)
     closed = services.periods.close(actor(org, HR), th.id)
@@ -281,7 +283,7 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
     assert set(closed.not_submitted) == {"Bùi Văn Hải", "Nguyễn Thị Hoa"}
     an = services.results.history(org["CV01"])[0]
     assert an.state == "locked" and an.level == "HTXS" and an.final_level == "HTT" and an.demoted
-    after = services.assessments.open_self(org["CV01"])  # nothing open any more: the last record, to read
+    after = services.self_assessment.open_self(org["CV01"])  # nothing open any more: the last record, to read
     assert after.id == an.assessment_id and after.state == "locked" and not after.editable
     assert an.result is not None and an.result["quota"]["explanation"]
     assert any("CV01" in line for line in an.result["quota"]["explanation"])
@@ -301,14 +303,14 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
     with pytest.raises(Refusal, match="period_closed"):
         services.periods.close(actor(org, HR), th.id)
     with pytest.raises(Refusal, match="reason_empty"):
-        services.assessments.reopen(actor(org, HR), an.assessment_id, "")
-    reopened = services.assessments.reopen(actor(org, HR), an.assessment_id, "Khiếu nại về tỷ lệ")
+        services.review.reopen(actor(org, HR), an.assessment_id, "")
+    reopened = services.review.reopen(actor(org, HR), an.assessment_id, "Khiếu nại về tỷ lệ")
     assert reopened.state == "reopened"
     with services.db.uow() as uow:
         entry = uow.audit.entries("assessment", str(an.assessment_id))[-1]
     assert entry.action == "assessment.reopen" and entry.reason == "Khiếu nại về tỷ lệ"
     assert entry.old is not None and entry.old["final_level"] == "HTT" and entry.new == {"state": "reopened"}
-    relocked = services.assessments.approve(actor(org, "TP01"), an.assessment_id)
+    relocked = services.review.approve(actor(org, "TP01"), an.assessment_id)
     assert relocked.view.state == "locked" and relocked.view.final_level == "HTT"  # the quota still holds
 
 
@@ -329,12 +331,12 @@ def test_people_tied_on_the_quota_line_are_left_to_hr(services: Services, tmp_pa
         code = f"N{i}"
         (task,) = plan(services, ids, code, ("Việc", date(2026, 11, 20), "1"))
         services.tasks.checkin(Actor.person(ids[code]), ids[code], task, CheckinOutcome.ON_TIME)
-        view = services.assessments.open_self(ids[code])
+        view = services.self_assessment.open_self(ids[code])
         if i >= 2:  # six people at 80 points (Hoàn thành tốt), two at 100 (Hoàn thành xuất sắc)
-            view = services.assessments.set_points(ids[code], view.id, view.version, "doi_moi", "0")
-            view = services.assessments.set_points(ids[code], view.id, view.version, "trach_nhiem", "0")
-        view = services.assessments.submit(ids[code], view.id, view.version)
-        services.assessments.approve(Actor.person(ids["TP09"]), view.id)
+            view = services.self_assessment.set_points(ids[code], view.id, view.version, "doi_moi", "0")
+            view = services.self_assessment.set_points(ids[code], view.id, view.version, "trach_nhiem", "0")
+        view = services.self_assessment.submit(ids[code], view.id, view.version)
+        services.review.approve(Actor.person(ids["TP09"]), view.id)
     outcome = services.periods.close(Actor.person(ids["HR9"]), period.id)
     assert not outcome.closed and outcome.tie is not None
     assert set(outcome.tie.staff_codes) == {"N0", "N1"} and outcome.tie.slots == 1
@@ -355,7 +357,7 @@ def test_a_leaders_unit_result_comes_from_the_people_reporting_to_them(services:
     open_november(services, org)
     plan(services, org, "CV01", ("Việc", date(2026, 11, 20), "1"))
     plan(services, org, "TP01", ("Kế hoạch của phòng", date(2026, 11, 20), "1"))
-    view = services.assessments.open_self(org["TP01"])
+    view = services.self_assessment.open_self(org["TP01"])
     assert view.is_leader and view.leader_provisional
     assert "leader:to_chuc_thuc_hien" in view.steps
     # An's level is "Không hoàn thành" (his only task not done): Hoa's unit criterion falls to 50 %.
@@ -363,13 +365,13 @@ def test_a_leaders_unit_result_comes_from_the_people_reporting_to_them(services:
         task_id = uow.tasks.in_range(org["CV01"], date(2026, 11, 1), date(2026, 11, 30))[0].id
     assert task_id is not None
     services.tasks.checkin(actor(org, "CV01"), org["CV01"], task_id, CheckinOutcome.NOT_DONE)
-    an = services.assessments.open_self(org["CV01"])
+    an = services.self_assessment.open_self(org["CV01"])
     for code in ("pham_chat", "trach_nhiem", "doi_moi"):
-        an = services.assessments.set_points(org["CV01"], an.id, an.version, code, "0")
-    an = services.assessments.submit(org["CV01"], an.id, an.version)
+        an = services.self_assessment.set_points(org["CV01"], an.id, an.version, code, "0")
+    an = services.self_assessment.submit(org["CV01"], an.id, an.version)
     assert an.self_result is not None and an.self_result.level is not None and an.self_result.level.code == "KHT"
-    hoa = services.assessments.open_self(org["TP01"])
+    hoa = services.self_assessment.open_self(org["TP01"])
     assert hoa.score_error == "leader_input_missing"
-    hoa = services.assessments.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
+    hoa = services.self_assessment.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
     assert hoa.self_result is not None
     assert any("50 %" in line.reason for line in hoa.self_result.explanation)

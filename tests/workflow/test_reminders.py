@@ -120,8 +120,8 @@ def test_a_whole_month_of_reminders(svc: Services, early_clock: ManualClock) -> 
                 # An submits before the D-1 reminder; Hoa approves nothing before her deadline.
                 for task in svc.tasks.week(people["CV01"], date(2026, 11, 20)).tasks:
                     svc.tasks.checkin(Actor.person(people["CV01"]), people["CV01"], task.id, CheckinOutcome.LATE)
-                view = svc.assessments.open_self(people["CV01"])
-                svc.assessments.submit(people["CV01"], view.id, view.version)
+                view = svc.self_assessment.open_self(people["CV01"])
+                svc.self_assessment.submit(people["CV01"], view.id, view.version)
         day += timedelta(days=1)
     rows = queued(svc)
     by_kind: dict[str, list[tuple[int, datetime, dict[str, object]]]] = {}
@@ -220,7 +220,7 @@ def test_leave_reaches_the_scoring_as_working_time(svc: Services, early_clock: M
     task = svc.tasks.add(Actor.person(an), an, "Báo cáo", date(2026, 11, 20), Decimal(1))
     svc.tasks.checkin(Actor.person(an), an, task.id, CheckinOutcome.ON_TIME)
     svc.absence.add_leave(Actor.person(people["TP01"]), an, "sick", date(2026, 11, 2), date(2026, 11, 13))
-    view = svc.assessments.open_self(an)
+    view = svc.self_assessment.open_self(an)
     assert view.self_result is not None
     lines = [line.reason for line in view.self_result.explanation]
     # 02–13/11 holds 10 working days; November 2026 has 20 (24/11 is a holiday).

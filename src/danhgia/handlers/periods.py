@@ -494,7 +494,7 @@ async def reopen_reason_typed(
     services = services_of(context)
     lang = identity.language
     period_id = int(dialog.data["period"])
-    view = await run_sync(services.assessments.reopen, actor_of(identity), int(dialog.data["assessment"]), text)
+    view = await run_sync(services.review.reopen, actor_of(identity), int(dialog.data["assessment"]), text)
     await end_text_step(context, identity)
     info = await run_sync(services.periods.info, period_id)
     reason = inputs.text(text, REASON_MAX, code="reason")  # as the workflow recorded it

@@ -174,7 +174,7 @@ async def render_review(bot: Bot, services: Services, item: OutboxItem) -> None:
     """A leader's nudge before (and on) the review deadline, with the number still pending."""
     deadline = _payload_date(item, "deadline")
     key = str(item.payload.get("key", ""))
-    views = await run_sync(services.assessments.queue_for, item.person_id)
+    views = await run_sync(services.review.queue_for, item.person_id)
     waiting = [v for v in views if v.period.key == key]
     if not waiting:
         raise notifier.Obsolete("nothing pending any more")

@@ -48,13 +48,14 @@ from danhgia.handlers.ui import (
 from danhgia.scoring import EvaluationResult, Regime, format_percent
 from danhgia.texts import Html, escape, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import AssessmentView, BulkChoice, bulk_approvable, review_steps
+from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.common import Actor, Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.evaluation import criterion_points
 from danhgia.workflow.lifecycle import DECIDED, LOCKED, PENDING, REOPENED, RETURNED
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.review import BulkChoice, bulk_approvable, review_steps
 from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
@@ -655,7 +656,7 @@ async def render_review_card(bot: Bot, services: Services, item: OutboxItem) -> 
     """A new card to the reviewer (or an acting reviewer), remembered so that decisions edit it in place."""
     assessment_id = int(item.payload["assessment_id"])
     try:
-        view = await run_sync(services.assessments.for_reviewer, item.person_id, assessment_id)
+        view = await run_sync(services.review.for_reviewer, item.person_id, assessment_id)
     except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     if view.state not in PENDING:
@@ -664,7 +665,7 @@ async def render_review_card(bot: Bot, services: Services, item: OutboxItem) -> 
     message_id = await notifier.send(bot, item, card)
     assert item.chat_id is not None
     digest = content_digest(card)
-    await run_sync(services.assessments.record_card, assessment_id, item.person_id, item.chat_id, message_id, digest)
+    await run_sync(services.review.record_card, assessment_id, item.person_id, item.chat_id, message_id, digest)
 
 
 @notifier.renderer("card_refresh")
@@ -675,7 +676,7 @@ async def render_card_refresh(bot: Bot, services: Services, item: OutboxItem) ->
         view = await run_sync(services.assessments.view, assessment_id)
     except Refusal as error:
         raise notifier.Obsolete(error.code) from error
-    cards = await run_sync(services.assessments.cards_of, assessment_id)
+    cards = await run_sync(services.review.cards_of, assessment_id)
     for person_id, chat_id, message_id, shown in cards:
         identity = await run_sync(services.linking.whois, chat_id)
         lang = identity.language if identity is not None else item.language
@@ -690,9 +691,9 @@ async def render_card_refresh(bot: Bot, services: Services, item: OutboxItem) ->
             continue
         except BadRequest as error:  # the message is gone (deleted in the chat): never edit it again
             log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
-            await run_sync(services.assessments.card_shown, chat_id, message_id, None)
+            await run_sync(services.review.card_shown, chat_id, message_id, None)
             continue
-        await run_sync(services.assessments.card_shown, chat_id, message_id, digest)
+        await run_sync(services.review.card_shown, chat_id, message_id, digest)
 
 
 @notifier.renderer("decision")
@@ -730,7 +731,7 @@ async def _show(update: Update, context: Context, panel: Panel) -> None:
     pressed_on = query.message.message_id if query is not None and query.message is not None else None
     if message is not None and message.message_id == pressed_on:
         digest = content_digest(panel)
-        await run_sync(services_of(context).assessments.card_shown, message.chat_id, message.message_id, digest)
+        await run_sync(services_of(context).review.card_shown, message.chat_id, message.message_id, digest)
 
 
 async def _show_card(
@@ -744,11 +745,11 @@ async def _show_card(
     # A card nobody recorded (sent twice when a process died between Telegram's answer and the record) is adopted
     # on its first press: from then on every decision refreshes it like the other, so no two cards disagree.
     chat_id, message_id = query.message.chat.id, query.message.message_id
-    cards = await run_sync(services_of(context).assessments.cards_of, view.id)
+    cards = await run_sync(services_of(context).review.cards_of, view.id)
     if not any(chat == chat_id and message == message_id for _person, chat, message, _shown in cards):
         digest = content_digest(card)
-        assessments = services_of(context).assessments
-        await run_sync(assessments.record_card, view.id, identity.person_id, chat_id, message_id, digest)
+        review = services_of(context).review
+        await run_sync(review.record_card, view.id, identity.person_id, chat_id, message_id, digest)
 
 
 async def _already(
@@ -764,7 +765,7 @@ async def _already(
 async def _preview(context: Context, view: AssessmentView, draft: dict[str, Any]) -> EvaluationResult | None:
     if draft.get("step") != "summary":
         return None
-    return await run_sync(services_of(context).assessments.adjust_preview, view)
+    return await run_sync(services_of(context).review.adjust_preview, view)
 
 
 async def _walk(context: Context, identity: Identity, view: AssessmentView) -> Panel:
@@ -787,7 +788,7 @@ async def _replace(
 ) -> None:
     """After typed text: the new panel replaces the old one; if the old one was a card, so is the new one."""
     services = services_of(context)
-    cards = await run_sync(services.assessments.cards_of, assessment_id)
+    cards = await run_sync(services.review.cards_of, assessment_id)
     was_card = any(
         person == identity.person_id and chat == dialog.chat_id and message == dialog.message_id
         for person, chat, message, _shown in cards
@@ -796,7 +797,7 @@ async def _replace(
     if was_card and message is not None:  # the old card was deleted: the new message is the card from now on
         await run_sync(
             functools.partial(
-                services.assessments.record_card,
+                services.review.record_card,
                 assessment_id,
                 identity.person_id,
                 message.chat_id,
@@ -816,7 +817,7 @@ async def queue_command(update: Update, context: Context) -> None:
     identity = await command_person(update, context)
     if identity is None:
         return
-    views = await run_sync(services_of(context).assessments.queue_for, identity.person_id)
+    views = await run_sync(services_of(context).review.queue_for, identity.person_id)
     await show(update, queue_panel(views, identity.language))
 
 
@@ -874,31 +875,31 @@ async def _queue_button(update: Update, context: Context, identity: Identity, ac
     lang = identity.language
     await close_text_step(context, identity)
     if action == "q":
-        views = await run_sync(services.assessments.queue_for, identity.person_id)
+        views = await run_sync(services.review.queue_for, identity.person_id)
         await ack(update)
         await show(update, queue_panel(views, lang))
         return
     if action == "all":
-        choice = await run_sync(services.assessments.bulk_candidates, identity.person_id)
+        choice = await run_sync(services.review.bulk_candidates, identity.person_id)
         if not choice.ready:
-            views = await run_sync(services.assessments.queue_for, identity.person_id)
+            views = await run_sync(services.review.queue_for, identity.person_id)
             await ack(update, t("review.bulk_none", lang), alert=True)
             await show(update, queue_panel(views, lang))
             return
         await ack(update)
         await show(update, bulk_panel(choice, lang))
         return
-    outcome = await run_sync(services.assessments.approve_all, actor_of(identity), mark)
+    outcome = await run_sync(services.review.approve_all, actor_of(identity), mark)
     if outcome.changed is not None:  # the queue changed since the confirmation: nothing approved, ask again
         changed = outcome.changed
         await ack(update, t("review.bulk_changed_toast", lang), alert=True)
         if changed.ready:
             await show(update, bulk_panel(changed, lang, t_html("review.bulk_changed", lang)))
         else:
-            views = await run_sync(services.assessments.queue_for, identity.person_id)
+            views = await run_sync(services.review.queue_for, identity.person_id)
             await show(update, queue_panel(views, lang, t_html("review.bulk_changed", lang)))
         return
-    views = await run_sync(services.assessments.queue_for, identity.person_id)
+    views = await run_sync(services.review.queue_for, identity.person_id)
     note = t_html("review.bulk_done", lang, approved=outcome.approved, left=outcome.left)
     await ack(update, t("review.bulk_done", lang, approved=outcome.approved, left=outcome.left))
     await show(update, queue_panel(views, lang, note))
@@ -912,14 +913,14 @@ async def _card_action(
     me = identity.person_id
     from_queue = FROM_QUEUE in rest
     if action == "a":
-        outcome = await run_sync(services.assessments.approve, actor_of(identity), assessment_id)
+        outcome = await run_sync(services.review.approve, actor_of(identity), assessment_id)
         if not outcome.done:
             await _already(update, context, identity, outcome.view, from_queue)
             return
         await ack(update, t("review.approved_ack", lang))
         await _show_card(update, context, identity, outcome.view, from_queue)
         return
-    view = await run_sync(services.assessments.for_reviewer, me, assessment_id)
+    view = await run_sync(services.review.for_reviewer, me, assessment_id)
     if action == "c":
         await ack(update)
         await _show_card(update, context, identity, view, from_queue)
@@ -946,7 +947,7 @@ async def _card_action(
     elif action == "j":
         await _adjust(update, context, identity, view)
     elif action == "jt":
-        started = await run_sync(services.assessments.adjust_start, actor_of(identity), assessment_id)
+        started = await run_sync(services.review.adjust_start, actor_of(identity), assessment_id)
         await ack(update)
         await _show_walk(update, context, identity, started)
     elif action == "no":
@@ -954,7 +955,7 @@ async def _card_action(
             await ack(update, t("error.stale", lang), alert=True)
             await _show_card(update, context, identity, view, False)
             return
-        cancelled = await run_sync(services.assessments.adjust_cancel, actor_of(identity), assessment_id)
+        cancelled = await run_sync(services.review.adjust_cancel, actor_of(identity), assessment_id)
         await ack(update, t("review.adj_cancelled", lang))
         await _show_card(update, context, identity, cancelled, False)
     elif _draft_of(view, me) is None:
@@ -1030,7 +1031,7 @@ async def _adjust(update: Update, context: Context, identity: Identity, view: As
         await ack(update)
         await _show(update, context, Panel(text, markup))
         return
-    started = await run_sync(services_of(context).assessments.adjust_start, actor_of(identity), view.id)
+    started = await run_sync(services_of(context).review.adjust_start, actor_of(identity), view.id)
     await ack(update)
     await _show_walk(update, context, identity, started)
 
@@ -1054,7 +1055,7 @@ async def _walk_action(
     actor = actor_of(identity)
     version = as_int(rest[0]) if rest else None
     args = [as_int(x) for x in rest[1:]]
-    view = await run_sync(services.assessments.for_reviewer, identity.person_id, assessment_id)
+    view = await run_sync(services.review.for_reviewer, identity.person_id, assessment_id)
     if view.state not in PENDING:
         await _already(update, context, identity, view)
         return
@@ -1074,7 +1075,7 @@ async def _walk_action(
         if first is None or not 0 <= first < len(steps):
             await ack(update, t("fallback.stale_button", lang))
             return
-        moved = await run_sync(services.assessments.adjust_step, actor, assessment_id, steps[first])
+        moved = await run_sync(services.review.adjust_step, actor, assessment_id, steps[first])
         if steps[first] == "reason" and not (_draft_of(moved, identity.person_id) or {}).get("reason"):
             await _ask_reason(update, context, identity, moved)
             return
@@ -1082,7 +1083,7 @@ async def _walk_action(
         await _show_walk(update, context, identity, moved)
         return
     if action == "ok":
-        outcome = await run_sync(services.assessments.adjust_confirm, actor, assessment_id)
+        outcome = await run_sync(services.review.adjust_confirm, actor, assessment_id)
         if not outcome.done:
             await _already(update, context, identity, outcome.view)
             return
@@ -1095,35 +1096,29 @@ async def _walk_action(
             return
         criterion = criteria[first]
         if action == "f":
-            changed = await run_sync(services.assessments.adjust_full, actor, assessment_id, criterion.code)
+            changed = await run_sync(services.review.adjust_full, actor, assessment_id, criterion.code)
         else:
             item = deduction_at(criterion, args[1] if len(args) > 1 else None)
             if item is None:
                 await ack(update, t("fallback.stale_button", lang))
                 return
-            changed = await run_sync(
-                services.assessments.adjust_deduction, actor, assessment_id, criterion.code, item.code
-            )
+            changed = await run_sync(services.review.adjust_deduction, actor, assessment_id, criterion.code, item.code)
     elif action == "l":
         codes = _leader_codes(view)
         value = args[1] if len(args) > 1 else None
         if first is None or not 0 <= first < len(codes) or value not in ev.LEADER_PERCENTS:
             await ack(update, t("fallback.stale_button", lang))
             return
-        changed = await run_sync(
-            services.assessments.adjust_leader_percent, actor, assessment_id, codes[first], str(value)
-        )
+        changed = await run_sync(services.review.adjust_leader_percent, actor, assessment_id, codes[first], str(value))
     elif action == "k":
         task_id = rest[1] if len(rest) > 1 else ""
-        changed = await run_sync(services.assessments.adjust_toggle_cause, actor, assessment_id, task_id)
+        changed = await run_sync(services.review.adjust_toggle_cause, actor, assessment_id, task_id)
     else:  # "b"
         group = regime.bonus_group
         if group is None or first is None or not 0 <= first < len(group.items):
             await ack(update, t("fallback.stale_button", lang))
             return
-        changed = await run_sync(
-            services.assessments.adjust_toggle_bonus, actor, assessment_id, group.items[first].code
-        )
+        changed = await run_sync(services.review.adjust_toggle_bonus, actor, assessment_id, group.items[first].code)
     await ack(update, t("review.saved", lang))
     await _show_walk(update, context, identity, changed)
 
@@ -1136,9 +1131,9 @@ async def _typed_view(
 ) -> AssessmentView | None:
     """The assessment a typed step is about, re-authorised (a refusal also closes the step); None when the
     answer no longer applies (the step is closed and the card shown, see `_moved_on`)."""
-    assessments = services_of(context).assessments
+    review = services_of(context).review
     assessment_id = int(dialog.data["assessment"])
-    view = await refusal_ends_step(context, identity, assessments.for_reviewer, identity.person_id, assessment_id)
+    view = await refusal_ends_step(context, identity, review.for_reviewer, identity.person_id, assessment_id)
     return None if await _moved_on(update, context, identity, dialog, view) else view
 
 
@@ -1161,9 +1156,7 @@ async def _moved_on(
 
 async def _cancel_step(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     """/huy in a typed step of the review: back to the card or to the walk, nothing saved is lost."""
-    view = await run_sync(
-        services_of(context).assessments.for_reviewer, identity.person_id, int(dialog.data["assessment"])
-    )
+    view = await run_sync(services_of(context).review.for_reviewer, identity.person_id, int(dialog.data["assessment"]))
     lang = identity.language
     if dialog.kind != "review.return" and _draft_of(view, identity.person_id) is not None and view.state in PENDING:
         panel = await _walk(context, identity, view)
@@ -1178,8 +1171,8 @@ async def return_typed(update: Update, context: Context, identity: Identity, dia
     view = await _typed_view(update, context, identity, dialog)
     if view is None:
         return
-    assessments = services_of(context).assessments
-    outcome = await final_answer(context, identity, assessments.return_, actor_of(identity), view.id, text)
+    review = services_of(context).review
+    outcome = await final_answer(context, identity, review.return_, actor_of(identity), view.id, text)
     lang = identity.language
     card = card_panel(outcome.view, lang, _tz(context), identity.person_id, bool(dialog.data.get("queue")))
     if not outcome.done:
@@ -1194,9 +1187,7 @@ async def points_typed(update: Update, context: Context, identity: Identity, dia
     if view is None:
         return
     code = view.regime.criteria[int(dialog.data["criterion"])].code
-    await _save_typed(
-        update, context, identity, dialog, view, services_of(context).assessments.adjust_points, code, text
-    )
+    await _save_typed(update, context, identity, dialog, view, services_of(context).review.adjust_points, code, text)
 
 
 @text_step("review.percent", _cancel_step)
@@ -1206,7 +1197,7 @@ async def percent_typed(update: Update, context: Context, identity: Identity, di
     if view is None:
         return
     code = _leader_codes(view)[int(dialog.data["leader"])]
-    adjust = services_of(context).assessments.adjust_leader_percent
+    adjust = services_of(context).review.adjust_leader_percent
     await _save_typed(update, context, identity, dialog, view, adjust, code, text)
 
 
@@ -1233,8 +1224,8 @@ async def reason_typed(update: Update, context: Context, identity: Identity, dia
     view = await _typed_view(update, context, identity, dialog)
     if view is None:
         return
-    assessments = services_of(context).assessments
-    changed = await final_answer(context, identity, assessments.adjust_reason, actor_of(identity), view.id, text)
+    review = services_of(context).review
+    changed = await final_answer(context, identity, review.adjust_reason, actor_of(identity), view.id, text)
     await _replace(update, context, identity, dialog, view.id, await _walk(context, identity, changed))
 
 

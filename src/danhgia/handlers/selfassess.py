@@ -54,13 +54,14 @@ from danhgia.handlers.ui import (
 from danhgia.scoring import EvaluationResult, Regime, format_percent
 from danhgia.texts import Html, escape, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import AssessmentService, AssessmentView
+from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.calendar import fmt_short
 from danhgia.workflow.common import Identity
 from danhgia.workflow.dialogs import DialogState
 from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, REOPENED, RETURNED, SUBMITTED
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.selfassessment import SelfAssessmentService
 from danhgia.workflow.services import Services
 
 FEATURE = "sa"
@@ -513,7 +514,7 @@ async def selfassess_command(update: Update, context: Context) -> None:
     if identity is None:
         return
     services = services_of(context)
-    view = await run_sync(services.assessments.open_self, identity.person_id)
+    view = await run_sync(services.self_assessment.open_self, identity.person_id)
     await show(update, panel(view, identity.language, services.config.timezone))
 
 
@@ -529,7 +530,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
     tz = services.config.timezone
     if parts == ["open"]:
         await close_text_step(context, identity)
-        view = await run_sync(services.assessments.open_self, identity.person_id)
+        view = await run_sync(services.self_assessment.open_self, identity.person_id)
         await ack(update)
         await show(update, panel(view, lang, tz))
         return
@@ -541,7 +542,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
     if aid is None or version is None or action not in ACTIONS:
         await ack(update, t("fallback.stale_button", lang))
         return
-    assessments = services.assessments
+    self_assessment = services.self_assessment
     pid = identity.person_id
     if action == "sh":  # back from a question: the current panel, nothing changed
         await close_text_step(context, identity)
@@ -556,7 +557,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
         await show(update, t_html("selfassess.closed", lang))
         return
     if action == "sub":
-        submitted = await run_sync(assessments.submit, pid, aid, version)
+        submitted = await run_sync(self_assessment.submit, pid, aid, version)
         await close_text_step(context, identity)
         await ack(update)
         await show(update, submitted_panel(submitted, lang))
@@ -573,7 +574,7 @@ async def selfassess_button(update: Update, context: Context) -> None:
         if step is None:
             await ack(update, t("fallback.stale_button", lang))
             return
-        moved = await run_sync(assessments.go_to, pid, aid, version, step)
+        moved = await run_sync(self_assessment.go_to, pid, aid, version, step)
         await close_text_step(context, identity)
         await ack(update)
         await show(update, panel(moved, lang, tz))
@@ -626,17 +627,17 @@ async def _criterion_action(
     if code is None:
         return
     criterion = view.regime.criteria_by_code[code]
-    assessments = services_of(context).assessments
+    self_assessment = services_of(context).self_assessment
     pid = identity.person_id
     if action in ("full", "clr"):
-        changed = await run_sync(assessments.choose_full, pid, view.id, view.version, code)
+        changed = await run_sync(self_assessment.choose_full, pid, view.id, view.version, code)
         await _changed(update, context, identity, changed)
     elif action == "ded":
         item = deduction_at(criterion, extra)
         if item is None:
             await ack(update, t("fallback.stale_button", lang))
             return
-        changed = await run_sync(assessments.add_deduction, pid, view.id, view.version, code, item.code)
+        changed = await run_sync(self_assessment.add_deduction, pid, view.id, view.version, code, item.code)
         await _changed(update, context, identity, changed)
     elif action == "pt":
         await ack(update)
@@ -669,9 +670,9 @@ async def _leader_action(
         if value is None or value not in ev.LEADER_PERCENTS:
             await ack(update, t("fallback.stale_button", lang))
             return
-        assessments = services_of(context).assessments
+        self_assessment = services_of(context).self_assessment
         changed = await run_sync(
-            assessments.set_leader_percent, identity.person_id, view.id, view.version, code, str(value)
+            self_assessment.set_leader_percent, identity.person_id, view.id, view.version, code, str(value)
         )
         await _changed(update, context, identity, changed)
         return
@@ -691,8 +692,8 @@ async def _cause_action(
         await ack(update, t("fallback.stale_button", lang))
         return
     if action == "cx":
-        assessments = services_of(context).assessments
-        changed = await run_sync(assessments.set_cause, identity.person_id, view.id, view.version, task_id, None)
+        self_assessment = services_of(context).self_assessment
+        changed = await run_sync(self_assessment.set_cause, identity.person_id, view.id, view.version, task_id, None)
         await close_text_step(context, identity)
         await ack(update, t("selfassess.tasks.cause_dropped", lang))
         await show(update, panel(changed, lang, services_of(context).config.timezone))
@@ -716,8 +717,8 @@ async def _bonus_action(
         return
     item = group.items[index]
     if action == "bt":
-        assessments = services_of(context).assessments
-        changed = await run_sync(assessments.toggle_bonus, identity.person_id, view.id, view.version, item.code)
+        self_assessment = services_of(context).self_assessment
+        changed = await run_sync(self_assessment.toggle_bonus, identity.person_id, view.id, view.version, item.code)
         await _changed(update, context, identity, changed)
         return
     await ack(update)
@@ -759,7 +760,7 @@ async def _save_typed(
     identity: Identity,
     dialog: DialogState,
     text: str,
-    change: Callable[[AssessmentService, int, int, int, str, str], AssessmentView],
+    change: Callable[[SelfAssessmentService, int, int, int, str, str], AssessmentView],
     key_of: Callable[[AssessmentView, DialogState], str],
     value: str | None = None,
 ) -> None:
@@ -772,7 +773,7 @@ async def _save_typed(
     key = key_of(view, dialog)
     services = services_of(context)
     answer = text if value is None else value
-    changed = await run_sync(change, services.assessments, identity.person_id, view.id, view.version, key, answer)
+    changed = await run_sync(change, services.self_assessment, identity.person_id, view.id, view.version, key, answer)
     note, tz = t_html("selfassess.saved_line", identity.language), services.config.timezone
     await answered(update, context, identity, dialog, panel(changed, identity.language, tz, note))
 
@@ -808,32 +809,32 @@ def _bonus_code(view: AssessmentView, dialog: DialogState) -> str:
 @text_step("sa.points", _back_to_panel)
 async def points_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """Points typed for a criterion (0 to its maximum)."""
-    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_points, _criterion_code)
+    await _save_typed(update, context, identity, dialog, text, SelfAssessmentService.set_points, _criterion_code)
 
 
 @text_step("sa.note", _back_to_panel)
 async def note_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A note on a criterion ("-" removes it)."""
     note = "" if text.strip() == "-" else text
-    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_note, _criterion_code, note)
+    await _save_typed(update, context, identity, dialog, text, SelfAssessmentService.set_note, _criterion_code, note)
 
 
 @text_step("sa.percent", _back_to_panel)
 async def percent_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A leader criterion's percentage, typed."""
-    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_leader_percent, _leader_code)
+    await _save_typed(update, context, identity, dialog, text, SelfAssessmentService.set_leader_percent, _leader_code)
 
 
 @text_step("sa.reason", _back_to_panel)
 async def reason_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The objective cause of a late, faulty or unfinished task."""
-    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_cause, _task_id)
+    await _save_typed(update, context, identity, dialog, text, SelfAssessmentService.set_cause, _task_id)
 
 
 @text_step("sa.bonus", _back_to_panel)
 async def bonus_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """Points claimed for a bonus item whose points are a range (0 withdraws the claim)."""
-    await _save_typed(update, context, identity, dialog, text, AssessmentService.set_bonus_points, _bonus_code)
+    await _save_typed(update, context, identity, dialog, text, SelfAssessmentService.set_bonus_points, _bonus_code)
 
 
 # -- the notice that a period is open ----------------------------------------------------------------------------

@@ -22,7 +22,9 @@ from danhgia.workflow.periods import PeriodService
 from danhgia.workflow.ratings import RatingService
 from danhgia.workflow.reminders import ReminderService, Timeline
 from danhgia.workflow.results import ResultService
+from danhgia.workflow.review import ReviewService
 from danhgia.workflow.roster import RosterService
+from danhgia.workflow.selfassessment import SelfAssessmentService
 from danhgia.workflow.tasks import TaskService
 
 
@@ -54,6 +56,8 @@ class Services:
         self.tasks = TaskService(db, self.clock, tz)
         self.absence = AbsenceService(db, self.clock, tz)
         self.assessments = AssessmentService(db, self.clock, tz, self.tasks, self.absence)
+        self.self_assessment = SelfAssessmentService(self.assessments)
+        self.review = ReviewService(self.assessments)
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.delegations = DelegationService(db, self.clock, tz)
