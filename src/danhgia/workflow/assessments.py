@@ -1,10 +1,7 @@
-"""The monthly self-assessment and its review: a state machine written to the audit log.
-
-States: draft → submitted → (returned ↔ submitted) → approved → locked → reopened → locked …
-(an approved record may also be reopened back to submitted before the period closes).
-The person edits only a draft or a returned record; only the current reviewer — the direct leader, or
-someone acting for them on that day — decides; every change bumps `version`, so double taps, stale
-buttons and two reviewers acting at once leave exactly one decision.
+"""Assessment records read into views: what the person, the reviewer, notices and results show of one monthly
+self-assessment (its period, tasks, the person's own score and the decided result), and the reading rules they
+share. The changes live by actor: `selfassessment.py` (the person) and `review.py` (the reviewer); the states
+and their rules in `lifecycle.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from danhgia.scoring import EvaluationResult, Regime, ScoringError, WorkingTime
@@ -20,6 +17,7 @@ from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow import inputs
+from danhgia.workflow.absence import AbsenceService
 from danhgia.workflow.calendar import PeriodSpan, span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_LEADER, Actor
@@ -28,11 +26,9 @@ from danhgia.workflow.lifecycle import (
     EDITABLE,
 )
 from danhgia.workflow.outbox import queue
+from danhgia.workflow.ratings import evaluators_of, fill_leader_rating
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.tasks import TaskService
-
-if TYPE_CHECKING:
-    from danhgia.workflow.absence import AbsenceService
 
 REASON_MAX = 1000
 
@@ -361,8 +357,6 @@ def ratings_of(
     else of the round (an average, a count, a total that includes a rating) reaches any result before then."""
     if not regime.uses_360 or period.id is None:
         return []
-    from danhgia.workflow.ratings import evaluators_of
-
     ratings = evaluators_of(uow, period.id, person_id)
     if closing or not round_open(regime, period):
         return ratings
@@ -383,8 +377,6 @@ def leader_part_decided(
     neither given again nor change the decided result afterwards."""
     if not regime.uses_360 or period.id is None:
         return
-    from danhgia.workflow.ratings import fill_leader_rating
-
     criteria = copy.deepcopy(record.self_input.get("criteria", {}))
     criteria.update(copy.deepcopy(review.get("criteria", {})))
     fill_leader_rating(uow, period.id, record.person_id, criteria, actor, now)
