@@ -12,6 +12,7 @@ import pytest
 from danhgia.handlers import notifier
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
+from danhgia.workflow.answers import Chosen, CriterionAnswer
 from danhgia.workflow.common import Actor
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import BotWorld
@@ -240,7 +241,7 @@ async def test_without_tasks_the_criteria_are_saved_but_submission_is_refused(wo
     assert "chưa có công việc nào" in refused
     view = world.services.self_assessment.open_self(person_id(world, "CV02"))
     assert view.state == "draft" and view.step == "summary"
-    assert view.self_input["criteria"]["pham_chat"]["deductions"] == [{"code": "vi_pham_noi_quy", "count": 1}]
+    assert view.own.criterion("pham_chat").deductions == (Chosen("vi_pham_noi_quy", 1),)
     # Close keeps the draft; /tudanhgia continues at the same step.
     closed = await binh.tap(summary, "Đóng")
     assert "Bản nháp của bạn được giữ nguyên" in (closed.text or "") and closed.button_texts() == []
@@ -265,7 +266,7 @@ async def test_double_taps_and_old_panels_change_nothing(world: BotWorld) -> Non
     assert "Nút này đã cũ" in await alert_of(an, panel, old_next)
     view = world.services.self_assessment.open_self(person_id(world, "CV01"))
     assert view.step == "crit:pham_chat"
-    assert view.self_input["criteria"]["pham_chat"]["deductions"] == [{"code": "vi_pham_gio_giac", "count": 1}]
+    assert view.own.criterion("pham_chat").deductions == (Chosen("vi_pham_gio_giac", 1),)
     # After submission, an old panel's buttons cannot change the record.
     editing = panel.button("Tiếp ▶")["callback_data"]
     world.services.self_assessment.submit(person_id(world, "CV01"), view.id, view.version)
@@ -341,8 +342,8 @@ async def test_hostile_input_in_every_typed_step_changes_nothing(world: BotWorld
     assert "Kết quả thực hiện nhiệm vụ" in (panel.text or "") and "Nguyên nhân khách quan:" not in (panel.text or "")
 
     view = world.services.self_assessment.open_self(person_id(world, "CV01"))
-    assert view.self_input["criteria"]["pham_chat"] == {} and view.causes == {}
-    assert view.step == "tasks" and str(late) in {t["id"] for t in view.tasks}
+    assert view.own.criterion("pham_chat") == CriterionAnswer() and view.causes == {}
+    assert view.step == "tasks" and str(late) in {t.id for t in view.tasks}
 
 
 async def test_hostile_input_in_the_leader_percent_step(world: BotWorld) -> None:
@@ -460,7 +461,7 @@ async def test_bonus_claims_where_the_regime_has_a_bonus_group(world: BotWorld) 
     panel = await an.tap(summary, "◀ Quay lại")
     panel = await an.tap(panel, "Bỏ đề nghị")
     assert "⬜ Thành tích nổi bật" in (panel.text or "")
-    assert world.services.self_assessment.open_self(person_id(world, "CV01")).bonus_claims == []
+    assert world.services.self_assessment.open_self(person_id(world, "CV01")).bonus_claims == ()
 
 
 async def test_a_long_month_still_fits_in_one_message(world: BotWorld) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from danhgia.workflow.answers import Chosen, CriterionAnswer
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
@@ -119,10 +120,9 @@ def test_drafts_are_saved_step_by_step_and_stale_taps_change_nothing(services: S
     # Coming back later (a restart, another process) continues where the person was.
     again = services.self_assessment.open_self(an)
     assert again.step == "summary" and again.version == view.version
-    assert again.self_input["criteria"]["pham_chat"] == {
-        "deductions": [{"code": "vi_pham_gio_giac", "count": 1}],
-        "note": "Đi muộn ngày 12/11",
-    }
+    assert again.own.criterion("pham_chat") == CriterionAnswer(
+        deductions=(Chosen("vi_pham_gio_giac", 1),), note="Đi muộn ngày 12/11"
+    )
     assert again.self_result is not None and again.self_result.total == Decimal("99.00")
 
 
@@ -198,7 +198,7 @@ def test_adjustment_needs_a_reason_and_records_old_and_new(services: Services, o
     services.review.adjust_start(hoa, view.id)
     services.review.adjust_points(hoa, view.id, "doi_moi", "7")
     adjusted = services.review.adjust_toggle_cause(hoa, view.id, str(faulty))
-    preview = services.review.adjust_preview(adjusted)
+    preview = services.review.adjust_preview(adjusted.id)
     assert preview.total is not None and preview.total < Decimal("100")
     with pytest.raises(Refusal, match="reason_required"):
         services.review.adjust_confirm(hoa, view.id)
@@ -231,12 +231,12 @@ def test_a_leaders_own_percentages_can_be_adjusted_but_a_staff_members_have_none
         services.review.adjust_leader_percent(head, hoa.id, "ket_qua_don_vi", "50")
     adjusted = services.review.adjust_leader_percent(head, hoa.id, "to_chuc_thuc_hien", "40")
     assert adjusted.self_result is not None and adjusted.self_result.total is not None
-    preview = services.review.adjust_preview(adjusted)
+    preview = services.review.adjust_preview(adjusted.id)
     assert preview.total == adjusted.self_result.total - Decimal("7.00")  # 60 % of 1/6 of 70 points
     services.review.adjust_reason(head, hoa.id, "Chậm triển khai kế hoạch quý")
     decided = services.review.adjust_confirm(head, hoa.id)
     assert decided.view.result is not None and decided.view.result.total == preview.total
-    assert decided.view.self_input["leader"]["to_chuc_thuc_hien"] == "100"  # her own answer is kept as she gave it
+    assert decided.view.own.leader["to_chuc_thuc_hien"] == 100  # her own answer is kept as she gave it
     binh = submit(services, org, "CV02")
     services.review.adjust_start(actor(org, "TP01"), binh.id)
     with pytest.raises(Refusal, match="unknown_choice"):

@@ -2,26 +2,43 @@
 adjustment (review.py): a criterion's points (marked when typed) with its chosen deductions listed ×n, the
 buttons for full points, each listed deduction and typed points, and back / next between the steps.
 
-Each feature keeps its own texts (`Keys`, catalog keys) and its own callback data: the button functions take
-the leading parts of the data (`v1:<feature>:<action>:<record>:…`), to which they add the step or the
-deduction's index.
+Each feature keeps its own texts (`CatalogKeys`) and its own callback data: a button's target is either a typed
+`Callback` (or a function from the step's or deduction's index to one), or the leading parts of loose data
+(`v1:<feature>:<action>:<record>:…`) to which the index is added. Answers are `CriterionAnswer`s (stored entries
+are read into one).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from danhgia.chat.callbacks import button
+from danhgia.chat.callbacks import Callback, button
 from danhgia.chat.format import points, short
 from danhgia.chat.panel import Choice
 from danhgia.scoring import Criterion, Deduction, Regime
 from danhgia.texts import Html, t, t_html
-from danhgia.workflow.evaluation import criterion_points
+from danhgia.workflow.answers import CriterionAnswer
 
 Rows = list[list[Choice]]
+Entry = CriterionAnswer | Mapping[str, Any]
+Target = Callback | Callable[[int], Callback] | Sequence[object]
+
+
+def answer_of(entry: Entry) -> CriterionAnswer:
+    """A criterion's answer, read from a stored entry when it is one."""
+    return entry if isinstance(entry, CriterionAnswer) else CriterionAnswer.of(entry)
+
+
+def choice_to(label: str, target: Target, *index: int) -> Choice:
+    """A choice that asks for `target` (with the index added, for a function of it or loose parts)."""
+    if isinstance(target, Callback):
+        return target.choice(label)
+    if callable(target):
+        return target(*index).choice(label)
+    return button(label, *target, *index)
 
 
 @dataclass(frozen=True)
@@ -56,13 +73,13 @@ def entry_of(criteria: Mapping[str, Any], code: str) -> dict[str, Any]:
     return dict(entry) if isinstance(entry, dict) else {}
 
 
-def chosen(entry: dict[str, Any]) -> dict[str, int]:
+def chosen(entry: Entry) -> dict[str, int]:
     """How many times each listed deduction was chosen, by code, in the order they were first chosen."""
-    return {c["code"]: int(c.get("count", 1)) for c in entry.get("deductions", [])}
+    return answer_of(entry).counts()
 
 
 def deduction_lines(
-    criterion: Criterion, entry: dict[str, Any], key: str, lang: str, *, in_order_chosen: bool = False
+    criterion: Criterion, entry: Entry, key: str, lang: str, *, in_order_chosen: bool = False
 ) -> list[Html]:
     """A line per chosen deduction ({label} ×{count}: −{points}), in the regime's order or in the order chosen."""
     counts = chosen(entry)
@@ -76,43 +93,41 @@ def deduction_lines(
     ]
 
 
-def criterion_lines(
-    regime: Regime, criterion: Criterion, entry: dict[str, Any], keys: CatalogKeys, lang: str
-) -> list[Html]:
+def criterion_lines(_regime: Regime, criterion: Criterion, entry: Entry, keys: CatalogKeys, lang: str) -> list[Html]:
     """The points now (marked when typed), the chosen deductions, the note, and the hint."""
-    typed = entry.get("points") is not None
-    current = points(criterion_points(regime, entry, criterion.code))
-    line = t_html(keys.points, lang, max=points(criterion.max_points), points=current)
-    if typed:
+    answer = answer_of(entry)
+    line = t_html(keys.points, lang, max=points(criterion.max_points), points=points(answer.score(criterion)))
+    if answer.typed:
         line = Html(line + " " + t_html(keys.typed, lang))
     lines = [line]
-    if chosen(entry):
+    if answer.deductions:
         lines.append(t_html(keys.deductions, lang))
-        lines += deduction_lines(criterion, entry, keys.deduction_line, lang)
-    if keys.note is not None and entry.get("note"):
-        lines.append(t_html(keys.note, lang, note=entry["note"]))
+        lines += deduction_lines(criterion, answer, keys.deduction_line, lang)
+    if keys.note is not None and answer.note:
+        lines.append(t_html(keys.note, lang, note=answer.note))
     lines.append(Html("<i>" + t_html(keys.hint, lang) + "</i>"))
     return lines
 
 
 def choice_rows(
     criterion: Criterion,
-    entry: dict[str, Any],
+    entry: Entry,
     keys: CatalogKeys,
     lang: str,
-    full: Sequence[object],
-    type_points: Sequence[object],
-    deduct: Sequence[object],
+    full: Target,
+    type_points: Target,
+    deduct: Target,
 ) -> Rows:
     """Full points (ticked while full) and typed points, then a button per listed deduction (×n once chosen);
-    `full`, `type_points` and `deduct` are the callback parts, the deduction's index added to `deduct`."""
-    counts = chosen(entry)
-    at_full = entry.get("points") is None and not counts
+    `deduct` gets the deduction's index."""
+    answer = answer_of(entry)
+    counts = answer.counts()
+    at_full = not answer.typed and not counts
     maximum = points(criterion.max_points)
     rows: Rows = [
         [
-            button(t(keys.full_current if at_full else keys.full, lang, max=maximum), *full),
-            button(t(keys.type_points, lang), *type_points),
+            choice_to(t(keys.full_current if at_full else keys.full, lang, max=maximum), full),
+            choice_to(t(keys.type_points, lang), type_points),
         ]
     ]
     for number, item in enumerate(criterion.deductions):
@@ -123,21 +138,23 @@ def choice_rows(
             if count
             else t(keys.deduction_button, lang, **values)
         )
-        rows.append([button(label, *deduct, number)])
+        rows.append([choice_to(label, deduct, number)])
     return rows
 
 
 def nav_rows(index: int, last: int, lang: str, back: str, forward: str, to_summary: str | None, *go: object) -> Rows:
     """Back (after the first step) and next (before the `last` one), then a jump to the last step (the summary)
-    unless it is next or `to_summary` is None; `go` is the callback parts, the step's index added."""
+    unless it is next or `to_summary` is None; `go` is the step's target (a function of the step's index), or
+    loose callback parts to which the index is added."""
+    target: Target = go[0] if len(go) == 1 and callable(go[0]) else go
     row = []
     if index > 0:
-        row.append(button(t(back, lang), *go, index - 1))
+        row.append(choice_to(t(back, lang), target, index - 1))
     if index < last:
-        row.append(button(t(forward, lang), *go, index + 1))
+        row.append(choice_to(t(forward, lang), target, index + 1))
     rows = [row]
     if to_summary is not None and index + 1 < last:
-        rows.append([button(t(to_summary, lang), *go, last)])
+        rows.append([choice_to(t(to_summary, lang), target, last)])
     return rows
 
 

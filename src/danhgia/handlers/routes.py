@@ -16,9 +16,8 @@ from danhgia.handlers.ui import ack, guarded, private_person
 from danhgia.texts import t
 from danhgia.workflow.common import Identity
 
-C = TypeVar("C", bound=Callback)
 Route = Callable[[Update, Context, Identity, Any], Awaitable[None]]
-RouteOf = Callable[[Update, Context, Identity, C], Awaitable[None]]
+F = TypeVar("F", bound=Route)  # a route: (update, context, who pressed, the unpacked data)
 
 
 class Routes:
@@ -28,15 +27,17 @@ class Routes:
         self.feature = feature
         self._routes: dict[type[Callback], Route] = {}
 
-    def on(self, kind: type[C]) -> Callable[[RouteOf[C]], RouteOf[C]]:
-        """Register the handler of one action."""
-        if kind.feature != self.feature:
-            raise ValueError(f"{kind.__name__} belongs to feature {kind.feature!r}, not {self.feature!r}")
+    def on(self, *kinds: type[Callback]) -> Callable[[F], F]:
+        """Register the handler of one action (or of several that share it: its data is any of them)."""
+        for kind in kinds:
+            if kind.feature != self.feature:
+                raise ValueError(f"{kind.__name__} belongs to feature {kind.feature!r}, not {self.feature!r}")
 
-        def register(handler: RouteOf[C]) -> RouteOf[C]:
-            if kind in self._routes:
-                raise ValueError(f"{kind.__name__} routed twice")
-            self._routes[kind] = handler
+        def register(handler: F) -> F:
+            for kind in kinds:
+                if kind in self._routes:
+                    raise ValueError(f"{kind.__name__} routed twice")
+                self._routes[kind] = handler
             return handler
 
         return register

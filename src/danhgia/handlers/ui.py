@@ -13,16 +13,15 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from danhgia.chat.callbacks import cb_parts
-from danhgia.chat.format import day, points
 from danhgia.chat.panel import Panel
+from danhgia.chat.refusals import refusal_text
 from danhgia.handlers import notifier
 from danhgia.handlers.context import (
     Context,
@@ -278,29 +277,9 @@ async def pressed(update: Update, context: Context, feature: str) -> tuple[Ident
 # -- refusals --------------------------------------------------------------------------------------------------
 
 
-def error_text(error: Exception, lang: str) -> Html:
-    """The catalog sentence for a workflow refusal."""
-    code = getattr(error, "code", "")
-    params = dict(getattr(error, "params", {}) or {})
-    for key, value in list(params.items()):
-        if key == "state":
-            params[key] = t(f"state.{value}", lang)
-        elif isinstance(value, date):
-            params[key] = day(value)
-        elif isinstance(value, Decimal):
-            params[key] = points(value)
-    if isinstance(error, ScoringError) and not code:
-        return t_html("error.cannot_score", lang)
-    try:
-        return t_html(f"error.{code}", lang, **params)
-    except KeyError:
-        log.warning("no message for workflow error %r", code)
-        return t_html("error.generic", lang)
-
-
 async def refuse(update: Update, error: Exception, lang: str) -> None:
     """Tell the person why nothing happened: a toast/alert for a button, a message for typed text."""
-    text = error_text(error, lang)
+    text = refusal_text(error, lang)
     query = update.callback_query
     if query is not None and not press_answered():
         plain = t("error.plain_prefix", lang) + _strip_tags(text)

@@ -7,6 +7,7 @@ and their rules in `lifecycle.py`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,8 +17,9 @@ from danhgia.scoring import EvaluationResult, Regime, ScoringError, WorkingTime
 from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow import inputs
+from danhgia.workflow import inputs, lifecycle
 from danhgia.workflow.absence import AbsenceService
+from danhgia.workflow.answers import Adjustment, Answers, BonusClaim, ReviewDraft, TaskLine
 from danhgia.workflow.calendar import PeriodSpan, span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_LEADER, Actor
@@ -52,7 +54,7 @@ class PeriodInfo:
 
 @dataclass(frozen=True)
 class AssessmentView:
-    """Everything a handler needs to show one assessment (to its owner or to a reviewer)."""
+    """Everything a panel needs to show one assessment (to its owner, a reviewer or in a notice), typed."""
 
     id: int
     version: int
@@ -66,13 +68,15 @@ class AssessmentView:
     position: str
     is_leader: bool
     regime: Regime
-    self_input: dict[str, Any]
-    tasks: tuple[dict[str, Any], ...]
+    own: Answers  # the person's own answers
+    causes: Mapping[str, str]  # objective causes claimed: task id → reason
+    bonus_claims: tuple[BonusClaim, ...]
+    tasks: tuple[TaskLine, ...]
     self_result: EvaluationResult | None
     result: EvaluationResult | None
     score_error: str | None
-    review_input: dict[str, Any] | None
-    review_draft: dict[str, Any] | None
+    review: Adjustment | None  # the reviewer's decided changes ({} when approved as submitted)
+    review_draft: ReviewDraft | None
     reviewer_id: int | None
     reviewer_name: str
     decision: str | None
@@ -82,24 +86,52 @@ class AssessmentView:
     decided_for_name: str
     submitted_at: datetime | None
     final_level: str | None
-    stored_result: dict[str, Any] | None
     leader_provisional: bool
     on_behalf_of: int | None = None
 
     @property
     def editable(self) -> bool:
         """Whether the owner may still change it."""
-        return self.state in EDITABLE and self.period.status == "open"
+        return lifecycle.editable(self.state, self.period.status == "open")
 
-    @property
-    def causes(self) -> dict[str, str]:
-        """Objective causes claimed by the person: task id → reason."""
-        return dict(self.self_input.get("causes", {}))
+    def task(self, task_id: str) -> TaskLine | None:
+        """One of the month's tasks, by id."""
+        return next((task for task in self.tasks if task.id == task_id), None)
 
-    @property
-    def bonus_claims(self) -> list[dict[str, Any]]:
-        """Bonus items claimed by the person."""
-        return list(self.self_input.get("bonuses", []))
+    def draft_of(self, person_id: int) -> ReviewDraft | None:
+        """The adjustment in progress when it is this person's own."""
+        draft = self.review_draft
+        return draft if draft is not None and draft.by == person_id else None
+
+
+@dataclass(frozen=True)
+class ScoringInputs:
+    """What a record is scored with besides the answers: its regime and period, the person's code, the tasks
+    (live while editable, else as submitted), a leader's subordinates' levels, leave, and the 360° ratings that
+    count now."""
+
+    regime: Regime
+    period: Period
+    staff_code: str
+    tasks: list[dict[str, Any]]
+    leader: ev.LeaderFacts | None
+    working_time: WorkingTime | None
+    ratings: list[dict[str, Any]]
+
+    def evaluate(self, self_input: dict[str, Any], review: dict[str, Any] | None) -> EvaluationResult:
+        """The result of these answers (the person's own score when `review` is None: never blended with a
+        rating)."""
+        return ev.evaluate_record(
+            self.regime,
+            self.staff_code,
+            self_input,
+            self.tasks,
+            review,
+            self.leader,
+            self.working_time,
+            None if review is None else self.ratings,
+            round_open=round_open(self.regime, self.period),
+        )
 
 
 def _label(span: PeriodSpan) -> str:
@@ -174,50 +206,49 @@ class AssessmentService:
             provisional = True
         return ev.LeaderFacts(tuple(levels), provisional)
 
-    def view_of(self, uow: UnitOfWork, record: Assessment, *, live_tasks: bool | None = None) -> AssessmentView:
-        """A record as a view (tasks live while it is editable, else as submitted)."""
-        assert record.id is not None
+    def inputs_of(self, uow: UnitOfWork, record: Assessment, *, live_tasks: bool | None = None) -> ScoringInputs:
+        """What this record is scored with now (tasks live while it is editable, unless `live_tasks` says)."""
         period = uow.periods.get(record.period_id)
         person = uow.people.get(record.person_id)
         assert period is not None and person is not None
         regime = ev.regime_of(period.regime_id)
         if live_tasks is None:
-            live_tasks = record.state in EDITABLE
+            live_tasks = lifecycle.editable(record.state, True)
         if live_tasks or record.tasks_snapshot is None:
             tasks = ev.snapshot_tasks(
                 self.task_service.in_period(uow, record.person_id, period.starts_on, period.ends_on)
             )
         else:
             tasks = list(record.tasks_snapshot)
-        leader = self.leader_facts(uow, record.person_id, period) if record.is_leader else None
-        facts = self.working_time(uow, record.person_id, period)
-        ratings = ratings_of(uow, regime, period, record.person_id)
-        withheld = round_open(regime, period)
+        return ScoringInputs(
+            regime,
+            period,
+            person.staff_code,
+            tasks,
+            self.leader_facts(uow, record.person_id, period) if record.is_leader else None,
+            self.working_time(uow, record.person_id, period),
+            ratings_of(uow, regime, period, record.person_id),
+        )
+
+    def view_of(self, uow: UnitOfWork, record: Assessment, *, live_tasks: bool | None = None) -> AssessmentView:
+        """A record as a view (tasks live while it is editable, else as submitted)."""
+        assert record.id is not None
+        basis = self.inputs_of(uow, record, live_tasks=live_tasks)
+        period, regime = basis.period, basis.regime
+        person = uow.people.get(record.person_id)
+        assert person is not None
         score_error: str | None = None
         self_result: EvaluationResult | None = None
         result: EvaluationResult | None = None
         try:
-            # "Tự chấm" is the person's own score: never blended with anyone's rating.
-            self_result = ev.evaluate_record(
-                regime, person.staff_code, record.self_input, tasks, None, leader, facts, None, round_open=withheld
+            self_result = basis.evaluate(record.self_input, None)
+            result = (
+                self_result if record.review_input is None else basis.evaluate(record.self_input, record.review_input)
             )
-            if record.review_input is not None:
-                result = ev.evaluate_record(
-                    regime,
-                    person.staff_code,
-                    record.self_input,
-                    tasks,
-                    record.review_input,
-                    leader,
-                    facts,
-                    ratings,
-                    round_open=withheld,
-                )
-            else:
-                result = self_result
         except ScoringError as error:
-            score_error = _score_error_code(regime, tasks, record, error)
+            score_error = score_error_code(regime, basis.tasks, record, error)
         names = _names(uow, record.reviewer_id, record.decided_by, record.decided_for)
+        own = record.self_input
         return AssessmentView(
             id=record.id,
             version=record.version,
@@ -231,13 +262,15 @@ class AssessmentService:
             position=person.position,
             is_leader=record.is_leader,
             regime=regime,
-            self_input=copy.deepcopy(record.self_input),
-            tasks=tuple(tasks),
+            own=Answers.of(own),
+            causes={str(k): str(v) for k, v in dict(own.get("causes") or {}).items()},
+            bonus_claims=tuple(BonusClaim.of(claim) for claim in own.get("bonuses", [])),
+            tasks=tuple(TaskLine.of(task) for task in basis.tasks),
             self_result=self_result,
             result=result,
             score_error=score_error,
-            review_input=copy.deepcopy(record.review_input) if record.review_input is not None else None,
-            review_draft=copy.deepcopy(record.review_draft) if record.review_draft is not None else None,
+            review=None if record.review_input is None else Adjustment.of(record.review_input),
+            review_draft=None if record.review_draft is None else ReviewDraft.of(record.review_draft),
             reviewer_id=record.reviewer_id,
             reviewer_name=names.get(record.reviewer_id, ""),
             decision=record.decision,
@@ -247,8 +280,7 @@ class AssessmentService:
             decided_for_name=names.get(record.decided_for, ""),
             submitted_at=record.submitted_at,
             final_level=record.final_level,
-            stored_result=copy.deepcopy(record.result) if record.result is not None else None,
-            leader_provisional=bool(leader and leader.provisional),
+            leader_provisional=bool(basis.leader and basis.leader.provisional),
         )
 
     def view(self, assessment_id: int) -> AssessmentView:
@@ -320,7 +352,8 @@ def clean_reason(text: str) -> str:
     return inputs.text(text, REASON_MAX, code="reason")
 
 
-def _score_error_code(regime: Regime, tasks: list[dict[str, Any]], record: Assessment, _error: ScoringError) -> str:
+def score_error_code(regime: Regime, tasks: list[dict[str, Any]], record: Assessment, _error: ScoringError) -> str:
+    """Why a record cannot be scored, as a refusal code: no tasks, a leader's own input missing, or otherwise."""
     if regime.task_group is not None and not tasks:
         return "no_tasks"
     if record.is_leader:

@@ -3,18 +3,21 @@
 Closing applies the regime's quota inside each unit and task group (leaders apart from staff), locks every
 approved record and tells each person their final result. It is refused while any record still waits for
 the person or the reviewer; people tied on the quota's cut line are left to HR to choose, never guessed.
+`close_confirmed` and `choose_tie` are closing as HR does it: bound to the confirmation shown, one tie at a time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from danhgia.scoring import EvaluationResult, apply_quota
-from danhgia.storage.models import Assessment, Period
+from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentService, PeriodInfo, ratings_of
@@ -23,7 +26,7 @@ from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, fingerprint
 from danhgia.workflow.council import CouncilSettings, flag_at_closing
-from danhgia.workflow.lifecycle import APPROVED, EDITABLE, LOCKED, PENDING, RETURNED
+from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, RETURNED, blocks_closing, handed_in, pending
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.quota import own_quota_lines, quota_summary
 from danhgia.workflow.ratings import assign as assign_ratings
@@ -67,6 +70,11 @@ class PersonStatus:
     level: str | None
     final_level: str | None
 
+    @property
+    def submitted(self) -> bool:
+        """They handed their record in (whatever happened to it since); False without a record."""
+        return self.assessment_id is not None and handed_in(self.state)
+
 
 @dataclass(frozen=True)
 class TieChoice:
@@ -94,6 +102,26 @@ class CloseOutcome:
     flagged: tuple[tuple[str, str], ...] = ()  # (name, case kind) put before the council at closing
     fingerprint: str = ""  # the mark of what this outcome was computed from (records, versions, people)
     changed: bool = False  # closing was asked for a state that no longer stands: nothing was closed
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A step of closing as HR does it: `outcome` is what closing did (closed, blockers) or, with `changed`, the
+    new preview to confirm again; with a `tie`, the tie to choose now. `ties` are the ties met so far and
+    `choices` HR's picks for them (bit i keeps the i-th tied person; the last is the pick being made), `mark`
+    binds the tie's buttons to them and to the records. `refused` names a pick that does not fit ("outdated",
+    "tie_full", "tie_choose"): nothing was done."""
+
+    outcome: CloseOutcome
+    ties: tuple[TieChoice, ...] = ()
+    choices: tuple[int, ...] = ()
+    mark: str = ""
+    refused: str | None = None
+
+    @property
+    def tie(self) -> TieChoice | None:
+        """The tie to choose now, if any."""
+        return self.outcome.tie
 
 
 class PeriodService:
@@ -135,9 +163,8 @@ class PeriodService:
         """Every unit (as a tree, parents first) with its period for `key` and the state of its people."""
         with self.db.reader() as uow:
             self._require_hr(uow, actor)
-            units = uow.units.all()
             children: dict[int | None, list[Any]] = {}
-            for unit in units:
+            for unit in uow.units.all():
                 children.setdefault(unit.parent_id, []).append(unit)
             ordered: list[tuple[Any, int]] = []
 
@@ -151,42 +178,16 @@ class PeriodService:
             for unit, depth in ordered:
                 period = uow.periods.of_unit(unit.id, key)
                 people = uow.people.in_units([unit.id])
-                states: dict[int, str] = {}
-                if period is not None and period.id is not None:
-                    states = {a.person_id: a.state for a in uow.assessments.in_period(period.id)}
-                counts = {s: 0 for s in ("none", "draft", "pending", "returned", "approved", "locked")}
-                for person in people:
-                    state = states.get(person.id or 0, "none")
-                    bucket = "pending" if state in PENDING else state
-                    counts[bucket] = counts.get(bucket, 0) + 1
-                ratings = uow.ratings.in_period(period.id) if period is not None and period.id is not None else []
-                behind: dict[int, int] = {}
-                for rating in ratings:
-                    if rating.state != "submitted":
-                        behind[rating.rater_id] = behind.get(rating.rater_id, 0) + 1
-                raters = []
-                for rater_id, left in behind.items():
-                    rater = uow.people.get(rater_id)
-                    raters.append((rater.full_name if rater else str(rater_id), left))
-                raters.sort(key=lambda pair: name_key(pair[0]))
+                pid = period.id if period is not None else None
+                states = {a.person_id: a.state for a in uow.assessments.in_period(pid)} if pid is not None else {}
+                counts = _counts([states.get(p.id or 0, "none") for p in people])
+                ratings = uow.ratings.in_period(pid) if pid is not None else []
+                behind = Counter(r.rater_id for r in ratings if r.state != "submitted")
+                raters = tuple(sorted(((_name(uow, i), n) for i, n in behind.items()), key=lambda r: name_key(r[0])))
+                sent, asked = sum(1 for r in ratings if r.state == "submitted"), len(ratings)
+                info = self.assessments.period_info(uow, period) if period else None
                 rows.append(
-                    UnitStatus(
-                        unit.id,
-                        unit.code,
-                        unit.name,
-                        depth,
-                        self.assessments.period_info(uow, period) if period else None,
-                        len(people),
-                        counts["none"],
-                        counts["draft"],
-                        counts["pending"],
-                        counts["returned"],
-                        counts["approved"],
-                        counts["locked"],
-                        sum(1 for r in ratings if r.state == "submitted"),
-                        len(ratings),
-                        tuple(raters),
-                    )
+                    UnitStatus(unit.id, unit.code, unit.name, depth, info, len(people), *counts, sent, asked, raters)
                 )
             return rows
 
@@ -197,28 +198,13 @@ class PeriodService:
             period = uow.periods.get(period_id)
             if period is None or period.id is None:
                 raise Refusal("not_found")
-            records = {r.person_id: r for r in uow.assessments.in_period(period.id)}
-            people = list(uow.people.in_units([period.unit_id]))
-            known = {p.id for p in people}
-            for person_id in records:
-                if person_id not in known and (person := uow.people.get(person_id)) is not None:
-                    people.append(person)
+            in_period = uow.assessments.in_period(period.id)
+            records = {r.person_id: r for r in in_period}
             rows = []
-            for person in people:
-                assert person.id is not None
-                record = records.get(person.id)
-                rows.append(
-                    PersonStatus(
-                        person.id,
-                        person.staff_code,
-                        person.full_name,
-                        record.state if record else "none",
-                        record.id if record else None,
-                        record.total if record else None,
-                        record.level if record else None,
-                        record.final_level if record else None,
-                    )
-                )
+            for person_id, person in _people_of(uow, period, in_period).items():
+                r = records.get(person_id)
+                found = (r.state, r.id, r.total, r.level, r.final_level) if r else ("none", None, None, None, None)
+                rows.append(PersonStatus(person_id, person.staff_code, person.full_name, *found))
             return rows
 
     def info(self, period_id: int) -> PeriodInfo:
@@ -333,12 +319,7 @@ class PeriodService:
             if period.status != "open":
                 raise Refusal("period_closed")
             records = uow.assessments.in_period(period.id)
-            people = {p.id: p for p in uow.people.in_units([period.unit_id])}
-            for record in records:
-                if record.person_id not in people:
-                    person = uow.people.get(record.person_id)
-                    if person is not None:
-                        people[person.id] = person
+            people = _people_of(uow, period, records)
             mark = fingerprint(
                 [
                     *((r.id, r.version, r.state) for r in records),
@@ -351,15 +332,13 @@ class PeriodService:
             blockers = tuple(
                 (people[r.person_id].full_name if r.person_id in people else str(r.person_id), r.state)
                 for r in records
-                if r.state in PENDING or r.state == RETURNED
+                if blocks_closing(r.state)
             )
             if blockers:
                 return CloseOutcome(info, False, blockers=blockers, fingerprint=mark, changed=changed)
             regime = ev.regime_of(period.regime_id)
             approved = [r for r in records if r.state == APPROVED]
-            results: dict[int, EvaluationResult] = {}
-            for record in approved:
-                results[record.id or 0] = self._final_result(uow, record, period)
+            results = {r.id or 0: self._final_result(uow, r, period) for r in approved}
             groups: dict[str, list[Assessment]] = {GROUP_LEADERS: [], GROUP_STAFF: []}
             for record in approved:
                 groups[GROUP_LEADERS if record.is_leader else GROUP_STAFF].append(record)
@@ -367,23 +346,17 @@ class PeriodService:
             demoted: list[str] = []
             quota_json: dict[str, Any] = {}
             tied: set[str] = set()
+            exceptional = period.exceptional and regime.quota is not None and regime.quota.exceptional_ratio is not None
             for group, members in groups.items():
                 if not members:
                     continue
-                exceptional = (
-                    period.exceptional and regime.quota is not None and regime.quota.exceptional_ratio is not None
-                )
-                probe = apply_quota(regime, [results[m.id or 0] for m in members], exceptional=exceptional)
+                scored = [results[m.id or 0] for m in members]
+                probe = apply_quota(regime, scored, exceptional=exceptional)
                 if probe.tie is not None:
                     tied |= set(probe.tie.person_ids)  # HR's choice goes to the council as a case
-                outcome = apply_quota(
-                    regime,
-                    [results[m.id or 0] for m in members],
-                    exceptional=period.exceptional
-                    and regime.quota is not None
-                    and regime.quota.exceptional_ratio is not None,
-                    tie_winners=tuple(w for w in tie_winners if w in {_code(people, m) for m in members}),
-                )
+                here = {_code(people, m) for m in members}
+                chosen = tuple(w for w in tie_winners if w in here)
+                outcome = apply_quota(regime, scored, exceptional=exceptional, tie_winners=chosen)
                 if outcome.tie is not None and not set(outcome.tie.person_ids) & set(tie_winners):
                     codes = outcome.tie.person_ids
                     names = tuple(
@@ -405,14 +378,15 @@ class PeriodService:
                     decision = next(d for d in outcome.decisions if d.person_id == code)
                     if decision.demoted:
                         demoted.append(people[member.person_id].full_name)
+            submitted = {r.person_id for r in records if handed_in(r.state)}
+            missing = [p for pid, p in people.items() if pid not in submitted and p.active]
             if dry_run:
-                handed_in = {r.person_id for r in records if r.state not in EDITABLE}
                 return CloseOutcome(
                     info,
                     False,
                     locked=len(approved),
                     demoted=tuple(demoted),
-                    not_submitted=tuple(p.full_name for pid, p in people.items() if pid not in handed_in and p.active),
+                    not_submitted=tuple(p.full_name for p in missing),
                     quota=quota_json,
                     fingerprint=mark,
                     changed=changed,
@@ -463,8 +437,6 @@ class PeriodService:
                     now,
                     dedupe_key=f"final_result:{record.id}:{record.version + 1}",
                 )
-            submitted_ids = {r.person_id for r in records if r.state not in EDITABLE}
-            missing = [p for pid, p in people.items() if pid not in submitted_ids and p.active]
             for person in missing:
                 assert person.id is not None
                 queue(
@@ -509,6 +481,62 @@ class PeriodService:
                 flagged=tuple(flagged),
             )
 
+    def close_confirmed(self, actor: Actor, period_id: int, expected: str) -> Closing:
+        """Close as the confirmation showed (`expected`: its preview's fingerprint): closed, the blockers, the new
+        preview if anything changed since (nothing closed), or the first tie for HR to choose."""
+        return self._then(actor, period_id, (), self.close(actor, period_id, expected=expected))
+
+    def choose_tie(
+        self, actor: Actor, period_id: int, choices: tuple[int, ...], mark: str, *, confirm: bool
+    ) -> Closing:
+        """HR's pick (the last of `choices`) for the tie its buttons were made for (`mark`), the earlier choices
+        replayed by dry runs: shown again, or with `confirm` closing with every pick, bound to the records. A
+        changed tie or record gives the new preview (`changed`); nothing closes before the confirmation."""
+        winners, ties, outcome = self._replay(actor, period_id, choices)
+        tie = outcome.tie
+        if tie is None or tie_mark(ties, outcome) != mark:
+            return Closing(replace(self.close(actor, period_id, dry_run=True), changed=True))
+        step = Closing(outcome, ties, choices, mark)
+        pick = choices[-1]
+        if pick >> len(tie.staff_codes):
+            return replace(step, refused="outdated")
+        if pick.bit_count() > tie.slots:
+            return replace(step, refused="tie_full")
+        if not confirm:
+            return step
+        chosen = picked(tie, pick)
+        if chosen is None:
+            return replace(step, refused="tie_choose")
+        closed = self.close(actor, period_id, tie_winners=winners + chosen, expected=outcome.fingerprint)
+        return self._then(actor, period_id, choices, closed)
+
+    def _then(self, actor: Actor, period_id: int, choices: tuple[int, ...], outcome: CloseOutcome) -> Closing:
+        """After a closing attempt: its outcome, or the next tie to choose (nobody picked yet)."""
+        if outcome.tie is None or outcome.changed:
+            return Closing(outcome)
+        choices = (*choices, 0)
+        _, ties, replayed = self._replay(actor, period_id, choices)
+        return Closing(replayed, ties, choices, tie_mark(ties, replayed))
+
+    def _replay(
+        self, actor: Actor, period_id: int, choices: tuple[int, ...]
+    ) -> tuple[tuple[str, ...], tuple[TieChoice, ...], CloseOutcome]:
+        """Dry runs with the picks for the earlier ties (every choice but the last): their winners, the ties met
+        (the current one last) and the outcome of the last dry run; a pick that no longer fits is refused."""
+        winners: tuple[str, ...] = ()
+        ties: list[TieChoice] = []
+        for pick in choices[:-1]:
+            outcome = self.close(actor, period_id, tie_winners=winners, dry_run=True)
+            chosen = picked(outcome.tie, pick) if outcome.tie is not None else None
+            if outcome.tie is None or chosen is None:
+                raise Refusal("stale")
+            ties.append(outcome.tie)
+            winners += chosen
+        outcome = self.close(actor, period_id, tie_winners=winners, dry_run=True)
+        if outcome.tie is not None:
+            ties.append(outcome.tie)
+        return winners, tuple(ties), outcome
+
     def _final_result(self, uow: UnitOfWork, record: Assessment, period: Period) -> EvaluationResult:
         """Recompute a record with the final facts (a leader's unit criterion from the decided levels)."""
         person = uow.people.get(record.person_id)
@@ -526,6 +554,40 @@ class PeriodService:
             facts,
             ratings_of(uow, regime, period, record.person_id, closing=True),
         )
+
+
+def picked(tie: TieChoice, pick: int) -> tuple[str, ...] | None:
+    """The staff codes a pick (bit i: the i-th tied person) keeps at the level; None unless it fills the slots."""
+    if pick >> len(tie.staff_codes) or pick.bit_count() != tie.slots:
+        return None
+    return tuple(code for i, code in enumerate(tie.staff_codes) if pick >> i & 1)
+
+
+def tie_mark(ties: tuple[TieChoice, ...], outcome: CloseOutcome) -> str:
+    """A short mark of the ties met so far and of the records closing was computed from: a pick made for other
+    tied people, or before any record changed, is answered with the new preview."""
+    text = "/".join(f"{tie.group}:{','.join(tie.staff_codes)}:{tie.slots}" for tie in ties)
+    return hashlib.sha256(f"{text}#{outcome.fingerprint}".encode()).hexdigest()[:8]
+
+
+def _counts(states: list[str]) -> tuple[int, int, int, int, int, int]:
+    """How many are in each of UnitStatus's counts: no record, draft, pending, returned, approved, locked."""
+    found = Counter("pending" if pending(state) else state for state in states)
+    return found["none"], found[DRAFT], found["pending"], found[RETURNED], found[APPROVED], found[LOCKED]
+
+
+def _name(uow: UnitOfWork, person_id: int) -> str:
+    person = uow.people.get(person_id)
+    return person.full_name if person else str(person_id)
+
+
+def _people_of(uow: UnitOfWork, period: Period, records: list[Assessment]) -> dict[int, Person]:
+    """The people of a period's unit, then anyone else with a record in it, by id."""
+    people = {p.id or 0: p for p in uow.people.in_units([period.unit_id])}
+    for record in records:
+        if record.person_id not in people and (person := uow.people.get(record.person_id)) is not None:
+            people[record.person_id] = person
+    return people
 
 
 def _code(people: dict[Any, Any], record: Assessment) -> str:

@@ -26,7 +26,6 @@ from danhgia.workflow.assessments import (
     ratings_of,
     regime_id,
     require_criterion,
-    round_open,
     send_review_cards,
 )
 from danhgia.workflow.common import ROLE_HR, Actor, Change, audit, fingerprint
@@ -153,26 +152,13 @@ class ReviewService:
             return DecisionResult(replace(self.records.stored_view(uow, assessment_id), on_behalf_of=behalf), True)
 
     def _decided_values(
-        self, uow: UnitOfWork, record: Assessment, view: AssessmentView, review: dict[str, Any] | None, actor: Actor
+        self, uow: UnitOfWork, record: Assessment, view: AssessmentView, review: dict[str, Any], actor: Actor
     ) -> dict[str, Any]:
-        period = uow.periods.get(record.period_id)
-        assert period is not None and actor.person_id is not None
-        leader = self.records.leader_facts(uow, record.person_id, period) if record.is_leader else None
-        facts = self.records.working_time(uow, record.person_id, period)
-        ratings = ratings_of(uow, view.regime, period, record.person_id)
-        result = ev.evaluate_record(
-            view.regime,
-            view.staff_code,
-            record.self_input,
-            list(view.tasks),
-            review,
-            leader,
-            facts,
-            ratings,
-            round_open=round_open(view.regime, period),
-        )
-        if review is not None:
-            leader_part_decided(uow, view.regime, period, record, review, actor, self.clock.now())
+        basis = self.records.inputs_of(uow, record)
+        period = basis.period
+        assert actor.person_id is not None
+        result = basis.evaluate(record.self_input, review)
+        leader_part_decided(uow, view.regime, period, record, review, actor, self.clock.now())
         behalf = None if record.reviewer_id == actor.person_id else record.reviewer_id
         values: dict[str, Any] = {
             "review_input": review,
@@ -381,7 +367,7 @@ class ReviewService:
         """Reviewer accepts or rejects a bonus claim."""
 
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
-            if item not in {b["code"] for b in view.bonus_claims}:
+            if item not in {claim.code for claim in view.bonus_claims}:
                 raise Refusal("unknown_choice")
             _toggle(draft, "rejected_bonuses", item)
 
@@ -397,28 +383,12 @@ class ReviewService:
 
         return self._edit_review(actor, assessment_id, change)
 
-    def adjust_preview(self, view: AssessmentView) -> EvaluationResult:
+    def adjust_preview(self, assessment_id: int) -> EvaluationResult:
         """The result the adjustment in progress would give."""
-        draft = view.review_draft or {}
         with self.db.reader() as uow:
-            record = uow.assessments.get(view.id)
-            period = uow.periods.get(record.period_id) if record else None
-            assert record is not None and period is not None
-            leader = self.records.leader_facts(uow, record.person_id, period) if record.is_leader else None
-            facts = self.records.working_time(uow, record.person_id, period)
-            ratings = ratings_of(uow, view.regime, period, record.person_id)
-            withheld = round_open(view.regime, period)
-        return ev.evaluate_record(
-            view.regime,
-            view.staff_code,
-            view.self_input,
-            list(view.tasks),
-            _review_of(draft),
-            leader,
-            facts,
-            ratings,
-            round_open=withheld,
-        )
+            record = existing(uow, assessment_id)
+            basis = self.records.inputs_of(uow, record)
+            return basis.evaluate(record.self_input, _review_of(record.review_draft or {}))
 
     def adjust_confirm(self, actor: Actor, assessment_id: int) -> DecisionResult:
         """Apply the adjustment: recompute, record old and new values with the reason."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from danhgia.scoring import Regime
+from danhgia.scoring import Regime, ScoringError
 from danhgia.storage.models import Assessment
 from danhgia.storage.uow import UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -21,6 +21,7 @@ from danhgia.workflow.assessments import (
     AssessmentView,
     clean_reason,
     require_criterion,
+    score_error_code,
     send_review_cards,
 )
 from danhgia.workflow.common import ROLE_HR, Actor, Change, audit
@@ -174,8 +175,8 @@ class SelfAssessmentService:
         text = None if reason is None else clean_reason(reason)
 
         def change(_r: Regime, draft: dict[str, Any], view: AssessmentView) -> None:
-            task = next((t for t in view.tasks if t["id"] == task_id), None)
-            if task is None or not ev.claimable(task):
+            task = view.task(task_id)
+            if task is None or not task.claimable:
                 raise Refusal("unknown_choice")
             causes = draft.setdefault("causes", {})
             if text is None:
@@ -227,17 +228,18 @@ class SelfAssessmentService:
         today = self.records.today()
         with self.db.uow() as uow:
             record = self._own_editable(uow, person_id, assessment_id, version)
-            view = self.records.view_of(uow, record, live_tasks=True)
-            if view.score_error is not None or view.self_result is None:
-                raise Refusal(view.score_error or "cannot_score")
+            basis = self.records.inputs_of(uow, record, live_tasks=True)
+            try:
+                result = basis.evaluate(record.self_input, None)
+            except ScoringError as error:
+                raise Refusal(score_error_code(basis.regime, basis.tasks, record, error)) from error
             reviewer_id = self._reviewer_for(uow, person_id, today)
             if reviewer_id is None:
                 raise Refusal("no_reviewer")
             old_state = record.state
-            result = view.self_result
             values = {
                 "state": SUBMITTED,
-                "tasks_snapshot": list(view.tasks),
+                "tasks_snapshot": basis.tasks,
                 "self_total": result.total,
                 "self_level": result.level.code if result.level else None,
                 "total": result.total,

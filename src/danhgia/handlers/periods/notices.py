@@ -1,0 +1,49 @@
+"""The outbox notices of closing a period, each to one person privately: "final_result" (their final result,
+with the quota explained and the details and contest buttons) and "no_result" (the period closed without their
+self-assessment)."""
+
+from __future__ import annotations
+
+from telegram import Bot
+
+from danhgia.chat.callbacks import button
+from danhgia.chat.panel import Panel, keyboard
+from danhgia.handlers import notifier
+from danhgia.handlers.context import run_sync
+from danhgia.handlers.results import FEATURE as RESULTS
+from danhgia.handlers.results import contest_row, final_result_text
+from danhgia.texts import t, t_html
+from danhgia.workflow.lifecycle import LOCKED
+from danhgia.workflow.outbox import OutboxItem
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.services import Services
+
+
+@notifier.renderer("final_result")
+async def render_final_result(bot: Bot, services: Services, item: OutboxItem) -> None:
+    """The person's final result of a closed period, privately, with the quota explained and a details button."""
+    try:
+        entry = await run_sync(services.results.entry, item.person_id, int(item.payload["assessment_id"]))
+    except Refusal as error:
+        raise notifier.Obsolete("the assessment is gone") from error
+    if entry.state != LOCKED:
+        raise notifier.Obsolete("reopened before the notice went out")
+    contest = await run_sync(services.council.can_contest, item.person_id, entry.assessment_id) is not None
+    markup = keyboard(
+        [
+            [button(t("ketqua.details_button", item.language), RESULTS, "d", entry.assessment_id)],
+            contest_row(entry.assessment_id, contest, item.language),
+        ]
+    )
+    await notifier.send(bot, item, Panel(final_result_text(entry, item.language), markup))
+
+
+@notifier.renderer("no_result")
+async def render_no_result(bot: Bot, services: Services, item: OutboxItem) -> None:
+    """The period closed without a self-assessment from this person."""
+    try:
+        info = await run_sync(services.periods.info, int(item.payload["period_id"]))
+    except Refusal as error:
+        raise notifier.Obsolete("the period is gone") from error
+    text = t_html("kydanhgia.no_result", item.language, period=info.label, unit=info.unit_name)
+    await notifier.send(bot, item, text)
