@@ -15,6 +15,7 @@ import pytest
 from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
+from danhgia.scheduler.jobs import late_once
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.common import Actor
 from danhgia.workflow.tasks import CheckinOutcome
@@ -476,7 +477,6 @@ async def test_every_notice_waits_for_working_hours_as_reminders_do(world: BotWo
 
 
 def test_a_tick_missed_while_the_process_was_busy_runs_late_once() -> None:
-    from danhgia.handlers.notifier import late_once
 
     kwargs = late_once(60)
     assert kwargs["misfire_grace_time"] >= 60 and kwargs["coalesce"] is True and kwargs["max_instances"] == 1

@@ -16,8 +16,9 @@ from danhgia.storage.models import TelegramLink
 from danhgia.workflow.calendar import span_of
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
+from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.reminders import ExpiredReminder
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from danhgia.workflow.tasks import CheckinOutcome
 from danhgia.workflow.workdays import WorkCalendar
@@ -253,3 +254,86 @@ def test_a_person_who_blocked_the_bot_is_reminded_no_more_and_the_leader_is_told
     assert people["CV01"] not in {person for kind, person, _, _ in queued(svc) if kind == "remind_checkin"}
     svc.reminders.mark_reachable(people["CV01"])
     assert svc.reminders.preview(date(2026, 11, 27))  # reminded again on the next Friday
+
+
+# -- one rule, asked when queueing and again before sending ----------------------------------------------------------
+
+
+def item_of(services: Services, kind: str, person_id: int) -> OutboxItem:
+    """The queued reminder of a kind to a person, as the notifier would claim it."""
+    with services.db.uow() as uow:
+        (row,) = [m for m in uow.outbox.of_kind(kind) if m.person_id == person_id]
+        assert row.id is not None
+        return OutboxItem(row.id, row.kind, row.person_id, dict(row.payload), None, "vi", 0)
+
+
+def hand_in(services: Services, person_id: int) -> None:
+    """A month of work and a submitted self-assessment."""
+    me = Actor.person(person_id)
+    task = services.tasks.add(me, person_id, "Nhiệm vụ tháng", date(2026, 11, 20), Decimal(1))
+    services.tasks.checkin(me, person_id, task.id, CheckinOutcome.LATE)
+    view = services.self_assessment.open_self(person_id)
+    services.self_assessment.submit(person_id, view.id, view.version)
+
+
+def test_a_self_assessment_reminder_queued_before_the_submission_is_not_current_after_it(
+    svc: Services, early_clock: ManualClock
+) -> None:
+    people = ids(svc)
+    an, binh = people["CV01"], people["CV02"]
+    open_november(svc)
+    early_clock.set(datetime(2026, 11, 27, 8, 5, tzinfo=VN))  # the window opens
+    assert svc.reminders.queue_due() > 0
+    reminder = item_of(svc, "remind_self", an)
+    assert svc.reminders.still_current(reminder)
+    hand_in(svc, an)
+    assert not svc.reminders.still_current(reminder)
+    assert svc.reminders.stale(reminder) == "submitted or on leave"
+    # The tick asks the same rule: An would not be queued again that day, Bình still would.
+    planned = {p.person_id for p in svc.reminders.plan(date(2026, 11, 27)) if p.kind == "remind_self"}
+    assert an not in planned and binh in planned
+    # Leave recorded after the tick also silences Bình's reminder, as it would have at queue time.
+    other = item_of(svc, "remind_self", binh)
+    assert svc.reminders.still_current(other)
+    svc.absence.add_leave(Actor.person(people["TP01"]), binh, "sick", date(2026, 11, 27), date(2026, 11, 27))
+    assert not svc.reminders.still_current(other)
+    assert binh not in {p.person_id for p in svc.reminders.plan(date(2026, 11, 27)) if p.kind == "remind_self"}
+
+
+def test_a_weekly_reminder_is_not_current_while_the_person_paused_reminders(
+    svc: Services, early_clock: ManualClock
+) -> None:
+    people = ids(svc)
+    binh, hai = people["CV02"], people["QT01"]
+    early_clock.set(datetime(2026, 11, 20, 15, 5, tzinfo=VN))
+    assert svc.reminders.queue_due() == len(people)
+    prompt = item_of(svc, "remind_checkin", binh)
+    assert svc.reminders.still_current(prompt)
+    svc.absence.snooze(binh, date(2026, 11, 20), date(2026, 11, 26))
+    assert svc.reminders.stale(prompt) == "paused or on leave"
+    assert binh not in {p.person_id for p in svc.reminders.plan(date(2026, 11, 20))}
+    svc.absence.unsnooze(binh)
+    assert svc.reminders.still_current(prompt)
+    svc.absence.snooze(binh, date(2026, 11, 23), date(2026, 11, 27))  # planned for next week: not yet
+    assert svc.reminders.still_current(prompt)
+    on_leave = item_of(svc, "remind_checkin", hai)
+    svc.absence.add_leave(Actor.person(people["TP01"]), hai, "annual", date(2026, 11, 20), date(2026, 11, 20))
+    assert not svc.reminders.still_current(on_leave)
+
+
+def test_a_review_nudge_is_current_while_a_record_waits_for_the_reviewer(
+    svc: Services, early_clock: ManualClock
+) -> None:
+    people = ids(svc)
+    open_november(svc)
+    early_clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=VN))
+    hand_in(svc, people["CV01"])
+    early_clock.set(datetime(2026, 12, 4, 8, 35, tzinfo=VN))  # the working day before the review deadline
+    assert svc.reminders.queue_due() > 0
+    nudge = item_of(svc, "remind_review", people["TP01"])
+    assert svc.reminders.still_current(nudge)
+    (waiting,) = svc.review.queue_for(people["TP01"])
+    svc.review.approve(Actor.person(people["TP01"]), waiting.id)
+    assert svc.reminders.stale(nudge) == "nothing pending any more"
+    digest = item_of(svc, "hr_digest", people["TC01"])
+    assert svc.reminders.still_current(digest)  # a snapshot: no rule drops it

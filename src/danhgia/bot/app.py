@@ -1,4 +1,5 @@
-"""Composition root: settings → database → workflow services → the python-telegram-bot Application."""
+"""Composition root: settings → database → workflow services → the python-telegram-bot Application, its handlers
+and its timed jobs (scheduler/jobs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
@@ -19,10 +20,9 @@ from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_database
 from danhgia.handlers.edits import PanelMemory
 from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
-from danhgia.handlers.notifier import late_once
 from danhgia.handlers.ratelimit import SlidingWindowRateLimiter, TelegramRequest
 from danhgia.handlers.ui import MEMORY_KEY
-from danhgia.scheduler.ticker import ReminderTicker
+from danhgia.scheduler import jobs
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import Clock
@@ -33,6 +33,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.0005
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+TICKER_KEY = "reminder_ticker"  # bot_data: the reminder ticker, for whoever ticks by hand (the demo, the tests)
 
 
 def configure_logging(level: str) -> None:
@@ -84,26 +85,8 @@ async def on_startup(app: App) -> None:
         await app.update_queue.replay(app.bot)
     await publish_default_menus(app.bot)
     await sync_menus(app)
-    await notifier.start(app)
-    start_reminders(app)
+    await jobs.start(app)
     log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
-
-
-TICKER_KEY = "reminder_ticker"
-
-
-async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    ticker: ReminderTicker = context.application.bot_data[TICKER_KEY]
-    await ticker.tick()
-
-
-def start_reminders(app: App) -> None:
-    """Tick the reminders every REMINDER_TICK_SECONDS (and once right after start-up: catch-up)."""
-    services: Services = app.bot_data[SERVICES_KEY]
-    app.bot_data[TICKER_KEY] = ReminderTicker(services, lambda: notifier.deliver_round(app))
-    interval = app.bot_data.get("reminder_tick_seconds")
-    if app.job_queue is not None and interval:
-        app.job_queue.run_repeating(_tick, interval=interval, first=1, name="reminders", job_kwargs=late_once(interval))
 
 
 def build_application(settings: Settings, services: Services, *, rate_limiter: bool = True) -> App:
@@ -129,14 +112,15 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         .request(TelegramRequest(connection_pool_size=16))
         .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         .post_init(on_startup)
-        .post_stop(notifier.stop)
+        .post_stop(jobs.stop)
     )
     if rate_limiter:
         builder = builder.rate_limiter(SlidingWindowRateLimiter())
     app: App = builder.build()
     app.bot_data[SERVICES_KEY] = services
     use_database(services.db)
-    app.bot_data["reminder_tick_seconds"] = settings.reminder_tick_seconds if settings.reminders else None
+    tick_seconds = settings.reminder_tick_seconds if settings.reminders else None
+    app.bot_data[TICKER_KEY] = jobs.register(app, services, notifier.deliver_round, tick_seconds)
     handlers.register(app)
     return app
 

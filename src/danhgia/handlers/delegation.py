@@ -3,22 +3,25 @@ them; the acting reviewer is told (and, by the workflow, gets the pending cards)
 
 One panel edited in place: the list → a person chosen from buttons → the range (buttons, or typed as
 "dd/mm - dd/mm", a step kept in the database) → a confirmation. The range travels in the callback data of
-the confirmation (yyyymmdd), so nothing is half-created if the leader walks away.
+the confirmation (yyyymmdd), so nothing is half-created if the leader walks away. Every press is a leader's:
+the route table's guard refuses anyone else.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from telegram import Bot, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CommandHandler
 
-from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.callbacks import Callback
 from danhgia.chat.format import day, fit, short
 from danhgia.chat.panel import Choice, Keys, Panel, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import Context, reply, run_sync, services_of
 from danhgia.handlers.dialog import text_step
+from danhgia.handlers.routes import Routes
 from danhgia.handlers.ui import (
     ack,
     actor_of,
@@ -27,13 +30,12 @@ from danhgia.handlers.ui import (
     close_text_step,
     command_person,
     guarded,
-    pressed,
     replace_panel,
     show,
 )
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import inputs
-from danhgia.workflow.calendar import end_of_month, fmt_short, friday_of
+from danhgia.workflow.calendar import end_of_month, fmt_short, friday_of, from_ymd, ymd
 from danhgia.workflow.common import ROLE_LEADER, Identity
 from danhgia.workflow.delegation import Candidate, DelegationView
 from danhgia.workflow.dialogs import DialogState
@@ -43,6 +45,56 @@ from danhgia.workflow.services import Services
 
 FEATURE = "uq"
 CANDIDATE_BUTTONS = 24
+RANGE = "delegation.range"
+
+
+@dataclass(frozen=True)
+class List(Callback, feature=FEATURE, code="l"):
+    """The leader's delegations."""
+
+
+@dataclass(frozen=True)
+class New(Callback, feature=FEATURE, code="n"):
+    """Whom the leader may name."""
+
+
+@dataclass(frozen=True)
+class Pick(Callback, feature=FEATURE, code="p"):
+    """A person chosen: the range comes next."""
+
+    person_id: int
+
+
+@dataclass(frozen=True)
+class Dates(Callback, feature=FEATURE, code="d"):
+    """A range chosen (yyyymmdd): the confirmation comes next."""
+
+    person_id: int
+    starts_on: str
+    ends_on: str
+
+
+@dataclass(frozen=True)
+class Create(Callback, feature=FEATURE, code="ok"):
+    """Create the delegation exactly as the confirmation showed it."""
+
+    person_id: int
+    starts_on: str
+    ends_on: str
+
+
+@dataclass(frozen=True)
+class AskRevoke(Callback, feature=FEATURE, code="x"):
+    """Ask before revoking a delegation."""
+
+    delegation_id: int
+
+
+@dataclass(frozen=True)
+class Revoke(Callback, feature=FEATURE, code="X"):
+    """Revoke it."""
+
+    delegation_id: int
 
 
 # -- rendering ---------------------------------------------------------------------------------------------------
@@ -72,9 +124,9 @@ def list_panel(
             )
             for item in acting
         ]
-    rows = [[button(t("delegation.new_button", lang), FEATURE, "n")]]
+    rows = [[New().choice(t("delegation.new_button", lang))]]
     rows += [
-        [button(t("delegation.revoke_button", lang, name=short(item.acting_name, 30)), FEATURE, "x", item.id)]
+        [AskRevoke(item.id).choice(t("delegation.revoke_button", lang, name=short(item.acting_name, 30)))]
         for item in own
     ]
     return Panel(fit(join_html(lines)), keyboard(rows))
@@ -82,12 +134,11 @@ def list_panel(
 
 def candidates_panel(candidates: list[Candidate], lang: str) -> Panel:
     """Whom the leader may name: one button each."""
-    back = [button(t("delegation.back", lang), FEATURE, "l")]
+    back = [List().choice(t("delegation.back", lang))]
     if not candidates:
         return Panel(t_html("delegation.no_candidates", lang), keyboard([back]))
     rows = [
-        [button(short(f"{c.full_name} — {c.position}", 48), FEATURE, "p", c.person_id)]
-        for c in candidates[:CANDIDATE_BUTTONS]
+        [Pick(c.person_id).choice(short(f"{c.full_name} — {c.position}", 48))] for c in candidates[:CANDIDATE_BUTTONS]
     ]
     return Panel(t_html("delegation.pick_title", lang), keyboard([*rows, back]))
 
@@ -113,10 +164,10 @@ def range_choices(today: date) -> list[tuple[str, date, date]]:
 def range_keyboard(acting_id: int, today: date, lang: str) -> Keys:
     """Buttons for the usual ranges, and a way back to the list of people."""
     rows: list[list[Choice]] = [
-        [button(t(key, lang, date=fmt_short(end)), FEATURE, "d", acting_id, _ymd(start), _ymd(end))]
+        [Dates(acting_id, ymd(start), ymd(end)).choice(t(key, lang, date=fmt_short(end)))]
         for key, start, end in range_choices(today)
     ]
-    rows.append([button(t("delegation.back", lang), FEATURE, "n")])
+    rows.append([New().choice(t("delegation.back", lang))])
     return keyboard(rows)
 
 
@@ -124,22 +175,11 @@ def confirm_panel(candidate: Candidate, starts_on: date, ends_on: date, lang: st
     """The last step before the delegation is created."""
     text = t_html("delegation.confirm_question", lang, name=candidate.full_name, start=day(starts_on), end=day(ends_on))
     rows = [
-        [button(t("delegation.confirm", lang), FEATURE, "ok", candidate.person_id, _ymd(starts_on), _ymd(ends_on))],
-        [button(t("delegation.change_dates", lang), FEATURE, "p", candidate.person_id)],
-        [button(t("delegation.back_to_list", lang), FEATURE, "l")],
+        [Create(candidate.person_id, ymd(starts_on), ymd(ends_on)).choice(t("delegation.confirm", lang))],
+        [Pick(candidate.person_id).choice(t("delegation.change_dates", lang))],
+        [List().choice(t("delegation.back_to_list", lang))],
     ]
     return Panel(text, keyboard(rows))
-
-
-def _ymd(value: date) -> str:
-    return value.strftime("%Y%m%d")
-
-
-def _from_ymd(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%Y%m%d").date()
-    except ValueError:
-        return None
 
 
 # -- outbox renderers --------------------------------------------------------------------------------------------
@@ -207,99 +247,123 @@ async def delegation_command(update: Update, context: Context) -> None:
     await show(update, await _list(context, identity))
 
 
-@guarded
-async def delegation_button(update: Update, context: Context) -> None:
-    """Every button of the /uyquyen panel."""
-    press = await pressed(update, context, FEATURE)
-    if press is None:
+async def _leader_only(update: Update, _context: Context, identity: Identity) -> bool:
+    """Delegations are a leader's: anyone else is told so."""
+    if identity.has_role(ROLE_LEADER):
+        return True
+    await ack(update, t("error.not_leader", identity.language), alert=True)
+    return False
+
+
+routes = Routes(FEATURE, guard=_leader_only)
+
+
+@routes.on(List)
+async def list_(update: Update, context: Context, identity: Identity, _data: List) -> None:
+    """The leader's delegations."""
+    await close_text_step(context, identity)
+    panel = await _list(context, identity)
+    await ack(update)
+    await show(update, panel)
+
+
+@routes.on(New)
+async def new(update: Update, context: Context, identity: Identity, _data: New) -> None:
+    """Whom the leader may name."""
+    await close_text_step(context, identity)
+    candidates = await run_sync(services_of(context).delegations.candidates, identity.person_id)
+    await ack(update)
+    await show(update, candidates_panel(candidates, identity.language))
+
+
+@routes.on(Pick)
+async def pick(update: Update, context: Context, identity: Identity, data: Pick) -> None:
+    """Ask for the range (buttons for the usual ones)."""
+    candidate = await _candidate(context, identity, data.person_id)
+    lang, today = identity.language, services_of(context).delegations.today()
+    await ack(update)
+    question = Panel(
+        t_html("delegation.ask_range", lang, name=candidate.full_name), range_keyboard(data.person_id, today, lang)
+    )
+    await ask_text(update, context, identity, RANGE, {"acting": data.person_id}, question)
+
+
+async def _range(update: Update, identity: Identity, data: Dates | Create) -> tuple[date, date] | None:
+    starts_on, ends_on = from_ymd(data.starts_on), from_ymd(data.ends_on)
+    if starts_on is None or ends_on is None:
+        await ack(update, t("fallback.stale_button", identity.language))
+        return None
+    return starts_on, ends_on
+
+
+@routes.on(Dates)
+async def dates(update: Update, context: Context, identity: Identity, data: Dates) -> None:
+    """A range chosen: the confirmation."""
+    found = await _range(update, identity, data)
+    if found is None:
         return
-    identity, parts = press
+    await close_text_step(context, identity)
+    candidate = await _candidate(context, identity, data.person_id)
+    services_of(context).delegations.check_range(*found)
+    await ack(update)
+    await show(update, confirm_panel(candidate, *found, identity.language))
+
+
+@routes.on(Create)
+async def create(update: Update, context: Context, identity: Identity, data: Create) -> None:
+    """Create the delegation as confirmed."""
+    found = await _range(update, identity, data)
+    if found is None:
+        return
+    await close_text_step(context, identity)
+    await _candidate(context, identity, data.person_id)
     lang = identity.language
-    if not identity.has_role(ROLE_LEADER):
-        await ack(update, t("error.not_leader", lang), alert=True)
-        return
-    services = services_of(context)
-    action = parts[0] if parts else ""
-    args = parts[1:]
-    if action in ("l", "n"):
-        await close_text_step(context, identity)
-        if action == "l":
-            panel = await _list(context, identity)
-        else:
-            panel = candidates_panel(await run_sync(services.delegations.candidates, identity.person_id), lang)
-        await ack(update)
-        await show(update, panel)
-        return
-    number = as_int(args[0]) if args else None
-    if number is None:
-        await ack(update, t("fallback.stale_button", lang))
-        return
-    if action == "p":
-        candidate = await _candidate(context, identity, number)
-        today = services.delegations.today()
-        await ack(update)
-        await ask_text(
-            update,
-            context,
-            identity,
-            "delegation.range",
-            {"acting": number},
-            Panel(t_html("delegation.ask_range", lang, name=candidate.full_name), range_keyboard(number, today, lang)),
-        )
-    elif action in ("d", "ok"):
-        starts_on = _from_ymd(args[1]) if len(args) > 1 else None
-        ends_on = _from_ymd(args[2]) if len(args) > 2 else None
-        if starts_on is None or ends_on is None:
-            await ack(update, t("fallback.stale_button", lang))
-            return
-        await close_text_step(context, identity)
-        candidate = await _candidate(context, identity, number)
-        if action == "d":
-            services.delegations.check_range(starts_on, ends_on)
-            await ack(update)
-            await show(update, confirm_panel(candidate, starts_on, ends_on, lang))
-            return
-        created = await run_sync(services.delegations.create, actor_of(identity), number, starts_on, ends_on)
-        note = t_html(
-            "delegation.created", lang, name=created.acting_name, start=day(created.starts_on), end=day(created.ends_on)
-        )
-        await ack(update, t("delegation.created_ack", lang))
-        await show(update, await _list(context, identity, note))
-    elif action in ("x", "X"):
-        await close_text_step(context, identity)
-        own = await run_sync(services.delegations.of_leader, identity.person_id)
-        found = next((d for d in own if d.id == number), None)
-        if found is None:
-            raise Refusal("not_found")
-        if action == "x":
-            text = t_html(
-                "delegation.revoke_question",
-                lang,
-                name=found.acting_name,
-                start=day(found.starts_on),
-                end=day(found.ends_on),
-            )
-            markup = keyboard(
-                [
-                    [button(t("delegation.revoke_confirm", lang), FEATURE, "X", found.id)],
-                    [button(t("delegation.keep", lang), FEATURE, "l")],
-                ]
-            )
-            await ack(update)
-            await show(update, Panel(text, markup))
-            return
-        revoked = await run_sync(services.delegations.revoke, actor_of(identity), found.id)
-        await ack(update, t("delegation.revoked_ack", lang))
-        await show(update, await _list(context, identity, t_html("delegation.revoked", lang, name=revoked.acting_name)))
-    else:
-        await ack(update, t("fallback.stale_button", lang))
+    created = await run_sync(services_of(context).delegations.create, actor_of(identity), data.person_id, *found)
+    values = {"name": created.acting_name, "start": day(created.starts_on), "end": day(created.ends_on)}
+    await ack(update, t("delegation.created_ack", lang))
+    await show(update, await _list(context, identity, t_html("delegation.created", lang, **values)))
+
+
+async def _own(context: Context, identity: Identity, delegation_id: int) -> DelegationView:
+    """One of the leader's own delegations (another's is `not_found`)."""
+    own = await run_sync(services_of(context).delegations.of_leader, identity.person_id)
+    found = next((d for d in own if d.id == delegation_id), None)
+    if found is None:
+        raise Refusal("not_found")
+    return found
+
+
+@routes.on(AskRevoke)
+async def ask_revoke(update: Update, context: Context, identity: Identity, data: AskRevoke) -> None:
+    """Ask before revoking."""
+    await close_text_step(context, identity)
+    found = await _own(context, identity, data.delegation_id)
+    lang = identity.language
+    values = {"name": found.acting_name, "start": day(found.starts_on), "end": day(found.ends_on)}
+    rows = [
+        [Revoke(found.id).choice(t("delegation.revoke_confirm", lang))],
+        [List().choice(t("delegation.keep", lang))],
+    ]
+    await ack(update)
+    await show(update, Panel(t_html("delegation.revoke_question", lang, **values), keyboard(rows)))
+
+
+@routes.on(Revoke)
+async def revoke(update: Update, context: Context, identity: Identity, data: Revoke) -> None:
+    """Revoke it; the acting reviewer is told."""
+    await close_text_step(context, identity)
+    found = await _own(context, identity, data.delegation_id)
+    lang = identity.language
+    revoked = await run_sync(services_of(context).delegations.revoke, actor_of(identity), found.id)
+    await ack(update, t("delegation.revoked_ack", lang))
+    await show(update, await _list(context, identity, t_html("delegation.revoked", lang, name=revoked.acting_name)))
 
 
 async def _cancel_to_list(update: Update, context: Context, identity: Identity, dialog: DialogState) -> None:
     await replace_panel(update, context, dialog, await _list(context, identity))
 
 
-@text_step("delegation.range", _cancel_to_list)
+@text_step(RANGE, _cancel_to_list)
 async def range_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A range typed as "dd/mm - dd/mm" (bad dates are refused and the step keeps waiting)."""
     services = services_of(context)
@@ -311,7 +375,4 @@ async def range_typed(update: Update, context: Context, identity: Identity, dial
     await answered(update, context, identity, dialog, confirm_panel(candidate, starts_on, ends_on, identity.language))
 
 
-HANDLERS = [
-    CommandHandler("uyquyen", delegation_command),
-    CallbackQueryHandler(delegation_button, pattern=rf"^v1:{FEATURE}:"),
-]
+HANDLERS = [CommandHandler("uyquyen", delegation_command), routes.handler()]

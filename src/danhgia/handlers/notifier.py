@@ -1,8 +1,9 @@
 """Delivery of the outbox: each queued message is rendered by the renderer of its kind and sent; network
 errors and 429s are retried later, a blocked chat or a message that has lost its purpose is dropped.
 
-A delivery round runs every few seconds from the job queue and at once after a handler queued something
-(`wake`); a lock keeps one round at a time per process, and the database's claim keeps processes apart.
+When rounds run is the scheduler's business (scheduler/jobs.py: every few seconds, and at once after a handler
+queued something, `wake`); here a lock keeps one round at a time per process, and the database's claim keeps
+processes apart.
 """
 
 from __future__ import annotations
@@ -15,19 +16,19 @@ from typing import Any, cast
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import ContextTypes, ExtBot
+from telegram.ext import ExtBot
 
 from danhgia.chat.panel import Panel
 from danhgia.handlers import present
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
 from danhgia.handlers.ratelimit import BULK
-from danhgia.workflow.outbox import HEARTBEAT_SECONDS, OutboxItem, queued_since_last_round
+from danhgia.scheduler import jobs
+from danhgia.workflow.outbox import OutboxItem, queued_since_last_round
 from danhgia.workflow.reminders import ExpiredReminder
 from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
 Renderer = Callable[[Bot, Services, OutboxItem], Awaitable[None]]
-INTERVAL_SECONDS = 2.0
 PARALLEL_PEOPLE = 8
 _LOCK_KEY = "notifier.lock"
 _renderers: dict[str, Renderer] = {}
@@ -140,48 +141,7 @@ async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
         await run_sync(services.outbox.delivered, item.id)
 
 
-async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await deliver_round(context.application)
-
-
-def late_once(interval: float) -> dict[str, Any]:
-    """A repeating job missed while the process was busy (or its loop held up) runs late — within a grace of two
-    intervals — and once, never twice in a row to catch up (APScheduler's misfire grace, coalescing)."""
-    return {"misfire_grace_time": max(1, int(2 * interval) + 1), "coalesce": True, "max_instances": 1}
-
-
-async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.application.bot_data[SERVICES_KEY]
-    await run_sync(services.outbox.heartbeat)
-
-
-async def start(app: App) -> None:
-    """Register this process (its claims are its own while it lives), then deliver every few seconds (catching
-    up on whatever was queued while the bot was down, and on what a process that died had claimed)."""
-    services: Services = app.bot_data[SERVICES_KEY]
-    await run_sync(services.outbox.heartbeat)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            _heartbeat,
-            interval=HEARTBEAT_SECONDS,
-            first=HEARTBEAT_SECONDS,
-            name="heartbeat",
-            job_kwargs=late_once(HEARTBEAT_SECONDS),
-        )
-        app.job_queue.run_repeating(
-            _job, interval=INTERVAL_SECONDS, first=0.5, name="outbox", job_kwargs=late_once(INTERVAL_SECONDS)
-        )
-
-
-async def stop(app: App) -> None:
-    """This process stops: what it had claimed goes back to the queue at once."""
-    services: Services = app.bot_data[SERVICES_KEY]
-    await run_sync(services.outbox.retire)
-
-
 def wake(app: Any) -> None:
     """Deliver now if this process queued something (called after every handler)."""
-    if not queued_since_last_round():
-        return
-    if getattr(app, "job_queue", None) is not None and app.running:
-        app.job_queue.run_once(_job, 0, name="outbox-now")
+    if queued_since_last_round():
+        jobs.deliver_soon(app)

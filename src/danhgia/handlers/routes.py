@@ -17,14 +17,17 @@ from danhgia.texts import t
 from danhgia.workflow.common import Identity
 
 Route = Callable[[Update, Context, Identity, Any], Awaitable[None]]
+Guard = Callable[[Update, Context, Identity], Awaitable[bool]]
 F = TypeVar("F", bound=Route)  # a route: (update, context, who pressed, the unpacked data)
 
 
 class Routes:
     """The route table of one feature's buttons (`v1:<feature>:…`)."""
 
-    def __init__(self, feature: str) -> None:
+    def __init__(self, feature: str, *, guard: Guard | None = None) -> None:
+        """`guard` answers a press the person may not make at all (a leader-only feature …) and returns False."""
         self.feature = feature
+        self.guard = guard
         self._routes: dict[type[Callback], Route] = {}
 
     def on(self, *kinds: type[Callback]) -> Callable[[F], F]:
@@ -51,7 +54,7 @@ class Routes:
     async def dispatch(self, update: Update, context: Context) -> None:
         """Answer a press: the person (in a private chat), then the route of the data, or "outdated"."""
         identity = await private_person(update, context)
-        if identity is None:
+        if identity is None or (self.guard is not None and not await self.guard(update, context, identity)):
             return
         query = update.callback_query
         found = self.route_of(query.data if query is not None else None)

@@ -1,6 +1,6 @@
 """The reminder ticker: every tick asks the workflow what is due now and queues it in the outbox.
 
-APScheduler (through python-telegram-bot's job queue, wired in bot/app.py) only triggers the tick; the
+APScheduler (through python-telegram-bot's job queue, wired in scheduler/jobs.py) only triggers the tick; the
 database decides who is reminded of what and remembers what was queued, so a tick after a restart catches
 up on anything still useful and two processes ticking at once queue nothing twice. Delivery is the
 notifier's job (handlers/notifier.py), handed in as `deliver`.

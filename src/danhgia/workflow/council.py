@@ -11,10 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import EvaluationResult, Regime
+from danhgia.scoring import EvaluationResult, Level, Regime
 from danhgia.storage.models import Assessment, Commendation, CouncilCase, CouncilVote, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -35,7 +36,10 @@ CONTEST = "contest"
 RATERS = "raters"
 CONFIRM = "confirm"
 CHANGE = "change"
+COUNCIL = Actor("council")  # who decides a case, in the audit log
 RECUSE = "recuse"  # a member steps aside from a case: stored as their "vote", never counted
+OPEN = "open"  # a case's states: open until the quorum decides it
+DECIDED = "decided"
 
 
 @dataclass(frozen=True)
@@ -89,19 +93,58 @@ class CaseView:
     deadline: date | None = None  # the last day to decide it
     eligible: int = 0  # members who may vote on it (the person and those who stepped aside left out)
 
-    def vote_of(self, member_name: str) -> VoteView | None:
-        """A member's vote, if any."""
-        return next((v for v in self.votes if v.member_name == member_name), None)
+    def vote_by(self, member_id: int) -> VoteView | None:
+        """What this member cast on the case (a vote, or stepping aside), if anything."""
+        return next((v for v in self.votes if v.member_id == member_id), None)
+
+    @property
+    def is_open(self) -> bool:
+        """The quorum has not decided the case yet."""
+        return self.state == OPEN
 
     @property
     def ballots(self) -> tuple[VoteView, ...]:
         """The votes that count (a member who stepped aside has none)."""
         return tuple(v for v in self.votes if v.outcome != RECUSE)
 
+    def has_voted(self, member_id: int) -> bool:
+        """This member's vote is among those that count."""
+        return any(v.member_id == member_id for v in self.ballots)
+
+    def stepped_aside(self, member_id: int) -> bool:
+        """This member stepped aside from the case (and has no vote on it)."""
+        return any(v.member_id == member_id and v.outcome == RECUSE for v in self.votes)
+
+    def may_vote(self, member_id: int) -> bool:
+        """The case is open and not about this member (one who stepped aside may still change their mind)."""
+        return self.is_open and self.person_id != member_id
+
+    def may_step_aside(self, member_id: int) -> bool:
+        """This member may step aside from the case: they may vote on it and have not stepped aside yet."""
+        return self.may_vote(member_id) and not self.stepped_aside(member_id)
+
+    def cast_deciding_vote(self, member_id: int) -> bool:
+        """This member cast the last vote of a decided case (the one that decided it)."""
+        return not self.is_open and bool(self.votes) and self.votes[-1].member_id == member_id
+
+    @property
+    def level_before(self) -> str | None:
+        """The code of the level the case is about, as it was when the case was opened."""
+        return self.facts.get("final_level") or self.final_level or self.level
+
+    @property
+    def current_level(self) -> str | None:
+        """The code of the person's level now (the council's decision included)."""
+        return self.final_level or self.level
+
+    def level_at(self, index: int) -> Level | None:
+        """The regime's level at a position (from callback data); None when out of range."""
+        return self.regime.levels[index] if 0 <= index < len(self.regime.levels) else None
+
     @property
     def short(self) -> bool:
         """Too few members may vote for the quorum ever to be reached."""
-        return self.state == "open" and self.eligible < self.quorum
+        return self.is_open and self.eligible < self.quorum
 
 
 @dataclass(frozen=True)
@@ -118,18 +161,31 @@ class Candidate:
     proposals: int
     proposed_by_me: bool
 
+    def final(self, quorum: int) -> bool:
+        """Enough members proposed this person: they were told, and nobody can withdraw the proposal."""
+        return self.proposals >= quorum
 
-def council_members(uow: UnitOfWork) -> list[int]:
-    """Active people with the council role."""
+    def may_propose(self, member_id: int, quorum: int) -> bool:
+        """This member may propose this person, or withdraw their proposal: not themselves, not once final."""
+        return self.person_id != member_id and not self.final(quorum)
+
+
+def with_role(uow: UnitOfWork, role: str) -> list[int]:
+    """Active people with a role."""
     roles = uow.people.roles_by_person()
-    return [p.id for p in uow.people.all() if p.active and p.id is not None and ROLE_COUNCIL in roles.get(p.id, set())]
+    return [p.id for p in uow.people.all() if p.active and p.id is not None and role in roles.get(p.id, set())]
+
+
+def council_members(uow: UnitOfWork, *, but: int | None = None) -> list[int]:
+    """Active people with the council role (but the person `but`, when given: the one a case is about)."""
+    return [member for member in with_role(uow, ROLE_COUNCIL) if member != but]
 
 
 def eligible_members(uow: UnitOfWork, case: CouncilCase, record: Assessment) -> list[int]:
     """The members who may vote on a case: not the person it is about, not one who stepped aside."""
     assert case.id is not None
     aside = {v.member_id for v in uow.council.votes(case.id) if v.outcome == RECUSE}
-    return [m for m in council_members(uow) if m != record.person_id and m not in aside]
+    return [m for m in council_members(uow, but=record.person_id) if m not in aside]
 
 
 def check_quorum(uow: UnitOfWork, case: CouncilCase, record: Assessment, quorum: int, now: datetime) -> bool:
@@ -138,17 +194,9 @@ def check_quorum(uow: UnitOfWork, case: CouncilCase, record: Assessment, quorum:
     eligible = len(eligible_members(uow, case, record))
     if eligible >= quorum:
         return True
-    roles = uow.people.roles_by_person()
-    for person in uow.people.all():
-        if person.active and person.id is not None and ROLE_HR in roles.get(person.id, set()):
-            queue(
-                uow,
-                "council_short",
-                person.id,
-                {"case_id": case.id, "eligible": eligible, "quorum": quorum},
-                now,
-                dedupe_key=f"council_short:{case.id}:{eligible}:{person.id}",
-            )
+    for hr in with_role(uow, ROLE_HR):
+        payload = {"case_id": case.id, "eligible": eligible, "quorum": quorum}
+        queue(uow, "council_short", hr, payload, now, dedupe_key=f"council_short:{case.id}:{eligible}:{hr}")
     return False
 
 
@@ -168,14 +216,12 @@ def open_case(
     assert record.id is not None
     if uow.council.case_of(record.id, kind) is not None:
         return None
-    case = uow.council.add_case(
-        CouncilCase(assessment_id=record.id, kind=kind, facts=facts, reason=reason, created_at=now)
-    )
+    case = CouncilCase(assessment_id=record.id, kind=kind, facts=facts, reason=reason, created_at=now)
+    uow.council.add_case(case)
     assert case.id is not None
     audit(uow, actor, Change("council.case", "council_case", str(case.id), None, {"kind": kind, **facts}, reason), now)
-    for member in council_members(uow):
-        if member != record.person_id:
-            queue(uow, "council_case", member, {"case_id": case.id}, now, dedupe_key=f"council:{case.id}:{member}")
+    for member in council_members(uow, but=record.person_id):
+        queue(uow, "council_case", member, {"case_id": case.id}, now, dedupe_key=f"council:{case.id}:{member}")
     check_quorum(uow, case, record, quorum, now)
     return case
 
@@ -192,34 +238,24 @@ def flag_at_closing(
 ) -> list[str]:
     """The cases a newly locked record raises — a large self-vs-leader gap, a long absence, too few assessors,
     a quota tie; returns the kinds opened."""
-    codes = {flag.code for flag in result.flags}
-    quorum = settings.quorum
-    opened: list[str] = []
+    messages: dict[str, str] = {}
+    for flag in result.flags:
+        messages.setdefault(flag.code, flag.message)  # the first of each code
+    review = ev.regime_of(period.regime_id).review_360
+    threshold = (review.gap_threshold if review else None) or settings.gap_points
     gap = _gap(record, result)
-    regime = ev.regime_of(period.regime_id)
-    threshold = regime.review_360.gap_threshold if regime.review_360 and regime.review_360.gap_threshold else None
-    if "council_review_gap" in codes or (gap is not None and gap >= (threshold or settings.gap_points)):
-        facts: dict[str, Any] = {
-            "self_total": _s(record.self_total),
-            "total": _s(result.total),
-            "final_level": record.final_level,
-        }
-        message = next((f.message for f in result.flags if f.code == "council_review_gap"), None)
-        if message:
-            facts["message"] = message
-        if open_case(uow, record, GAP, facts, now, actor, quorum=quorum):
-            opened.append(GAP)
+    wanted: list[tuple[str, dict[str, Any]]] = []
+    if "council_review_gap" in messages or (gap is not None and gap >= threshold):
+        facts = {"self_total": _s(record.self_total), "total": _s(result.total), "final_level": record.final_level}
+        if messages.get("council_review_gap"):
+            facts["message"] = messages["council_review_gap"]
+        wanted.append((GAP, facts))
     for code, kind in (("council_review_absence", ABSENCE), ("council_review_raters", RATERS)):
-        if code in codes:
-            message = next(f.message for f in result.flags if f.code == code)
-            facts = {"message": message, "final_level": record.final_level}
-            if open_case(uow, record, kind, facts, now, actor, quorum=quorum):
-                opened.append(kind)
+        if code in messages:
+            wanted.append((kind, {"message": messages[code], "final_level": record.final_level}))
     if tied:
-        facts = {"total": _s(result.total), "final_level": record.final_level}
-        if open_case(uow, record, TIE, facts, now, actor, quorum=quorum):
-            opened.append(TIE)
-    return opened
+        wanted.append((TIE, {"total": _s(result.total), "final_level": record.final_level}))
+    return [kind for kind, facts in wanted if open_case(uow, record, kind, facts, now, actor, quorum=settings.quorum)]
 
 
 def _gap(record: Assessment, result: EvaluationResult) -> Decimal | None:
@@ -291,7 +327,7 @@ class CouncilService:
         """The council's cases (a member never sees a case about themselves)."""
         with self.db.reader() as uow:
             self._require_member(uow, member_id)
-            views = [self._view(uow, c) for c in uow.council.cases(None if include_decided else "open")]
+            views = [self._view(uow, c) for c in uow.council.cases(None if include_decided else OPEN)]
             return [v for v in views if v.person_id != member_id]
 
     def recent_decisions(self, member_id: int, limit: int = 5) -> list[CaseView]:
@@ -299,16 +335,10 @@ class CouncilService:
         with self.db.reader() as uow:
             self._require_member(uow, member_id)
             decided = sorted(
-                uow.council.cases("decided"), key=lambda c: (c.decided_at or c.created_at, c.id or 0), reverse=True
+                uow.council.cases(DECIDED), key=lambda c: (c.decided_at or c.created_at, c.id or 0), reverse=True
             )
-            views: list[CaseView] = []
-            for case in decided:
-                if len(views) >= limit:
-                    break
-                view = self._view(uow, case)
-                if view.person_id != member_id:
-                    views.append(view)
-            return views
+            views = (self._view(uow, case) for case in decided)  # built lazily, up to the limit
+            return list(islice((v for v in views if v.person_id != member_id), max(limit, 0)))
 
     def case(self, member_id: int, case_id: int) -> CaseView:
         """One case, for a member."""
@@ -321,6 +351,21 @@ class CouncilService:
             if view.person_id == member_id:
                 raise Refusal("own_case")
             return view
+
+    def _open_case_for(self, uow: UnitOfWork, member_id: int, case_id: int) -> tuple[CouncilCase, Assessment]:
+        """A case this member may vote on (or step aside from) now, with its record; otherwise the refusal
+        (not_council, not_found, own_case, case_decided)."""
+        self._require_member(uow, member_id)
+        case = uow.council.case(case_id)
+        if case is None or case.id is None:
+            raise Refusal("not_found")
+        record = uow.assessments.get(case.assessment_id)
+        assert record is not None
+        if record.person_id == member_id:
+            raise Refusal("own_case")
+        if case.state != OPEN:
+            raise Refusal("case_decided")
+        return case, record
 
     def case_for_notice(self, case_id: int) -> CaseView:
         """A case without a permission check (for messages already addressed)."""
@@ -339,36 +384,17 @@ class CouncilService:
             text = clean_reason(reason)
         now = self.clock.now()
         with self.db.uow() as uow:
-            self._require_member(uow, member_id)
-            case = uow.council.case(case_id)
-            if case is None or case.id is None:
-                raise Refusal("not_found")
-            record = uow.assessments.get(case.assessment_id)
-            assert record is not None
-            if record.person_id == member_id:
-                raise Refusal("own_case")
-            if case.state != "open":
-                raise Refusal("case_decided")
+            case, record = self._open_case_for(uow, member_id, case_id)
             period = uow.periods.get(record.period_id)
             assert period is not None
             if level is not None and level not in ev.regime_of(period.regime_id).level_by_code:
                 raise Refusal("stale")
-            vote = uow.council.vote_of(case.id, member_id)
-            old = None if vote is None else {"outcome": vote.outcome, "level": vote.level}
-            if vote is None:
-                vote = uow.council.add_vote(
-                    CouncilVote(case_id=case.id, member_id=member_id, outcome=outcome, level=level, reason=text, at=now)
-                )
-            else:
-                vote.outcome, vote.level, vote.reason, vote.at = outcome, level, text or None, now
-                uow.session.add(vote)
-                uow.session.flush()
-            audit(
-                uow,
-                Actor.person(member_id),
-                Change("council.vote", "council_case", str(case.id), old, {"outcome": outcome, "level": level}, text),
-                now,
+            assert case.id is not None
+            old = self._cast(uow, case, member_id, outcome, level, text, now)
+            change = Change(
+                "council.vote", "council_case", str(case.id), old, {"outcome": outcome, "level": level}, text
             )
+            audit(uow, Actor.person(member_id), change, now)
             tally = Counter((v.outcome, v.level) for v in uow.council.votes(case.id) if v.outcome != RECUSE)
             ((winner, count),) = tally.most_common(1)
             if count >= self.settings.quorum:
@@ -382,40 +408,36 @@ class CouncilService:
         text = clean_reason(reason)
         now = self.clock.now()
         with self.db.uow() as uow:
-            self._require_member(uow, member_id)
-            case = uow.council.case(case_id)
-            if case is None or case.id is None:
-                raise Refusal("not_found")
-            record = uow.assessments.get(case.assessment_id)
-            assert record is not None
-            if record.person_id == member_id:
-                raise Refusal("own_case")
-            if case.state != "open":
-                raise Refusal("case_decided")
-            vote = uow.council.vote_of(case.id, member_id)
-            old = None if vote is None else {"outcome": vote.outcome, "level": vote.level}
-            if vote is None:
-                uow.council.add_vote(
-                    CouncilVote(case_id=case.id, member_id=member_id, outcome=RECUSE, level=None, reason=text, at=now)
-                )
-            else:
-                vote.outcome, vote.level, vote.reason, vote.at = RECUSE, None, text, now
-                uow.session.add(vote)
-                uow.session.flush()
-            audit(
-                uow,
-                Actor.person(member_id),
-                Change("council.step_aside", "council_case", str(case.id), old, {"outcome": RECUSE}, text),
-                now,
-            )
+            case, record = self._open_case_for(uow, member_id, case_id)
+            assert case.id is not None
+            old = self._cast(uow, case, member_id, RECUSE, None, text, now)
+            change = Change("council.step_aside", "council_case", str(case.id), old, {"outcome": RECUSE}, text)
+            audit(uow, Actor.person(member_id), change, now)
             check_quorum(uow, case, record, self.settings.quorum, now)
             uow.commit()
             return self._view(uow, case)
 
+    @staticmethod
+    def _cast(
+        uow: UnitOfWork, case: CouncilCase, member_id: int, outcome: str, level: str | None, text: str, now: datetime
+    ) -> dict[str, str | None] | None:
+        """Record a member's vote (or stepping aside) in place of what they cast before; returns that, if any."""
+        assert case.id is not None
+        vote = uow.council.vote_of(case.id, member_id)
+        if vote is None:
+            cast = CouncilVote(case_id=case.id, member_id=member_id, outcome=outcome, level=level, reason=text, at=now)
+            uow.council.add_vote(cast)
+            return None
+        old: dict[str, str | None] = {"outcome": vote.outcome, "level": vote.level}
+        vote.outcome, vote.level, vote.reason, vote.at = outcome, level, text or None, now
+        uow.session.add(vote)
+        uow.session.flush()
+        return old
+
     def overdue(self, day: date) -> list[CaseView]:
         """Open cases whose deadline has passed by this day (for HR's notice)."""
         with self.db.reader() as uow:
-            views = [self._view(uow, c) for c in uow.council.cases("open")]
+            views = [self._view(uow, c) for c in uow.council.cases(OPEN)]
         return [v for v in views if v.deadline is not None and v.deadline < day]
 
     def _decide(
@@ -424,28 +446,19 @@ class CouncilService:
         assert case.id is not None and record.id is not None
         reasons = [v.reason for v in uow.council.votes(case.id) if v.outcome == outcome and v.level == level]
         reason = "; ".join(r for r in reasons if r) or None
-        case.state, case.outcome, case.new_level = "decided", outcome, level
+        case.state, case.outcome, case.new_level = DECIDED, outcome, level
         case.decision_reason, case.decided_at = reason, now
         uow.session.add(case)
         if outcome == CHANGE and level is not None and level != record.final_level:
             old = {"final_level": record.final_level}
             uow.assessments.bump(record, record.version, {"final_level": level, "updated_at": now})
-            audit(
-                uow,
-                Actor("council"),
-                Change("council.change", "assessment", str(record.id), old, {"final_level": level}, reason),
-                now,
-            )
-        audit(
-            uow,
-            Actor("council"),
-            Change("council.decide", "council_case", str(case.id), None, {"outcome": outcome, "level": level}, reason),
-            now,
-        )
+            change = Change("council.change", "assessment", str(record.id), old, {"final_level": level}, reason)
+            audit(uow, COUNCIL, change, now)
+        new = {"outcome": outcome, "level": level}
+        audit(uow, COUNCIL, Change("council.decide", "council_case", str(case.id), None, new, reason), now)
         queue(uow, "council_decision", record.person_id, {"case_id": case.id}, now)
-        for member in council_members(uow):
-            if member != record.person_id:
-                queue(uow, "council_case_refresh", member, {"case_id": case.id}, now)
+        for member in council_members(uow, but=record.person_id):
+            queue(uow, "council_case_refresh", member, {"case_id": case.id}, now)
 
     # -- contesting a result ---------------------------------------------------------------------------------
 
@@ -462,7 +475,7 @@ class CouncilService:
             raise Refusal("not_found")
         if record.state != LOCKED:
             raise Refusal("not_contestable")
-        if not any(member != person_id for member in council_members(uow)):
+        if not council_members(uow, but=person_id):
             raise Refusal("no_council")
         return record
 
@@ -566,27 +579,14 @@ class CouncilService:
                 uow.council.delete(existing)
                 proposed = False
             else:
-                uow.council.add_proposal(
-                    Commendation(period_id=period_id, person_id=person_id, proposed_by=member_id, at=now)
-                )
+                proposal = Commendation(period_id=period_id, person_id=person_id, proposed_by=member_id, at=now)
+                uow.council.add_proposal(proposal)
                 proposed = True
-            audit(
-                uow,
-                Actor.person(member_id),
-                Change(
-                    "council.commend", "person", str(person_id), None, {"period_id": period_id, "proposed": proposed}
-                ),
-                now,
-            )
+            new = {"period_id": period_id, "proposed": proposed}
+            audit(uow, Actor.person(member_id), Change("council.commend", "person", str(person_id), None, new), now)
             if proposed and before + 1 >= self.settings.quorum:
-                queue(
-                    uow,
-                    "commended",
-                    person_id,
-                    {"period_id": period_id},
-                    now,
-                    dedupe_key=f"commended:{period_id}:{person_id}",
-                )
+                key = f"commended:{period_id}:{person_id}"
+                queue(uow, "commended", person_id, {"period_id": period_id}, now, dedupe_key=key)
             uow.commit()
             return proposed
 

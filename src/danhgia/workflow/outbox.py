@@ -31,6 +31,11 @@ HEARTBEAT_SECONDS = 5.0
 _queued = threading.Event()  # set when this process queued something since the last delivery round
 
 
+def note_queued() -> None:
+    """Say that this process queued messages (rows added in bulk): the next delivery round looks at once."""
+    _queued.set()
+
+
 def queued_since_last_round() -> bool:
     """Whether this process queued a message since the flag was last cleared (and clear it)."""
     was = _queued.is_set()

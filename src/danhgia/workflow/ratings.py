@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import Regime
+from danhgia.scoring import Criterion, Regime
 from danhgia.storage.models import Period, Rating
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
+from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import Actor, Change, audit
@@ -28,6 +29,18 @@ from danhgia.workflow.refusal import Refusal
 
 PENDING = "pending"
 SUBMITTED = "submitted"
+LEADER_ROLES = ("direct_leader", "higher_leader")  # what these raters give counts as the leader's score
+
+
+def check_editable(period_open: bool, submitted: bool, version: int, current: int) -> None:
+    """A rating may be changed only in an open period, before it is sent, at the version shown; otherwise the
+    refusal, raised (period_closed, rating_submitted, stale)."""
+    if not period_open:
+        raise Refusal("period_closed")
+    if submitted:
+        raise Refusal("rating_submitted")
+    if current != version:
+        raise Refusal("stale")
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,36 @@ class RatingTask:
     def done(self) -> bool:
         """Submitted."""
         return self.state == SUBMITTED
+
+    @property
+    def secret(self) -> bool:
+        """Given in secret: an anonymous role of the regime (peers, a leader's own staff)."""
+        review = self.regime.review_360
+        return review is not None and self.role in review.anonymous_roles
+
+    @property
+    def min_raters(self) -> int:
+        """How many secret ratings it takes before their average is counted and shown."""
+        review = self.regime.review_360
+        return review.min_raters if review is not None else 1
+
+    @property
+    def by_leader(self) -> bool:
+        """Given by a leader of the ratee: it counts as the leader's score."""
+        return self.role in LEADER_ROLES
+
+    def check_editable(self, version: int) -> None:
+        """The workflow's checks before a change, for a button that only asks (see `check_editable`)."""
+        check_editable(self.period_open, self.done, version, self.version)
+
+    def has_step(self, step: int) -> bool:
+        """A step of the walk: a criterion, or the summary after the last one."""
+        return 0 <= step <= len(self.regime.criteria)
+
+    def criterion_at(self, step: int) -> Criterion | None:
+        """The criterion at a step of the walk; None for the summary or a step out of range."""
+        criteria = self.regime.criteria
+        return criteria[step] if 0 <= step < len(criteria) else None
 
 
 def raters_of(uow: UnitOfWork, period: Period) -> list[tuple[int, int, str]]:
@@ -137,8 +180,6 @@ class RatingService:
         period = uow.periods.get(rating.period_id)
         ratee = uow.people.get(rating.ratee_id)
         assert period is not None and ratee is not None
-        from danhgia.workflow.calendar import span_from_key
-
         return RatingTask(
             rating.id,
             rating.version,
@@ -160,6 +201,10 @@ class RatingService:
             open_ids = [p.id for p in uow.periods.all_open() if p.id is not None]
             tasks = [self._task(uow, r) for r in uow.ratings.by_rater(rater_id, open_ids)]
         return sorted(tasks, key=lambda t: (t.done, name_key(t.ratee_name)))
+
+    def left_in(self, rater_id: int, period_id: int) -> list[RatingTask]:
+        """The ratings this person has still to send in one open period."""
+        return [task for task in self.todo(rater_id) if task.period_id == period_id and not task.done]
 
     def round_state(self, person_id: int) -> str:
         """Why a person may have nothing to rate: "no_period" (no open period in their unit), "not_used" (their
@@ -198,18 +243,13 @@ class RatingService:
                 raise Refusal("not_found")
             period = uow.periods.get(rating.period_id)
             assert period is not None
-            if period.status != "open":
-                raise Refusal("period_closed")
-            if rating.state == SUBMITTED:
-                raise Refusal("rating_submitted")
-            if rating.version != version:
-                raise Refusal("stale")
+            check_editable(period.status == "open", rating.state == SUBMITTED, version, rating.version)
             regime = ev.regime_of(period.regime_id)
             criteria = copy.deepcopy(rating.criteria)
             step = change(regime, criteria)
             rating.criteria = criteria
             if step is not None:
-                if not 0 <= step < len(regime.criteria) + 1:
+                if not 0 <= step <= len(regime.criteria):
                     raise Refusal("stale")
                 rating.step = step
             rating.version += 1

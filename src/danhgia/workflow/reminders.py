@@ -12,6 +12,11 @@ is the 5th working day (nudges the day before and that morning; an escalation to
 next working day); HR closes on the 7th working day and gets a daily digest from the window's opening
 until then. Nothing is sent on a day off or in quiet hours (21:00–07:00); a late delivery that would fall
 there is held for the next allowed moment, or dropped once it is no longer useful.
+
+Each reminder's rule — who should get it — is written once (`weekly_wanted`, `self_wanted`, `review_wanted`,
+`rating_wanted`) and asked twice: by the tick that queues the reminder, and by `stale` / `still_current` when the
+notifier is about to send it, so one that lost its purpose in between (submitted meanwhile, nothing pending any
+more, paused, on leave) is dropped.
 """
 
 from __future__ import annotations
@@ -22,14 +27,25 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from danhgia.storage.models import Assessment
+from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow import lifecycle, outbox
 from danhgia.workflow.absence import AbsenceService
-from danhgia.workflow.calendar import PeriodSpan, span_from_key, week_bounds
+from danhgia.workflow.calendar import (
+    PeriodDates,
+    PeriodSpan,
+    next_allowed,
+    period_dates,
+    quiet_at,
+    span_from_key,
+    week_bounds,
+    week_days,
+)
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR
-from danhgia.workflow.lifecycle import EDITABLE, PENDING
-from danhgia.workflow.outbox import queue
+from danhgia.workflow.council import OPEN
+from danhgia.workflow.outbox import OutboxItem, queue
+from danhgia.workflow.tasks import WeekView
 from danhgia.workflow.workdays import WorkCalendar
 
 REMINDER_KINDS = (
@@ -42,6 +58,7 @@ REMINDER_KINDS = (
     "hr_digest",
     "council_overdue",
 )
+WEEKLY_KINDS = ("remind_plan", "remind_checkin")
 
 
 @dataclass(frozen=True)
@@ -64,20 +81,6 @@ class Timeline:
 
 
 @dataclass(frozen=True)
-class PeriodDates:
-    """The dates of one period's timeline."""
-
-    key: str
-    label: str
-    starts_on: date
-    ends_on: date
-    window_opens: date
-    self_deadline: date
-    review_deadline: date
-    closing: date
-
-
-@dataclass(frozen=True)
 class Planned:
     """One reminder: to whom, when, until when it is useful, and what it says."""
 
@@ -96,8 +99,56 @@ class Planned:
         return base if self.item is None else f"{base}:{self.item}"
 
 
+class ExpiredReminder(Exception):
+    """A reminder is no longer useful (its window has passed)."""
+
+
+# -- the rules: who should get each reminder (asked when queueing it and again before sending it) ------------------
+
+
+@dataclass(frozen=True)
+class Away:
+    """Who is away on a day: on leave (no reminder at all) or with the weekly prompts paused (/tamdung)."""
+
+    on_leave: frozenset[int]
+    paused: frozenset[int]
+
+
+def away_on(uow: UnitOfWork, day: date, person_ids: list[int] | None = None) -> Away:
+    """Who is on leave (among `person_ids`, or everyone) or paused on a day."""
+    return Away(
+        frozenset(row.person_id for row in uow.leaves.overlapping(day, day, person_ids)),
+        frozenset(row.person_id for row in uow.snoozes.covering(day)),
+    )
+
+
+def weekly_wanted(person_id: int, away: Away) -> bool:
+    """The weekly prompts (plan, check-in): to everyone neither on leave nor paused."""
+    return person_id not in away.on_leave and person_id not in away.paused
+
+
+def self_wanted(person_id: int, state: str | None, away: Away) -> bool:
+    """The self-assessment reminder of an open period: to someone not on leave who has not handed it in."""
+    return person_id not in away.on_leave and (state is None or not lifecycle.handed_in(state))
+
+
+def review_wanted(reviewer_id: int, waiting: int, away: Away) -> bool:
+    """A reviewer's nudge: records of the period still wait for them, and they are not on leave."""
+    return waiting > 0 and reviewer_id not in away.on_leave
+
+
+def rating_wanted(rater_id: int, left: int, away: Away) -> bool:
+    """A rater's reminder of the 360° round: ratings still to give, and not on leave."""
+    return left > 0 and rater_id not in away.on_leave
+
+
+def checkin_wanted(week: WeekView) -> bool:
+    """The check-in prompt has something to ask: a week with no task yet, or tasks not reported this week."""
+    return not week.tasks or bool(week.to_report)
+
+
 class ReminderService:
-    """Plans and queues the reminders of the cycle."""
+    """Plans and queues the reminders of the cycle, and tells whether a queued one is still worth sending."""
 
     def __init__(
         self,
@@ -127,24 +178,12 @@ class ReminderService:
 
     def quiet(self, moment: datetime) -> bool:
         """Inside quiet hours (21:00–07:00 by default)."""
-        clock_time = self.local(moment).time()
-        start, end = self.timeline.quiet_from, self.timeline.quiet_until
-        if start > end:
-            return clock_time >= start or clock_time < end
-        return start <= clock_time < end
+        return quiet_at(self.local(moment).time(), self.timeline.quiet_from, self.timeline.quiet_until)
 
     def next_allowed(self, moment: datetime) -> datetime:
         """The first moment from `moment` on that is on a working day and outside the (overnight) quiet hours."""
-        calendar = self.absence.calendar()
-        local = self.local(moment)
-        day, clock_time = local.date(), local.time()
-        start, end = self.timeline.quiet_until, self.timeline.quiet_from
-        if calendar.is_working_day(day):
-            if start <= clock_time < end:
-                return local
-            if clock_time < start:
-                return self.at(day, start)
-        return self.at(calendar.next_working_day(day + timedelta(days=1)), start)
+        t = self.timeline
+        return next_allowed(self.local(moment), self.absence.calendar(), t.quiet_from, t.quiet_until)
 
     def deliverability(self, payload: dict[str, Any], now: datetime | None = None) -> datetime | None:
         """For a queued message: None to send now, a later moment to hold it until (a day off, quiet hours), or
@@ -160,32 +199,24 @@ class ReminderService:
             raise ExpiredReminder
         return allowed
 
+    def working_days_left(self, deadline: date) -> int:
+        """Working days from today to a deadline, both included."""
+        return self.absence.calendar().working_days_between(self.absence.today(), deadline)
+
     # -- the timeline ---------------------------------------------------------------------------------------------
 
     def dates(self, span: PeriodSpan, calendar: WorkCalendar | None = None) -> PeriodDates:
         """The timeline of a period."""
-        calendar = calendar or self.absence.calendar()
         t = self.timeline
-        following = span.ends_on + timedelta(days=1)
-        return PeriodDates(
-            key=span.key,
-            label=span.label(),
-            starts_on=span.starts_on,
-            ends_on=span.ends_on,
-            window_opens=calendar.last_working_days(span.ends_on, t.window_workdays),
-            self_deadline=calendar.nth_working_day(following, t.self_deadline_workday),
-            review_deadline=calendar.nth_working_day(following, t.review_deadline_workday),
-            closing=calendar.nth_working_day(following, t.closing_workday),
+        calendar = calendar or self.absence.calendar()
+        return period_dates(
+            span, calendar, t.window_workdays, t.self_deadline_workday, t.review_deadline_workday, t.closing_workday
         )
 
     def week_days(self, day: date, calendar: WorkCalendar) -> tuple[date | None, date | None]:
         """The week's plan day (first working day from Monday) and check-in day (last working day up to
         the check-in weekday), None when the week has none."""
-        monday, sunday = week_bounds(day)
-        plan = calendar.next_working_day(monday)
-        check_limit = monday + timedelta(days=self.timeline.checkin_weekday)
-        check = calendar.previous_working_day(check_limit)
-        return (plan if plan <= sunday else None), (check if check >= monday else None)
+        return week_days(day, calendar, self.timeline.checkin_weekday)
 
     # -- planning -------------------------------------------------------------------------------------------------
 
@@ -197,189 +228,118 @@ class ReminderService:
         until = self.at(day, self.timeline.quiet_from)
         with self.db.reader() as uow:
             people = _reachable_people(uow)
-            on_leave = {row.person_id for row in uow.leaves.overlapping(day, day, None)}
-            snoozed = {row.person_id for row in uow.snoozes.covering(day)}
+            away = away_on(uow, day)
             planned: list[Planned] = []
-            planned += self._weekly(day, calendar, people, on_leave | snoozed, until)
-            planned += self._period_reminders(uow, day, calendar, people, on_leave, until)
-            planned += self._delegations_beginning(uow, day, people, on_leave, until)
+            planned += self._weekly(day, calendar, people, away, until)
+            planned += self._period_reminders(uow, day, calendar, people, away, until)
+            planned += self._delegations_beginning(uow, day, people, away, until)
             planned += self._council_overdue(uow, day, people, until)
         return planned
 
     def _weekly(
-        self, day: date, calendar: WorkCalendar, people: dict[int, Any], skip: set[int], until: datetime
+        self, day: date, calendar: WorkCalendar, people: dict[int, Any], away: Away, until: datetime
     ) -> list[Planned]:
         plan_day, check_day = self.week_days(day, calendar)
-        monday = week_bounds(day)[0]
+        monday = week_bounds(day)[0].isoformat()
         found: list[Planned] = []
         for kind, when, clock_time in (
             ("remind_plan", plan_day, self.timeline.plan_at),
             ("remind_checkin", check_day, self.timeline.checkin_at),
         ):
-            if when != day:
-                continue
-            batch = f"{kind}:{monday.isoformat()}"
-            payload = {"week": monday.isoformat(), "until": until.isoformat()}
-            found += [
-                Planned(kind, pid, self.at(day, clock_time), until, batch, payload) for pid in people if pid not in skip
-            ]
+            if when == day:
+                at, batch, payload = self.at(day, clock_time), f"{kind}:{monday}", {"week": monday}
+                found += [_reminder(kind, pid, at, until, batch, payload) for pid in people if weekly_wanted(pid, away)]
         return found
 
     def _period_reminders(
-        self,
-        uow: UnitOfWork,
-        day: date,
-        calendar: WorkCalendar,
-        people: dict[int, Any],
-        on_leave: set[int],
-        until: datetime,
+        self, uow: UnitOfWork, day: date, calendar: WorkCalendar, people: dict[int, Any], away: Away, until: datetime
     ) -> list[Planned]:
         t = self.timeline
+        remind = self.at(day, t.remind_at)
         found: list[Planned] = []
-        open_periods = uow.periods.all_open()
-        by_key: dict[str, list[Any]] = defaultdict(list)
-        for period in open_periods:
+        by_key: dict[str, list[Period]] = defaultdict(list)
+        for period in uow.periods.all_open():
             by_key[period.key].append(period)
         for key, periods in by_key.items():
             dates = self.dates(span_from_key(key), calendar)
-            records: dict[tuple[int, int], Assessment] = {}
-            for period in periods:
-                assert period.id is not None
-                for record in uow.assessments.in_period(period.id):
-                    records[(period.id, record.person_id)] = record
-            remind = self.at(day, t.remind_at)
-            # the person's self-assessment: when the window opens, then D-3, D-1 and the deadline morning
+            records = {(p.id, r.person_id): r for p in periods for r in uow.assessments.in_period(_id(p))}
+            # the self-assessment and the 360° round: when the window opens, then D-3, D-1 and the deadline morning
             offsets = {f"d{n}": calendar.add_working_days(dates.self_deadline, -n) for n in t.self_reminders}
             offsets["open"] = dates.window_opens
-            for label, when in offsets.items():
-                if when != day or day < dates.window_opens or day > dates.self_deadline:
-                    continue
+            in_window = dates.window_opens <= day <= dates.self_deadline
+            steps = [step for step, when in offsets.items() if when == day and in_window]
+            deadline = dates.self_deadline.isoformat()
+            for step in steps:
                 for period in periods:
-                    assert period.id is not None
-                    unit_people = [pid for pid, p in people.items() if p.unit_id == period.unit_id]
-                    for pid in unit_people:
+                    for pid in (pid for pid, person in people.items() if person.unit_id == period.unit_id):
                         mine = records.get((period.id, pid))
-                        if pid in on_leave or (mine is not None and mine.state not in EDITABLE):
+                        if not self_wanted(pid, mine.state if mine else None, away):
                             continue
-                        found.append(
-                            Planned(
-                                "remind_self",
-                                pid,
-                                remind,
-                                until,
-                                f"remind_self:{period.id}:{label}",
-                                {
-                                    "period_id": period.id,
-                                    "label": dates.label,
-                                    "deadline": dates.self_deadline.isoformat(),
-                                    "step": label,
-                                    "returned": mine is not None and mine.state == "returned",
-                                    "until": until.isoformat(),
-                                },
-                            )
-                        )
-            # raters of the 360° round with ratings still to give: on the same days (the round closes at closing)
-            for label, when in offsets.items():
-                if when != day or day < dates.window_opens or day > dates.self_deadline:
-                    continue
-                found += self._rating_reminders(uow, periods, people, on_leave, dates, label, remind, until)
+                        returned = mine is not None and mine.state == lifecycle.RETURNED
+                        payload = {"period_id": period.id, "label": dates.label, "deadline": deadline, "step": step}
+                        batch = f"remind_self:{period.id}:{step}"
+                        found.append(_reminder("remind_self", pid, remind, until, batch, payload, returned=returned))
+            for step in steps:  # raters with ratings still to give (the round closes at closing)
+                found += self._rating_reminders(uow, periods, people, away, dates, step, remind, until)
             # reviewers: the day before and the morning of the review deadline, then the escalation
-            pending: dict[int, list[Any]] = defaultdict(list)
+            pending: dict[int, list[Assessment]] = defaultdict(list)
             for record in records.values():
-                if record.state in PENDING and record.reviewer_id is not None:
+                if lifecycle.pending(record.state) and record.reviewer_id is not None:
                     pending[record.reviewer_id].append(record)
+            review_deadline = dates.review_deadline.isoformat()
             for n in t.review_reminders:
                 if calendar.add_working_days(dates.review_deadline, -n) != day:
                     continue
                 for reviewer, items in pending.items():
-                    if reviewer in on_leave or reviewer not in people:
-                        continue
-                    found.append(
-                        Planned(
-                            "remind_review",
-                            reviewer,
-                            remind,
-                            until,
-                            f"remind_review:{key}:d{n}",
-                            {
-                                "key": key,
-                                "label": dates.label,
-                                "count": len(items),
-                                "deadline": dates.review_deadline.isoformat(),
-                                "until": until.isoformat(),
-                            },
-                        )
-                    )
+                    if reviewer in people and review_wanted(reviewer, len(items), away):
+                        payload = {"key": key, "label": dates.label, "count": len(items), "deadline": review_deadline}
+                        batch = f"remind_review:{key}:d{n}"
+                        found.append(_reminder("remind_review", reviewer, remind, until, batch, payload))
             if calendar.add_working_days(dates.review_deadline, 1) == day and pending:
                 found += self._escalations(uow, key, dates, pending, people, remind, until)
             # HR: a daily digest from the window's opening to the closing day
             if dates.window_opens <= day <= dates.closing:
-                found += self._digests(uow, key, dates, periods, records, people, day, remind, until)
+                found += self._digests(uow, key, dates, periods, records, people, day, until)
         return found
 
     def _rating_reminders(
         self,
         uow: UnitOfWork,
-        periods: list[Any],
+        periods: list[Period],
         people: dict[int, Any],
-        on_leave: set[int],
+        away: Away,
         dates: PeriodDates,
-        label: str,
+        step: str,
         remind: datetime,
         until: datetime,
     ) -> list[Planned]:
         """Each rater with ratings of the 360° round still to give (how many, never whom or how)."""
         found: list[Planned] = []
         for period in periods:
-            assert period.id is not None
-            pending: dict[int, int] = defaultdict(int)
-            for rating in uow.ratings.in_period(period.id):
+            left: dict[int, int] = defaultdict(int)
+            for rating in uow.ratings.in_period(_id(period)):
                 if rating.state != "submitted":
-                    pending[rating.rater_id] += 1
-            for rater, count in pending.items():
-                if rater in on_leave or rater not in people:
-                    continue
-                found.append(
-                    Planned(
-                        "remind_rating",
-                        rater,
-                        remind,
-                        until,
-                        f"remind_rating:{period.id}:{label}",
-                        {
-                            "period_id": period.id,
-                            "label": dates.label,
-                            "count": count,
-                            "closing": dates.closing.isoformat(),
-                            "until": until.isoformat(),
-                        },
-                    )
-                )
+                    left[rating.rater_id] += 1
+            for rater, count in left.items():
+                if rater in people and rating_wanted(rater, count, away):
+                    closing = dates.closing.isoformat()
+                    payload = {"period_id": period.id, "label": dates.label, "count": count, "closing": closing}
+                    batch = f"remind_rating:{period.id}:{step}"
+                    found.append(_reminder("remind_rating", rater, remind, until, batch, payload))
         return found
 
     def _council_overdue(self, uow: UnitOfWork, day: date, people: dict[int, Any], until: datetime) -> list[Planned]:
         """HR, once, on a working day after a council case's deadline while it is still undecided."""
-        found: list[Planned] = []
-        hr = _hr_people(uow, people)
-        for case in uow.council.cases("open"):
-            deadline = self.local(case.created_at).date() + timedelta(days=self.case_days)
-            if day <= deadline:
-                continue
-            for target in hr:
-                found.append(
-                    Planned(
-                        "council_overdue",
-                        target,
-                        self.at(day, self.timeline.remind_at),
-                        until,
-                        f"council_overdue:{case.id}",
-                        {"case_id": case.id, "until": until.isoformat()},
-                    )
-                )
-        return found
+        at, hr = self.at(day, self.timeline.remind_at), _hr_people(uow, people)
+        return [
+            _reminder("council_overdue", target, at, until, f"council_overdue:{case.id}", {"case_id": case.id})
+            for case in uow.council.cases(OPEN)
+            if day > self.local(case.created_at).date() + timedelta(days=self.case_days)
+            for target in hr
+        ]
 
     def _delegations_beginning(
-        self, uow: UnitOfWork, day: date, people: dict[int, Any], on_leave: set[int], until: datetime
+        self, uow: UnitOfWork, day: date, people: dict[int, Any], away: Away, until: datetime
     ) -> list[Planned]:
         """A delegation named ahead of its first day: on its first working day (the acting reviewer not on leave)
         the acting reviewer gets a card for each review that was already waiting for the leader. One named for
@@ -388,7 +348,7 @@ class ReminderService:
         for delegation in uow.delegations.active_on(day):
             starts = self.at(delegation.starts_on, time(0, 0))
             acting = delegation.acting_id
-            if delegation.created_at >= starts or acting not in people or acting in on_leave:
+            if delegation.created_at >= starts or acting not in people or acting in away.on_leave:
                 continue
             for record in uow.assessments.pending_for([delegation.leader_id]):
                 if record.person_id == acting or (record.submitted_at is not None and record.submitted_at >= starts):
@@ -411,7 +371,7 @@ class ReminderService:
         uow: UnitOfWork,
         key: str,
         dates: PeriodDates,
-        pending: dict[int, list[Any]],
+        pending: dict[int, list[Assessment]],
         people: dict[int, Any],
         remind: datetime,
         until: datetime,
@@ -422,31 +382,14 @@ class ReminderService:
         for reviewer, items in pending.items():
             line = uow.reporting.current(reviewer, dates.review_deadline)
             targets = [line.supervisor_id] if line is not None and line.supervisor_id in people else hr
-            reviewer_person = uow.people.get(reviewer)
-            names = []
-            for record in items:
-                person = uow.people.get(record.person_id)
-                names.append(person.full_name if person else "")
+            names = [_name(uow, record.person_id) for record in items]
             for target in targets:
                 if target != reviewer:
-                    per_target[target].append(
-                        {"reviewer": reviewer_person.full_name if reviewer_person else "", "people": names}
-                    )
+                    per_target[target].append({"reviewer": _name(uow, reviewer), "people": names})
+        payload = {"key": key, "label": dates.label, "deadline": dates.review_deadline.isoformat()}
+        batch = f"escalate_review:{key}"
         return [
-            Planned(
-                "escalate_review",
-                target,
-                remind,
-                until,
-                f"escalate_review:{key}",
-                {
-                    "key": key,
-                    "label": dates.label,
-                    "deadline": dates.review_deadline.isoformat(),
-                    "overdue": rows,
-                    "until": until.isoformat(),
-                },
-            )
+            _reminder("escalate_review", target, remind, until, batch, payload, overdue=rows)
             for target, rows in per_target.items()
         ]
 
@@ -455,54 +398,76 @@ class ReminderService:
         uow: UnitOfWork,
         key: str,
         dates: PeriodDates,
-        periods: list[Any],
-        records: dict[tuple[int, int], Assessment],
+        periods: list[Period],
+        records: dict[tuple[int | None, int], Assessment],
         people: dict[int, Any],
         day: date,
-        remind: datetime,
         until: datetime,
     ) -> list[Planned]:
         rows = []
         for period in sorted(periods, key=lambda p: p.unit_id):
             unit = uow.units.get(period.unit_id)
             members = uow.people.in_units([period.unit_id])
-            states = [records.get((period.id, m.id or 0)) for m in members]
-            submitted = sum(1 for r in states if r is not None and r.state not in EDITABLE)
-            waiting = sum(1 for r in states if r is not None and r.state in PENDING)
+            states = [record.state for m in members if (record := records.get((period.id, m.id or 0))) is not None]
+            submitted = sum(1 for state in states if lifecycle.handed_in(state))
             missing = len(members) - submitted
             row: dict[str, Any] = {
                 "unit": unit.name if unit else "",
                 "people": len(members),
                 "submitted": submitted,
-                "pending_review": waiting,
+                "pending_review": sum(1 for state in states if lifecycle.pending(state)),
                 "not_submitted": missing,
                 "overdue": missing if day > dates.self_deadline else 0,
             }
-            ratings = uow.ratings.in_period(period.id)
+            ratings = uow.ratings.in_period(_id(period))
             if ratings:  # the 360° round: counts only, never who rated whom or how
                 row["ratings_sent"] = sum(1 for r in ratings if r.state == "submitted")
                 row["ratings_asked"] = len(ratings)
             rows.append(row)
         at = self.at(day, self.timeline.digest_at)
+        payload = {
+            "key": key,
+            "label": dates.label,
+            "day": day.isoformat(),
+            "deadline": dates.self_deadline.isoformat(),
+        }
+        batch = f"hr_digest:{key}:{day.isoformat()}"
         return [
-            Planned(
-                "hr_digest",
-                hr,
-                at,
-                until,
-                f"hr_digest:{key}:{day.isoformat()}",
-                {
-                    "key": key,
-                    "label": dates.label,
-                    "day": day.isoformat(),
-                    "deadline": dates.self_deadline.isoformat(),
-                    "closing": dates.closing.isoformat(),
-                    "units": rows,
-                    "until": until.isoformat(),
-                },
-            )
+            _reminder("hr_digest", hr, at, until, batch, payload, closing=dates.closing.isoformat(), units=rows)
             for hr in _hr_people(uow, people)
         ]
+
+    # -- still worth sending? -------------------------------------------------------------------------------------
+
+    def still_current(self, item: OutboxItem) -> bool:
+        """Whether a queued reminder is still worth sending now: the rule that queued it still holds today."""
+        return self.stale(item) is None
+
+    def stale(self, item: OutboxItem) -> str | None:
+        """Why a queued reminder has lost its purpose since it was queued; None while it has not (and for kinds
+        without a rule)."""
+        person, payload = item.person_id, item.payload
+        with self.db.reader() as uow:
+            away = away_on(uow, self.local().date(), [person])
+            if item.kind in WEEKLY_KINDS:
+                return None if weekly_wanted(person, away) else "paused or on leave"
+            if item.kind == "remind_review":
+                open_ids = {p.id for p in uow.periods.with_key(str(payload.get("key", ""))) if p.status == "open"}
+                waiting = sum(1 for record in uow.assessments.pending_for([person]) if record.period_id in open_ids)
+                return None if review_wanted(person, waiting, away) else "nothing pending any more"
+            if item.kind == "council_overdue":
+                case = uow.council.case(_payload_id(payload, "case_id"))
+                return None if case is not None and case.state == OPEN else "decided meanwhile"
+            if item.kind not in ("remind_self", "remind_rating"):
+                return None
+            period = uow.periods.get(_payload_id(payload, "period_id"))
+            if period is None or period.status != "open":
+                return "the period is closed" if period else "no such period"
+            if item.kind == "remind_self":
+                mine = uow.assessments.of(_id(period), person)
+                return None if self_wanted(person, mine.state if mine else None, away) else "submitted or on leave"
+            left = sum(1 for rating in uow.ratings.by_rater(person, [_id(period)]) if rating.state != "submitted")
+            return None if rating_wanted(person, left, away) else "everything rated meanwhile"
 
     # -- queueing -----------------------------------------------------------------------------------------------
 
@@ -539,9 +504,7 @@ class ReminderService:
                 uow.outbox.mark_batch(batch, len(rows), now)
             uow.commit()
         if added:
-            from danhgia.workflow import outbox
-
-            outbox._queued.set()
+            outbox.note_queued()  # wake the notifier
         return added
 
     # -- unreachable people ---------------------------------------------------------------------------------------
@@ -596,8 +559,29 @@ class ReminderService:
             }
 
 
-class ExpiredReminder(Exception):
-    """A reminder is no longer useful (its window has passed)."""
+def _reminder(
+    kind: str, person_id: int, at: datetime, until: datetime, batch: str, payload: dict[str, Any], **more: Any
+) -> Planned:
+    """A reminder whose payload also says until when it is useful."""
+    return Planned(kind, person_id, at, until, batch, {**payload, **more, "until": until.isoformat()})
+
+
+def _id(period: Period) -> int:
+    assert period.id is not None
+    return period.id
+
+
+def _payload_id(payload: dict[str, Any], key: str) -> int:
+    """A record id from a payload (0, which no record has, when missing or malformed)."""
+    try:
+        return int(str(payload.get(key)))
+    except ValueError:
+        return 0
+
+
+def _name(uow: UnitOfWork, person_id: int) -> str:
+    person = uow.people.get(person_id)
+    return person.full_name if person else ""
 
 
 def _reachable_people(uow: UnitOfWork) -> dict[int, Any]:
