@@ -26,6 +26,7 @@ from danhgia.scoring.model import (
     ExplanationLine,
     Flag,
     LeaderInput,
+    Params,
     PartResult,
     TaskInput,
     TaskStats,
@@ -57,7 +58,8 @@ _HUNDRED = Decimal(100)
 _DISCIPLINE_RANK = {code: rank for rank, code in enumerate(DISCIPLINE_LEVELS)}
 _TASK_COMPONENTS = ("quantity", "quality", "timeliness")
 
-_RawLine = tuple[Decimal | None, str, Citation]  # delta None: a fact (a note), no points
+# (delta, reason, citation, kind, params); delta None: a fact (a note), no points
+_RawLine = tuple[Decimal | None, str, Citation, str, Params]
 
 
 def resolve_regime(regime: Regime | str) -> Regime:
@@ -100,7 +102,8 @@ def task_share(stats: TaskStats, kind: str) -> Fraction:
 
 
 class Explainer:
-    """Collects explanation lines (deltas rounded for display only); a disabled one records nothing."""
+    """Collects explanation lines (deltas rounded for display only); a disabled one records nothing. Every line
+    names its sentence (`kind`) and the values that fill it in (`params`, names and values in turn)."""
 
     __slots__ = ("enabled", "lines")
 
@@ -108,14 +111,25 @@ class Explainer:
         self.enabled = enabled
         self.lines: list[ExplanationLine] = []
 
-    def add(self, delta: Fraction | Decimal | None, reason: str, cite: Citation, part: str = "") -> None:
+    def add(
+        self,
+        delta: Fraction | Decimal | None,
+        reason: str,
+        cite: Citation,
+        part: str = "",
+        *,
+        kind: str,
+        params: Params = (),
+    ) -> None:
+        """A point gained or lost (or, with delta None, a fact)."""
         if self.enabled:
             shown = delta if delta is None or type(delta) is Decimal else round_points(delta)
-            self.lines.append(ExplanationLine(shown, reason, cite, part))
+            self.lines.append(ExplanationLine(shown, reason, cite, part, kind, params))
 
-    def fact(self, reason: str, cite: Citation, part: str = "") -> None:
+    def fact(self, reason: str, cite: Citation, part: str = "", *, kind: str, params: Params = ()) -> None:
+        """A fact that changed the result, without points."""
         if self.enabled:
-            self.lines.append(ExplanationLine(None, reason, cite, part))
+            self.lines.append(ExplanationLine(None, reason, cite, part, kind, params))
 
 
 def _aside(count: int, note: str) -> str:
@@ -133,7 +147,8 @@ def _note_line(criterion: Criterion, given: CriterionInput) -> list[_RawLine]:
     """A note on a criterion at full points is kept in the explanation (nothing the evaluator wrote is lost)."""
     if not given.note:
         return []
-    return [(None, f"«{criterion.name}»: đủ điểm ({given.note})", criterion.cite)]
+    reason = f"«{criterion.name}»: đủ điểm ({given.note})"
+    return [(None, reason, criterion.cite, "criterion_note", ("criterion", criterion.name, "note", given.note))]
 
 
 def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -> tuple[Decimal, list[_RawLine]]:
@@ -150,7 +165,8 @@ def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -
         if points == maximum:
             return points, _note_line(criterion, given)
         reason = f"«{criterion.name}» được chấm {format_points(points)}/{format_points(maximum)} điểm{suffix}"
-        return points, [(points - maximum, reason, criterion.cite)]
+        values = ("criterion", criterion.name, "points", points, "max", maximum, "note", given.note)
+        return points, [(points - maximum, reason, criterion.cite, "criterion_points", values)]
     lines: list[_RawLine] = []
     lost = _ZERO
     for index, choice in enumerate(given.deductions):
@@ -164,13 +180,23 @@ def _criterion_lines(criterion: Criterion, given: CriterionInput, prefix: str) -
         count = _check_count(choice.count, f"{where}.count", minimum=1)
         amount = item.points * count
         lost += amount
-        lines.append((-amount, f"«{criterion.name}»: {item.label}{_aside(count, choice.note)}", item.cite))
+        lines.append(
+            (
+                -amount,
+                f"«{criterion.name}»: {item.label}{_aside(count, choice.note)}",
+                item.cite,
+                "deduction",
+                ("criterion", criterion.name, "item", item.label, "count", count, "note", choice.note),
+            )
+        )
     if lost > maximum:
         lines.append(
             (
                 lost - maximum,
                 f"«{criterion.name}»: điểm trừ không vượt quá điểm tối đa của tiêu chí",
                 criterion.cite,
+                "deduction_capped",
+                ("criterion", criterion.name),
             )
         )
         lost = maximum
@@ -216,16 +242,16 @@ def _score_criteria_single(regime: Regime, assessment: Assessment, out: Explaine
                     points = criterion.max_points
                 else:
                     points, lines = _criterion_lines(criterion, given, "criteria")
-                    for delta, reason, cite in lines:
-                        out.add(delta, reason, cite, criterion.group)
+                    for delta, reason, cite, kind, values in lines:
+                        out.add(delta, reason, cite, criterion.group, kind=kind, params=values)
                 sums[criterion.group] = sums.get(criterion.group, _ZERO) + points
             return sums
     found = _criteria_by_code(regime, inputs, "criteria")
     for code, criterion in regime.criteria_by_code.items():
         points, lines = _criterion_lines(criterion, found[code], "criteria")
         sums[criterion.group] = sums.get(criterion.group, _ZERO) + points
-        for delta, reason, cite in lines:
-            out.add(delta, reason, cite, criterion.group)
+        for delta, reason, cite, kind, values in lines:
+            out.add(delta, reason, cite, criterion.group, kind=kind, params=values)
     return sums
 
 
@@ -259,6 +285,8 @@ def _score_criteria_360(
             f"{EVALUATOR_ROLES[role]}: chưa đủ {review.min_raters} người đánh giá nên phần này không được "
             "tính và không được hiển thị",
             review.min_raters_cite or review.anonymity_cite or review.weights_cite,
+            kind="role_left_out",
+            params=("role", role, "min_raters", review.min_raters),
         )
         del per_role[role]
     present = sum((to_fraction(w) for code, w in review.weights if code in per_role), Fraction(0))
@@ -281,8 +309,9 @@ def _score_criteria_360(
         share = to_fraction(role_weight) / present / per_role[role]
         seen[role] = seen.get(role, 0) + 1
         who = EVALUATOR_ROLES[role]
-        if per_role[role] > 1 and not anonymous:
-            who += f" {seen[role]}"
+        number = seen[role] if per_role[role] > 1 and not anonymous else 0
+        if number:
+            who += f" {number}"
         total = _ZERO
         raw: list[tuple[str, _RawLine]] = []
         for code, criterion in regime.criteria_by_code.items():
@@ -298,12 +327,22 @@ def _score_criteria_360(
         role_totals.setdefault(role, []).append(total)
         if anonymous:
             continue
+        weight = round_points(share * 100)
         out.fact(
-            f"{who} chấm {format_points(total)} điểm, trọng số {format_percent(round_points(share * 100))}",
+            f"{who} chấm {format_points(total)} điểm, trọng số {format_percent(weight)}",
             review.weights_cite,
+            kind="rater_total",
+            params=("role", role, "number", number, "total", total, "weight", weight),
         )
-        for group, (delta, reason, cite) in raw:
-            out.add(None if delta is None else share * to_fraction(delta), f"{who}: {reason}", cite, group)
+        for group, (delta, reason, cite, kind, values) in raw:
+            out.add(
+                None if delta is None else share * to_fraction(delta),
+                f"{who}: {reason}",
+                cite,
+                group,
+                kind=f"rater_{kind}",
+                params=("role", role, "number", number, *values),
+            )
     counted = sum(per_role.values())
     if review.min_assessors and review.min_assessors_cite is not None and counted < review.min_assessors:
         # a result from fewer people than the model asks: the council looks at it; the counts go to the council
@@ -323,6 +362,8 @@ def _score_criteria_360(
             f"Số người chấm được tính dưới mức tối thiểu {review.min_assessors} người của mô hình: "
             "Hội đồng đánh giá rà soát",
             review.min_assessors_cite,
+            kind="too_few_assessors",
+            params=("min_assessors", review.min_assessors),
         )
     if not per_role:
         left_out = ", ".join(EVALUATOR_ROLES[role] for role in dropped)
@@ -336,11 +377,13 @@ def _score_criteria_360(
             continue
         totals = role_totals[role]
         average = round_points(sum((to_fraction(t) for t in totals), Fraction(0)) / len(totals))
-        weight = to_fraction(review.weight(role) or 0) / present
+        weight = round_points(to_fraction(review.weight(role) or 0) / present * 100)
         out.fact(
             f"{EVALUATOR_ROLES[role]} ({len(totals)} người, chấm kín) cho trung bình {format_points(average)} điểm, "
-            f"trọng số {format_percent(round_points(weight * 100))}",
+            f"trọng số {format_percent(weight)}",
             review.anonymity_cite or review.weights_cite,
+            kind="role_average",
+            params=("role", role, "count", len(totals), "average", average, "weight", weight),
         )
         lost_by_code = pooled.get(role, {})
         for code, criterion in regime.criteria_by_code.items():  # the regime's order, not the raters'
@@ -350,6 +393,8 @@ def _score_criteria_360(
                     f"{EVALUATOR_ROLES[role]} (trung bình): «{criterion.name}» chưa đạt điểm tối đa",
                     criterion.cite,
                     criterion.group,
+                    kind="role_average_criterion",
+                    params=("role", role, "criterion", criterion.name),
                 )
     if review.gap_threshold is not None and review.gap_cite is not None and "self" in role_totals:
         leader_scores = role_totals.get("direct_leader")
@@ -363,7 +408,12 @@ def _score_criteria_360(
                     f"(từ {format_points(review.gap_threshold)} điểm): Hội đồng đánh giá rà soát"
                 )
                 flags.append(Flag("council_review_gap", message))
-                out.fact(message, review.gap_cite)
+                out.fact(
+                    message,
+                    review.gap_cite,
+                    kind="self_leader_gap",
+                    params=("gap", gap, "threshold", review.gap_threshold),
+                )
     return sums
 
 
@@ -393,7 +443,8 @@ def _score_tasks(
     # weight sums by outcome (one Decimal addition per task in the common case):
     # clean = completed on time with quality (or excused), lossy = completed with a penalty, unfinished = the rest
     clean = lossy = unfinished = quality_lost = timely_lost = exceeded = _ZERO
-    losses: list[tuple[Decimal, str, Citation]] = []  # (weight units lost across components, reason, cite)
+    # (weight units lost across components, reason, cite, kind, params)
+    losses: list[tuple[Decimal, str, Citation, str, Params]] = []
     # locals for the hot loop (global and enum-class lookups are slow)
     zero, status_type, decimal_type = _ZERO, TaskStatus, Decimal
     on_time, late, in_progress = _ON_TIME, _LATE, _IN_PROGRESS
@@ -435,12 +486,18 @@ def _score_tasks(
                     "không tính vào khối lượng giao",
                     rules.excuse_unfinished_cite,
                     group.code,
+                    kind="task_excused_unfinished",
+                    params=("task", task.name),
                 )
                 continue
             unfinished += weight
             if task_components and out.enabled:
-                state = "đang thực hiện, chưa hoàn thành trong kỳ" if status is in_progress else "không hoàn thành"
-                losses.append((weight * task_components, f"nhiệm vụ «{task.name}» {state}", rules.quantity_cite))
+                if status is in_progress:
+                    state, kind = "đang thực hiện, chưa hoàn thành trong kỳ", "task_in_progress"
+                else:
+                    state, kind = "không hoàn thành", "task_not_done"
+                reason = f"nhiệm vụ «{task.name}» {state}"
+                losses.append((weight * task_components, reason, rules.quantity_cite, kind, ("task", task.name)))
             continue
         # completed with a major error or a delay
         if task.objective_cause_confirmed:
@@ -450,12 +507,15 @@ def _score_tasks(
                 what.append(f"có {errors} sai sót lớn")
             if delays:
                 what.append(f"chậm tiến độ {delays} lần")
+            excused = "errors_delays" if errors and delays else "errors" if errors else "delays"
             out.add(
                 _ZERO,
                 f"nhiệm vụ «{task.name}» {' và '.join(what)} do nguyên nhân khách quan đã được xác nhận: "
                 "không trừ điểm",
                 rules.objective_cause_cite,
                 group.code,
+                kind=f"task_excused_{excused}",
+                params=("task", task.name, "errors", errors, "delays", delays),
             )
             continue
         lossy += weight
@@ -463,12 +523,14 @@ def _score_tasks(
             lost = weight * min(_ONE, ep * errors)
             quality_lost += lost
             if use_quality and out.enabled:
-                losses.append((lost, f"nhiệm vụ «{task.name}» có {errors} sai sót lớn", rules.error_cite))
+                reason = f"nhiệm vụ «{task.name}» có {errors} sai sót lớn"
+                losses.append((lost, reason, rules.error_cite, "task_errors", ("task", task.name, "errors", errors)))
         if delays:
             lost = weight * min(_ONE, dp * delays)
             timely_lost += lost
             if use_timeliness and out.enabled:
-                losses.append((lost, f"nhiệm vụ «{task.name}» chậm tiến độ {delays} lần", rules.delay_cite))
+                reason = f"nhiệm vụ «{task.name}» chậm tiến độ {delays} lần"
+                losses.append((lost, reason, rules.delay_cite, "task_delays", ("task", task.name, "delays", delays)))
 
     on_time_quality = clean
     completed = clean + lossy
@@ -480,6 +542,7 @@ def _score_tasks(
             "Mọi nhiệm vụ trong kỳ đều được miễn tính: điểm kết quả nhiệm vụ giữ nguyên tối đa",
             rules.formula_cite,
             group.code,
+            kind="tasks_all_excused",
         )
         completed = assigned = _ONE
         quality_lost = timely_lost = _ZERO
@@ -488,9 +551,11 @@ def _score_tasks(
         a_num, a_den = assigned.as_integer_ratio()
         if losses:  # only collected when explaining
             scale_num, scale_den, part, append = -m_num * a_den, m_den * a_num * n, group.code, out.lines.append
-            for lost, reason, cite in losses:
+            for lost, reason, cite, kind, values in losses:
                 l_num, l_den = lost.as_integer_ratio()
-                append(ExplanationLine(round_ratio(scale_num * l_num, scale_den * l_den), reason, cite, part))
+                append(
+                    ExplanationLine(round_ratio(scale_num * l_num, scale_den * l_den), reason, cite, part, kind, values)
+                )
     a_num, a_den = assigned.as_integer_ratio()
     quality = completed - quality_lost
     timely = completed - timely_lost
@@ -574,12 +639,16 @@ def _leader_components(
                 below += level.rank < floor_rank
             percent = criterion.any_fail_percent if below else criterion.all_complete_percent
             if below:
+                floor = regime.level(criterion.min_level).name
                 reason = (
                     f"«{criterion.name}»: {below} người thuộc quyền xếp loại dưới "
-                    f"«{regime.level(criterion.min_level).name}» nên tiêu chí đạt {format_percent(percent)}"
+                    f"«{floor}» nên tiêu chí đạt {format_percent(percent)}"
                 )
+                kind = "leader_unit_below"
+                values: Params = ("criterion", criterion.name, "below", below, "level", floor, "percent", percent)
             else:
                 reason = f"«{criterion.name}» đạt {format_percent(percent)}"
+                kind, values = "leader_criterion", ("criterion", criterion.name, "percent", percent)
         else:
             chosen = given.get(criterion.code)
             default = chosen is None
@@ -591,10 +660,12 @@ def _leader_components(
                 )
             percent = chosen
             reason = f"«{criterion.name}» đạt {format_percent(percent)}" + (" (giá trị mặc định)" if default else "")
+            kind = "leader_criterion_default" if default else "leader_criterion"
+            values = ("criterion", criterion.name, "percent", percent)
         fraction = to_fraction(percent) / 100
         total += fraction
         if fraction < 1:
-            out.add(-maximum * (1 - fraction) / n, reason, criterion.cite, part)
+            out.add(-maximum * (1 - fraction) / n, reason, criterion.cite, part, kind=kind, params=values)
     return total
 
 
@@ -624,13 +695,22 @@ def _score_items(group: Group, claims: tuple[BonusClaim, ...], field: str, sign:
             if count != 1:
                 raise InvalidAssessmentError(f"{where}.count", "khoản tự chấm điểm chỉ nhập một lần")
             amount = check_points(claim.points, f"{where}.points", item.max_points)
-        out.add(sign * amount, f"{item.label}{_aside(count, claim.note)}", item.cite, group.code)
+        out.add(
+            sign * amount,
+            f"{item.label}{_aside(count, claim.note)}",
+            item.cite,
+            group.code,
+            kind="bonus" if sign > 0 else "penalty",
+            params=("item", item.label, "count", count, "note", claim.note),
+        )
         if amount > item.max_points:
             out.add(
                 sign * (item.max_points - amount),
                 f"{item.label}: tối đa {format_points(item.max_points)} điểm",
                 item.cite,
                 group.code,
+                kind="item_capped",
+                params=("item", item.label, "max", item.max_points),
             )
             amount = item.max_points
         total += amount
@@ -640,6 +720,8 @@ def _score_items(group: Group, claims: tuple[BonusClaim, ...], field: str, sign:
             f"{group.name}: tối đa {format_points(group.max_points)} điểm",
             group.cite,
             group.code,
+            kind="group_capped",
+            params=("group", group.name, "max", group.max_points),
         )
         total = group.max_points
     return total * sign
@@ -676,10 +758,20 @@ def _threshold_line(regime: Regime, total: Decimal) -> ExplanationLine:
     if index + 1 < len(levels):
         threshold = format_points(level.min_score)
         return ExplanationLine(
-            None, f"Tổng {shown} điểm: đạt ngưỡng «{level.display}» (từ {threshold} điểm)", level.cite
+            None,
+            f"Tổng {shown} điểm: đạt ngưỡng «{level.display}» (từ {threshold} điểm)",
+            level.cite,
+            kind="level_reached",
+            params=("total", total, "level", level.display, "threshold", level.min_score),
         )
-    above = format_points(levels[index - 1].min_score)
-    return ExplanationLine(None, f"Tổng {shown} điểm, dưới {above} điểm: «{level.display}»", level.cite)
+    above = levels[index - 1].min_score
+    return ExplanationLine(
+        None,
+        f"Tổng {shown} điểm, dưới {format_points(above)} điểm: «{level.display}»",
+        level.cite,
+        kind="level_below",
+        params=("total", total, "level", level.display, "threshold", above),
+    )
 
 
 def _score_index(levels: tuple[Level, ...], total: Decimal) -> int:
@@ -716,22 +808,32 @@ def decide_level(
             if not failed:
                 break
             for condition, share in failed:
+                percent = round_points(share * 100)
                 out.fact(
-                    f"Chưa đủ điều kiện «{level.display}»: {condition.label} "
-                    f"(đạt {format_percent(round_points(share * 100))})",
+                    f"Chưa đủ điều kiện «{level.display}»: {condition.label} (đạt {format_percent(percent)})",
                     condition.cite,
+                    kind="level_condition_failed",
+                    params=("level", level.display, "condition", condition.label, "percent", percent),
                 )
             index += 1
             level = levels[index]
     for code in disqualifiers:
         item = regime.disqualifier_by_code[code]
+        values = ("code", code, "disqualifier", item.name, "level", regime.lowest_level.display)
         if item.scope == "year" and not year:
             out.fact(
                 f"{item.name}: xếp loại cả năm «{regime.lowest_level.display}»; kỳ này vẫn xếp loại theo điểm",
                 item.cite,
+                kind="disqualifier_for_year",
+                params=values,
             )
             continue
-        out.fact(f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm", item.cite)
+        out.fact(
+            f"{item.name}: xếp loại «{regime.lowest_level.display}» bất kể số điểm",
+            item.cite,
+            kind="disqualifier",
+            params=values,
+        )
         level = regime.lowest_level
     return score_level, level
 
@@ -812,11 +914,21 @@ def _working_time(regime: Regime, assessment: Assessment, out: Explainer, flags:
         name = LEAVE_TYPES[entry.type]
         if entry.type in rules.counted_as_worked:
             assert rules.counted_cite is not None
-            out.fact(f"{name.capitalize()} {days} ngày: tính là thời gian làm việc", rules.counted_cite)
+            out.fact(
+                f"{name.capitalize()} {days} ngày: tính là thời gian làm việc",
+                rules.counted_cite,
+                kind="leave_counted_as_work",
+                params=("leave", entry.type, "days", days),
+            )
             continue
         off += days
         by_type[entry.type] = by_type.get(entry.type, 0) + days
-        out.fact(f"{name.capitalize()} {days} ngày trên {working_days} ngày làm việc của kỳ", rules.cite)
+        out.fact(
+            f"{name.capitalize()} {days} ngày trên {working_days} ngày làm việc của kỳ",
+            rules.cite,
+            kind="leave_taken",
+            params=("leave", entry.type, "days", days, "working_days", working_days),
+        )
     if taken > working_days:
         raise InvalidAssessmentError(
             "working_time.leave", f"tổng số ngày nghỉ ({taken}) vượt số ngày làm việc ({working_days})"
@@ -825,13 +937,20 @@ def _working_time(regime: Regime, assessment: Assessment, out: Explainer, flags:
     if rules.long_absence_days is not None and rules.long_absence_cite is not None and off >= rules.long_absence_days:
         message = f"Nghỉ {off} ngày trong kỳ (từ {rules.long_absence_days} ngày): Hội đồng đánh giá rà soát"
         flags.append(Flag("council_review_absence", message))
-        out.fact(message, rules.long_absence_cite)
+        out.fact(
+            message,
+            rules.long_absence_cite,
+            kind="long_absence",
+            params=("days", off, "min_days", rules.long_absence_days),
+        )
     worked = working_days - off
     if worked < rules.min_days_worked:
         out.fact(
             f"Làm việc thực tế {worked}/{working_days} ngày, dưới {rules.min_days_worked} ngày: "
             "không đánh giá, xếp loại kỳ này",
             rules.min_days_cite,
+            kind="too_few_days_worked",
+            params=("worked", worked, "working_days", working_days, "min_days", rules.min_days_worked),
         )
         return False, main or "other"
     return True, main
@@ -861,7 +980,8 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
     rated, absence = _working_time(reg, assessment, out, flags)
     if not rated:
         for code in disqualified:
-            out.fact(reg.disqualifier_by_code[code].name, reg.disqualifier_by_code[code].cite)
+            item = reg.disqualifier_by_code[code]
+            out.fact(item.name, item.cite, kind="disqualifier_noted", params=("code", code, "disqualifier", item.name))
         return EvaluationResult(
             reg.id,
             assessment.person_id,
@@ -912,10 +1032,16 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
     parts = _parts(reg, tuple(points_by_group))
     total = sum(points_by_group, _ZERO)
     if total > reg.max_total:
-        out.add(reg.max_total - total, f"tổng điểm không vượt quá {format_points(reg.max_total)}", reg.total_cite)
+        out.add(
+            reg.max_total - total,
+            f"tổng điểm không vượt quá {format_points(reg.max_total)}",
+            reg.total_cite,
+            kind="total_capped",
+            params=("max", reg.max_total),
+        )
         total = reg.max_total
     elif total < 0:
-        out.add(-total, "tổng điểm không thấp hơn 0", reg.total_cite)
+        out.add(-total, "tổng điểm không thấp hơn 0", reg.total_cite, kind="total_floored")
         total = _ZERO.quantize(Decimal("0.01"))
     total = round_points(total)
     score_level, level = decide_level(reg, total, stats, disqualified, out)
@@ -931,7 +1057,12 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
                 "leader.unit_level", f"mức «{unit_code}» không có; có: {', '.join(reg.level_by_code)}"
             )
         if level.rank > unit.rank:
-            out.fact(f"Người lãnh đạo không xếp cao hơn đơn vị («{unit.display}»)", reg.leader_cap.cite)
+            out.fact(
+                f"Người lãnh đạo không xếp cao hơn đơn vị («{unit.display}»)",
+                reg.leader_cap.cite,
+                kind="leader_capped_by_unit",
+                params=("level", unit.display),
+            )
             level = unit
     return EvaluationResult(
         reg.id,

@@ -21,6 +21,8 @@ __all__ = [
     "Flag",
     "LeaderInput",
     "LeaveEntry",
+    "ParamValue",
+    "Params",
     "PartResult",
     "PeriodRecord",
     "PeriodSummary",
@@ -148,14 +150,34 @@ class Assessment:
 # --------------------------------------------------------------------------- outputs
 
 
+ParamValue = str | int | Decimal
+Params = tuple[ParamValue, ...]  # names and values in turn: ("task", "Báo cáo quý", "delays", 1)
+
+
 @dataclass(frozen=True, slots=True)
 class ExplanationLine:
-    """One point gained or lost (delta) or a fact that changed the result (delta None), with its rule."""
+    """One point gained or lost (delta) or a fact that changed the result (delta None), with its rule.
+
+    `reason` is the Vietnamese sentence. `kind` names that sentence with a stable code ("deduction",
+    "quota_demoted", …) and `params` holds the values that fill it in, names and values in turn (texts, integers,
+    decimals; one small tuple per line, cheap in batch runs; `values()` as a dict), so that a reader can word the
+    line again, in another language too (the bot's `explain.<kind>` templates). A line built without a kind ("")
+    is of unknown kind.
+
+    `subject` is the staff code of the person the line is about where lines about several people stand together
+    (the quota's: the person demoted), None for a line about the rule or the group; a line about several named
+    people (a tie on the quota line) carries their codes joined by ", ", which is no one person's code. The lines
+    of one person's result (evaluate, rollup) are all about that result's `person_id` and leave it None, so that
+    the lines results have in common stay shared.
+    """
 
     delta: Decimal | None
     reason: str
     citation: Citation
     part: str = ""
+    kind: str = ""
+    params: Params = ()
+    subject: str | None = None
 
     @property
     def text(self) -> str:
@@ -163,6 +185,11 @@ class ExplanationLine:
         if self.delta is None:
             return f"{self.reason} — {self.citation.label}"
         return f"{format_points(self.delta, signed=True)} điểm: {self.reason} — {self.citation.label}"
+
+    def values(self) -> dict[str, ParamValue]:
+        """The params as a dict of names to values."""
+        params = self.params
+        return dict(zip(params[::2], params[1::2], strict=True))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

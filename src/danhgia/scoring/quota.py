@@ -19,6 +19,12 @@ from danhgia.scoring.regime import QuotaRule, Regime
 __all__ = ["allowed_count", "apply_quota"]
 
 
+def _subject(person_ids: Sequence[str]) -> str | None:
+    """The subject of a line about these people: one person's code, or their codes joined by ", " — which is no one
+    person's code (staff codes have no comma or space), so that none of them reads it as their own."""
+    return ", ".join(person_ids) or None
+
+
 def allowed_count(rule: QuotaRule, ratio: Fraction, candidates: int, basis_others: int) -> int:
     """How many candidates may keep the level.
 
@@ -61,7 +67,9 @@ def apply_quota(
         if exceptional or tie_winners:
             raise InvalidAssessmentError("exceptional", f"chế độ {reg.id} không giới hạn tỷ lệ")
         assert reg.quota_absent_cite is not None
-        lines.append(ExplanationLine(None, "Không áp dụng giới hạn tỷ lệ xếp loại", reg.quota_absent_cite))
+        lines.append(
+            ExplanationLine(None, "Không áp dụng giới hạn tỷ lệ xếp loại", reg.quota_absent_cite, kind="quota_none")
+        )
         unchanged = tuple(QuotaDecision(r.person_id, r.total, r.level, r.level) for r in results)
         return QuotaResult(reg.id, False, len(unchanged), 0, unchanged, None, tuple(lines))
 
@@ -79,10 +87,11 @@ def apply_quota(
     )
     if rule.basis == "rated":
         others = len(rated) - len(candidates)
-        basis_name = "tổng số người được xếp loại"
+        basis_name, cap_kind, basis_level = "tổng số người được xếp loại", "quota_cap_rated", ""
     else:
         others = sum(1 for r in rated if r.level is not None and r.level.code == rule.basis)
-        basis_name = f"số người xếp loại «{reg.level(rule.basis).name}»"
+        basis_level = reg.level(rule.basis).name
+        basis_name, cap_kind = f"số người xếp loại «{basis_level}»", "quota_cap_level"
     allowed = allowed_count(rule, to_fraction(ratio), len(candidates), others)
 
     keep: set[str] = {r.person_id for r in candidates[:allowed]}
@@ -103,11 +112,15 @@ def apply_quota(
             if len(winners) > slots:
                 raise InvalidAssessmentError("tie_winners", f"chỉ còn {slots} suất cho nhóm bằng điểm")
             keep |= winners
+            chosen = sorted(winners)
             lines.append(
                 ExplanationLine(
                     None,
-                    f"Nhóm bằng {format_points(cut)} điểm: người có thẩm quyền đã chọn {', '.join(sorted(winners))}",
+                    f"Nhóm bằng {format_points(cut)} điểm: người có thẩm quyền đã chọn {', '.join(chosen)}",
                     ratio_cite,
+                    kind="quota_tie_chosen",
+                    params=("total", cut, "chosen", ", ".join(chosen)),
+                    subject=_subject(chosen),
                 )
             )
         else:
@@ -119,6 +132,20 @@ def apply_quota(
                     f"{len(tied)} người bằng {format_points(cut)} điểm tại ngưỡng cắt, còn {slots} suất: "
                     f"cần người có thẩm quyền quyết định ({', '.join(tied)}); tạm xếp «{lower.name}»",
                     ratio_cite,
+                    kind="quota_tie_pending",
+                    params=(
+                        "count",
+                        len(tied),
+                        "total",
+                        cut,
+                        "slots",
+                        slots,
+                        "people",
+                        ", ".join(tied),
+                        "level",
+                        lower.name,
+                    ),
+                    subject=_subject(tied),
                 )
             )
     elif winners:
@@ -137,9 +164,22 @@ def apply_quota(
             f"«{top.name}» không quá {format_percent(ratio * 100)} {basis_name}: "
             f"{len(candidates)} người đạt, được giữ tối đa {allowed}",
             ratio_cite,
+            kind=cap_kind,
+            params=(
+                "level",
+                top.name,
+                "percent",
+                ratio * 100,
+                "basis_level",
+                basis_level,
+                "count",
+                len(candidates),
+                "allowed",
+                allowed,
+            ),
         ),
     )
-    lines.insert(1, ExplanationLine(None, "Cách đếm và làm tròn tỷ lệ", rule.basis_cite))
+    lines.insert(1, ExplanationLine(None, "Cách đếm và làm tròn tỷ lệ", rule.basis_cite, kind="quota_counting"))
     decisions: list[QuotaDecision] = []
     for result in results:
         is_candidate = result.rated and result.level is not None and result.level.code == rule.level
@@ -157,6 +197,9 @@ def apply_quota(
                     f"{result.person_id} ({format_points(result.total)} điểm): hạ từ «{top.name}» "
                     f"xuống «{lower.name}» do vượt tỷ lệ",
                     ratio_cite,
+                    kind="quota_demoted",
+                    params=("person", result.person_id, "total", result.total, "level", top.name, "lower", lower.name),
+                    subject=result.person_id or None,
                 )
             )
     return QuotaResult(reg.id, True, allowed, final_basis, tuple(decisions), tie, tuple(lines))

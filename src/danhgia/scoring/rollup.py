@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from danhgia.scoring.engine import Explainer, decide_level, resolve_regime
 from danhgia.scoring.errors import InvalidAssessmentError
-from danhgia.scoring.model import ExplanationLine, PeriodRecord, PeriodSummary, RollupResult, TaskStats
+from danhgia.scoring.model import ExplanationLine, Params, PeriodRecord, PeriodSummary, RollupResult, TaskStats
 from danhgia.scoring.numbers import format_points, round_ratio
 from danhgia.scoring.regime import LEAVE_TYPES, Regime
 
@@ -276,11 +276,12 @@ def _first(item: tuple[str, PeriodRecord, int, int]) -> str:
 @functools.lru_cache(maxsize=65536)
 def _mean_line(regime: Regime, kind: str, count: int, total: Decimal) -> ExplanationLine:
     """ "Điểm quý/năm = trung bình …" (immutable, so shared between results)."""
+    values = ("count", count, "total", total)
     if kind == "quarter":
         text = f"Điểm quý = trung bình {count} tháng có điểm: {format_points(total)}"
-        return ExplanationLine(None, text, regime.rollup.quarter_cite)
+        return ExplanationLine(None, text, regime.rollup.quarter_cite, kind="quarter_mean", params=values)
     text = f"Điểm năm = trung bình {count} kỳ đã làm việc: {format_points(total)}"
-    return ExplanationLine(None, text, regime.rollup.year_cite)
+    return ExplanationLine(None, text, regime.rollup.year_cite, kind="year_mean", params=values)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -304,7 +305,9 @@ def _quarter(regime: Regime, key: str, bucket: _Bucket, explain: bool) -> Period
         return PeriodSummary(key, True, total, level, bucket.worked, absent, keys, lines)
     out = Explainer(explain)
     if not bucket.totals:
-        out.fact("Không có kỳ nào có điểm trong quý: không xếp loại quý", regime.rollup.quarter_cite)
+        out.fact(
+            "Không có kỳ nào có điểm trong quý: không xếp loại quý", regime.rollup.quarter_cite, kind="quarter_unrated"
+        )
         return PeriodSummary(key, False, None, None, bucket.worked, absent, keys, tuple(out.lines))
     total = bucket.mean()
     if explain and len(keys) > 1:
@@ -343,7 +346,9 @@ def rollup(
         if number == 4 and rules.q4_merged:
             assert rules.q4_cite is not None
             out = Explainer(explain)
-            out.fact("Quý IV không xếp loại riêng: kết quả được gộp vào đánh giá cả năm", rules.q4_cite)
+            out.fact(
+                "Quý IV không xếp loại riêng: kết quả được gộp vào đánh giá cả năm", rules.q4_cite, kind="q4_merged"
+            )
             total = bucket.mean() if bucket.totals else None
             quarters.append(
                 PeriodSummary(
@@ -379,33 +384,45 @@ def rollup(
 
     out = Explainer(explain)
 
-    def not_rated(reason: str) -> RollupResult:
-        out.fact(reason, rules.min_months_cite)
+    def not_rated(reason: str, kind: str, values: Params = ()) -> RollupResult:
+        out.fact(reason, rules.min_months_cite, kind=kind, params=values)
         year = PeriodSummary(year_key, False, None, None, worked, absent, keys, tuple(out.lines))
         return RollupResult(reg.id, person_id, tuple(quarters), year)
 
     if not whole.totals:
-        return not_rated("Không có kỳ nào có điểm trong năm: không xếp loại năm")
+        return not_rated("Không có kỳ nào có điểm trong năm: không xếp loại năm", "year_unrated")
     if worked < rules.min_months_worked:
         if not maternity:
             return not_rated(
                 f"Làm việc {worked} tháng, dưới {rules.min_months_worked} tháng trong năm: "
-                "không xếp loại chất lượng năm"
+                "không xếp loại chất lượng năm",
+                "year_too_few_months",
+                ("worked", worked, "min_months", rules.min_months_worked),
             )
         out.fact(
             f"Làm việc {worked} tháng, nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế",
             rules.maternity_cite,
+            kind="year_maternity_short",
+            params=("worked", worked, "months", maternity),
         )
     elif maternity:
-        out.fact(f"Nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế", rules.maternity_cite)
+        out.fact(
+            f"Nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế",
+            rules.maternity_cite,
+            kind="year_maternity",
+            params=("months", maternity),
+        )
 
     total = whole.mean()
     if explain:
         out.lines.append(_mean_line(reg, "year", len(whole.totals), total))
         for code, where in whole.disqualified.items():
+            name = reg.disqualifier_by_code[code].name
             out.fact(
-                f"{reg.disqualifier_by_code[code].name} (kỳ {', '.join(where)}): áp dụng cho cả năm",
+                f"{name} (kỳ {', '.join(where)}): áp dụng cho cả năm",
                 rules.disqualifier_cite,
+                kind="year_disqualifier",
+                params=("code", code, "disqualifier", name, "periods", ", ".join(where)),
             )
     _, level = decide_level(reg, total, whole.stats(), whole.disqualified, out, year=True)
 
@@ -418,11 +435,27 @@ def rollup(
                 f"(từ {rules.absence_cap_from} đến dưới {rules.absence_cap_below} tháng): "
                 f"không xếp cao hơn «{cap.display}»",
                 rules.absence_cap_cite,
+                kind="year_absence_cap",
+                params=(
+                    "months",
+                    other_absence,
+                    "from_months",
+                    rules.absence_cap_from,
+                    "below_months",
+                    rules.absence_cap_below,
+                    "level",
+                    cap.display,
+                ),
             )
             level = cap
     if unit is not None and level.rank > unit.rank:
         assert reg.leader_cap is not None
-        out.fact(f"Người lãnh đạo không xếp cao hơn đơn vị («{unit.display}»)", reg.leader_cap.cite)
+        out.fact(
+            f"Người lãnh đạo không xếp cao hơn đơn vị («{unit.display}»)",
+            reg.leader_cap.cite,
+            kind="leader_capped_by_unit",
+            params=("level", unit.display),
+        )
         level = unit
     year = PeriodSummary(year_key, True, total, level, worked, absent, keys, tuple(out.lines))
     return RollupResult(reg.id, person_id, tuple(quarters), year)

@@ -2,6 +2,10 @@
 
 Decimals are written as strings with 2 decimals ("87.50"); numbers are read from JSON numbers or
 strings ("7.5"); floats are read through their shortest repr, so 7.1 means Decimal("7.1").
+
+An explanation line is written as its delta, text, reason, part and citation; `line_to_dict` (and
+`result_to_dict(…, line_data=True)`) also writes what a reader needs to word it again: its `kind`, `params` and
+`subject` (the form the bot stores).
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from danhgia.scoring.model import (
     EvaluationResult,
     EvaluatorInput,
     ExplanationLine,
+    Flag,
     LeaderInput,
     LeaveEntry,
+    ParamValue,
+    PartResult,
     PeriodRecord,
     PeriodSummary,
     QuotaResult,
@@ -39,12 +46,14 @@ from danhgia.scoring.regime import EVALUATOR_ROLES, Citation, Level, Regime
 __all__ = [
     "RollupInput",
     "UnitInput",
+    "line_to_dict",
     "parse_assessment",
     "parse_period_record",
     "parse_rollup_input",
     "parse_unit_input",
     "quota_to_dict",
     "regime_to_dict",
+    "result_from_dict",
     "result_to_dict",
     "rollup_to_dict",
     "to_json",
@@ -441,8 +450,22 @@ def _lines(lines: Sequence[ExplanationLine]) -> list[dict[str, Any]]:
     ]
 
 
-def result_to_dict(result: EvaluationResult) -> dict[str, Any]:
-    """EvaluationResult → the documented JSON object."""
+def line_to_dict(line: ExplanationLine) -> dict[str, Any]:
+    """An explanation line as data: kind, params, subject, delta, part, text, reason and citation."""
+    return {
+        "kind": line.kind,
+        "params": {name: _num(value) if isinstance(value, Decimal) else value for name, value in line.values().items()},
+        "subject": line.subject,
+        "delta": _dec(line.delta),
+        "part": line.part,
+        "text": line.text,
+        "reason": line.reason,
+        "citation": _citation(line.citation),
+    }
+
+
+def result_to_dict(result: EvaluationResult, *, line_data: bool = False) -> dict[str, Any]:
+    """EvaluationResult → the documented JSON object (`line_data`: explanation lines as `line_to_dict` writes them)."""
     stats = result.task_stats
     return {
         "regime": result.regime_id,
@@ -467,8 +490,105 @@ def result_to_dict(result: EvaluationResult) -> dict[str, Any]:
             "on_time_quality": _num(stats.on_time_quality),
             "exceeded": _num(stats.exceeded),
         },
-        "explanation": _lines(result.explanation),
+        "explanation": [line_to_dict(line) for line in result.explanation] if line_data else _lines(result.explanation),
     }
+
+
+class StoredResultError(ValueError):
+    """A stored result that cannot be read back against its regime (another regime, an older form, a level or a
+    citation the regime does not have)."""
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value is None else _stored_decimal(value)
+
+
+def _stored_decimal(value: object) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as error:
+        raise StoredResultError(f"not a number: {value!r}") from error
+    if not number.is_finite():
+        raise StoredResultError(f"not a number: {value!r}")
+    return number
+
+
+def _stored_level(data: object, regime: Regime) -> Level | None:
+    if data is None:
+        return None
+    code = data.get("code") if isinstance(data, Mapping) else None
+    found = next((level for level in regime.levels if level.code == code), None)
+    if found is None:
+        raise StoredResultError(f"unknown level {code!r}")
+    return found
+
+
+def _stored_line(data: object, regime: Regime) -> ExplanationLine:
+    if not isinstance(data, Mapping) or not data.get("kind"):
+        raise StoredResultError("an explanation line without its kind (an older form)")
+    cite = data.get("citation")
+    key = cite.get("key") if isinstance(cite, Mapping) else None
+    citation = regime.citations.get(str(key))
+    if citation is None:
+        raise StoredResultError(f"unknown citation {key!r}")
+    params = data.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise StoredResultError("params are not a mapping")
+    flat: list[ParamValue] = []
+    for name, value in params.items():
+        flat += [str(name), value if isinstance(value, str | int) and not isinstance(value, bool) else str(value)]
+    subject = data.get("subject")
+    return ExplanationLine(
+        _optional_decimal(data.get("delta")),
+        str(data.get("reason") or ""),
+        citation,
+        str(data.get("part") or ""),
+        str(data["kind"]),
+        tuple(flat),
+        None if subject is None else str(subject),
+    )
+
+
+def result_from_dict(data: Mapping[str, Any], regime: Regime) -> EvaluationResult:
+    """A result as `result_to_dict(…, line_data=True)` wrote it, read back against its regime (levels and
+    citations are the regime's own); `StoredResultError` when it cannot be (another regime, an older form)."""
+    if data.get("regime") != regime.id:
+        raise StoredResultError(f"a result of {data.get('regime')!r}, not of {regime.id!r}")
+    try:
+        stats = data.get("task_stats")
+        return EvaluationResult(
+            regime_id=regime.id,
+            person_id=str(data["person_id"]),
+            rated=bool(data["rated"]),
+            total=_optional_decimal(data.get("total")),
+            max_total=_stored_decimal(data["max_total"]),
+            parts=tuple(
+                PartResult(
+                    str(part["code"]),
+                    str(part["name"]),
+                    _stored_decimal(part["points"]),
+                    _optional_decimal(part.get("max")),
+                )
+                for part in data.get("parts", [])
+            ),
+            level=_stored_level(data.get("level"), regime),
+            score_level=_stored_level(data.get("score_level"), regime),
+            explanation=tuple(_stored_line(line, regime) for line in data.get("explanation", [])),
+            disqualifiers=tuple(str(code) for code in data.get("disqualifiers", [])),
+            task_stats=None
+            if stats is None
+            else TaskStats(
+                *(
+                    _stored_decimal(stats[name])
+                    for name in ("assigned", "completed", "on_time_quality", "exceeded")
+                )
+            ),
+            flags=tuple(Flag(str(flag["code"]), str(flag["message"])) for flag in data.get("flags", [])),
+            is_leader=bool(data.get("is_leader", False)),
+            absence_reason=None if data.get("absence_reason") is None else str(data["absence_reason"]),
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise StoredResultError(f"not a stored result: {error}") from error
 
 
 def quota_to_dict(result: QuotaResult) -> dict[str, Any]:

@@ -298,7 +298,8 @@ def evaluate_record(
         result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))
     review_360 = regime.review_360
     if round_open and review_360 is not None:
-        line = ExplanationLine(None, _ROUND_OPEN, review_360.anonymity_cite or review_360.cite)
+        cite = review_360.anonymity_cite or review_360.cite
+        line = ExplanationLine(None, _ROUND_OPEN, cite, kind="round_open")
         result = dataclasses.replace(result, explanation=(*result.explanation, line))
     return result
 
@@ -313,11 +314,19 @@ _CONFIRMED = "do nguyên nhân khách quan đã được xác nhận"
 _CLAIMED = "do nguyên nhân khách quan (đã nêu, chờ lãnh đạo xác nhận)"
 
 
+CLAIMABLE_KINDS = (
+    "task_excused_unfinished",
+    "task_excused_errors",
+    "task_excused_delays",
+    "task_excused_errors_delays",
+)
+
+
 def _pending_claim(line: ExplanationLine) -> ExplanationLine:
-    """The self-assessment's wording of an objective cause that nobody has confirmed yet."""
-    if _CONFIRMED not in line.reason:
+    """The self-assessment's wording of an objective cause that nobody has confirmed yet (kind `…_claimed`)."""
+    if line.kind not in CLAIMABLE_KINDS:
         return line
-    return dataclasses.replace(line, reason=line.reason.replace(_CONFIRMED, _CLAIMED))
+    return dataclasses.replace(line, reason=line.reason.replace(_CONFIRMED, _CLAIMED), kind=f"{line.kind}_claimed")
 
 
 def own_score(regime: Regime, result: EvaluationResult) -> Decimal | None:

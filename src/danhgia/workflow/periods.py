@@ -398,8 +398,7 @@ class PeriodService:
                 stored = ev.result_json(result)
                 group = GROUP_LEADERS if record.is_leader else GROUP_STAFF
                 if group in quota_json:
-                    others = [_code(people, m) for m in groups[group] if m.id != record.id]
-                    stored["quota"] = own_quota_lines(quota_json[group], others)
+                    stored["quota"] = own_quota_lines(quota_json[group], viewer=_code(people, record))
                 old = {"state": record.state, "total": _s(record.total), "level": record.level}
                 values = {
                     "state": LOCKED,

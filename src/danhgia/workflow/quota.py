@@ -1,5 +1,9 @@
 """The quota at closing and after: the summary of a group's quota kept with each record, cut to what that person
-may read, and the room a re-decided record of a closed period has under the quota."""
+may read (`workflow.privacy`), and the room a re-decided record of a closed period has under the quota.
+
+The summary's explanation lines are stored as data (`scoring.serialize.line_to_dict`: kind, params, subject,
+delta, citation, text), so that a reader words them in their language and the privacy rule reads whom each is
+about instead of guessing it from a sentence."""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ from typing import Any
 from danhgia.scoring import QuotaResult
 from danhgia.scoring.numbers import to_fraction
 from danhgia.scoring.quota import allowed_count
+from danhgia.scoring.serialize import line_to_dict
 from danhgia.storage.models import Assessment
 from danhgia.storage.uow import UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.lifecycle import LOCKED
+from danhgia.workflow.privacy import read_lines, visible_lines
 
 
 def quota_room(uow: UnitOfWork, record: Assessment) -> bool:
@@ -40,13 +46,14 @@ def quota_summary(outcome: QuotaResult) -> dict[str, Any]:
         "applies": outcome.applies,
         "allowed": outcome.allowed,
         "basis_count": outcome.basis_count,
-        "explanation": [line.text for line in outcome.explanation],
+        "explanation": [line_to_dict(line) for line in outcome.explanation],
     }
 
 
-def own_quota_lines(summary: dict[str, Any], others: list[str]) -> dict[str, Any]:
-    """The group's quota summary as one person may keep it: the rule and their own lines, never a colleague's
-    (`others`: the staff codes of the rest of the group)."""
+def own_quota_lines(summary: dict[str, Any], *, viewer: str) -> dict[str, Any]:
+    """The group's quota summary as the person with staff code `viewer` may keep it: the lines `visible_lines`
+    lets them read (the rule and their own, never a colleague's)."""
+    lines = read_lines(summary.get("explanation"))
     own = dict(summary)
-    own["explanation"] = [line for line in summary.get("explanation", []) if not any(code in line for code in others)]
+    own["explanation"] = [line.stored for line in visible_lines(lines, viewer)]
     return own

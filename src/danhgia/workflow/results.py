@@ -1,4 +1,7 @@
-"""A person's own results: each period (as submitted, decided or final) and the quarter and year roll-ups."""
+"""A person's own results: each period (as submitted, decided or final) and the quarter and year roll-ups.
+
+A result's explanation lines are all about its person; the quota's lines kept with it are cut again, when read,
+to what that person may see (`workflow.privacy.visible_lines`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentService, PeriodInfo
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.lifecycle import EDITABLE, LOCKED
+from danhgia.workflow.privacy import StoredLine, read_lines, visible_lines
 from danhgia.workflow.refusal import Refusal
 
 
@@ -42,6 +46,23 @@ class ResultEntry:
     def demoted(self) -> bool:
         """The quota lowered the level at closing."""
         return self.state == LOCKED and self.final_level is not None and self.final_level != self.level
+
+    @property
+    def staff_code(self) -> str:
+        """The person's staff code, as the result names them."""
+        return str((self.result or {}).get("person_id") or "")
+
+    @property
+    def explanation(self) -> list[StoredLine]:
+        """The result's explanation lines (all about the person)."""
+        return read_lines((self.result or {}).get("explanation"))
+
+    @property
+    def quota_lines(self) -> list[StoredLine]:
+        """The quota's lines the person may read: the rule and their own, never a colleague's."""
+        quota = (self.result or {}).get("quota")
+        lines = read_lines(quota.get("explanation") if isinstance(quota, dict) else None)
+        return visible_lines(lines, self.staff_code)
 
 
 class ResultService:

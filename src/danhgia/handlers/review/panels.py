@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from danhgia.chat.callbacks import button
+from danhgia.chat.explain import lines_html
 from danhgia.chat.format import fit, points, short
 from danhgia.chat.panel import Choice, Panel, keyboard
 from danhgia.handlers.criteria import deduction_lines
@@ -23,6 +23,7 @@ from danhgia.handlers.review.callbacks import (
     Return,
     TakeOver,
 )
+from danhgia.handlers.selfassess.callbacks import Open as OpenSelfAssessment
 from danhgia.scoring import EvaluationResult, Regime, format_percent
 from danhgia.texts import Html, escape, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
@@ -32,7 +33,6 @@ from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.review import BulkChoice, bulk_approvable
 
 QUEUE_BUTTONS = 30
-OPEN_SELF_ASSESSMENT = ("sa", "open")  # the self-assessment feature's "open my assessment" button
 
 
 # -- small pieces ------------------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def details_panel(view: AssessmentView, lang: str, from_queue: bool) -> Panel:
         lines += [Html(""), t_html("review.card_bonuses", lang), *_bonus_lines(view, lang)]
     if result is not None:
         lines += [Html(""), t_html("review.detail_explanation", lang)]
-        lines += [Html("• " + escape(line.text)) for line in result.explanation]
+        lines += [Html("• " + line) for line in lines_html(result.explanation, lang)]
         values = {"total": points(result.total), "max": points(result.max_total), "level": level(result)}
         lines.append(t_html("review.detail_total", lang, **values))
     if view.decision == "adjusted" and view.result is not None and lifecycle.decided(view.state):
@@ -394,5 +394,5 @@ def notice_panel(view: AssessmentView, decision: str, lang: str) -> Panel:
     if decision == "returned":
         reason = flat(view.decision_reason or "—")
         text = t_html("review.notice_returned", lang, period=period, reason=reason, who=_who(view, lang))
-        return Panel(text, keyboard([[button(t("review.open_self", lang), *OPEN_SELF_ASSESSMENT)]]))
+        return Panel(text, keyboard([[OpenSelfAssessment().choice(t("review.open_self", lang))]]))
     return Panel(t_html("review.notice_reopened", lang, period=period))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from danhgia.chat.explain import lines_html
 from danhgia.chat.format import day, points, short
 from danhgia.chat.panel import Choice, Panel, chunks, keyboard
 from danhgia.chat.refusals import refusal_text
@@ -14,7 +15,7 @@ from danhgia.handlers.criteria import CatalogKeys, choice_rows, criterion_lines,
 from danhgia.handlers.selfassess import callbacks as cb
 from danhgia.handlers.selfassess.states import parts_lines, readonly_panel
 from danhgia.scoring import EvaluationResult, format_percent
-from danhgia.texts import Html, escape, join_html, t, t_html
+from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow import lifecycle
 from danhgia.workflow.answers import TaskLine
@@ -261,7 +262,7 @@ def _summary(view: AssessmentView, lang: str) -> tuple[Html, Rows]:
     if result.explanation:
         lines.append(Html(""))
         lines.append(t_html("selfassess.summary.explanation", lang))
-        lines += [Html(escape(line.text)) for line in result.explanation]
+        lines += lines_html(result.explanation, lang)
     return join_html(lines), []
 
 

@@ -1,45 +1,27 @@
-"""/ketqua: a person's own results, privately — the latest period (total, level, each part, the explanation),
-earlier months, the quarter and the year. In a group chat no score is shown, only a button to the private chat.
-
-Every button names one of the person's own assessments (or a year/quarter of their own results); the
-workflow looks it up among the presser's own records, so a forged id shows nothing of anyone else.
-"""
+"""The /ketqua panels as pure functions of the workflow's views: one period's result (status, total, level, the
+quota's demotion with the quota lines the person may read, each part, the explanation), the final-result notice's
+text, and the quarter and year summaries. Explanation lines are worded by `chat.explain` in the reader's
+language."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
-
-from danhgia.chat.callbacks import as_int, button
+from danhgia.chat.callbacks import button
+from danhgia.chat.explain import lines_html
 from danhgia.chat.format import points
 from danhgia.chat.panel import Choice, Panel, keyboard
-from danhgia.handlers.context import Context, run_sync, services_of
-from danhgia.handlers.ui import (
-    ack,
-    close_text_step,
-    command_person,
-    guarded,
-    pressed,
-    show,
-)
+from danhgia.handlers.results.callbacks import CONTEST, Entry, Latest, Quarter, Year
 from danhgia.scoring import PeriodSummary, RollupResult
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow.calendar import month_bounds, quarter_of, span_from_key
-from danhgia.workflow.common import Identity
 from danhgia.workflow.results import ResultEntry
 
-FEATURE = "kq"
 WINDOW = 4  # period buttons in the row of earlier months
 ROMAN = ("I", "II", "III", "IV")
-Panel = Panel
-_DEMOTION = re.compile(r"^(\S+) \([^)]*\): ")
-_TIE_CHOICE = re.compile(r"^Nhóm bằng .*: .*")
-CONTEST = ("hd", "kn")  # the council feature's "contest this result" button (handlers/council.py)
+STATES = ("submitted", "returned", "approved", "locked", "reopened")
 
 
 # -- pieces of a result ------------------------------------------------------------------------------------------
@@ -85,37 +67,18 @@ def _parts(entry: ResultEntry, lang: str) -> list[Html]:
     return lines
 
 
-def _explanation(entry: ResultEntry, lang: str) -> list[Html]:
-    return [
-        t_html("ketqua.bullet", lang, text=line.get("text", ""))
-        for line in (entry.result or {}).get("explanation", [])
-        if line.get("text")
-    ]
-
-
-def _quota_lines(entry: ResultEntry, lang: str) -> list[Html]:
-    """The quota's explanation as it concerns this person (lines about colleagues are left out)."""
-    result = entry.result or {}
-    own = str(result.get("person_id", ""))
-    quota = result.get("quota") or {}
-    kept = []
-    for text in quota.get("explanation", []):
-        head = str(text).split(" — ")[0]
-        match = _DEMOTION.match(head)
-        if match and match.group(1) != own:
-            continue
-        if _TIE_CHOICE.match(head) and own not in head:
-            continue
-        kept.append(t_html("ketqua.bullet", lang, text=text))
-    return kept
+def _bullets(lines: list[Html], lang: str) -> list[Html]:
+    return [t_html("ketqua.bullet", lang, text=line) for line in lines]
 
 
 def _demotion(entry: ResultEntry, lang: str) -> list[Html]:
+    """The quota's demotion and its lines as they concern this person (never a colleague's)."""
     if not entry.demoted:
         return []
     before = _level_name(entry, entry.level)
     after = _level_name(entry, entry.final_level)
-    return [t_html("ketqua.demoted", lang, before=before, after=after), *_quota_lines(entry, lang)]
+    quota = _bullets(lines_html(entry.quota_lines, lang), lang)
+    return [t_html("ketqua.demoted", lang, before=before, after=after), *quota]
 
 
 def _status(entry: ResultEntry, lang: str) -> list[Html]:
@@ -126,9 +89,6 @@ def _status(entry: ResultEntry, lang: str) -> list[Html]:
     elif entry.decision == "adjusted" and entry.decision_reason:
         lines.append(t_html("ketqua.adjusted_reason", lang, reason=entry.decision_reason))
     return lines
-
-
-STATES = ("submitted", "returned", "approved", "locked", "reopened")
 
 
 def _level_line(entry: ResultEntry, lang: str) -> Html:
@@ -160,7 +120,7 @@ def entry_text(entry: ResultEntry, lang: str) -> Html:
         Html(""),
         *_result_lines(entry, lang),
     ]
-    explanation = _explanation(entry, lang)
+    explanation = _bullets(lines_html(entry.explanation, lang), lang)
     if explanation:
         lines += [Html(""), t_html("ketqua.explanation_header", lang), *explanation]
     return join_html(lines)
@@ -193,20 +153,13 @@ def _period_row(history: list[ResultEntry], shown: int) -> list[Choice]:
     row = []
     for entry in reversed(window):
         label = f"· {entry.period.label} ·" if entry.assessment_id == shown else entry.period.label
-        row.append(button(label, FEATURE, "e", entry.assessment_id))
+        row.append(Entry(entry.assessment_id).choice(label))
     return row if len(row) > 1 else []
 
 
 def contest_row(assessment_id: int, contestable: bool, lang: str) -> list[Choice]:
-    """ "Contest the result" while the person may still contest it (handled by handlers/council.py)."""
+    """ "Contest the result" while the person may still contest it (handled by handlers/council)."""
     return [button(t("council.contest_button", lang), *CONTEST, assessment_id)] if contestable else []
-
-
-async def contestable(context: Context, person_id: int, entry: ResultEntry) -> bool:
-    """Whether the person may contest this (final) result now."""
-    if entry.state != "locked":
-        return False
-    return await run_sync(services_of(context).council.can_contest, person_id, entry.assessment_id) is not None
 
 
 def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str, contest: bool = False) -> Panel:
@@ -216,8 +169,8 @@ def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str, conte
     rows = [
         _period_row(history, entry.assessment_id),
         [
-            button(_quarter_label(day.year, quarter, lang), FEATURE, "q", day.year, quarter),
-            button(t("ketqua.year_button", lang, year=day.year), FEATURE, "y", day.year),
+            Quarter(day.year, quarter).choice(_quarter_label(day.year, quarter, lang)),
+            Year(day.year).choice(t("ketqua.year_button", lang, year=day.year)),
         ],
         contest_row(entry.assessment_id, contest, lang),
     ]
@@ -247,13 +200,10 @@ def _summary_lines(summary: PeriodSummary, lang: str) -> list[Html]:
 
 
 def _why(summary: PeriodSummary, lang: str) -> list[Html]:
-    if not summary.explanation:
+    explanation = _bullets(lines_html(summary.explanation, lang), lang)
+    if not explanation:
         return []
-    return [
-        Html(""),
-        t_html("ketqua.explanation_header", lang),
-        *(t_html("ketqua.bullet", lang, text=line.text) for line in summary.explanation),
-    ]
+    return [Html(""), t_html("ketqua.explanation_header", lang), *explanation]
 
 
 def _provisional(history: list[ResultEntry], first: date, last: date, today: date) -> bool:
@@ -280,8 +230,8 @@ def quarter_panel(
         lines += _why(summary, lang)
     rows = [
         [
-            button(t("ketqua.latest_button", lang), FEATURE, "0"),
-            button(t("ketqua.year_button", lang, year=year), FEATURE, "y", year),
+            Latest().choice(t("ketqua.latest_button", lang)),
+            Year(year).choice(t("ketqua.year_button", lang, year=year)),
         ]
     ]
     return Panel(join_html(lines), keyboard(rows))
@@ -311,81 +261,7 @@ def year_panel(rollup: RollupResult | None, history: list[ResultEntry], year: in
                     level=level,
                 )
             )
-            quarters.append(button(_quarter_label(year, number, lang), FEATURE, "q", year, number))
+            quarters.append(Quarter(year, number).choice(_quarter_label(year, number, lang)))
         lines += _why(rollup.year, lang)
-    rows = [quarters, [button(t("ketqua.latest_button", lang), FEATURE, "0")]]
+    rows = [quarters, [Latest().choice(t("ketqua.latest_button", lang))]]
     return Panel(join_html(lines), keyboard(rows))
-
-
-# -- /ketqua ---------------------------------------------------------------------------------------------------------
-
-
-async def _latest(update: Update, context: Context, identity: Identity) -> None:
-    history = await run_sync(services_of(context).results.history, identity.person_id)
-    await ack(update)
-    if not history:
-        await show(update, empty_panel(identity.language))
-        return
-    contest = await contestable(context, identity.person_id, history[0])
-    await show(update, entry_panel(history[0], history, identity.language, contest))
-
-
-@guarded
-async def results_command(update: Update, context: Context) -> None:
-    """/ketqua: the person's latest result, privately (in a group: a button to the private chat)."""
-    identity = await command_person(update, context)
-    if identity is None:
-        return
-    await _latest(update, context, identity)
-
-
-@guarded
-async def results_button(update: Update, context: Context) -> None:
-    """Earlier months, the quarter, the year, the latest; and "details" from a final-result notice."""
-    press = await pressed(update, context, FEATURE)
-    if press is None:
-        return
-    identity, parts = press
-    lang = identity.language
-    services = services_of(context)
-    action, args = (parts[0], parts[1:]) if parts else ("", [])
-    numbers = [as_int(a) for a in args]
-    if action == "0" and not args:
-        await close_text_step(context, identity)
-        await _latest(update, context, identity)
-        return
-    if action in ("e", "d") and len(numbers) == 1 and numbers[0] is not None:
-        entry = await run_sync(services.results.entry, identity.person_id, numbers[0])  # only one's own
-        history = await run_sync(services.results.history, identity.person_id)
-        await close_text_step(context, identity)
-        await ack(update)
-        contest = await contestable(context, identity.person_id, entry)
-        await show(update, entry_panel(entry, history, lang, contest), new=action == "d")
-        return
-    year = numbers[0] if numbers else None
-    if year is None or not 2000 <= year <= 2100:
-        await ack(update, t("fallback.stale_button", lang))
-        return
-    today = services.clock.now().astimezone(services.config.timezone).date()
-    if action == "q" and len(numbers) == 2 and numbers[1] in (1, 2, 3, 4):
-        quarter = numbers[1]
-        assert quarter is not None
-        rollup, _ = await run_sync(services.results.year, identity.person_id, year)
-        history = await run_sync(services.results.history, identity.person_id)
-        await close_text_step(context, identity)
-        await ack(update)
-        await show(update, quarter_panel(rollup, history, year, quarter, today, lang))
-    elif action == "y" and len(numbers) == 1:
-        rollup, _ = await run_sync(services.results.year, identity.person_id, year)
-        history = await run_sync(services.results.history, identity.person_id)
-        await close_text_step(context, identity)
-        await ack(update)
-        await show(update, year_panel(rollup, history, year, today, lang))
-    else:
-        await ack(update, t("fallback.stale_button", lang))
-
-
-HANDLERS = [
-    CommandHandler("ketqua", results_command),
-    CallbackQueryHandler(results_button, pattern=rf"^v1:{FEATURE}:"),
-]
