@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from danhgia.bot.app import READ_TIMEOUT
 from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
@@ -95,12 +96,13 @@ async def test_a_press_is_answered_once_even_when_its_panel_fails(world: BotWorl
 async def test_a_timeout_on_a_send_is_not_repeated(world: BotWorld) -> None:
     an = await world.linked_user("CV01", "An")
     # Telegram sends the reply, but its answer never comes within the bot's time: the send is not repeated.
-    world.sandbox.inject_fault("timeout", method="sendMessage", apply=True, delay=6.0, chat_id=an.chat.id)
+    delay = READ_TIMEOUT + 1
+    world.sandbox.inject_fault("timeout", method="sendMessage", apply=True, delay=delay, chat_id=an.chat.id)
     sent = an.send("/help")
     await world.sandbox.wait_for(
-        lambda: any("Các lệnh" in (m.text or "") for m in an.bot_messages() if m.seq > sent.seq), 20, "the help"
+        lambda: any("Các lệnh" in (m.text or "") for m in an.bot_messages() if m.seq > sent.seq), delay + 15, "the help"
     )
-    await world.sandbox.wait_for(lambda: len([c for c in world.sandbox.calls if c.injected]) == 1, 20)
+    await world.sandbox.wait_for(lambda: len([c for c in world.sandbox.calls if c.injected]) == 1, delay + 15)
     helps = [m for m in an.bot_messages() if m.seq > sent.seq and "Các lệnh" in (m.text or "")]
     assert len(helps) == 1
 

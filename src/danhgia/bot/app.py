@@ -32,6 +32,10 @@ from danhgia.workflow.services import Services
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.0005
+# Seconds the bot waits for Telegram's answer. An answer that does not come leaves it unknown whether the call was
+# carried out, so a retried edit may find it done ("not modified", a call Telegram refuses): a generous wait makes
+# that rare on a loaded machine (python-telegram-bot's default is 5 s).
+READ_TIMEOUT = 12.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 TICKER_KEY = "reminder_ticker"  # bot_data: the reminder ticker, for whoever ticks by hand (the demo, the tests)
 
@@ -109,7 +113,7 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         .base_file_url(f"{api}/file/bot")
         .update_queue(updates)
         .concurrent_updates(processor)
-        .request(TelegramRequest(connection_pool_size=16))
+        .request(TelegramRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT))
         .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         .post_init(on_startup)
         .post_stop(jobs.stop)

@@ -10,9 +10,11 @@ content): a later press made on that same older view, asking for that same conte
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 import json
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -94,3 +96,16 @@ class PanelMemory:
 
 # The memory of the application whose handler is running (set around each handler by `ui.guarded`).
 current_memory: contextvars.ContextVar[PanelMemory | None] = contextvars.ContextVar("panel_memory", default=None)
+
+
+_locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def message_lock(chat_id: int, message_id: int) -> asyncio.Lock:
+    """The lock that keeps two edits of one message from overlapping in this process (a press and the outbox's
+    refresh of the same card): whoever holds it reads what the message shows, edits it and records it."""
+    lock = _locks.get((chat_id, message_id))
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[(chat_id, message_id)] = lock
+    return lock

@@ -503,6 +503,11 @@ class ReviewService:
             if changed:
                 uow.commit()
 
+    def card_digest(self, chat_id: int, message_id: int) -> str | None:
+        """What a card message shows, as last recorded (None: not a card, or not known)."""
+        with self.db.reader() as uow:
+            return next((card.digest for card in uow.cards.at(chat_id, message_id) if card.digest), None)
+
     def cards_of(self, assessment_id: int) -> list[tuple[int, int, int, str | None]]:
         """(person id, chat id, message id, what it shows) of every card of an assessment."""
         with self.db.reader() as uow:

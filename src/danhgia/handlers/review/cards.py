@@ -11,7 +11,7 @@ from telegram import Update
 
 from danhgia.chat.panel import Panel
 from danhgia.handlers.context import Context, run_sync, services_of
-from danhgia.handlers.edits import content_digest
+from danhgia.handlers.edits import content_digest, message_lock
 from danhgia.handlers.review.panels import card_panel
 from danhgia.handlers.review.walk import walk_panel
 from danhgia.handlers.ui import ack, replace_panel, show
@@ -24,13 +24,22 @@ from danhgia.workflow.evaluation import STEP_SUMMARY
 
 
 async def show_on_card(update: Update, context: Context, panel: Panel) -> None:
-    """Show a panel in place; when the message is a review card, remember what it shows now."""
-    message = await show(update, panel)
+    """Show a panel in place; when the message is a review card, remember what it shows now. The outbox's refresh
+    of the same card may run meanwhile: the card's lock keeps the two apart, and a card the refresh already
+    brought to this very panel is not edited again (Telegram would refuse it)."""
     query = update.callback_query
-    pressed_on = query.message.message_id if query is not None and query.message is not None else None
-    if message is not None and message.message_id == pressed_on:
-        review = services_of(context).review
-        await run_sync(review.card_shown, message.chat_id, message.message_id, content_digest(panel))
+    if query is None or query.message is None:
+        await show(update, panel)
+        return
+    review = services_of(context).review
+    chat_id, pressed_on = query.message.chat.id, query.message.message_id
+    digest = content_digest(panel)
+    async with message_lock(chat_id, pressed_on):
+        if digest is not None and await run_sync(review.card_digest, chat_id, pressed_on) == digest:
+            return
+        message = await show(update, panel)
+        if message is not None and message.message_id == pressed_on:
+            await run_sync(review.card_shown, message.chat_id, message.message_id, digest)
 
 
 async def show_card(

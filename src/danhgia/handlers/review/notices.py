@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden
 
 from danhgia.handlers import notifier, present
 from danhgia.handlers.context import run_sync
-from danhgia.handlers.edits import content_digest
+from danhgia.handlers.edits import content_digest, message_lock
 from danhgia.handlers.review.panels import card_panel, notice_panel
 from danhgia.workflow import lifecycle
 from danhgia.workflow.outbox import OutboxItem
@@ -48,23 +48,24 @@ async def render_card_refresh(bot: Bot, services: Services, item: OutboxItem) ->
     except Refusal as error:
         raise notifier.Obsolete(error.code) from error
     cards = await run_sync(services.review.cards_of, assessment_id)
-    for person_id, chat_id, message_id, shown in cards:
+    for person_id, chat_id, message_id, _shown in cards:
         identity = await run_sync(services.linking.whois, chat_id)
         lang = identity.language if identity is not None else item.language
         card = card_panel(view, lang, services.config.timezone, person_id)
         digest = content_digest(card)
-        if digest == shown:  # the card already shows this: Telegram would refuse the edit
-            continue
-        try:
-            await present.edit_message(bot, chat_id, message_id, card)
-        except Forbidden as error:  # the chat is gone
-            log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
-            continue
-        except BadRequest as error:  # the message is gone (deleted in the chat): never edit it again
-            log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
-            await run_sync(services.review.card_shown, chat_id, message_id, None)
-            continue
-        await run_sync(services.review.card_shown, chat_id, message_id, digest)
+        async with message_lock(chat_id, message_id):  # a press on this card may be editing it right now
+            if digest == await run_sync(services.review.card_digest, chat_id, message_id):
+                continue  # the card already shows this: Telegram would refuse the edit
+            try:
+                await present.edit_message(bot, chat_id, message_id, card)
+            except Forbidden as error:  # the chat is gone
+                log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
+                continue
+            except BadRequest as error:  # the message is gone (deleted in the chat): never edit it again
+                log.info("card %s/%s of assessment %s not edited: %s", chat_id, message_id, assessment_id, error)
+                await run_sync(services.review.card_shown, chat_id, message_id, None)
+                continue
+            await run_sync(services.review.card_shown, chat_id, message_id, digest)
 
 
 @notifier.renderer("decision")
