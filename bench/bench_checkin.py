@@ -44,7 +44,7 @@ from danhgia.storage.models import TelegramLink
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services, WorkflowConfig
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

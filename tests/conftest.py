@@ -247,7 +247,7 @@ class BotWorld:
 async def world(server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_path: Path) -> AsyncIterator[BotWorld]:
     """The real Application (as `danhgia run` builds it) polling the sandbox, with the demo roster imported."""
     from danhgia.workflow.common import Actor
-    from danhgia.workflow.roster import read_roster
+    from danhgia.workflow.roster_file import read_roster
 
     settings = bot_settings(server, sqlite_url)
     services = make_services(sqlite_url, clock)

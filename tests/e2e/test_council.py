@@ -15,7 +15,7 @@ from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from tests.conftest import BotWorld, write_roster
 
 pytestmark = pytest.mark.e2e

@@ -25,7 +25,7 @@ from danhgia.sandbox.users import SimUser
 from danhgia.workflow.clock import SystemClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.outbox import queue
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from tests.conftest import ROSTER_ROWS, make_services, write_roster
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import BotWorld, write_roster
 

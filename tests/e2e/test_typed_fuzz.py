@@ -28,7 +28,7 @@ from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import ROSTER_ROWS, START, BotWorld, bot_settings, make_services, write_roster
 from tests.e2e.ward import HEADER, WARD

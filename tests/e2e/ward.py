@@ -10,7 +10,7 @@ from pathlib import Path
 from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from tests.conftest import BotWorld, write_roster
 
 REGIME = "danang-lienchieu-2013"

@@ -11,7 +11,7 @@ import pytest
 
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import ROSTER_ROWS, write_roster

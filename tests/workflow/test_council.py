@@ -16,7 +16,7 @@ from danhgia.storage.uow import Database
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.refusal import Refusal
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services, WorkflowConfig
 from tests.conftest import write_roster
 

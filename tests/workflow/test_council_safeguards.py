@@ -18,7 +18,7 @@ from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.council import CouncilSettings
 from danhgia.workflow.refusal import Refusal
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services, WorkflowConfig
 from tests.conftest import write_roster
 from tests.workflow.test_council import HEADER, STAFF, WARD, rate_all, self_assess

@@ -14,7 +14,7 @@ from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.refusal import Refusal
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import ROSTER_ROWS, write_roster
@@ -286,8 +286,8 @@ def test_closing_applies_the_quota_locks_and_reopening_is_audited(services: Serv
     after = services.self_assessment.open_self(org["CV01"])  # nothing open any more: the last record, to read
     assert after.id == an.assessment_id and after.state == "locked" and not after.editable
     assert an.result is not None and an.result["quota"]["explanation"]
-    assert any("CV01" in line for line in an.result["quota"]["explanation"])
-    assert not any("CV02" in line for line in an.result["quota"]["explanation"])  # nothing of a colleague
+    assert any(line["subject"] == "CV01" for line in an.result["quota"]["explanation"])
+    assert not any("CV02" in str(line) for line in an.result["quota"]["explanation"])  # nothing of a colleague
     with services.db.uow() as uow:
         kinds = sorted(
             (m.kind, m.person_id) for m in uow.outbox.of_kind("final_result") + uow.outbox.of_kind("no_result")

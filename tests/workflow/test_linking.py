@@ -11,7 +11,7 @@ import pytest
 
 from danhgia.workflow.common import Actor
 from danhgia.workflow.linking import RedeemOutcome, ResetOutcome, UnknownUnitError, hash_code
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from tests.conftest import ROSTER_ROWS, write_roster
 

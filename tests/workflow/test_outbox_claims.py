@@ -16,7 +16,7 @@ from danhgia.storage.models import Outbox, Worker
 from danhgia.storage.types import utcnow
 from danhgia.workflow.common import Actor
 from danhgia.workflow.outbox import LEASE, OutboxService, queue
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from tests.conftest import ROSTER_ROWS, write_roster
 

@@ -14,7 +14,7 @@ import pytest
 from danhgia.workflow.common import Actor
 from danhgia.workflow.periods import GROUP_LEADERS, GROUP_STAFF, CloseOutcome, TieChoice, picked, tie_mark
 from danhgia.workflow.refusal import Refusal
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import write_roster

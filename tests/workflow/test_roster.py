@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from danhgia.texts import t
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import RosterProblem, RosterRejected, read_roster
+from danhgia.workflow.roster_file import RosterProblem, RosterRejected, read_roster
 from danhgia.workflow.services import Services
 from tests.conftest import ROSTER_HEADER, ROSTER_ROWS, write_roster
 

@@ -8,20 +8,19 @@ import io
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import httpx
 import typer
-from pydantic import ValidationError
 
 from danhgia.bot import cli_cycle, cli_scoring
+from danhgia.bot.cli_common import day, fail, load_settings
 from danhgia.bot.settings import MissingTokenError, Settings
 from danhgia.texts import t
-from danhgia.workflow import inputs
 from danhgia.workflow.common import Actor
 from danhgia.workflow.linking import ResetOutcome, UnknownUnitError
-from danhgia.workflow.refusal import Refusal
-from danhgia.workflow.roster import RosterRejected, describe_changes, read_roster
+from danhgia.workflow.roster import describe_changes
+from danhgia.workflow.roster_file import RosterRejected, read_roster
 
 app = typer.Typer(
     help="danhgia — đánh giá, xếp loại cán bộ hằng tháng qua Telegram.",
@@ -38,29 +37,9 @@ cli_scoring.register(app)
 cli_cycle.register(app)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print a message on stderr and stop with an exit code."""
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    """Settings from the environment, or a readable error."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        lines = [f"  • {'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()]
-        fail("Cấu hình không hợp lệ:\n" + "\n".join(lines), 2)
-
-
 def parse_day(value: str | None) -> date | None:
     """dd/mm/yyyy → date."""
-    if value is None:
-        return None
-    try:
-        return inputs.day(value, date.today())
-    except Refusal as refusal:
-        fail(t(f"error.{refusal.code}", **refusal.params), 2)
+    return None if value is None else day(value)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from danhgia.bot.cli_common import day, fail, load_settings
 from danhgia.scoring import LEAVE_TYPES
 from danhgia.texts import t
 from danhgia.workflow import inputs
@@ -58,7 +59,6 @@ def register(app: typer.Typer) -> None:
 
 def _services() -> tuple[Services, object]:
     from danhgia.bot.app import build_services, open_database
-    from danhgia.bot.cli import load_settings
 
     settings = load_settings()
     db = open_database(settings)
@@ -66,12 +66,7 @@ def _services() -> tuple[Services, object]:
 
 
 def _day(value: str) -> date:
-    from danhgia.bot.cli import fail
-
-    try:
-        return inputs.day(value, date.today())
-    except Refusal as refusal:
-        fail(t(f"error.{refusal.code}", **refusal.params), 2)
+    return day(value)
 
 
 def _kind(value: str) -> str | None:
@@ -148,8 +143,6 @@ def leave_add(
     note: Annotated[str, typer.Option(help="Ghi chú.")] = "",
 ) -> None:
     """Ghi một kỳ nghỉ của một cán bộ (không nhắc nhở trong những ngày nghỉ; tính vào thời gian làm việc)."""
-    from danhgia.bot.cli import fail
-
     code = _kind(kind)
     if code is None:
         fail(f"Loại nghỉ «{kind}» không hợp lệ; dùng một trong: {', '.join(LEAVE_KINDS)}.", 2)
@@ -175,8 +168,6 @@ def leave_import(
     file: Annotated[Path, typer.Argument(help="Tệp CSV UTF-8: ma_can_bo, loai_nghi, tu_ngay, den_ngay[, ghi_chu].")],
 ) -> None:
     """Nhập nhiều kỳ nghỉ từ tệp CSV; có lỗi ở bất kỳ dòng nào thì không ghi gì và liệt kê từng lỗi."""
-    from danhgia.bot.cli import fail
-
     rows, problems = read_leave_file(file)
     services, db = _services()
     try:
@@ -293,8 +284,6 @@ def calendar_set(
     note: Annotated[str, typer.Option(help="Ghi chú, ví dụ «Nghỉ bù Quốc khánh».")] = "",
 ) -> None:
     """Đặt một ngày nghỉ riêng của cơ quan, một ngày làm bù, hoặc trả về lịch chung."""
-    from danhgia.bot.cli import fail
-
     choice = {"nghi": False, "off": False, "lam": True, "work": True, "xoa": None, "reset": None}
     key = what.strip().lower()
     if key not in choice:

@@ -14,7 +14,7 @@ from pathlib import Path
 from danhgia.workflow.calendar import end_of_month, friday_of, week_bounds
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
-from danhgia.workflow.roster import read_roster
+from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from danhgia.workflow.tasks import CheckinOutcome
 
