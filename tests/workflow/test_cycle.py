@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from danhgia.workflow import evaluation as ev
 from danhgia.workflow.answers import Chosen, CriterionAnswer
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.clock import ManualClock
@@ -375,3 +376,34 @@ def test_a_leaders_unit_result_comes_from_the_people_reporting_to_them(services:
     hoa = services.self_assessment.set_leader_percent(org["TP01"], hoa.id, hoa.version, "to_chuc_thuc_hien", "100")
     assert hoa.self_result is not None
     assert any("50 %" in line.reason for line in hoa.self_result.explanation)
+
+
+def test_a_decided_record_reads_the_result_that_was_decided(
+    services: Services, org: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_november(services, org)
+    plan(services, org, "CV01", ("Báo cáo quý", date(2026, 11, 19), "1"))
+    view = submit(services, org, "CV01")
+    decided = services.review.approve(actor(org, "TP01"), view.id).view
+    assert decided.result is not None
+    stored = services.assessments.view(view.id)
+    assert stored.result == decided.result  # read back as the very result that was decided
+    with services.db.uow() as uow:
+        stored_json = uow.assessments.get(view.id).result  # type: ignore[union-attr]
+    assert stored_json is not None and all(line["kind"] for line in stored_json["explanation"])
+    # The view evaluates the person's own score only; the decided result is not computed again.
+    calls: list[object] = []
+    original = ev.evaluate_record
+    monkeypatch.setattr(ev, "evaluate_record", lambda *a, **k: calls.append(a) or original(*a, **k))
+    again = services.assessments.view(view.id)
+    assert again.result == decided.result and len(calls) == 1
+    # A result stored by an older version (lines without their kind) is evaluated again instead.
+    with services.db.uow() as uow:
+        record = uow.assessments.get(view.id)
+        assert record is not None
+        record.result = {**stored_json, "explanation": [{"text": "…"}]}
+        uow.session.add(record)
+        uow.commit()
+    calls.clear()
+    older = services.assessments.view(view.id)
+    assert older.result is not None and older.result.total == decided.result.total and len(calls) == 2

@@ -578,10 +578,7 @@ def result_from_dict(data: Mapping[str, Any], regime: Regime) -> EvaluationResul
             task_stats=None
             if stats is None
             else TaskStats(
-                *(
-                    _stored_decimal(stats[name])
-                    for name in ("assigned", "completed", "on_time_quality", "exceeded")
-                )
+                *(_stored_decimal(stats[name]) for name in ("assigned", "completed", "on_time_quality", "exceeded"))
             ),
             flags=tuple(Flag(str(flag["code"]), str(flag["message"])) for flag in data.get("flags", [])),
             is_leader=bool(data.get("is_leader", False)),

@@ -240,11 +240,16 @@ class AssessmentService:
         score_error: str | None = None
         self_result: EvaluationResult | None = None
         result: EvaluationResult | None = None
+        # A decided record reads the result that was decided (stored with it), not a new evaluation.
+        decided = ev.stored_result(record.result, regime) if lifecycle.decided(record.state) else None
         try:
             self_result = basis.evaluate(record.self_input, None)
-            result = (
-                self_result if record.review_input is None else basis.evaluate(record.self_input, record.review_input)
-            )
+            if decided is not None:
+                result = decided
+            elif record.review_input is None:
+                result = self_result
+            else:
+                result = basis.evaluate(record.self_input, record.review_input)
         except ScoringError as error:
             score_error = score_error_code(regime, basis.tasks, record, error)
         names = _names(uow, record.reviewer_id, record.decided_by, record.decided_for)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from danhgia.scoring import (
     parse_assessment,
     result_to_dict,
 )
+from danhgia.scoring.serialize import StoredResultError, result_from_dict
 from danhgia.workflow import inputs
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.tasks import DONE_LATE, DONE_ON_TIME, NOT_DONE, TaskView
@@ -359,8 +361,20 @@ def self_only(
 
 
 def result_json(result: EvaluationResult) -> dict[str, Any]:
-    """The stored, displayable form of a result."""
-    return result_to_dict(result)
+    """The stored, displayable form of a result: the documented JSON with its explanation lines as data (kind,
+    values, subject), so that it reads back as the very result (`stored_result`) and is worded in any language."""
+    return result_to_dict(result, line_data=True)
+
+
+def stored_result(data: Mapping[str, Any] | None, regime: Regime) -> EvaluationResult | None:
+    """A result as `result_json` stored it, read back; None when there is none or it cannot be read back (stored
+    by an older version, or under another regime): then the record is evaluated again."""
+    if not data:
+        return None
+    try:
+        return result_from_dict(data, regime)
+    except StoredResultError:
+        return None
 
 
 __all__ = [
@@ -390,4 +404,5 @@ __all__ = [
     "set_points",
     "snapshot_tasks",
     "steps_for",
+    "stored_result",
 ]
