@@ -18,7 +18,7 @@ from typing import Any
 from danhgia.chat.callbacks import Callback, button
 from danhgia.chat.format import points, short
 from danhgia.chat.panel import Choice
-from danhgia.scoring import Criterion, Deduction, Regime
+from danhgia.scoring import Criterion, Deduction
 from danhgia.texts import Html, t, t_html
 from danhgia.workflow.answers import CriterionAnswer
 
@@ -93,7 +93,7 @@ def deduction_lines(
     ]
 
 
-def criterion_lines(_regime: Regime, criterion: Criterion, entry: Entry, keys: CatalogKeys, lang: str) -> list[Html]:
+def criterion_lines(criterion: Criterion, entry: Entry, keys: CatalogKeys, lang: str) -> list[Html]:
     """The points now (marked when typed), the chosen deductions, the note, and the hint."""
     answer = answer_of(entry)
     line = t_html(keys.points, lang, max=points(criterion.max_points), points=points(answer.score(criterion)))

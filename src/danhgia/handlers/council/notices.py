@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from danhgia.chat.callbacks import button
 from danhgia.chat.format import fit
 from danhgia.chat.panel import Panel, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import run_sync
 from danhgia.handlers.council.panels import card_panel, decision_lines, overdue_text, refresh_panel, short_text
-from danhgia.handlers.results import FEATURE as RESULTS
+from danhgia.handlers.results.callbacks import Details
 from danhgia.texts import join_html, t, t_html
 from danhgia.workflow.council import CaseView
 from danhgia.workflow.outbox import OutboxItem
@@ -24,7 +23,7 @@ from danhgia.workflow.services import Services
 def decision_notice(view: CaseView, lang: str) -> Panel:
     """What the person is told privately (the council kept or changed their level, and why), with a button to
     their result."""
-    markup = keyboard([[button(t("council.see_result", lang), RESULTS, "d", view.assessment_id)]])
+    markup = keyboard([[Details(view.assessment_id).choice(t("council.see_result", lang))]])
     return Panel(fit(join_html(decision_lines(view, lang))), markup)
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from danhgia.chat.callbacks import button
 from danhgia.chat.panel import Panel, keyboard
 from danhgia.handlers import notifier
 from danhgia.handlers.context import run_sync
-from danhgia.handlers.results import FEATURE as RESULTS
 from danhgia.handlers.results import contest_row, final_result_text
+from danhgia.handlers.results.callbacks import Details
 from danhgia.texts import t, t_html
 from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.outbox import OutboxItem
@@ -31,7 +30,7 @@ async def render_final_result(bot: Bot, services: Services, item: OutboxItem) ->
     contest = await run_sync(services.council.can_contest, item.person_id, entry.assessment_id) is not None
     markup = keyboard(
         [
-            [button(t("ketqua.details_button", item.language), RESULTS, "d", entry.assessment_id)],
+            [Details(entry.assessment_id).choice(t("ketqua.details_button", item.language))],
             contest_row(entry.assessment_id, contest, item.language),
         ]
     )

@@ -141,7 +141,7 @@ def _criterion(task: RatingTask, index: int, criterion: Criterion, lang: str) ->
         _who(task, lang),
         Html(""),
         t_html("ratings.walk.criterion", lang, n=index + 1, count=count, name=criterion.name),
-        *criterion_lines(regime, criterion, entry, KEYS, lang),
+        *criterion_lines(criterion, entry, KEYS, lang),
     ]
     rid, ver = task.id, task.version
     deduct = partial(Deduct, rid, ver, index)  # the deduction's index added

@@ -94,7 +94,7 @@ def _criterion(view: AssessmentView, index: int, code: str, lang: str) -> tuple[
     codes = [c.code for c in regime.criteria]
     lines = [
         t_html("selfassess.criterion.title", lang, n=codes.index(code) + 1, count=len(codes), name=criterion.name),
-        *criterion_lines(regime, criterion, answer, KEYS, lang),
+        *criterion_lines(criterion, answer, KEYS, lang),
     ]
     at = (view.id, view.version, index)
 
