@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create (or reuse) .venv with a Python >= 3.11 and install danhgia into it; "dev" adds the test tools.
+# Create (or reuse) .venv with a Python >= 3.11 and install danhgia into it; "dev" adds the test tools and the
+# local Bot API server, "sandbox" only the local Bot API server (for the demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,9 @@ fi
 
 extras="."
 if [ "${1:-}" = "dev" ]; then
-    extras=".[dev]"
+    extras=".[dev]"  # the test tools and the local Bot API server
+elif [ "${1:-}" = "sandbox" ]; then
+    extras=".[sandbox]"  # the local Bot API server and its chat page (the demo)
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$extras"

@@ -132,3 +132,16 @@ async def test_invite_asks_the_bot_api_for_the_username(server: SandboxServer, t
         stdout, stderr = await process.communicate()
         assert process.returncode == 0, stderr.decode()
     assert stdout.decode().count(f"https://t.me/{server.sandbox.bot_username}?start=") == 2
+
+
+@pytest.mark.parametrize("command", [["demo"], ["sandbox"]])
+def test_the_local_bot_api_server_without_its_extra_says_how_to_add_it(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    assert "pip install -e '.[sandbox]'" in result.output

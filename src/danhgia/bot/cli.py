@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import importlib.util
 import io
 import sys
 from datetime import date
@@ -35,6 +36,16 @@ app.add_typer(link_app, name="link")
 app.add_typer(db_app, name="db")
 cli_scoring.register(app)
 cli_cycle.register(app)
+
+
+def require_sandbox() -> None:
+    """The local Bot API server needs the optional `sandbox` extra (aiohttp); say how to add it when missing."""
+    if importlib.util.find_spec("aiohttp") is None:
+        fail(
+            "Máy chủ Bot API cục bộ cần gói bổ sung: .venv/bin/pip install -e '.[sandbox]' "
+            "(hoặc chạy bash scripts/demo.sh, tự cài).",
+            2,
+        )
 
 
 def parse_day(value: str | None) -> date | None:
@@ -242,6 +253,7 @@ def sandbox(
     username: Annotated[str, typer.Option(help="Tên @username của bot giả lập.")] = "danhgia_test_bot",
 ) -> None:
     """Chạy máy chủ Bot API cục bộ (sandbox) để thử bot mà không cần Telegram."""
+    require_sandbox()
     from danhgia.sandbox.core import BotApiSandbox
     from danhgia.sandbox.server import SandboxServer
 
@@ -269,6 +281,7 @@ def demo(
     import logging
 
     from danhgia.bot.app import configure_logging
+    require_sandbox()
     from danhgia.bot.demo import run_demo
 
     settings = load_settings()
