@@ -281,6 +281,7 @@ def demo(
     import logging
 
     from danhgia.bot.app import configure_logging
+
     require_sandbox()
     from danhgia.bot.demo import run_demo
 
