@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,6 @@ ARGS = [
     "--disable-sync",
 ]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-START = datetime(2026, 11, 20, 9, 0, tzinfo=VN)  # a Friday morning: this week's tasks still await the check-in
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "demo-page"
 TIMEOUT_MS = 15_000
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -68,14 +67,14 @@ async def browser(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
-    """`danhgia demo` in this process, seeded at a fixed Friday morning."""
+    """`danhgia demo` in this process, starting where its story starts (a fixed Friday, whatever today is)."""
     settings = Settings(
         _env_file=None,
         bot_token="123:unused",
         database_url=f"sqlite:///{tmp_path / 'unused.db'}",
         timezone="Asia/Ho_Chi_Minh",
     )
-    running = Demo(folder=tmp_path / "demo", port=0, settings=settings, start=START)
+    running = Demo(folder=tmp_path / "demo", port=0, settings=settings)
     await running.start()
     try:
         yield running
@@ -142,12 +141,24 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     errors: list[str] = []
     page = await open_page(browser, url, DESKTOP, errors)
 
+    # The story starts on the last Friday before November's self-assessment window, whatever today's date.
+    assert demo.services is not None
+    start = demo.clock.now().astimezone(VN)
+    window = demo.services.reminders.dates(demo.services.periods.span(start.date())).window_opens
+    assert start.weekday() == 4 and start.date() < window <= start.date() + timedelta(days=7)
+    # Before anyone is chosen, the page says who is who and what to try first.
+    empty = page.locator("#chat-empty")
+    await expect(empty).to_contain_text("Ai là ai")
+    await expect(empty).to_contain_text("Trần Thị Mai")
+    await expect(empty.locator(".tour-steps li")).to_have_count(6)
+    await shot(page, "00-desktop-tour")
+
     # The side list: the organisation's people with their positions, grouped by unit; the demo clock.
     await expect(page.locator(".person")).to_have_count(9)
     await expect(row(page, staff)).to_contain_text("Lê Minh Tuấn")
     await expect(row(page, staff)).to_contain_text("Chuyên viên")
     await expect(page.locator(".people-group").first).to_have_text("Sở Nội vụ")
-    await expect(page.locator("#now-label")).to_have_text("Thứ Sáu 20/11/2026 09:00")
+    await expect(page.locator("#now-label")).to_have_text("Thứ Sáu 20/11/2026 14:00")
     await expect(row(page, staff).locator(".badge")).to_have_text("1")  # "the period is open", unread
 
     # The staff member checks in: /baocaotuan, one tap per task, the card edited in place.
@@ -156,6 +167,7 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     await expect(row(page, staff).locator(".badge")).to_have_count(0)
     await send(page, "/baocaotuan")
     await expect(last_bot_message(page)).to_contain_text("Kết quả tuần này thế nào?")
+    await expect(page.locator(".day").last).to_have_text("Hôm nay")  # the demo clock's day, not the browser's
     card = await message_by_id(page, last_bot_message(page))
     await shot(page, "01-desktop-checkin")
     for _ in range(6):
@@ -233,12 +245,25 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     assert await page.locator(".msg").count() > before
     await expect(row(page, other).locator(".badge")).to_have_text("2")  # the others got it too
     await shot(page, "07-desktop-month-end-reminder")
+    # Into December: November's review deadline, HR's digest and its closing day stay on the list.
+    moment = await page.locator("#jump option", has_text="Hạn tự đánh giá kỳ 11/2026").get_attribute("value")
+    assert moment
+    await page.locator("#jump").select_option(moment)
+    await page.get_by_role("button", name="Đi tới").click()
+    await expect(page.locator("#now-label")).to_have_text("Thứ Năm 03/12/2026 08:00")
+    labels = await page.locator("#jump option").all_inner_texts()
+    for wanted in ("Hạn duyệt kỳ 11/2026", "Ngày chốt kỳ 11/2026", "Bản tin cho Tổ chức cán bộ kỳ 11/2026"):
+        assert any(wanted in label for label in labels), (wanted, labels)
     assert errors == []
 
     # A phone-sized screen: the list is a screen of its own, the chat has a back button.
     phone = await open_page(browser, url, PHONE, errors)
     await expect(phone.locator(".sidebar")).to_be_visible()
     await expect(phone.locator("#chat")).to_be_hidden()
+    await expect(phone.locator("#tour")).to_have_attribute("open", "")  # the tour, folded away with one tap
+    await expect(phone.locator("#tour")).to_contain_text("Thử theo các bước")
+    await phone.locator("#tour summary").click()
+    await expect(phone.locator("#tour .tour-steps")).to_be_hidden()
     await shot(phone, "08-phone-people")
     await row(phone, staff).click()
     await expect(phone.locator(".sidebar")).to_be_hidden()
@@ -252,12 +277,12 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     await expect(phone.locator(".sidebar")).to_be_visible()
     await expect(phone.locator("#chat")).to_be_hidden()
 
-    # "Đặt lại bản thử" asks first, then brings back the seeded organisation and clock; both pages follow.
-    await page.get_by_role("button", name="Đặt lại bản thử").click()
+    # "Đặt lại bản chạy thử" asks first, then brings back the seeded organisation and clock; both pages follow.
+    await page.get_by_role("button", name="Đặt lại bản chạy thử").click()
     await expect(page.locator("#confirm-reset")).to_be_visible()
     await shot(page, "10-desktop-reset-confirm")
     await page.locator("#confirm-reset").get_by_role("button", name="Đặt lại").click()
-    await expect(page.locator("#now-label")).to_have_text("Thứ Sáu 20/11/2026 09:00")
+    await expect(page.locator("#now-label")).to_have_text("Thứ Sáu 20/11/2026 14:00")
     await expect(page.locator(".msg")).to_have_count(1)
     await expect(page.locator(".msg")).to_contain_text("Kỳ đánh giá 11/2026")
     await expect(row(phone, staff).locator(".badge")).to_have_text("1")

@@ -90,7 +90,8 @@ async def on_startup(app: App) -> None:
     await publish_default_menus(app.bot)
     await sync_menus(app)
     await jobs.start(app)
-    log.info("danhgia is running as @%s (Bot API %s)", app.bot.username, app.bot.base_url)
+    api = app.bot.base_url.removesuffix("/").rpartition("/bot")[0] or app.bot.base_url  # never the token
+    log.info("danhgia is running as @%s (Bot API server %s)", app.bot.username, api)
 
 
 def build_application(settings: Settings, services: Services, *, rate_limiter: bool = True) -> App:

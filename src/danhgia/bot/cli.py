@@ -275,10 +275,9 @@ def sandbox(
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Cổng của trang thử (chỉ 127.0.0.1).")] = 8080,
-    folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu của bản thử.")] = Path("var/demo"),
+    folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu của bản chạy thử.")] = Path("var/demo"),
 ) -> None:
     """Chạy thử toàn bộ chu trình không cần Telegram: trang web giống Telegram, tổ chức mẫu, đồng hồ thử."""
-    import logging
 
     from danhgia.bot.app import configure_logging
 
@@ -286,8 +285,8 @@ def demo(
     from danhgia.bot.demo import run_demo
 
     settings = load_settings()
+    # The terminal shows the steps and the page's address only (LOG_LEVEL=DEBUG shows everything).
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
-    logging.getLogger("danhgia").setLevel(logging.INFO)
     try:
         asyncio.run(run_demo(folder, port, settings))
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -33,8 +34,32 @@ from danhgia.workflow.services import Services
 
 log = logging.getLogger(__name__)
 TOKEN = "123456789:DEMO-SANDBOX-TOKEN"
+# Where the story starts, whatever today's date: Friday 20/11/2026, 14:00 — the last Friday before November's
+# self-assessment window opens (Friday 27/11, the month's second-last working day), an hour before the weekly
+# check-in, with November's first weeks of tasks and check-ins recorded. Every later step of the month (the
+# window, the deadlines, the review, the closing, a contest) is a jump away. tests/e2e/test_demo_page.py checks
+# that this is still the last Friday before the window.
+DEMO_START = (2026, 11, 20, 14, 0)
 BOT_USERNAME = "danhgia_demo_bot"
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+# Who is who in the story, and a first tour (the page shows both; README "Dùng thử" has the same tour).
+CAST = (
+    ("Lê Minh Tuấn, Phạm Thu Hà", "chuyên viên: lập kế hoạch tuần, báo cáo công việc, tự đánh giá"),
+    ("Trần Thị Mai", "Trưởng phòng Công chức, viên chức: duyệt bản tự đánh giá của chuyên viên trong phòng"),
+    ("Nguyễn Văn Thành", "Giám đốc Sở: đánh giá các trưởng phòng; thành viên Hội đồng đánh giá"),
+    ("Đặng Thị Thu", "Tổ chức cán bộ: mở và chốt kỳ đánh giá; thành viên Hội đồng"),
+    ("Đỗ Quang Huy", "Trưởng phòng Cải cách hành chính; thành viên Hội đồng"),
+)
+TOUR = (
+    "Chọn Lê Minh Tuấn, gõ /baocaotuan và báo cáo công việc tuần (hoặc đi tới «Báo cáo tuần» để nhận lời nhắc).",
+    "Đi tới «Mở tự đánh giá kỳ 11/2026»: Tuấn nhận lời nhắc, bấm vào, tự chấm từng tiêu chí rồi «Gửi duyệt».",
+    "Chọn Trần Thị Mai: thẻ duyệt đã đến — Duyệt, Điều chỉnh hoặc Trả lại; /duyet là danh sách chờ duyệt.",
+    "Đi tới «Ngày chốt kỳ 11/2026»; chọn Đặng Thị Thu, gõ /kydanhgia và chốt kỳ (giới hạn tỷ lệ được áp dụng).",
+    "Chọn Tuấn, gõ /ketqua để xem kết quả và phần giải trình; chưa đồng ý thì bấm «Khiếu nại kết quả».",
+    "Chọn Nguyễn Văn Thành (Hội đồng), gõ /hoidong để xét khiếu nại; «Đặt lại bản chạy thử» để làm lại từ đầu.",
+)
 
 
 @dataclass(frozen=True)
@@ -54,9 +79,9 @@ class Demo:
         self.port = port
         self.base_settings = settings
         self.tz = settings.tz
-        now = (start or datetime.now(self.tz)).astimezone(self.tz)
+        now = (start or datetime(*DEMO_START, tzinfo=self.tz)).astimezone(self.tz)
         self.start_at = now.replace(second=0, microsecond=0)
-        self.sandbox = BotApiSandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Đánh giá cán bộ (demo)")
+        self.sandbox = BotApiSandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Đánh giá cán bộ (bản chạy thử)")
         self.sandbox.date_clock = lambda: self.clock.now().timestamp()  # messages carry the demo's time
         self.server = SandboxServer(self.sandbox, port=port, demo=self)
         self.accounts: dict[str, int] = {}
@@ -94,16 +119,20 @@ class Demo:
 
     # -- life cycle ----------------------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Start the page and the bot over a freshly seeded organisation; returns the page's address."""
+    async def start(self, progress: Callable[[str], None] = lambda _step: None) -> str:
+        """Start the page and the bot over a freshly seeded organisation; returns the page's address. `progress`
+        hears each step (in Vietnamese), for whoever waits at the terminal."""
         self.folder.mkdir(parents=True, exist_ok=True)
         for person in PEOPLE:
             family, _, given = person.full_name.rpartition(" ")
             user = self.sandbox.add_user(given, family or None, language_code="vi")
             self.accounts[person.staff_code] = user.id
         self._open_chats()
+        progress("Đang mở trang chạy thử…")
         url = await self.server.start()
+        progress("Đang tạo tổ chức mẫu và ba tuần công việc (khoảng 10 giây)…")
         await asyncio.to_thread(self._seed)
+        progress("Đang khởi động bot…")
         await self._start_bot()
         return url
 
@@ -147,7 +176,8 @@ class Demo:
     # -- the controller the page talks to -----------------------------------------------------------------------
 
     def jumps(self) -> list[Jump]:
-        """The moments worth jumping to from now: next Friday's check-in, the month's end, the deadlines."""
+        """The moments worth jumping to from now: the week's check-in and the next Monday, and every deadline of
+        each period until its closing day (last month's too, while it is not closed), with HR's daily digest."""
         assert self.services is not None
         now = self.clock.now().astimezone(self.tz)
         today = now.date()
@@ -161,6 +191,25 @@ class Demo:
             if when > now and all(o.at != when for o in options):
                 options.append(Jump(ident, f"{label} — {WEEKDAYS[when.weekday()]} {when:%d/%m %H:%M}", when))
 
+        span = self.services.periods.span(today).previous()
+        shown = 0
+        while shown < 2:  # the two periods not yet past their closing day (a period's moments stay until then)
+            dates = reminders.dates(span, calendar)
+            label = span.label()
+            if dates.closing >= today:
+                shown += 1
+                add(f"window-{span.key}", f"Mở tự đánh giá kỳ {label}", dates.window_opens, timeline.remind_at)
+                digest = calendar.next_working_day(max(today, dates.window_opens))
+                if datetime.combine(digest, timeline.digest_at, self.tz) <= now:
+                    digest = calendar.next_working_day(digest + timedelta(days=1))
+                if digest <= dates.closing:
+                    add(f"digest-{span.key}", f"Bản tin cho Tổ chức cán bộ kỳ {label}", digest, timeline.digest_at)
+                add(f"self-{span.key}", f"Hạn tự đánh giá kỳ {label}", dates.self_deadline, timeline.remind_at)
+                add(f"review-{span.key}", f"Hạn duyệt kỳ {label}", dates.review_deadline, timeline.remind_at)
+                after = calendar.add_working_days(dates.review_deadline, 1)
+                add(f"escalate-{span.key}", f"Sau hạn duyệt kỳ {label}", after, timeline.remind_at)
+                add(f"close-{span.key}", f"Ngày chốt kỳ {label}", dates.closing, timeline.digest_at)
+            span = span.next()
         friday = friday_of(today)
         if datetime.combine(friday, timeline.checkin_at, self.tz) <= now:
             friday += timedelta(days=7)
@@ -168,16 +217,6 @@ class Demo:
         add("checkin", "Báo cáo tuần", check_day or friday, timeline.checkin_at)
         monday = today + timedelta(days=7 - today.weekday())
         add("monday", "Đầu tuần sau", calendar.next_working_day(monday), timeline.plan_at)
-        span = self.services.periods.span(today)
-        for _ in range(2):
-            dates = reminders.dates(span, calendar)
-            add(f"window-{span.key}", f"Mở tự đánh giá kỳ {span.label()}", dates.window_opens, timeline.remind_at)
-            add(f"self-{span.key}", f"Hạn tự đánh giá kỳ {span.label()}", dates.self_deadline, timeline.remind_at)
-            add(f"review-{span.key}", f"Hạn duyệt kỳ {span.label()}", dates.review_deadline, timeline.remind_at)
-            after = calendar.add_working_days(dates.review_deadline, 1)
-            add(f"escalate-{span.key}", f"Sau hạn duyệt kỳ {span.label()}", after, timeline.remind_at)
-            add(f"close-{span.key}", f"Ngày chốt kỳ {span.label()}", dates.closing, timeline.digest_at)
-            span = span.next()
         add("hour", "Một giờ sau", (now + timedelta(hours=1)).date(), (now + timedelta(hours=1)).time())
         add("day", "Ngày làm việc tiếp theo", calendar.next_working_day(today + timedelta(days=1)), time(8, 0))
         options.sort(key=lambda o: o.at)
@@ -202,6 +241,7 @@ class Demo:
                 for p in PEOPLE
             ],
             "bot": {"username": BOT_USERNAME, "name": self.sandbox.bot_name},
+            "tour": {"cast": [{"who": who, "what": what} for who, what in CAST], "steps": list(TOUR)},
         }
 
     async def jump(self, target: str) -> dict[str, Any]:
@@ -237,8 +277,9 @@ class Demo:
 async def run_demo(folder: Path, port: int, settings: Settings, ready: asyncio.Event | None = None) -> None:
     """Run the demo until cancelled (Ctrl-C)."""
     demo = Demo(folder, port, settings)
-    url = await demo.start()
-    print(f"danhgia demo: mở {url} trong trình duyệt (chỉ máy này truy cập được). Nhấn Ctrl-C để dừng.", flush=True)
+    url = await demo.start(lambda step: print(step, flush=True))
+    print(f"\nBản chạy thử đã sẵn sàng: mở {url} trong trình duyệt (chỉ máy này truy cập được).", flush=True)
+    print("Nhấn Ctrl-C để dừng.", flush=True)
     if ready is not None:
         ready.set()
     try:

@@ -1,6 +1,7 @@
 """The demo organisation: a department (Sở Nội vụ) with its director, two units with their heads and staff,
 and an HR officer — Vietnamese names — with three weeks of tasks and check-ins already recorded, and the
-current month's period open. Everything goes through the workflow, as if people had used the bot."""
+current month's period open. The director, a head of unit and the HR officer sit on the evaluation council
+(quorum 2), so a contested result can be heard. Everything goes through the workflow, as if people had used the bot."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from danhgia.workflow.tasks import CheckinOutcome
 
 HEADER = ["ma_can_bo", "ho_ten", "ma_don_vi", "ten_don_vi", "chuc_vu", "vai_tro", "ma_cap_tren", "ma_don_vi_cha"]
 ROSTER = [
-    ["GD01", "Nguyễn Văn Thành", "SNV", "Sở Nội vụ", "Giám đốc Sở", "lanh_dao", "", ""],
+    ["GD01", "Nguyễn Văn Thành", "SNV", "Sở Nội vụ", "Giám đốc Sở", "lanh_dao,hoi_dong", "", ""],
     ["TP01", "Trần Thị Mai", "CCVC", "Phòng Công chức, viên chức", "Trưởng phòng", "lanh_dao", "GD01", "SNV"],
     ["CV01", "Lê Minh Tuấn", "CCVC", "Phòng Công chức, viên chức", "Chuyên viên", "nhan_vien", "TP01", "SNV"],
     ["CV02", "Phạm Thu Hà", "CCVC", "Phòng Công chức, viên chức", "Chuyên viên", "nhan_vien", "TP01", "SNV"],
@@ -30,11 +31,11 @@ ROSTER = [
         "CCVC",
         "Phòng Công chức, viên chức",
         "Chuyên viên tổ chức cán bộ",
-        "nhan_vien,to_chuc",
+        "nhan_vien,to_chuc,hoi_dong",
         "TP01",
         "SNV",
     ],
-    ["TP02", "Đỗ Quang Huy", "CCHC", "Phòng Cải cách hành chính", "Trưởng phòng", "lanh_dao", "GD01", "SNV"],
+    ["TP02", "Đỗ Quang Huy", "CCHC", "Phòng Cải cách hành chính", "Trưởng phòng", "lanh_dao,hoi_dong", "GD01", "SNV"],
     ["CV03", "Vũ Thị Lan", "CCHC", "Phòng Cải cách hành chính", "Chuyên viên", "nhan_vien", "TP02", "SNV"],
     ["CV04", "Bùi Thanh Sơn", "CCHC", "Phòng Cải cách hành chính", "Chuyên viên", "nhan_vien", "TP02", "SNV"],
     ["CV05", "Ngô Thị Hương", "CCHC", "Phòng Cải cách hành chính", "Chuyên viên", "nhan_vien", "TP02", "SNV"],

@@ -84,6 +84,35 @@
 
   // -- people ------------------------------------------------------------------------------------------------
 
+  // The demo's cast and first tour: in the sidebar (folded on a phone) and in the empty chat on a desktop.
+  function tourNodes(tour) {
+    const cast = el('ul', 'tour-cast');
+    tour.cast.forEach((c) => {
+      const item = el('li');
+      item.append(el('strong', '', c.who), document.createTextNode(` — ${c.what}`));
+      cast.append(item);
+    });
+    const steps = el('ol', 'tour-steps');
+    tour.steps.forEach((step) => steps.append(el('li', '', step)));
+    return [el('h3', '', 'Ai là ai'), cast, el('h3', '', 'Thử theo các bước'), steps];
+  }
+
+  function renderTour(tour) {
+    if (!tour) return;
+    const details = $('tour');
+    $('tour-body').replaceChildren(...tourNodes(tour));
+    details.hidden = false;
+    if (!state.tourShown) {
+      details.open = isPhone(); // on a desktop the empty chat shows it
+      state.tourShown = true;
+    }
+    const empty = $('chat-empty');
+    const hint = el('p', '', 'Chọn một người ở danh sách bên trái để trò chuyện với bot với tư cách người đó.');
+    const guide = el('div', 'tour tour-empty');
+    guide.append(...tourNodes(tour));
+    empty.replaceChildren(hint, guide);
+  }
+
   function applyDemo(described) {
     state.demo = described;
     state.bot = { name: described.bot.name, username: described.bot.username };
@@ -95,6 +124,7 @@
       roles: p.roles || [],
     }));
     $('now-label').textContent = described.now_label;
+    renderTour(described.tour);
     const select = $('jump');
     const chosen = select.value;
     select.replaceChildren(
@@ -264,7 +294,7 @@
 
   function dayLabel(unix) {
     const d = new Date(unix * 1000);
-    const today = new Date();
+    const today = state.demo ? new Date(state.demo.now) : new Date(); // "today" is the demo clock's day
     const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
     if (dayKey(unix) === dayKey(today.getTime() / 1000)) return 'Hôm nay';
     if (dayKey(unix) === dayKey(yesterday.getTime() / 1000)) return 'Hôm qua';
@@ -638,6 +668,7 @@
 
   async function press(m, data, row, col, node) {
     const userId = state.current;
+    if (node.classList.contains('loading')) return; // a double tap: the first press is on its way, ignore quietly
     node.classList.add('loading');
     node.setAttribute('aria-busy', 'true');
     try {
@@ -650,7 +681,9 @@
     } catch (error) {
       node.classList.remove('loading');
       node.removeAttribute('aria-busy');
-      toast(`Không bấm được nút này: ${error.message}`);
+      // The message changed (or went) since it was drawn: show it as it is now, and say so plainly.
+      toast('Tin nhắn này vừa thay đổi. Xin xem nội dung mới rồi bấm lại.');
+      refresh();
     }
   }
 
@@ -718,7 +751,7 @@
       return;
     }
     if (/^tg:/i.test(safe)) {
-      toast('Liên kết Telegram (tg://) không mở được trong bản thử.');
+      toast('Liên kết Telegram (tg://) không mở được trong bản chạy thử.');
       return;
     }
     window.open(safe, '_blank', 'noopener,noreferrer');
@@ -945,7 +978,7 @@
     button.classList.add('loading');
     try {
       applyDemo(await api('/demo/clock', { jump: target }));
-      toast(`Đồng hồ bản thử: ${state.demo.now_label}`);
+      toast(`Đồng hồ bản chạy thử: ${state.demo.now_label}`);
     } catch (error) {
       toast(`Không chuyển được đồng hồ: ${error.message}`);
     } finally {
@@ -976,7 +1009,7 @@
       $('messages').replaceChildren();
       applyDemo(described);
       await refresh();
-      toast('Đã đặt lại bản thử về trạng thái ban đầu.');
+      toast('Đã đặt lại bản chạy thử về trạng thái ban đầu.');
     } catch (error) {
       toast(`Không đặt lại được: ${error.message}`);
     } finally {
@@ -1174,7 +1207,7 @@
       state.version = sandboxState.version;
     } catch (error) {
       $('offline').hidden = false;
-      $('offline').textContent = `Không tải được bản thử: ${error.message}`;
+      $('offline').textContent = `Không tải được bản chạy thử: ${error.message}`;
       return;
     }
     renderPeople();
