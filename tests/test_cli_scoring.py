@@ -69,7 +69,7 @@ def test_score_explain_prints_vietnamese_text(tmp_path: Path) -> None:
     assert lines[0] == "Chế độ: NĐ 335/2025 — CV01"
     assert lines[1] == "Tổng điểm: 95,5/100 — Hoàn thành xuất sắc nhiệm vụ"
     assert lines[2:4] == ["  Tiêu chí chung: 28/30", "  Kết quả thực hiện nhiệm vụ: 67,5/70"]
-    assert lines[4] == "Giải thích:"
+    assert lines[4] == "Giải trình điểm:"
     assert "  −2,5 điểm: nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần — NĐ 335/2025, 25 % điểm tiến độ" in lines
     assert lines[-1].startswith("  Tổng 95,5 điểm: đạt ngưỡng «Hoàn thành xuất sắc nhiệm vụ» (từ 90 điểm)")
 

@@ -180,7 +180,7 @@ async def test_a_gap_reaches_the_council_and_two_matching_votes_decide_it(world:
     assert "quá giới hạn 2000 ký tự" in (await typed(world, chu, "x" * 5000, "ký tự")).text
     assert "tối đa 1000 ký tự" in (await typed(world, chu, "y" * 1500, "ký tự")).text
     sticker = chu.send_sticker()
-    assert "chờ bạn gõ chữ" in (await seen(world, chu, "gõ chữ", sticker.seq)).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await seen(world, chu, "bằng chữ", sticker.seq)).text
     assert world.services.council.case_for_notice(case).votes == ()
     # /huy: no vote, back to the card (below), which still offers both choices.
     cancelled = chu.send("/huy")

@@ -33,7 +33,7 @@ async def test_an_acting_reviewer_approves_on_the_leaders_behalf(world: BotWorld
     assert "Ngày kết thúc phải sau ngày bắt đầu" in (await hoa.say("27/11 - 21/11")).text
     assert "Khoảng thời gian này đã qua" in (await hoa.say("01/11 - 10/11")).text
     hoa.send_sticker()
-    assert "chờ bạn gõ chữ" in (await hoa.next_message()).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await hoa.next_message()).text
     confirm = await hoa.say("20/11 - 25/11")
     assert "Ủy quyền cho Bùi Văn Hải duyệt thay bạn từ 20/11/2026 đến 25/11/2026?" in confirm.text
     dates = await tap(world, hoa, confirm, "Chọn lại ngày")

@@ -175,7 +175,7 @@ async def test_hostile_input_in_the_typed_steps_keeps_the_dialog_where_it_was(wo
     assert "Ngày kết thúc phải sau ngày bắt đầu" in (await hoa.say("27/11/2026 - 23/11/2026")).text
     assert "tối đa 366 ngày nghỉ" in (await hoa.say("01/12/2026 - 31/12/2027")).text
     hoa.send_sticker()
-    assert "chờ bạn gõ chữ" in (await hoa.next_message()).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await hoa.next_message()).text
     assert "Không có lệnh /abc" in (await hoa.say("/abc")).text
     # The step still waits: a good range moves on to the note, where the same protections hold.
     note = await hoa.say("30/11 - 02/12")
@@ -191,4 +191,4 @@ async def test_hostile_input_in_the_typed_steps_keeps_the_dialog_where_it_was(wo
     await tap(giang, await giang.say("/nghiphep"), "➕ Ghi nhận nghỉ phép")
     assert "Không tìm thấy cán bộ mã" in (await giang.say("z" * 1500)).text
     giang.send_sticker()
-    assert "chờ bạn gõ chữ" in (await giang.next_message()).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await giang.next_message()).text

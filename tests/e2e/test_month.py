@@ -41,7 +41,7 @@ pytestmark = pytest.mark.e2e
 EXCELLENT, GOOD = "Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành tốt nhiệm vụ"
 LONG_MESSAGE = "x" * 5000
 TOO_LONG = "Tin nhắn dài 5000 ký tự, quá giới hạn 2000 ký tự"
-TEXT_ONLY = "Mình đang chờ bạn gõ chữ cho bước này"
+TEXT_ONLY = "Bước này đang chờ bạn gõ câu trả lời bằng chữ"
 CANCELLED = "Đã thôi bước đang làm. Những gì bạn đã lưu vẫn được giữ nguyên."
 AN_CAUSE = "Chờ số liệu quyết toán của Sở Tài chính"
 BINH_NOTE = "Tháng này chưa có sáng kiến được công nhận; tự chấm 5 điểm"
@@ -560,7 +560,7 @@ async def everyone_reads_ketqua(world: BotWorld, u: Unit) -> dict[str, Message]:
         panel = await say(person, "/ketqua", "📊 Kết quả đánh giá kỳ 11/2026")
         assert "✅ Kết quả chính thức (kỳ đã chốt)." in panel.text
         assert f"Tổng điểm: {totals[code]}/100" in panel.text and f"Xếp loại: {GOOD}" in panel.text
-        assert "Các phần:" in panel.text and "Giải thích:" in panel.text
+        assert "Các phần:" in panel.text and "Giải trình điểm:" in panel.text
         assert panel.button_texts() == ["Quý IV/2026", "Cả năm 2026"]
         assert leaks(code, panel.text) == [], code
         panels[code] = panel

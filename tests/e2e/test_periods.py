@@ -248,7 +248,7 @@ async def test_closing_applies_the_quota_and_everyone_hears_privately(world: Bot
     an.press(final, "Xem chi tiết")
     details = await fresh(an, "Kết quả đánh giá kỳ 11/2026", final.seq)
     assert details.message_id != final.message_id  # the notice stays; details come as a new panel
-    assert "Giải thích:" in details.text and "Xếp loại: Hoàn thành tốt nhiệm vụ" in final.text
+    assert "Giải trình điểm:" in details.text and "Xếp loại: Hoàn thành tốt nhiệm vụ" in final.text
     with world.services.db.uow() as uow:
         actions = [e.action for e in uow.audit.entries("period", str(period_of(world, "TH")))]
     assert actions == ["period.open", "period.exceptional", "period.exceptional", "period.close"]
@@ -320,7 +320,7 @@ async def test_reopening_a_locked_record_needs_a_reason_and_is_audited(world: Bo
     assert "Lý do dài 1500 ký tự; tối đa 1000 ký tự" in (await giang.say("y" * 1500)).text
     assert "Cần ghi lý do" in (await giang.say("   ")).text
     giang.send_sticker()
-    assert "chờ bạn gõ chữ" in (await giang.next_message()).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await giang.next_message()).text
     assert "Đã thôi bước đang làm" in (await giang.say("/huy")).text
     back = await giang.next_message()
     assert "Mở lại bản đã chốt — Phòng Tổng hợp, kỳ 11/2026" in back.text

@@ -274,7 +274,7 @@ async def test_hostile_input_in_the_typed_points_changes_nothing(world: BotWorld
     assert "Điểm phải là một số từ 0 đến 60" in ((await one.say("NaN")).text or "")
     assert "quá giới hạn 2000 ký tự" in ((await one.say("5" * 5000)).text or "")
     one.send_sticker()
-    assert "chờ bạn gõ chữ" in ((await one.next_message()).text or "")
+    assert "chờ bạn gõ câu trả lời bằng chữ" in ((await one.next_message()).text or "")
     assert "Không có lệnh /lamgi. Bước đang làm vẫn chờ" in ((await one.say("/lamgi")).text or "")
     cancelled = await one.say("/huy")
     assert "Đã thôi bước đang làm" in (cancelled.text or "")

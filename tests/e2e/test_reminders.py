@@ -244,7 +244,7 @@ async def test_snooze_panel_typed_ranges_and_hostile_input(world: BotWorld) -> N
     assert "Khoảng thời gian này đã qua" in (await an.say("02/11 - 06/11")).text
     assert "tối đa 92 ngày" in (await an.say("23/11 - 31/03/2027")).text
     an.send_sticker()
-    assert "chờ bạn gõ chữ" in (await an.next_message()).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await an.next_message()).text
     assert "Không có lệnh /abc" in (await an.say("/abc")).text
     # /huy goes back to the panel; nothing was paused.
     assert "Đã thôi bước đang làm" in (await an.say("/huy")).text

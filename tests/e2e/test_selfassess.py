@@ -152,7 +152,7 @@ async def test_staff_walks_the_self_assessment_and_submits_it_to_the_leader(worl
     assert "• Tiêu chí chung: 27,5/30" in text
     assert "• Kết quả thực hiện nhiệm vụ:" in text
     assert "🛡 1 việc có nguyên nhân khách quan đang chờ lãnh đạo xác nhận." in text
-    assert text.index("• Tiêu chí chung") < text.index("Giải thích")
+    assert text.index("• Tiêu chí chung") < text.index("Giải trình điểm")
     assert "−2 điểm: «Phẩm chất chính trị" in text and "«Văn bản trả lời» có 1 sai sót lớn" in text
     assert summary.button_texts()[0] == "📤 Gửi duyệt"
 
@@ -313,7 +313,7 @@ async def test_hostile_input_in_every_typed_step_changes_nothing(world: BotWorld
     assert "Điểm phải là một số từ 0 đến 10" in ((await an.say("8,125")).text or "")
     assert "quá giới hạn 2000 ký tự" in ((await an.say("9" * 5000)).text or "")
     an.send_sticker()
-    assert "chờ bạn gõ chữ" in ((await an.next_message()).text or "")
+    assert "chờ bạn gõ câu trả lời bằng chữ" in ((await an.next_message()).text or "")
     assert "Không có lệnh /lamgi. Bước đang làm vẫn chờ" in ((await an.say("/lamgi")).text or "")
     cancelled = await an.say("/huy")
     assert "Đã thôi bước đang làm" in (cancelled.text or "")
@@ -324,7 +324,7 @@ async def test_hostile_input_in_every_typed_step_changes_nothing(world: BotWorld
     await an.tap(panel, "Ghi chú")
     assert "Ghi chú dài 1500 ký tự; tối đa 1000 ký tự" in ((await an.say("x" * 1500)).text or "")
     an.send_sticker()
-    assert "chờ bạn gõ chữ" in ((await an.next_message()).text or "")
+    assert "chờ bạn gõ câu trả lời bằng chữ" in ((await an.next_message()).text or "")
     panel = await an.say("/tudanhgia")
     assert "Tiêu chí 1/3" in (panel.text or "")
     assert "chưa hiểu" in ((await an.say("Ghi chú muộn")).text or "")  # the step is closed: nothing saved
@@ -336,7 +336,7 @@ async def test_hostile_input_in_every_typed_step_changes_nothing(world: BotWorld
     assert "Lý do dài 1200 ký tự; tối đa 1000 ký tự" in ((await an.say("y" * 1200)).text or "")
     assert "quá giới hạn 2000 ký tự" in ((await an.say("z" * 5000)).text or "")
     an.send_sticker()
-    assert "chờ bạn gõ chữ" in ((await an.next_message()).text or "")
+    assert "chờ bạn gõ câu trả lời bằng chữ" in ((await an.next_message()).text or "")
     await an.say("/huy")
     panel = await an.next_message()
     assert "Kết quả thực hiện nhiệm vụ" in (panel.text or "") and "Nguyên nhân khách quan:" not in (panel.text or "")
@@ -359,7 +359,7 @@ async def test_hostile_input_in_the_leader_percent_step(world: BotWorld) -> None
     assert "Tỷ lệ phải là một số" in ((await hoa.say("1e3")).text or "")
     assert "quá giới hạn 2000 ký tự" in ((await hoa.say("8" * 5000)).text or "")
     hoa.send_sticker()
-    assert "chờ bạn gõ chữ" in ((await hoa.next_message()).text or "")
+    assert "chờ bạn gõ câu trả lời bằng chữ" in ((await hoa.next_message()).text or "")
     assert "Không có lệnh /100. Bước đang làm vẫn chờ" in ((await hoa.say("/100")).text or "")
     await hoa.say("/huy")
     back = await hoa.next_message()
@@ -477,7 +477,7 @@ async def test_a_long_month_still_fits_in_one_message(world: BotWorld) -> None:
     tasks = await an.tap(panel, "Xem tổng hợp")
     text = tasks.text or ""
     assert len(text) <= 4096 and "Tổng điểm:" in text and "• Kết quả thực hiện nhiệm vụ:" in text
-    assert "Giải thích" in text and text.rstrip().endswith(")")  # cut at a line boundary, with the count left out
+    assert "Giải trình điểm" in text and text.rstrip().endswith(")")  # cut at a line boundary, with the count left out
     menu = await an.tap(tasks, "Sửa")
     tasks = await an.tap(menu, "Kết quả thực hiện nhiệm vụ")
     assert len(tasks.text or "") <= 4096 and "1. 🕒 Việc số 1" in (tasks.text or "")

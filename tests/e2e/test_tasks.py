@@ -118,7 +118,7 @@ async def test_hostile_input_in_every_task_step_changes_nothing(world: BotWorld)
     assert "quá giới hạn 2000 ký tự" in (await an.say("x" * 5000)).text
     assert "Tên công việc dài 300 ký tự" in (await an.say("y" * 300)).text
     an.send_sticker()
-    assert "chờ bạn gõ chữ" in (await an.next_message()).text
+    assert "chờ bạn gõ câu trả lời bằng chữ" in (await an.next_message()).text
     # A command in the middle of a step runs, and the task step is closed without saving anything.
     week = await an.say("/tuannay")
     assert "chưa có công việc nào" in week.text

@@ -115,7 +115,7 @@ def _explain_result(result: EvaluationResult, regime: Regime) -> list[str]:
             out.append(f"  {part.name}: {format_points(part.points)}{top}")
     for flag in result.flags:
         out.append(f"  ⚑ {flag.message}")
-    out.append("Giải thích:")
+    out.append("Giải trình điểm:")
     out.extend(_explain_lines(result.explanation))
     return out
 

@@ -88,6 +88,7 @@ class AssessmentView:
     final_level: str | None
     leader_provisional: bool
     on_behalf_of: int | None = None
+    decided_by: int | None = None
 
     @property
     def editable(self) -> bool:
@@ -281,6 +282,7 @@ class AssessmentService:
             decision=record.decision,
             decision_reason=record.decision_reason,
             decided_at=record.decided_at,
+            decided_by=record.decided_by,
             decided_by_name=names.get(record.decided_by, ""),
             decided_for_name=names.get(record.decided_for, ""),
             submitted_at=record.submitted_at,

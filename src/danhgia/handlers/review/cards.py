@@ -16,6 +16,7 @@ from danhgia.handlers.review.panels import card_panel
 from danhgia.handlers.review.walk import walk_panel
 from danhgia.handlers.ui import ack, replace_panel, show
 from danhgia.texts import t
+from danhgia.workflow import lifecycle
 from danhgia.workflow.answers import Adjustment, ReviewDraft
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.common import Identity
@@ -64,9 +65,13 @@ async def show_card(
 async def already(
     update: Update, context: Context, identity: Identity, view: AssessmentView, from_queue: bool = False
 ) -> None:
-    """Someone already decided (or the record moved on): say so and show the card as it stands."""
+    """Someone already decided (or the record moved on): say so and show the card as it stands. A second tap of
+    the person who just decided (a double tap) is answered quietly: their decision stands, nothing to tell."""
     lang = identity.language
-    await ack(update, t("error.already_decided", lang, state=t(f"state.{view.state}", lang)), alert=True)
+    if lifecycle.decided(view.state) and view.decided_by == identity.person_id:
+        await ack(update)
+    else:
+        await ack(update, t("error.already_decided", lang, state=t(f"state.{view.state}", lang)), alert=True)
     if update.callback_query is not None:
         await show_card(update, context, identity, view, from_queue)
 
