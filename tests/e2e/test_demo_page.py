@@ -1,9 +1,11 @@
 """The chat page of `danhgia demo` in headless Chromium (Debian's `chromium`, driven by Playwright).
 
-A staff member checks in and self-assesses, the leader approves from the review card, the staff member reads
-/ketqua, the demo clock jumps to the month's end and the reminder arrives live; then the same chat on a
-phone-sized screen. A second test renders the bot's Telegram HTML, keyboards, edits, alerts and deep links
-under `danhgia sandbox` (no demo), with the test playing the bot.
+The README's tour, from the story's fixed start: the page says who is who; a staff member checks in and
+self-assesses, the leader approves from the review card, the staff member reads /ketqua, the demo clock jumps to
+the window's opening (the reminder arrives live) and into December (November's moments stay on the list), HR
+closes November on its closing day, the staff member contests his result and two council members decide it;
+then the same chat on a phone-sized screen and the reset. A second test renders the bot's Telegram HTML,
+keyboards, edits, alerts and deep links under `danhgia sandbox` (no demo), with the test playing the bot.
 
 Screenshots land in test-artifacts/demo-page/ at the repository root (ignored by git).
 """
@@ -254,6 +256,46 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     labels = await page.locator("#jump option").all_inner_texts()
     for wanted in ("Hạn duyệt kỳ 11/2026", "Ngày chốt kỳ 11/2026", "Bản tin cho Tổ chức cán bộ kỳ 11/2026"):
         assert any(wanted in label for label in labels), (wanted, labels)
+    assert errors == []
+
+    # The tour's end: HR closes November on its closing day, Tuấn contests his result, the council hears it.
+    hr, director, head = ids["TC01"], ids["GD01"], ids["TP02"]
+    moment = await page.locator("#jump option", has_text="Ngày chốt kỳ 11/2026").get_attribute("value")
+    assert moment
+    await page.locator("#jump").select_option(moment)
+    await page.get_by_role("button", name="Đi tới").click()
+    await expect(page.locator("#now-label")).to_have_text("Thứ Tư 09/12/2026 08:30")
+    await row(page, hr).click()
+    await send(page, "/kydanhgia")
+    await expect(last_bot_message(page)).to_contain_text("Kỳ đánh giá 11/2026")  # November first: still open
+    periods = await message_by_id(page, last_bot_message(page))
+    await periods.locator(".kb-btn", has_text="Phòng Công chức, viên chức").click()
+    await periods.locator(".kb-btn", has_text="Chốt kỳ").first.click()
+    await periods.locator(".kb-btn", has_text="✅ Chốt kỳ").click()
+    await expect(periods).to_contain_text("Đã chốt kỳ 11/2026 — Phòng Công chức, viên chức")
+    await shot(page, "11-desktop-closed")
+    await row(page, staff).click()
+    final = page.locator(".msg.in", has_text="Kết quả chính thức").last
+    await final.locator(".kb-btn", has_text="Khiếu nại kết quả").click()
+    await expect(last_bot_message(page)).to_contain_text("Khiếu nại kết quả tháng 11/2026")
+    await send(page, "Tôi đã hoàn thành đúng hạn mọi việc được giao, đề nghị xem xét lại mức xếp loại.")
+    await expect(page.locator(".msg.in", has_text="Đã gửi khiếu nại tới Hội đồng đánh giá")).to_be_visible()
+    for member in (director, head):  # two matching votes decide (the council's quorum)
+        await row(page, member).click()
+        await send(page, "/hoidong")
+        await expect(last_bot_message(page)).to_contain_text("Vụ việc chờ quyết định (1)")
+        await last_bot_message(page).locator(".kb-btn", has_text="Lê Minh Tuấn").click()
+        await expect(last_bot_message(page)).to_contain_text("Lý do khiếu nại")
+        case = await message_by_id(page, last_bot_message(page))
+        await case.locator(".kb-btn", has_text="Giữ nguyên kết quả").click()
+        keep = page.locator(".kb-btn", has_text="Giữ nguyên, không ghi lý do").last
+        await keep.click()
+        await expect(page.locator(".kb-btn", has_text="Giữ nguyên, không ghi lý do")).to_have_count(0)
+        await shot(page, f"12-desktop-council-vote-{member}")
+    await row(page, staff).click()
+    await expect(last_bot_message(page)).to_contain_text("Hội đồng đánh giá đã xem xét kết quả tháng 11/2026")
+    await expect(last_bot_message(page)).to_contain_text("giữ nguyên")
+    await shot(page, "13-desktop-contest-decided")
     assert errors == []
 
     # A phone-sized screen: the list is a screen of its own, the chat has a back button.

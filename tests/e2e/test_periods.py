@@ -346,17 +346,23 @@ async def test_reopening_a_locked_record_needs_a_reason_and_is_audited(world: Bo
     assert "không còn ở trạng thái đã chốt" in stale
 
 
-async def test_next_month_hr_sees_december_and_can_switch_back_to_november(world: BotWorld) -> None:
+async def test_next_month_hr_meets_november_first_while_it_is_open_and_can_switch_to_december(
+    world: BotWorld,
+) -> None:
     open_period(world)
     approve(world, "TP01", submit(world, "CV01"))
     giang = await world.linked_user("TC01", "Giang")
     await closed_th(world, giang)
     world.services.clock.advance(timedelta(days=28))  # type: ignore[attr-defined]
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
-    assert "Kỳ đánh giá 12/2026" in panel.text and "Phòng Tổng hợp (TH): chưa mở" in panel.text
-    november = await tap(giang, panel, "Kỳ trước (11/2026)")
+    # Early December, November is still open in Sở Nội vụ: closing it is the work at hand, so it comes first.
+    november = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    assert "Kỳ đánh giá 11/2026" in november.text
     assert "Phòng Tổng hợp (TH): đã chốt · 1 bản đã chốt" in november.text
     assert "Sở Nội vụ (SO): đang mở" in november.text
+    december = await tap(giang, november, "Kỳ này (12/2026)")
+    assert "Kỳ đánh giá 12/2026" in december.text and "Phòng Tổng hợp (TH): chưa mở" in december.text
+    back = await tap(giang, december, "Kỳ trước (11/2026)")
+    assert "Kỳ đánh giá 11/2026" in back.text
 
 
 async def test_closing_applies_only_to_what_its_confirmation_summarised(world: BotWorld) -> None:

@@ -159,6 +159,14 @@ class PeriodService:
         if not uow.people.roles(actor.person_id) & {ROLE_HR, ROLE_ADMIN}:
             raise Refusal("not_hr")
 
+    def first_to_show(self) -> str:
+        """The period HR meets first in /kydanhgia: last period's while some unit still has it open (its closing
+        is the work at hand early in a month), else the current one."""
+        span = self.span()
+        with self.db.reader() as uow:
+            previous = span.previous().key
+            return previous if any(p.key == previous for p in uow.periods.all_open()) else span.key
+
     def overview(self, actor: Actor, key: str) -> list[UnitStatus]:
         """Every unit (as a tree, parents first) with its period for `key` and the state of its people."""
         with self.db.reader() as uow:

@@ -96,7 +96,8 @@ async def periods_command(update: Update, context: Context) -> None:
     if not identity.has_role(ROLE_HR, ROLE_ADMIN):
         await reply(update, t_html("kydanhgia.not_hr", identity.language))
         return
-    await _overview(update, context, identity, CURRENT)
+    first = await run_sync(services_of(context).periods.first_to_show)
+    await _overview(update, context, identity, _which_of(services_of(context), first) or CURRENT)
 
 
 @routes.on(Overview)
