@@ -224,12 +224,12 @@ async def first_week(world: BotWorld, u: Unit) -> None:
     week = await say(u.an, "/tuannay", "Công việc tuần 02/11 – 08/11/2026")
     assert "Tuần này chưa có công việc nào" in week.text
     week = await add_task(u.an, week, "Báo cáo công tác tuần", "Thứ Sáu 06/11", "1")
-    assert "1. ⏳ Báo cáo công tác tuần — hạn 06/11 · trọng số 1 · chưa làm" in week.text
+    assert "1. ⏳ Báo cáo công tác tuần — hạn 06/11 · trọng số 1 · chưa báo cáo" in week.text
     week = await say(u.hai, "/tuannay", "Công việc tuần 02/11 – 08/11/2026")
     await add_task(u.hai, week, "Cài đặt phần mềm quản lý văn bản", "Thứ Sáu 06/11", "1")
     week = await say(u.hoa, "/tuannay", "Công việc tuần 02/11 – 08/11/2026")
     week = await add_task(u.hoa, week, "Kế hoạch công tác tháng 12 của phòng", "Thứ Sáu 06/11", "2")
-    assert "1. ⏳ Kế hoạch công tác tháng 12 của phòng — hạn 06/11 · trọng số 2 · chưa làm" in week.text
+    assert "1. ⏳ Kế hoạch công tác tháng 12 của phòng — hạn 06/11 · trọng số 2 · chưa báo cáo" in week.text
 
     # Bình gets a few things wrong; each step refuses politely, keeps waiting, and its buttons still work.
     week = await say(u.binh, "/tuannay", "Công việc tuần 02/11 – 08/11/2026")
@@ -241,7 +241,7 @@ async def first_week(world: BotWorld, u: Unit) -> None:
     assert "Trọng số (số sản phẩm quy đổi) của Thẩm định hồ sơ tuyển dụng" in weight.text
     assert "Trọng số phải là một số" in (await say(u.binh, "một việc", "Trọng số phải")).text
     week = await tap(u.binh, weight, "1")
-    assert "1. ⏳ Thẩm định hồ sơ tuyển dụng — hạn 06/11 · trọng số 1 · chưa làm" in week.text
+    assert "1. ⏳ Thẩm định hồ sơ tuyển dụng — hạn 06/11 · trọng số 1 · chưa báo cáo" in week.text
 
     await giang_opens_november(world, u)
 
@@ -264,10 +264,10 @@ async def rest_of_the_month(world: BotWorld, u: Unit) -> None:
     await say(u.an, "Tổng hợp số liệu quý IV", "Hạn hoàn thành")
     weight = await say(u.an, "13/11", "Trọng số")  # a date typed by hand
     week = await say(u.an, "2", "Đã thêm")
-    assert "1. ⏳ Tổng hợp số liệu quý IV — hạn 13/11 · trọng số 2 · chưa làm" in week.text and weight.deleted
+    assert "1. ⏳ Tổng hợp số liệu quý IV — hạn 13/11 · trọng số 2 · chưa báo cáo" in week.text and weight.deleted
 
     at(world, "13/11 16:30")
-    done = await check_in(u.an, "Đang làm")
+    done = await check_in(u.an, "Đang thực hiện")
     assert "0 việc đã kết thúc, 1 việc đang tiếp tục" in done.text
 
     at(world, "16/11 08:30")
@@ -515,12 +515,12 @@ async def hoa_self_assesses_and_minh_approves(world: BotWorld, u: Unit) -> str:
 
 
 async def giang_closes_november(world: BotWorld, u: Unit) -> None:
-    """HR closes November (from December, one period back). The quota — «xuất sắc» for at most 20 % of those rated
-    «tốt» in the same unit and group — lowers An: three staff are too few for even one. Hoa, alone in the leaders'
-    group, is rated «tốt» and untouched. Each person of the unit receives their final result privately."""
+    """HR closes November (in December, /kydanhgia opens on November while it is still open). The quota —
+    «xuất sắc» for at most 20 % of those rated «tốt» in the same unit and group — lowers An: three staff are too
+    few for even one. Hoa, alone in the leaders' group, is rated «tốt» and untouched. Each person of the unit
+    receives their final result privately."""
     at(world, "02/12 09:00")
-    overview = await say(u.giang, "/kydanhgia", "📋 Kỳ đánh giá 12/2026")
-    overview = await tap(u.giang, overview, "Kỳ trước (11/2026)")
+    overview = await say(u.giang, "/kydanhgia", "📋 Kỳ đánh giá 11/2026")  # still open: November comes first
     assert "Phòng Tổng hợp (TH): đang mở · 4 đã duyệt" in overview.text
     th = await tap(u.giang, overview, "Phòng Tổng hợp")
     assert "• Đã duyệt: 4" in th.text and "• Chờ duyệt: 0" in th.text

@@ -35,9 +35,15 @@ async def test_plan_the_week_with_buttons_and_typed_answers(world: BotWorld) -> 
     panel = await an.say("/tuannay")
     assert "Công việc tuần 16/11 – 22/11/2026" in panel.text
     assert "chưa có công việc nào" in panel.text
-    week = await add_task(an, panel, "Báo cáo tổng hợp tháng 11", "Thứ Sáu 20/11", "2")
+    await an.tap(panel, "Thêm việc")
+    due = await an.say("Báo cáo tổng hợp tháng 11")
+    # On a Friday, "today" is Friday: the day is offered once; the example is next Friday, not a fixed date.
+    assert due.button_texts() == ["Hôm nay 20/11", "Cuối tháng 30/11", "◀ Danh sách tuần"]
+    assert "(ví dụ 27/11)" in due.text
+    weight = await an.tap(due, "Hôm nay 20/11")
+    week = await an.tap(weight, "2")
     assert "Đã thêm Báo cáo tổng hợp tháng 11, hạn 20/11/2026" in week.text
-    assert "1. ⏳ Báo cáo tổng hợp tháng 11 — hạn 20/11 · trọng số 2 · chưa làm" in week.text
+    assert "1. ⏳ Báo cáo tổng hợp tháng 11 — hạn 20/11 · trọng số 2 · chưa báo cáo" in week.text
     # A date typed by hand: a nonexistent one is refused politely and the step keeps waiting.
     await an.tap(week, "Thêm việc")
     due = await an.say("Thẩm định hồ sơ đất đai")
@@ -54,7 +60,7 @@ async def test_plan_the_week_with_buttons_and_typed_answers(world: BotWorld) -> 
     assert "✏️ 2. Thẩm định hồ sơ đất đai" in week.button_texts()
     following = await an.tap(week, "Tuần sau")
     assert "Công việc tuần 23/11 – 29/11/2026" in following.text
-    assert "Thẩm định hồ sơ đất đai — hạn 27/11 · trọng số 1,5 · chưa làm" in following.text
+    assert "Thẩm định hồ sơ đất đai — hạn 27/11 · trọng số 1,5 · chưa báo cáo" in following.text
 
 
 async def test_edit_and_cancel_a_task(world: BotWorld) -> None:
@@ -78,18 +84,18 @@ async def test_edit_and_cancel_a_task(world: BotWorld) -> None:
 async def test_weekly_checkin_one_tap_per_task_and_late_by_itself(world: BotWorld) -> None:
     an = await world.linked_user("CV01", "An")
     week = await add_task(an, await an.say("/tuannay"), "Báo cáo tiến độ", "Hôm nay", "1")
-    week = await add_task(an, week, "Kế hoạch tháng 12", "Thứ Sáu", "2")
+    week = await add_task(an, week, "Kế hoạch tháng 12", "Hôm nay", "2")
     report = await an.tap(week, "📝 Báo cáo tuần")
     assert "Việc 1/2: Báo cáo tiến độ" in report.text
     flagged = await an.tap(report, "Có vấn đề chất lượng")
     assert "Bỏ đánh dấu chất lượng" in flagged.button_texts()[4]
     nxt = await an.tap(flagged, "Xong đúng hạn")
-    assert "Việc 1/1: Kế hoạch tháng 12" in nxt.text
-    done = await an.tap(nxt, "Đang làm")
+    assert "Việc 2/2: Kế hoạch tháng 12" in nxt.text  # the round's count stays: the second of two
+    done = await an.tap(nxt, "Đang thực hiện")
     assert "Bạn đã báo cáo hết các việc đang mở của tuần này: 1 việc đã kết thúc, 1 việc đang tiếp tục" in done.text
     week = await an.tap(done, "Xem công việc tuần")
     assert "✅ Báo cáo tiến độ — hạn 20/11 · trọng số 1 · xong đúng hạn ⚠️ có vấn đề chất lượng" in week.text
-    assert "🔄 Kế hoạch tháng 12 — hạn 20/11 · trọng số 2 · đang làm" in week.text
+    assert "🔄 Kế hoạch tháng 12 — hạn 20/11 · trọng số 2 · đang thực hiện" in week.text
     # Next Tuesday the open task is reported again; "done on time" after its due date is recorded late.
     world.services.clock.advance(timedelta(days=11))  # type: ignore[attr-defined]
     report = await an.say("/baocaotuan")

@@ -132,12 +132,14 @@ def checkin_panel(week: WeekView, task: TaskView | None, lang: str, note: Html |
         rows = [[cb.Week(ymd(week.today)).choice(t("checkin.to_week", lang))]]
         return Panel(Html(prefix + header + "\n\n" + summary), keyboard(rows))
     pending = week.to_report
-    position = next((i for i, x in enumerate(pending, 1) if x.id == task.id), 1)
+    # This week's round: the tasks already reported this week, then those still to report ("Việc 2/2" after one).
+    reported = sum(1 for x in week.tasks if x.reported_this_week and all(x.id != p.id for p in pending))
+    position = reported + next((i for i, x in enumerate(pending, 1) if x.id == task.id), 1)
     body = t_html(
         "checkin.task",
         lang,
         n=position,
-        count=len(pending),
+        count=reported + len(pending),
         title=task.title,
         due=day(task.due_on),
         weight=_weight(task.weight),
@@ -179,12 +181,14 @@ def back_to(task_id: int | None, lang: str) -> Choice:
 
 
 def due_keys(today: date, lang: str, task_id: int | None = None) -> Keys:
-    """Today, this Friday, the end of the month (for a new task, or to move an existing one)."""
-    choices = [
+    """Today, this Friday, the end of the month — each day once (on a Friday, "today" is Friday) — for a new task,
+    or to move an existing one."""
+    candidates = [
         ("tasks.due_today", today),
         ("tasks.due_friday", max(today, friday_of(today))),
         ("tasks.due_month_end", end_of_month(today)),
     ]
+    choices = [(key, when) for i, (key, when) in enumerate(candidates) if all(when != w for _, w in candidates[:i])]
     row = [
         (cb.AddDue(ymd(when)) if task_id is None else cb.SetDue(task_id, ymd(when))).choice(
             t(key, lang, date=fmt_short(when))
@@ -192,6 +196,13 @@ def due_keys(today: date, lang: str, task_id: int | None = None) -> Keys:
         for key, when in choices
     ]
     return keyboard([row, [back_to(task_id, lang)]])
+
+
+def due_question(title: str, today: date, lang: str, task_id: int | None = None) -> Panel:
+    """Ask for a task's due date, with an example near today (this week's Friday, or next week's)."""
+    friday = friday_of(today)
+    example = friday if friday > today else friday + timedelta(days=7)
+    return Panel(t_html("tasks.ask_due", lang, title=title, example=fmt_short(example)), due_keys(today, lang, task_id))
 
 
 def weight_keys(lang: str, task_id: int | None = None) -> Keys:

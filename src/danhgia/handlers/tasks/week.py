@@ -20,7 +20,7 @@ from danhgia.handlers.tasks.panels import (
     back_to,
     cancel_question,
     checkin_panel,
-    due_keys,
+    due_question,
     next_to_report,
     task_panel,
     week_panel,
@@ -122,7 +122,7 @@ async def title_typed(update: Update, context: Context, identity: Identity, dial
     lang = identity.language
     title = clean_text(text, TITLE_MAX, code="title")
     today = services_of(context).tasks.today()
-    question = Panel(t_html("tasks.ask_due", lang, title=title), due_keys(today, lang))
+    question = due_question(title, today, lang)
     await ask_next(update, context, identity, dialog, DUE, {"title": title}, question)
 
 
@@ -243,7 +243,7 @@ async def ask_due(update: Update, context: Context, identity: Identity, data: cb
     """Ask for a new due date (or a choice of the usual ones)."""
     found = await _task(context, identity, data.task_id)
     lang, today = identity.language, services_of(context).tasks.today()
-    question = Panel(t_html("tasks.ask_due", lang, title=found.title), due_keys(today, lang, found.id))
+    question = due_question(found.title, today, lang, found.id)
     await ack(update)
     await ask_text(update, context, identity, EDIT_DUE, {"task": found.id}, question)
 
