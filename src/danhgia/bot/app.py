@@ -19,7 +19,13 @@ from danhgia.bot.updates import PerChatUpdateProcessor, RecordingQueue
 from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_database
 from danhgia.handlers.edits import PanelMemory
-from danhgia.handlers.menu import DEFAULT_SIGNATURE, menu_signature, publish_chat_menu, publish_default_menus
+from danhgia.handlers.menu import (
+    default_signature,
+    menu_signature,
+    offered_by,
+    publish_chat_menu,
+    publish_default_menus,
+)
 from danhgia.handlers.ratelimit import SlidingWindowRateLimiter, TelegramRequest
 from danhgia.handlers.ui import MEMORY_KEY
 from danhgia.scheduler import jobs
@@ -69,12 +75,14 @@ async def sync_menus(app: App) -> None:
     """Give every linked person's chat the command menu of their roles, sending only what changed."""
     services: Services = app.bot_data[SERVICES_KEY]
     targets = await run_sync(services.linking.menu_targets)
+    offered = offered_by(services)
+    default = default_signature(offered)
     for target in targets:
-        wanted = menu_signature(target.roles)
-        if wanted == (target.menu_signature or DEFAULT_SIGNATURE):
+        wanted = menu_signature(target.roles, offered)
+        if wanted == (target.menu_signature or default):
             continue
-        if await publish_chat_menu(app.bot, target.chat_id, target.roles):
-            stored = None if wanted == DEFAULT_SIGNATURE else wanted
+        if await publish_chat_menu(app.bot, target.chat_id, target.roles, offered):
+            stored = None if wanted == default else wanted
             await run_sync(services.linking.record_menu, target.person_id, stored)
 
 
@@ -87,7 +95,7 @@ async def on_startup(app: App) -> None:
         memory.remember(int(chat_id), int(message_id), str(view), str(content))  # what panels show, across a restart
     if isinstance(app.update_queue, RecordingQueue):
         await app.update_queue.replay(app.bot)
-    await publish_default_menus(app.bot)
+    await publish_default_menus(app.bot, offered_by(services))
     await sync_menus(app)
     await jobs.start(app)
     api = app.bot.base_url.removesuffix("/").rpartition("/bot")[0] or app.bot.base_url  # never the token

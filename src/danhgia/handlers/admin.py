@@ -42,7 +42,7 @@ async def unlink_command(update: Update, context: Context) -> None:
         await reply(update, unlinked_text(context.bot.username, DEFAULT_LANGUAGE))
         return
     lang = identity.language
-    if not _ALLOWED.allowed(identity.roles):
+    if not _ALLOWED.allowed(identity.roles, frozenset()):
         await reply(update, t_html("fallback.not_allowed", lang))
         return
     if not context.args:
@@ -71,7 +71,7 @@ async def unlink_pressed(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     identity = await identify(update, context)
-    if identity is None or not _ALLOWED.allowed(identity.roles):
+    if identity is None or not _ALLOWED.allowed(identity.roles, frozenset()):
         await answer_once(
             query, t("fallback.not_allowed", identity.language if identity else DEFAULT_LANGUAGE), alert=True
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply
-from danhgia.handlers.menu import commands_for
+from danhgia.handlers.context import Context, identify, is_private, refuse_in_group, reply, services_of
+from danhgia.handlers.menu import commands_for, offered_by
 from danhgia.handlers.start import command_line, unlinked_text
 from danhgia.texts import DEFAULT_LANGUAGE, Html, join_html, t, t_html
 
@@ -22,6 +22,6 @@ async def help_command(update: Update, context: Context) -> None:
     lang = identity.language
     roles = ", ".join(t(f"role.{r}", lang) for r in sorted(identity.roles))
     lines = [t_html("help.header", lang, roles=roles)]
-    lines += [command_line(c.name, lang) for c in commands_for(identity.roles)]
+    lines += [command_line(c.name, lang) for c in commands_for(identity.roles, offered_by(services_of(context)))]
     lines += [Html(""), t_html("help.footer", lang)]
     await reply(update, join_html(lines))

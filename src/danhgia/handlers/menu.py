@@ -1,4 +1,5 @@
-"""The command registry: which commands each role sees in /help and in Telegram's command menu."""
+"""The command registry: which commands each role sees in /help and in Telegram's command menu — only those the
+regime offers (the 360° round and the disclosure board exist under the Đà Nẵng model only)."""
 
 from __future__ import annotations
 
@@ -16,21 +17,30 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
+from danhgia.scoring import Regime
 from danhgia.texts import LANGUAGES, t
+from danhgia.workflow import evaluation as ev
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_COUNCIL, ROLE_HR, ROLE_LEADER
+from danhgia.workflow.services import Services
+
+RATINGS, BOARD = "ratings", "board"  # features a regime may offer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CommandInfo:
-    """A command, its order in menus, and the roles that may use it (None: every linked person)."""
+    """A command, its order in menus, the roles that may use it (None: every linked person) and the feature of the
+    regime it needs (None: always offered)."""
 
     name: str
     roles: frozenset[str] | None = None
+    feature: str | None = None
 
-    def allowed(self, roles: Iterable[str]) -> bool:
-        """Whether a person with these roles may use it."""
+    def allowed(self, roles: Iterable[str], offered: frozenset[str]) -> bool:
+        """Whether a person with these roles may use it, under a regime offering these features."""
+        if self.feature is not None and self.feature not in offered:
+            return False
         return self.roles is None or bool(self.roles.intersection(roles))
 
 
@@ -38,9 +48,9 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("tuannay"),
     CommandInfo("baocaotuan"),
     CommandInfo("tudanhgia"),
-    CommandInfo("danhgiacheo"),
+    CommandInfo("danhgiacheo", feature=RATINGS),
     CommandInfo("ketqua"),
-    CommandInfo("congkhai"),
+    CommandInfo("congkhai", feature=BOARD),
     CommandInfo("tamdung"),
     CommandInfo("duyet", frozenset({ROLE_LEADER})),
     CommandInfo("uyquyen", frozenset({ROLE_LEADER})),
@@ -56,10 +66,22 @@ COMMANDS: tuple[CommandInfo, ...] = (
 GROUP_COMMANDS = ("help", "ketqua")
 
 
-def commands_for(roles: Iterable[str]) -> list[CommandInfo]:
-    """The commands a person with these roles can use, in menu order."""
+def features_of(regime: Regime) -> frozenset[str]:
+    """The features a regime offers: the 360° round, the disclosure board."""
+    return frozenset(
+        name for name, on in ((RATINGS, regime.review_360 is not None), (BOARD, regime.disclosure is not None)) if on
+    )
+
+
+def offered_by(services: Services) -> frozenset[str]:
+    """The features the deployment's regime offers."""
+    return features_of(ev.regime_of(services.config.regime_id))
+
+
+def commands_for(roles: Iterable[str], offered: frozenset[str]) -> list[CommandInfo]:
+    """The commands a person with these roles can use under a regime offering these features, in menu order."""
     role_set = set(roles)
-    return [c for c in COMMANDS if c.allowed(role_set)]
+    return [c for c in COMMANDS if c.allowed(role_set, offered)]
 
 
 def bot_commands(commands: Iterable[CommandInfo], lang: str) -> list[BotCommand]:
@@ -67,18 +89,20 @@ def bot_commands(commands: Iterable[CommandInfo], lang: str) -> list[BotCommand]
     return [BotCommand(c.name, t(f"commands.{c.name}", lang)) for c in commands]
 
 
-def menu_signature(roles: Iterable[str]) -> str:
+def menu_signature(roles: Iterable[str], offered: frozenset[str]) -> str:
     """A short fingerprint of the menu a person should have (stored to avoid re-sending it)."""
-    names = ",".join(c.name for c in commands_for(roles))
+    names = ",".join(c.name for c in commands_for(roles, offered))
     return hashlib.sha256(names.encode()).hexdigest()[:16]
 
 
-DEFAULT_SIGNATURE = menu_signature(())
+def default_signature(offered: frozenset[str]) -> str:
+    """The fingerprint of the everyone-menu (a chat with it needs no menu of its own)."""
+    return menu_signature((), offered)
 
 
-async def publish_default_menus(bot: Bot) -> None:
+async def publish_default_menus(bot: Bot, offered: frozenset[str]) -> None:
     """Register the everyone-menu for private chats and the group menu, in Vietnamese and English."""
-    everyone = commands_for(())
+    everyone = commands_for((), offered)
     for lang in LANGUAGES:
         code = None if lang == "vi" else lang
         await bot.set_my_commands(
@@ -88,17 +112,17 @@ async def publish_default_menus(bot: Bot) -> None:
         await bot.set_my_commands(bot_commands(group, lang), scope=BotCommandScopeAllGroupChats(), language_code=code)
 
 
-async def publish_chat_menu(bot: Bot, chat_id: int, roles: Iterable[str]) -> bool:
+async def publish_chat_menu(bot: Bot, chat_id: int, roles: Iterable[str], offered: frozenset[str]) -> bool:
     """Give one person's private chat the menu of their roles (or the default one back); True if sent."""
     scope = BotCommandScopeChat(chat_id)
     try:
-        if menu_signature(roles) == DEFAULT_SIGNATURE:
+        if menu_signature(roles, offered) == default_signature(offered):
             for lang in LANGUAGES:
                 await bot.delete_my_commands(scope=scope, language_code=None if lang == "vi" else lang)
         else:
             for lang in LANGUAGES:
                 await bot.set_my_commands(
-                    bot_commands(commands_for(roles), lang),
+                    bot_commands(commands_for(roles, offered), lang),
                     scope=scope,
                     language_code=None if lang == "vi" else lang,
                 )

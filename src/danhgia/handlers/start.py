@@ -15,7 +15,7 @@ from danhgia.handlers.context import (
     run_sync,
     services_of,
 )
-from danhgia.handlers.menu import DEFAULT_SIGNATURE, commands_for, menu_signature, publish_chat_menu
+from danhgia.handlers.menu import commands_for, default_signature, menu_signature, offered_by, publish_chat_menu
 from danhgia.texts import Html, join_html, normalise_language, t, t_html
 from danhgia.workflow.common import Identity
 from danhgia.workflow.linking import RedeemOutcome
@@ -23,15 +23,15 @@ from danhgia.workflow.linking import RedeemOutcome
 log = logging.getLogger(__name__)
 
 
-def greeting(identity: Identity) -> Html:
-    """Name, role, position and the commands this person can use."""
+def greeting(identity: Identity, offered: frozenset[str]) -> Html:
+    """Name, role, position and the commands this person can use (under a regime offering these features)."""
     lang = identity.language
     roles = ", ".join(t(f"role.{r}", lang) for r in sorted(identity.roles)) or t("role.nhan_vien", lang)
     if identity.position:
         position_line = t_html("start.position_line", lang, position=identity.position, unit=identity.unit_name)
     else:
         position_line = t_html("start.unit_line", lang, unit=identity.unit_name)
-    commands = join_html([command_line(c.name, lang) for c in commands_for(identity.roles)])
+    commands = join_html([command_line(c.name, lang) for c in commands_for(identity.roles, offered)])
     return t_html(
         "start.greeting",
         lang,
@@ -69,17 +69,20 @@ async def start(update: Update, context: Context) -> None:
         if identity is None:
             await reply(update, unlinked_text(context.bot.username, lang))
         else:
-            await reply(update, greeting(identity))
+            await reply(update, greeting(identity, offered_by(services)))
         return
     result = await run_sync(services.linking.redeem, code, user.id, chat.id, user.username)
     if result.outcome in (RedeemOutcome.LINKED, RedeemOutcome.ALREADY_LINKED) and result.identity is not None:
         identity = result.identity
         key = "start.linked" if result.outcome is RedeemOutcome.LINKED else "start.already_linked"
-        await reply(update, t_html(key, identity.language) + "\n\n" + greeting(identity))
+        offered = offered_by(services)
+        await reply(update, t_html(key, identity.language) + "\n\n" + greeting(identity, offered))
         if result.outcome is RedeemOutcome.LINKED:
             log.info("linked Telegram user %s to person %s", user.id, identity.staff_code)
-            signature = menu_signature(identity.roles)
-            if signature != DEFAULT_SIGNATURE and await publish_chat_menu(context.bot, chat.id, identity.roles):
+            signature = menu_signature(identity.roles, offered)
+            if signature != default_signature(offered) and await publish_chat_menu(
+                context.bot, chat.id, identity.roles, offered
+            ):
                 await run_sync(services.linking.record_menu, identity.person_id, signature)
         return
     log.info("refused invite for Telegram user %s: %s", user.id, result.outcome.value)
