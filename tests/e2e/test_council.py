@@ -308,6 +308,7 @@ async def test_a_contest_within_the_days_goes_to_the_council_and_none_after_them
     mot, ba, chu = ward.users["CC01"], ward.users["CC03"], ward.users["CT01"]
     final = await seen(world, mot, "Kết quả chính thức kỳ 11/2026")
     assert final.button_texts() == ["📊 Xem chi tiết", "⚖️ Khiếu nại kết quả"]
+    contest_data = str(final.button("⚖️ Khiếu nại kết quả")["callback_data"])
     before = final.text
     question_press = mot.press(final, "⚖️ Khiếu nại kết quả")
     await mot.answer_to(question_press)
@@ -322,8 +323,11 @@ async def test_a_contest_within_the_days_goes_to_the_council_and_none_after_them
     card = await seen(world, chu, f"{CARD}{case}")
     assert "Lý do đưa ra Hội đồng: khiếu nại" in card.text
     assert "Lý do khiếu nại: Tôi đã hoàn thành vượt kế hoạch tháng" in card.text
-    # Once is enough: the button is refused, and /ketqua no longer offers it.
-    assert "Bạn đã khiếu nại kết quả này rồi" in await alert(mot, final, "⚖️ Khiếu nại kết quả")
+    # Once is enough: the notice loses its contest button, an old one is refused, /ketqua no longer offers it.
+    await world.sandbox.wait_for(lambda: "⚖️ Khiếu nại kết quả" not in final.button_texts(), 10, "the button gone")
+    assert final.button_texts() == ["📊 Xem chi tiết"]
+    answered = await mot.answer_to(mot.press_forged(final, contest_data))
+    assert "Bạn đã khiếu nại kết quả này rồi" in (answered.answer_text or "")
     mine = await typed(world, mot, "/ketqua", "Kết quả đánh giá kỳ 11/2026")
     assert "⚖️ Khiếu nại kết quả" not in mine.button_texts()
     # Ba still may, until 25/11; after that the button is refused and /ketqua no longer offers it.

@@ -202,9 +202,18 @@ async def test_closing_is_refused_while_a_record_waits_for_review(world: BotWorl
     assert "Chưa nộp tự đánh giá (2)" in confirm.text
     assert "Nguyễn Thị Hoa" in confirm.text and "Bùi Văn Hải" in confirm.text
     assert "Còn chờ xử lý (1): Lê Văn An (đã nộp, chờ duyệt)" in confirm.text
-    refused = await tap(giang, confirm, "✅ Chốt kỳ")
-    assert "Chưa chốt được kỳ 11/2026 — Phòng Tổng hợp" in refused.text
-    assert "• Lê Văn An — đã nộp, chờ duyệt" in refused.text and "Chưa có gì thay đổi" in refused.text
+    # No button that could only be refused: while a record waits there is no "close", only "check again".
+    assert "✅ Chốt kỳ" not in confirm.button_texts() and "🔄 Xem lại" in confirm.button_texts()
+    looked = await giang.answer_to(giang.press(confirm, "🔄 Xem lại"))
+    assert looked.answer_text == "Vẫn còn 1 bản chờ xử lý: chưa chốt được."  # nothing changed: no edit, a word
+    again = confirm
+    # A close pressed anyway (an old client, a forged button) closes nothing: the confirmation comes back.
+    period = period_of(world, "TH")
+    seq = again.seq
+    await giang.answer_to(giang.press_forged(again, f"v1:pd:C:{period}:x"))
+    refused = await world.sandbox.wait_for(lambda: again if again.seq > seq else None, 10, "the confirmation")
+    assert "nên kỳ chưa được chốt" in refused.text and "Còn chờ xử lý (1): Lê Văn An" in refused.text
+    assert "✅ Chốt kỳ" not in refused.button_texts()
     assert world.services.periods.info(period_of(world, "TH")).status == "open"
 
 

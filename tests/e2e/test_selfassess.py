@@ -102,6 +102,8 @@ async def test_staff_walks_the_self_assessment_and_submits_it_to_the_leader(worl
     assert panel.message_id == notice.message_id
     text = panel.text or ""
     assert "Tự đánh giá kỳ 11/2026 · bước 1/5" in text
+    # Before the window opens (Friday 27/11), a word of warning: tasks due later count as unfinished if sent now.
+    assert text.startswith("⚠️ Kỳ tự đánh giá mở từ 27/11/2026. Bạn có thể chuẩn bị trước")
     assert "Tiêu chí 1/3: Phẩm chất chính trị, đạo đức, văn hóa thực thi công vụ, ý thức kỷ luật" in text
     assert "Tối đa 10 điểm · hiện tại: 10 điểm" in text
     assert "✅ Đủ điểm (10) ✓" in panel.button_texts()
@@ -186,7 +188,9 @@ async def test_a_leader_rates_the_leader_criteria_as_a_percentage(world: BotWorl
     text = summary.text or ""
     assert "Chưa tính được điểm." in text and "Hãy chọn tỷ lệ cho các tiêu chí dành cho lãnh đạo" in text
     assert "Bạn vẫn có thể xem và lưu các tiêu chí" in text
-    refused = await alert_of(hoa, summary, summary.button("Gửi duyệt")["callback_data"])
+    assert summary.button_texts()[0] == "✏️ Chấm tiêu chí lãnh đạo"  # to what is missing, not a refused submit
+    mine = world.services.self_assessment.open_self(person_id(world, "TP01"))
+    refused = await alert_of(hoa, summary, f"v1:sa:sub:{mine.id}:{mine.version}")
     assert "Hãy chọn tỷ lệ cho các tiêu chí dành cho lãnh đạo" in refused
     assert assessment_of(world, "TP01")[1] == "draft"
 
@@ -237,7 +241,11 @@ async def test_without_tasks_the_criteria_are_saved_but_submission_is_refused(wo
     assert "bước 4/5" in text and "Tháng này bạn chưa có công việc nào" in text and "/tuannay" in text
     summary = await binh.tap(panel, "Tiếp ▶")
     assert "Chưa tính được điểm. Tháng này bạn chưa có công việc nào" in (summary.text or "")
-    refused = await alert_of(binh, summary, summary.button("Gửi duyệt")["callback_data"])
+    # No "submit" that could only be refused: a button to the week's tasks instead; an old one is still refused.
+    assert "Gửi duyệt" not in " ".join(summary.button_texts())
+    assert summary.button_texts()[0] == "🗓 Ghi công việc tuần"
+    view = world.services.self_assessment.open_self(person_id(world, "CV02"))
+    refused = await alert_of(binh, summary, f"v1:sa:sub:{view.id}:{view.version}")
     assert "chưa có công việc nào" in refused
     view = world.services.self_assessment.open_self(person_id(world, "CV02"))
     assert view.state == "draft" and view.step == "summary"

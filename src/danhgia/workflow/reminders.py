@@ -213,6 +213,12 @@ class ReminderService:
             span, calendar, t.window_workdays, t.self_deadline_workday, t.review_deadline_workday, t.closing_workday
         )
 
+    def early(self, key: str, moment: str) -> date | None:
+        """The day of a period's `moment` ("window_opens", "closing") while today comes before it — acting now is
+        acting early, worth a warning — else None."""
+        day: date = getattr(self.dates(span_from_key(key)), moment)
+        return day if self.local().date() < day else None
+
     def week_days(self, day: date, calendar: WorkCalendar) -> tuple[date | None, date | None]:
         """The week's plan day (first working day from Monday) and check-in day (last working day up to
         the check-in weekday), None when the week has none."""

@@ -137,11 +137,16 @@ def test_the_confirmation_says_who_has_not_submitted_who_is_pending_and_binds_to
     assert "Đã duyệt, sẵn sàng chốt: 1 bản" in panel.text
     assert "cần được duyệt (hoặc nộp lại) trước khi chốt" in panel.text
     assert "Tỷ lệ «Hoàn thành xuất sắc nhiệm vụ» tối đa: 20 % (đơn vị thường)" in panel.text
-    assert data_of(panel) == {
-        "✅ Chốt kỳ": "v1:pd:C:41:0a1b2c3d4e5f",
+    assert data_of(panel) == {  # records wait: no "close" that could only be refused, a "check again" instead
+        "🔄 Xem lại": "v1:pd:c:41",
         "⭐ Đánh dấu đơn vị xuất sắc (tỷ lệ 25 %)": "v1:pd:x:41:1",
         "◀ Quay lại đơn vị": "v1:pd:u:7:0",
     }
+    ready = [p for p in PEOPLE if p.state not in ("submitted", "returned", "reopened")]
+    closable = panels.confirm_panel(NOVEMBER, ready, preview(), "0", VI)
+    assert data_of(closable)["✅ Chốt kỳ"] == "v1:pd:C:41:0a1b2c3d4e5f"  # bound to the preview it shows
+    early = panels.confirm_panel(NOVEMBER, ready, preview(), "0", VI, early=date(2026, 12, 9))
+    assert "chưa tới ngày chốt kỳ theo lịch (<b>09/12/2026</b>)" in early.text and "✅ Chốt kỳ" in data_of(early)
 
 
 def test_the_confirmation_says_what_the_quota_will_do() -> None:

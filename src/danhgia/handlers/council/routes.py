@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler
 
-from danhgia.chat.panel import Panel
+from danhgia.chat.panel import Choice, Panel
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.council.callbacks import (
     FEATURE,
@@ -41,6 +41,7 @@ from danhgia.handlers.council.panels import (
     list_panel,
 )
 from danhgia.handlers.dialog import text_step
+from danhgia.handlers.present import markup
 from danhgia.handlers.routes import Routes
 from danhgia.handlers.ui import (
     ack,
@@ -224,8 +225,30 @@ async def contest(update: Update, context: Context, identity: Identity, data: Co
     entry = await run_sync(services.results.entry, identity.person_id, data.assessment_id)
     await ack(update)
     question = contest_question(entry.period.label, entry.level_name, deadline, identity.language)
-    step = {"assessment": data.assessment_id}
+    step: dict[str, object] = {"assessment": data.assessment_id}
+    pressed = update.callback_query.message if update.callback_query is not None else None
+    if isinstance(pressed, Message) and pressed.reply_markup is not None:
+        # Once the contest is sent, the pressed message loses its contest button (pressing it again could only
+        # be refused): remember the message and the buttons it keeps.
+        contest_data = data.pack()
+        kept = [
+            [[b.text, b.callback_data] for b in row if b.callback_data != contest_data]
+            for row in pressed.reply_markup.inline_keyboard
+        ]
+        step["notice"] = [pressed.chat.id, pressed.message_id, [row for row in kept if row]]
     await ask_text(update, context, identity, "council.contest", step, question, new=True)
+
+
+async def _drop_contest_button(context: Context, notice: object) -> None:
+    """Edit the message the contest was pressed on to keep its other buttons only."""
+    if not isinstance(notice, list) or len(notice) != 3:
+        return
+    chat_id, message_id, rows = notice
+    keys = tuple(tuple(Choice(str(label), str(data)) for label, data in row) for row in rows)
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup(keys))
+    except TelegramError as error:  # the message is gone: nothing to tidy
+        log.info("could not drop the contest button of %s/%s: %s", chat_id, message_id, error)
 
 
 # -- typed reasons -----------------------------------------------------------------------------------------------
@@ -306,6 +329,7 @@ async def contest_typed(update: Update, context: Context, identity: Identity, di
     assessment_id = int(dialog.data["assessment"])
     view = await final_answer(context, identity, council.contest, identity.person_id, assessment_id, text)
     await replace_panel(update, context, dialog, contest_sent(view, identity.language))
+    await _drop_contest_button(context, dialog.data.get("notice"))
 
 
 HANDLERS = [

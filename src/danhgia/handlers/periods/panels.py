@@ -5,9 +5,10 @@ reopening a locked record. `which` ("0" current, "1" previous, None unknown) is 
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from danhgia.chat.format import points, short
+from danhgia.chat.format import day, points, short
 from danhgia.chat.panel import Choice, Panel, chunks, keyboard
 from danhgia.handlers.periods.callbacks import (
     CURRENT,
@@ -184,9 +185,12 @@ def confirm_panel(
     back: str | None,
     lang: str,
     note: Html | None = None,
+    early: date | None = None,
 ) -> Panel:
-    """The confirmation step of closing: who has not submitted, who is still pending, what the quota will do.
-    Its button closes only while all of this still stands (it carries the preview's fingerprint)."""
+    """The confirmation step of closing: who has not submitted, who is still pending, what the quota will do, and
+    a warning when the period's closing day (`early`) has not come yet. Its button closes only while all of this
+    still stands (it carries the preview's fingerprint); while records still wait there is no closing button, only
+    one that checks again."""
     waiting = [p for p in people if blocks_closing(p.state)]
     missing = [p for p in people if not p.submitted and not blocks_closing(p.state)]
     approved = [p for p in people if p.state == APPROVED]
@@ -214,7 +218,12 @@ def confirm_panel(
     ratio = _ratio_text(info, lang)
     if ratio:
         lines.append(ratio)
-    rows: list[list[Choice]] = [[Close(info.id, preview.fingerprint).choice(t("kydanhgia.confirm_button", lang))]]
+    if early is not None and not waiting:
+        lines += [Html(""), t_html("kydanhgia.confirm_early", lang, date=day(early))]
+    if waiting:  # closing would only be refused: look again once the reviewers have acted
+        rows: list[list[Choice]] = [[AskClose(info.id).choice(t("kydanhgia.check_again", lang))]]
+    else:
+        rows = [[Close(info.id, preview.fingerprint).choice(t("kydanhgia.confirm_button", lang))]]
     rule = ev.regime_of(info.regime_id).quota
     if rule is not None and rule.exceptional_ratio is not None:
         percent = format_percent(Decimal(str(rule.exceptional_ratio)) * 100)

@@ -193,11 +193,14 @@ async def _confirm(
     note: Html | None = None
     if preview is None:
         preview = await run_sync(services.periods.close, actor, info.id, dry_run=True)
+        if toast is None and preview.blockers:  # "check again" while records still wait: say so
+            toast = t("kydanhgia.waiting_toast", lang, count=len(preview.blockers))
         await ack(update, toast)
     else:
         await ack(update, t("kydanhgia.changed_toast", lang), alert=True)
         note = t_html("kydanhgia.changed", lang)
-    await show(update, panels.confirm_panel(info, people, preview, back, lang, note))
+    early = await run_sync(services.reminders.early, info.key, "closing")
+    await show(update, panels.confirm_panel(info, people, preview, back, lang, note, early))
 
 
 @routes.on(Close)

@@ -14,6 +14,7 @@ from danhgia.chat.refusals import refusal_text
 from danhgia.handlers.criteria import CatalogKeys, choice_rows, criterion_lines, nav_rows
 from danhgia.handlers.selfassess import callbacks as cb
 from danhgia.handlers.selfassess.states import parts_lines, readonly_panel
+from danhgia.handlers.tasks.callbacks import TODAY, Week
 from danhgia.scoring import EvaluationResult, format_percent
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
@@ -52,10 +53,12 @@ def panel(view: AssessmentView, lang: str, tz: ZoneInfo, note: Html | None = Non
         body, rows = _leader(view, index, step.removeprefix("leader:"), lang)
     else:
         body, rows = _criterion(view, index, step.removeprefix("crit:"), lang)
-    top: list[Html] = [note] if note else []
+    top: list[Html] = []
     if view.state == lifecycle.RETURNED:
         by, reason = view.decided_by_name or "—", view.decision_reason or "—"
         top.append(t_html("selfassess.returned", lang, by=by, reason=reason))
+    if note:
+        top.append(note)
     if step != ev.STEP_SUMMARY:
         header = t_html("selfassess.header", lang, label=view.period.label, n=index + 1, count=len(steps))
         body = Html(header + "\n" + body)
@@ -68,12 +71,32 @@ def back_keys(view: AssessmentView, lang: str) -> Rows:
     return [[cb.Show(view.id, view.version).choice(t("selfassess.back", lang))]]
 
 
+def scorable(view: AssessmentView) -> bool:
+    """Whether the self-assessment has a score (so that it can be submitted)."""
+    result = view.self_result
+    return view.score_error is None and result is not None and result.total is not None
+
+
+def _fix(view: AssessmentView, lang: str) -> Choice:
+    """The button to what keeps the self-assessment from being scored: the week's tasks, a leader's own
+    criterion, or the list of sections."""
+    at = (view.id, view.version)
+    if view.score_error == "no_tasks":
+        return Week(TODAY).choice(t("selfassess.summary.fix_tasks", lang))
+    leader = next((i for i, step in enumerate(view.steps) if step.startswith("leader:")), None)
+    if view.score_error == "leader_input_missing" and leader is not None:
+        return cb.GoTo(*at, leader).choice(t("selfassess.summary.fix_leader", lang))
+    return cb.Menu(*at).choice(t("selfassess.summary.edit", lang))
+
+
 def _nav(view: AssessmentView, index: int, lang: str) -> Rows:
     last = len(view.steps) - 1
     at = (view.id, view.version)
     if index == last:
+        # No "submit" that could only be refused: without a score, a button to what is missing instead.
+        first = cb.Submit(*at).choice(t("selfassess.summary.submit", lang)) if scorable(view) else _fix(view, lang)
         return [
-            [cb.Submit(*at).choice(t("selfassess.summary.submit", lang))],
+            [first],
             [
                 cb.GoTo(*at, index - 1).choice(t("selfassess.back", lang)),
                 cb.Menu(*at).choice(t("selfassess.summary.edit", lang)),

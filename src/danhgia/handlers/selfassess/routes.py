@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from danhgia.chat.format import points
+from danhgia.chat.format import day, points
 from danhgia.chat.panel import Panel, keyboard
 from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.criteria import deduction_at, points_question
@@ -56,7 +56,14 @@ def step_of(view: AssessmentView, index: int | None, prefix: str) -> str | None:
 
 
 async def _show_panel(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
-    await show(update, panel(view, identity.language, services_of(context).config.timezone))
+    """The panel at its step; before the period's self-assessment window opens, with a word of warning."""
+    services = services_of(context)
+    note = None
+    if view.editable:
+        opens = await run_sync(services.reminders.early, view.period.key, "window_opens")
+        if opens is not None:
+            note = t_html("selfassess.before_window", identity.language, date=day(opens))
+    await show(update, panel(view, identity.language, services.config.timezone, note))
 
 
 async def _changed(update: Update, context: Context, identity: Identity, view: AssessmentView) -> None:
