@@ -310,6 +310,7 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     await row(phone, staff).click()
     await expect(phone.locator(".sidebar")).to_be_hidden()
     await expect(phone.locator("#head-name")).to_have_text("Lê Minh Tuấn")
+    await expect(phone.locator("#chat #clock")).to_be_visible()  # the demo clock comes into the chat
     await expect(phone.get_by_role("button", name="Quay lại danh sách người")).to_be_visible()
     await expect(phone.locator(".msg", has_text="Kết quả đánh giá kỳ 11/2026")).to_be_visible()
     overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -318,6 +319,7 @@ async def test_demo_page_whole_cycle(demo: Demo, browser: Browser) -> None:
     await phone.get_by_role("button", name="Quay lại danh sách người").click()
     await expect(phone.locator(".sidebar")).to_be_visible()
     await expect(phone.locator("#chat")).to_be_hidden()
+    await expect(phone.locator(".sidebar #clock")).to_be_visible()  # and back to the list
 
     # "Đặt lại bản chạy thử" asks first, then brings back the seeded organisation and clock; both pages follow.
     await page.get_by_role("button", name="Đặt lại bản chạy thử").click()

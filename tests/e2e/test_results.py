@@ -36,6 +36,8 @@ async def test_each_person_reads_their_own_result_after_closing(world: BotWorld)
     assert "• Tiêu chí chung: 30/30" in mine.text and "• Kết quả thực hiện nhiệm vụ: 70/70" in mine.text
     assert "Giải trình điểm:\n• Tổng 100 điểm: đạt ngưỡng «Hoàn thành xuất sắc nhiệm vụ» (từ 90 điểm)" in mine.text
     assert mine.button_texts() == ["Quý IV/2026", "Cả năm 2026"]  # no earlier month yet
+    # No council in this department: no contest button, but a word on whom to ask.
+    assert "bạn có thể khiếu nại với bộ phận Tổ chức cán bộ" in mine.text
     theirs = await said(binh, "/ketqua", "Kết quả đánh giá kỳ")
     assert "Tổng điểm: 80/100" in theirs.text and "Xếp loại: Hoàn thành tốt nhiệm vụ" in theirs.text
     assert "• Tiêu chí chung: 10/30" in theirs.text

@@ -81,6 +81,26 @@ async def test_edit_and_cancel_a_task(world: BotWorld) -> None:
     assert "chưa có công việc nào" in week.text
 
 
+async def test_a_typed_due_date_already_past_is_asked_about_first(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    await an.tap(await an.say("/tuannay"), "Thêm việc")
+    await an.say("Báo cáo tháng 10")
+    asked = await an.say("15/11")  # Friday 20/11 today: 15/11 has passed
+    assert "Ngày 15/11/2026 đã qua" in asked.text and "quá hạn ngay" in asked.text
+    assert asked.button_texts()[0] == "✅ Vẫn đặt hạn 15/11"
+    again = await an.say("27/11")  # typed again: a day to come is taken at once
+    assert "Trọng số" in again.text
+    week = await an.tap(again, "1")
+    assert "Báo cáo tháng 10 — hạn 27/11" in week.text
+    # Editing a due date: the same question, and confirming keeps the past day.
+    detail = await an.tap(week, "1. Báo cáo tháng 10")
+    await an.tap(detail, "Đổi hạn")
+    past = await an.say("16/11")
+    assert "Ngày 16/11/2026 đã qua" in past.text
+    kept = await an.tap(past, "✅ Vẫn đặt hạn 16/11")
+    assert "Hạn hoàn thành: 16/11/2026" in kept.text
+
+
 async def test_weekly_checkin_one_tap_per_task_and_late_by_itself(world: BotWorld) -> None:
     an = await world.linked_user("CV01", "An")
     week = await add_task(an, await an.say("/tuannay"), "Báo cáo tiến độ", "Hôm nay", "1")

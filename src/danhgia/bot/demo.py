@@ -133,7 +133,9 @@ class Demo:
         progress("Đang tạo tổ chức mẫu và ba tuần công việc (khoảng 10 giây)…")
         await asyncio.to_thread(self._seed)
         progress("Đang khởi động bot…")
-        await self._start_bot()
+        async with self._lock:
+            await self._start_bot()
+            await deliver_round(self.app, wait=True)  # the seeded notices, at the seeded moment
         return url
 
     def _seed(self) -> None:
@@ -271,6 +273,9 @@ class Demo:
             self._open_chats()
             self.clock = ManualClock(self.start_at)
             await self._start_bot()
+            # The seeded notices go out now, at the seeded moment: a jump made right after "reset" waits for this
+            # (it takes the same lock), so it can never stamp them with its own time.
+            await deliver_round(self.app, wait=True)
             return self.describe()
 
 

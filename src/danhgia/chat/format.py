@@ -37,6 +37,11 @@ def day(value: date) -> str:
 
 
 def short(text: str, limit: int = 40) -> str:
-    """A label that fits on a phone button."""
+    """A label that fits on a phone button, cut after a whole word (never mid-word) when it is too long."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1].isalnum() and " " in cut and cut.rfind(" ") >= limit // 2:  # mid-word: back to a space
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"

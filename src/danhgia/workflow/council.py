@@ -488,10 +488,24 @@ class CouncilService:
 
     def can_contest(self, person_id: int, assessment_id: int) -> date | None:
         """The deadline when this person may still contest this result (None when they cannot)."""
+        return self.contest_status(person_id, assessment_id)[0]
+
+    def contest_status(self, person_id: int, assessment_id: int) -> tuple[date | None, str | None]:
+        """The deadline to contest this result, or why it cannot be contested (a refusal code: no_council when
+        there is nobody to hear it — then the person is told to ask HR)."""
         try:
-            return self.contest_check(person_id, assessment_id)
-        except Refusal:
-            return None
+            return self.contest_check(person_id, assessment_id), None
+        except Refusal as refusal:
+            if refusal.code != "no_council":
+                return None, refusal.code
+        with self.db.reader() as uow:  # no council: still say so only within the days a contest is open
+            record = uow.assessments.get(assessment_id)
+            assert record is not None
+            try:
+                self._open_deadline(record)
+            except Refusal as late:
+                return None, late.code
+        return None, "no_council"
 
     def contest_check(self, person_id: int, assessment_id: int) -> date:
         """The deadline when this person may contest this result now; otherwise the refusal, raised (not_found,

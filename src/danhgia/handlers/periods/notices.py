@@ -11,7 +11,7 @@ from danhgia.handlers import notifier
 from danhgia.handlers.context import run_sync
 from danhgia.handlers.results import contest_row, final_result_text
 from danhgia.handlers.results.callbacks import Details
-from danhgia.texts import t, t_html
+from danhgia.texts import Html, t, t_html
 from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.outbox import OutboxItem
 from danhgia.workflow.refusal import Refusal
@@ -27,14 +27,17 @@ async def render_final_result(bot: Bot, services: Services, item: OutboxItem) ->
         raise notifier.Obsolete("the assessment is gone") from error
     if entry.state != LOCKED:
         raise notifier.Obsolete("reopened before the notice went out")
-    contest = await run_sync(services.council.can_contest, item.person_id, entry.assessment_id) is not None
+    deadline, refused = await run_sync(services.council.contest_status, item.person_id, entry.assessment_id)
     markup = keyboard(
         [
             [Details(entry.assessment_id).choice(t("ketqua.details_button", item.language))],
-            contest_row(entry.assessment_id, contest, item.language),
+            contest_row(entry.assessment_id, deadline is not None, item.language),
         ]
     )
-    await notifier.send(bot, item, Panel(final_result_text(entry, item.language), markup))
+    text = final_result_text(entry, item.language)
+    if refused == "no_council":  # nobody on the council to hear a contest: say whom to ask instead
+        text = Html(text + "\n\n" + t_html("council.contest_ask_hr", item.language))
+    await notifier.send(bot, item, Panel(text, markup))
 
 
 @notifier.renderer("no_result")

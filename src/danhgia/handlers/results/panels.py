@@ -162,8 +162,11 @@ def contest_row(assessment_id: int, contestable: bool, lang: str) -> list[Choice
     return [button(t("council.contest_button", lang), *CONTEST, assessment_id)] if contestable else []
 
 
-def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str, contest: bool = False) -> Panel:
-    """One period's result with buttons for earlier months, the quarter and the year (and to contest it)."""
+def entry_panel(
+    entry: ResultEntry, history: list[ResultEntry], lang: str, contest: bool = False, no_council: bool = False
+) -> Panel:
+    """One period's result with buttons for earlier months, the quarter and the year (and to contest it; with no
+    council to hear a contest, a word on whom to ask instead)."""
     day = entry.period.starts_on
     quarter = quarter_of(day)
     rows = [
@@ -174,7 +177,10 @@ def entry_panel(entry: ResultEntry, history: list[ResultEntry], lang: str, conte
         ],
         contest_row(entry.assessment_id, contest, lang),
     ]
-    return Panel(entry_text(entry, lang), keyboard(rows))
+    text = entry_text(entry, lang)
+    if no_council:
+        text = Html(text + "\n\n" + t_html("council.contest_ask_hr", lang))
+    return Panel(text, keyboard(rows))
 
 
 def empty_panel(lang: str) -> Panel:

@@ -19,11 +19,14 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside these is forged or outdated
 routes = Routes(FEATURE)
 
 
-async def contestable(context: Context, person_id: int, entry: ResultEntry) -> bool:
-    """Whether the person may contest this (final) result now."""
+async def contestable(context: Context, person_id: int, entry: ResultEntry) -> tuple[bool, bool]:
+    """Whether the person may contest this (final) result now, and whether they could but for the want of a
+    council (then they are told to ask HR)."""
     if entry.state != "locked":
-        return False
-    return await run_sync(services_of(context).council.can_contest, person_id, entry.assessment_id) is not None
+        return False, False
+    council = services_of(context).council
+    deadline, refused = await run_sync(council.contest_status, person_id, entry.assessment_id)
+    return deadline is not None, refused == "no_council"
 
 
 async def _latest(update: Update, context: Context, identity: Identity) -> None:
@@ -32,8 +35,8 @@ async def _latest(update: Update, context: Context, identity: Identity) -> None:
     if not history:
         await show(update, panels.empty_panel(identity.language))
         return
-    contest = await contestable(context, identity.person_id, history[0])
-    await show(update, panels.entry_panel(history[0], history, identity.language, contest))
+    contest, no_council = await contestable(context, identity.person_id, history[0])
+    await show(update, panels.entry_panel(history[0], history, identity.language, contest, no_council))
 
 
 @guarded
@@ -58,8 +61,8 @@ async def _entry(update: Update, context: Context, identity: Identity, assessmen
     history = await run_sync(services.results.history, identity.person_id)
     await close_text_step(context, identity)
     await ack(update)
-    contest = await contestable(context, identity.person_id, entry)
-    await show(update, panels.entry_panel(entry, history, identity.language, contest), new=new)
+    contest, no_council = await contestable(context, identity.person_id, entry)
+    await show(update, panels.entry_panel(entry, history, identity.language, contest, no_council), new=new)
 
 
 @routes.on(Entry)

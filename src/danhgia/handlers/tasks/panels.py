@@ -205,6 +205,17 @@ def due_question(title: str, today: date, lang: str, task_id: int | None = None)
     return Panel(t_html("tasks.ask_due", lang, title=title, example=fmt_short(example)), due_keys(today, lang, task_id))
 
 
+def past_due_question(title: str, due: date, today: date, lang: str, task_id: int | None = None) -> Panel:
+    """A typed due date already past: asked before it is taken (the task would be overdue at once); confirm it,
+    choose another, or type again."""
+    confirm = (cb.AddDue(ymd(due)) if task_id is None else cb.SetDue(task_id, ymd(due))).choice(
+        t("tasks.past_due_confirm", lang, date=fmt_short(due))
+    )
+    keys = due_keys(today, lang, task_id)
+    text = t_html("tasks.past_due", lang, title=title, date=day(due))
+    return Panel(text, ((confirm,), *keys))
+
+
 def weight_keys(lang: str, task_id: int | None = None) -> Keys:
     """The usual weights (for a new task, or to change one's)."""
     row = [

@@ -22,6 +22,7 @@ from danhgia.handlers.tasks.panels import (
     checkin_panel,
     due_question,
     next_to_report,
+    past_due_question,
     task_panel,
     week_panel,
     weight_keys,
@@ -130,9 +131,15 @@ async def title_typed(update: Update, context: Context, identity: Identity, dial
 async def due_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """The due date of a new task, typed as dd/mm."""
     services = services_of(context)
-    due = inputs.day(text, services.tasks.today())
+    today = services.tasks.today()
+    due = inputs.day(text, today)
     services.tasks.check_due(due)
-    await _ask_weight(update, context, identity, dialog, {"title": dialog.data["title"], "due": due.isoformat()})
+    title = str(dialog.data["title"])
+    if due < today:  # already past: ask before the task is overdue at once
+        question = past_due_question(title, due, today, identity.language)
+        await ask_next(update, context, identity, dialog, DUE, {"title": title}, question)
+        return
+    await _ask_weight(update, context, identity, dialog, {"title": title, "due": due.isoformat()})
 
 
 @text_step(WEIGHT, _cancel_to_week)
@@ -321,7 +328,13 @@ async def edit_title_typed(
 async def edit_due_typed(update: Update, context: Context, identity: Identity, dialog: DialogState, text: str) -> None:
     """A new due date for a task, typed as dd/mm."""
     tasks, task_id = services_of(context).tasks, int(dialog.data["task"])
-    due = inputs.day(text, tasks.today())
+    today = tasks.today()
+    due = inputs.day(text, today)
+    if due < today:  # already past: ask before the task is overdue at once
+        found = await _task(context, identity, task_id)
+        question = past_due_question(found.title, due, today, identity.language, task_id)
+        await ask_next(update, context, identity, dialog, EDIT_DUE, {"task": task_id}, question)
+        return
     edited = await run_sync(tasks.edit, actor_of(identity), identity.person_id, task_id, due_on=due)
     await _after_edit(update, context, identity, dialog, edited)
 

@@ -791,6 +791,7 @@
     $('head-sub').textContent = [p.position, p.unit].filter(Boolean).join(' · ');
     $('text').placeholder = isPhone() ? 'Tin nhắn' : `Nhắn với tư cách ${p.name}…`;
     $('app').dataset.view = 'chat';
+    placeClock();
     if (push && location.hash !== `#u${userId}`) history.pushState({ user: userId }, '', `#u${userId}`);
     renderChat(true);
     renderPeople();
@@ -800,6 +801,7 @@
 
   function showList(focusRow) {
     $('app').dataset.view = 'list';
+    placeClock();
     if (isPhone() && state.current !== null) {
       const previous = state.current;
       state.current = null;
@@ -817,6 +819,15 @@
 
   function isPhone() {
     return window.matchMedia('(max-width: 720px)').matches;
+  }
+
+  // On a phone the list and the chat are separate screens: the demo clock goes where the person is, so that
+  // reminders can be seen arriving after a jump made from inside a chat.
+  function placeClock() {
+    const clock = $('clock');
+    const inChat = isPhone() && $('app').dataset.view === 'chat';
+    if (inChat && clock.parentElement !== $('chat')) $('chat').insertBefore(clock, $('offline'));
+    if (!inChat && clock.parentElement === $('chat')) $('tour').before(clock);
   }
 
   function routeFromHash() {
@@ -1199,6 +1210,7 @@
     window.addEventListener('popstate', routeFromHash);
     window.matchMedia('(max-width: 720px)').addEventListener('change', () => {
       if (!isPhone() && state.current !== null) $('app').dataset.view = 'chat';
+      placeClock();
     });
 
     try {
