@@ -101,6 +101,22 @@ async def test_a_typed_due_date_already_past_is_asked_about_first(world: BotWorl
     assert "Hạn hoàn thành: 16/11/2026" in kept.text
 
 
+async def test_editing_or_cancelling_a_task_returns_to_the_week_being_looked_at(world: BotWorld) -> None:
+    an = await world.linked_user("CV01", "An")
+    week = await add_task(an, await an.say("/tuannay"), "Chuẩn bị hội nghị", "Cuối tháng", "1")
+    assert "Công việc tuần 16/11 – 22/11/2026" in week.text and "Chuẩn bị hội nghị" in week.text  # coming up
+    detail = await an.tap(week, "1. Chuẩn bị hội nghị")
+    await an.tap(detail, "Đổi tên")
+    renamed = await an.say("Chuẩn bị hội nghị tổng kết")
+    assert "Đã lưu" in renamed.text
+    back = await an.tap(renamed, "Danh sách tuần")
+    assert "Công việc tuần 16/11 – 22/11/2026" in back.text  # the week she was looking at, not 30/11's
+    detail = await an.tap(back, "1. Chuẩn bị hội nghị tổng kết")
+    confirm = await an.tap(detail, "Hủy công việc")
+    after = await an.tap(confirm, "Hủy việc này")
+    assert "Công việc tuần 16/11 – 22/11/2026" in after.text
+
+
 async def test_weekly_checkin_one_tap_per_task_and_late_by_itself(world: BotWorld) -> None:
     an = await world.linked_user("CV01", "An")
     week = await add_task(an, await an.say("/tuannay"), "Báo cáo tiến độ", "Hôm nay", "1")
@@ -163,7 +179,7 @@ async def test_nobody_can_touch_another_persons_task_with_a_forged_button(world:
     an = await world.linked_user("CV01", "An")
     week = await add_task(an, await an.say("/tuannay"), "Việc của An", "Hôm nay", "1")
     task_button = week.button("1. Việc của An")["callback_data"]
-    task_id = task_button.split(":")[-1]
+    task_id = task_button.split(":")[3]  # v1:tk:t:<task>:<week shown>
     binh = await world.linked_user("CV02", "Bình")
     own = await binh.say("/tuannay")
     query = binh.press_forged(own, f"v1:ci:{task_id}:ok")

@@ -57,7 +57,7 @@ def test_the_week_and_its_check_in(services: Services, org: dict[str, int]) -> N
     week = services.tasks.week(org["CV01"], date(2026, 11, 18))
     panel = tasks.week_panel(week, VI)
     assert "Báo cáo &lt;quý&gt;" in panel.text and "20/11" in panel.text  # typed text is escaped, never markup
-    assert Add() in choices(panel) and Task(task.id) in choices(panel)
+    assert Add() in choices(panel) and Task(task.id, "20261116") in choices(panel)  # carries the week shown
     check = tasks.checkin_panel(week, tasks.next_to_report(week), VI)
     outcomes = [c for c in choices(check) if isinstance(c, Checkin)]
     assert {c.task_id for c in outcomes} == {task.id} and len(outcomes) >= 4

@@ -1,5 +1,7 @@
 """The tasks' buttons as typed callback data: /tuannay's week and task panels (`v1:tk:…`) and /baocaotuan's
-check-in (`v1:ci:…`). Dates travel as yyyymmdd ("0": today), weights with "_" for the decimal point."""
+check-in (`v1:ci:…`). Dates travel as yyyymmdd ("0": today), weights with "_" for the decimal point. A task's
+buttons carry the week the person was looking at (`week`, its Monday) so that going back, cancelling or editing
+returns there, not to the task's own week."""
 
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Task(Callback, feature=FEATURE, code="t"):
     """One task's panel."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class EditTitle(Callback, feature=FEATURE, code="ti"):
     """Type a new title."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class EditDue(Callback, feature=FEATURE, code="td"):
     """Choose or type a new due date."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class SetDue(Callback, feature=FEATURE, code="ed"):
 
     task_id: int
     when: str
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class EditWeight(Callback, feature=FEATURE, code="tw"):
     """Choose or type a new weight."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class SetWeight(Callback, feature=FEATURE, code="ew"):
 
     task_id: int
     weight: str
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class EditNote(Callback, feature=FEATURE, code="tn"):
     """Type a note."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,7 @@ class AskCancel(Callback, feature=FEATURE, code="tx"):
     """Ask before cancelling a task."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,7 @@ class ConfirmCancel(Callback, feature=FEATURE, code="tX"):
     """Cancel the task."""
 
     task_id: int
+    week: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def week_panel(week: WeekView, lang: str) -> Panel:
     if any(task.is_open for task in week.tasks) and this_week:
         rows[0].append(cb.CheckinStart().choice(t("tasks.report_button", lang)))
     rows += [
-        [cb.Task(task.id).choice(f"✏️ {i}. {short(task.title, 30)}")]
+        [cb.Task(task.id, ymd(week.monday)).choice(f"✏️ {i}. {short(task.title, 30)}")]
         for i, task in enumerate((*week.tasks, *week.upcoming), 1)
     ]
     previous, following = week.monday - timedelta(days=7), week.monday + timedelta(days=7)
@@ -85,35 +85,42 @@ def week_panel(week: WeekView, lang: str) -> Panel:
     return Panel(Html(header + "\n\n" + body), keyboard(rows))
 
 
-def task_panel(task: TaskView, lang: str) -> Panel:
-    """One task with its details and what can be changed."""
+def _week(week: date | None) -> str | None:
+    return None if week is None else ymd(week)
+
+
+def task_panel(task: TaskView, lang: str, week: date | None = None) -> Panel:
+    """One task with its details and what can be changed; `week` is the week the person was looking at (back
+    there, else to the task's own week)."""
     values = {"title": task.title, "due": day(task.due_on), "weight": _weight(task.weight)}
     text = t_html("tasks.detail", lang, status=status(task, lang), **values)
     if task.quality_problem:
         text = Html(text + "\n" + t_html("tasks.quality_flag", lang))
     if task.note:
         text = Html(text + "\n" + t_html("tasks.note_line", lang, note=task.note))
+    w = _week(week)
     rows = [
         [
-            cb.EditTitle(task.id).choice(t("tasks.edit_title", lang)),
-            cb.EditDue(task.id).choice(t("tasks.edit_due", lang)),
+            cb.EditTitle(task.id, w).choice(t("tasks.edit_title", lang)),
+            cb.EditDue(task.id, w).choice(t("tasks.edit_due", lang)),
         ],
         [
-            cb.EditWeight(task.id).choice(t("tasks.edit_weight", lang)),
-            cb.EditNote(task.id).choice(t("tasks.edit_note", lang)),
+            cb.EditWeight(task.id, w).choice(t("tasks.edit_weight", lang)),
+            cb.EditNote(task.id, w).choice(t("tasks.edit_note", lang)),
         ],
-        [cb.AskCancel(task.id).choice(t("tasks.cancel_task", lang))],
-        [cb.Week(ymd(task.due_on)).choice(t("tasks.back_to_week", lang))],
+        [cb.AskCancel(task.id, w).choice(t("tasks.cancel_task", lang))],
+        [cb.Week(ymd(week or task.due_on)).choice(t("tasks.back_to_week", lang))],
     ]
     return Panel(text, keyboard(rows))
 
 
-def cancel_question(task: TaskView, lang: str) -> Panel:
+def cancel_question(task: TaskView, lang: str, week: date | None = None) -> Panel:
     """Cancel this task, or keep it."""
+    w = _week(week)
     rows = [
         [
-            cb.ConfirmCancel(task.id).choice(t("tasks.confirm_cancel", lang)),
-            cb.Task(task.id).choice(t("tasks.keep_task", lang)),
+            cb.ConfirmCancel(task.id, w).choice(t("tasks.confirm_cancel", lang)),
+            cb.Task(task.id, w).choice(t("tasks.keep_task", lang)),
         ]
     ]
     return Panel(t_html("tasks.cancel_question", lang, title=task.title), keyboard(rows))
@@ -173,14 +180,14 @@ def next_to_report(week: WeekView, after: int | None = None) -> TaskView | None:
     return pending[0] if pending else None
 
 
-def back_to(task_id: int | None, lang: str) -> Choice:
+def back_to(task_id: int | None, lang: str, week: date | None = None) -> Choice:
     """Back to the task (when editing one), else to this week."""
     if task_id is None:
         return cb.Week(cb.TODAY).choice(t("tasks.back_to_week", lang))
-    return cb.Task(task_id).choice(t("tasks.back_to_task", lang))
+    return cb.Task(task_id, _week(week)).choice(t("tasks.back_to_task", lang))
 
 
-def due_keys(today: date, lang: str, task_id: int | None = None) -> Keys:
+def due_keys(today: date, lang: str, task_id: int | None = None, week: date | None = None) -> Keys:
     """Today, this Friday, the end of the month — each day once (on a Friday, "today" is Friday) — for a new task,
     or to move an existing one."""
     candidates = [
@@ -190,38 +197,43 @@ def due_keys(today: date, lang: str, task_id: int | None = None) -> Keys:
     ]
     choices = [(key, when) for i, (key, when) in enumerate(candidates) if all(when != w for _, w in candidates[:i])]
     row = [
-        (cb.AddDue(ymd(when)) if task_id is None else cb.SetDue(task_id, ymd(when))).choice(
+        (cb.AddDue(ymd(when)) if task_id is None else cb.SetDue(task_id, ymd(when), _week(week))).choice(
             t(key, lang, date=fmt_short(when))
         )
         for key, when in choices
     ]
-    return keyboard([row, [back_to(task_id, lang)]])
+    return keyboard([row, [back_to(task_id, lang, week)]])
 
 
-def due_question(title: str, today: date, lang: str, task_id: int | None = None) -> Panel:
+def due_question(title: str, today: date, lang: str, task_id: int | None = None, week: date | None = None) -> Panel:
     """Ask for a task's due date, with an example near today (this week's Friday, or next week's)."""
     friday = friday_of(today)
     example = friday if friday > today else friday + timedelta(days=7)
-    return Panel(t_html("tasks.ask_due", lang, title=title, example=fmt_short(example)), due_keys(today, lang, task_id))
+    text = t_html("tasks.ask_due", lang, title=title, example=fmt_short(example))
+    return Panel(text, due_keys(today, lang, task_id, week))
 
 
-def past_due_question(title: str, due: date, today: date, lang: str, task_id: int | None = None) -> Panel:
+def past_due_question(
+    title: str, due: date, today: date, lang: str, task_id: int | None = None, week: date | None = None
+) -> Panel:
     """A typed due date already past: asked before it is taken (the task would be overdue at once); confirm it,
     choose another, or type again."""
-    confirm = (cb.AddDue(ymd(due)) if task_id is None else cb.SetDue(task_id, ymd(due))).choice(
+    confirm = (cb.AddDue(ymd(due)) if task_id is None else cb.SetDue(task_id, ymd(due), _week(week))).choice(
         t("tasks.past_due_confirm", lang, date=fmt_short(due))
     )
-    keys = due_keys(today, lang, task_id)
+    keys = due_keys(today, lang, task_id, week)
     text = t_html("tasks.past_due", lang, title=title, date=day(due))
     return Panel(text, ((confirm,), *keys))
 
 
-def weight_keys(lang: str, task_id: int | None = None) -> Keys:
+def weight_keys(lang: str, task_id: int | None = None, week: date | None = None) -> Keys:
     """The usual weights (for a new task, or to change one's)."""
     row = [
-        (cb.AddWeight(w.replace(".", "_")) if task_id is None else cb.SetWeight(task_id, w.replace(".", "_"))).choice(
-            w.replace(".", ",")
-        )
+        (
+            cb.AddWeight(w.replace(".", "_"))
+            if task_id is None
+            else cb.SetWeight(task_id, w.replace(".", "_"), _week(week))
+        ).choice(w.replace(".", ","))
         for w in WEIGHTS
     ]
-    return keyboard([row, [back_to(task_id, lang)]])
+    return keyboard([row, [back_to(task_id, lang, week)]])

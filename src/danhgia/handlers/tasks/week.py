@@ -60,6 +60,11 @@ def _weight_of(text: str) -> Decimal | None:
         return None
 
 
+def _viewed(week: object) -> date | None:
+    """The week the person was looking at (its Monday, as a button or a step carries it), None if none."""
+    return from_ymd(week) if isinstance(week, str) and week else None
+
+
 async def _stale(update: Update, identity: Identity) -> None:
     await ack(update, t("fallback.stale_button", identity.language))
 
@@ -76,7 +81,7 @@ async def _cancel_to_task(update: Update, context: Context, identity: Identity, 
         await replace_panel(update, context, dialog, checkin_panel(week, next_to_report(week), identity.language))
         return
     task = await run_sync(services.tasks.get, identity.person_id, int(dialog.data["task"]))
-    await replace_panel(update, context, dialog, task_panel(task, identity.language))
+    await replace_panel(update, context, dialog, task_panel(task, identity.language, _viewed(dialog.data.get("week"))))
 
 
 @guarded
@@ -223,7 +228,7 @@ async def task(update: Update, context: Context, identity: Identity, data: cb.Ta
     found = await _task(context, identity, data.task_id)
     await close_text_step(context, identity)
     await ack(update)
-    await show(update, task_panel(found, identity.language))
+    await show(update, task_panel(found, identity.language, _viewed(data.week)))
 
 
 @routes.on(cb.EditTitle, cb.EditWeight, cb.EditNote)
@@ -232,17 +237,16 @@ async def ask_change(
 ) -> None:
     """Ask for a new title, weight (or a choice of the usual ones) or note."""
     found = await _task(context, identity, data.task_id)
-    lang = identity.language
+    lang, week = identity.language, _viewed(data.week)
     if isinstance(data, cb.EditTitle):
-        kind, key, keys = EDIT_TITLE, "tasks.ask_new_title", keyboard([[back_to(found.id, lang)]])
+        kind, key, keys = EDIT_TITLE, "tasks.ask_new_title", keyboard([[back_to(found.id, lang, week)]])
     elif isinstance(data, cb.EditWeight):
-        kind, key, keys = EDIT_WEIGHT, "tasks.ask_weight", weight_keys(lang, found.id)
+        kind, key, keys = EDIT_WEIGHT, "tasks.ask_weight", weight_keys(lang, found.id, week)
     else:
-        kind, key, keys = NOTE, "tasks.ask_note", keyboard([[back_to(found.id, lang)]])
+        kind, key, keys = NOTE, "tasks.ask_note", keyboard([[back_to(found.id, lang, week)]])
     await ack(update)
-    await ask_text(
-        update, context, identity, kind, {"task": found.id}, Panel(t_html(key, lang, title=found.title), keys)
-    )
+    step = {"task": found.id, "week": data.week}
+    await ask_text(update, context, identity, kind, step, Panel(t_html(key, lang, title=found.title), keys))
 
 
 @routes.on(cb.EditDue)
@@ -250,16 +254,23 @@ async def ask_due(update: Update, context: Context, identity: Identity, data: cb
     """Ask for a new due date (or a choice of the usual ones)."""
     found = await _task(context, identity, data.task_id)
     lang, today = identity.language, services_of(context).tasks.today()
-    question = due_question(found.title, today, lang, found.id)
+    question = due_question(found.title, today, lang, found.id, _viewed(data.week))
     await ack(update)
-    await ask_text(update, context, identity, EDIT_DUE, {"task": found.id}, question)
+    await ask_text(update, context, identity, EDIT_DUE, {"task": found.id, "week": data.week}, question)
 
 
 async def _after_edit(
-    update: Update, context: Context, identity: Identity, dialog: DialogState | None, edited: TaskView
+    update: Update,
+    context: Context,
+    identity: Identity,
+    dialog: DialogState | None,
+    edited: TaskView,
+    week: date | None = None,
 ) -> None:
     await end_text_step(context, identity)
-    panel = task_panel(edited, identity.language).under(t_html("tasks.saved_line", identity.language))
+    if dialog is not None and week is None:
+        week = _viewed(dialog.data.get("week"))
+    panel = task_panel(edited, identity.language, week).under(t_html("tasks.saved_line", identity.language))
     if update.callback_query is not None:
         await ack(update, t("tasks.saved", identity.language))
         await show(update, panel)
@@ -277,7 +288,7 @@ async def set_due(update: Update, context: Context, identity: Identity, data: cb
         return
     tasks = services_of(context).tasks
     edited = await run_sync(tasks.edit, actor_of(identity), identity.person_id, data.task_id, due_on=due)
-    await _after_edit(update, context, identity, None, edited)
+    await _after_edit(update, context, identity, None, edited, _viewed(data.week))
 
 
 @routes.on(cb.SetWeight)
@@ -292,7 +303,7 @@ async def set_weight(update: Update, context: Context, identity: Identity, data:
     edited = await run_sync(tasks.edit, actor_of(identity), identity.person_id, data.task_id, weight=weight)
     await close_text_step(context, identity)
     await ack(update, t("tasks.saved", identity.language))
-    await show(update, task_panel(edited, identity.language))
+    await show(update, task_panel(edited, identity.language, _viewed(data.week)))
 
 
 @routes.on(cb.AskCancel)
@@ -300,16 +311,16 @@ async def ask_cancel(update: Update, context: Context, identity: Identity, data:
     """Ask before cancelling the task."""
     found = await _task(context, identity, data.task_id)
     await ack(update)
-    await show(update, cancel_question(found, identity.language))
+    await show(update, cancel_question(found, identity.language, _viewed(data.week)))
 
 
 @routes.on(cb.ConfirmCancel)
 async def confirm_cancel(update: Update, context: Context, identity: Identity, data: cb.ConfirmCancel) -> None:
-    """Cancel the task; back to its week."""
+    """Cancel the task; back to the week the person was looking at (else the task's own week)."""
     found = await _task(context, identity, data.task_id)
     tasks = services_of(context).tasks
     await run_sync(tasks.cancel, actor_of(identity), identity.person_id, found.id)
-    shown = await run_sync(tasks.week, identity.person_id, found.due_on)
+    shown = await run_sync(tasks.week, identity.person_id, _viewed(data.week) or found.due_on)
     await ack(update, t("tasks.cancelled", identity.language))
     await show(update, week_panel(shown, identity.language))
 
@@ -332,8 +343,9 @@ async def edit_due_typed(update: Update, context: Context, identity: Identity, d
     due = inputs.day(text, today)
     if due < today:  # already past: ask before the task is overdue at once
         found = await _task(context, identity, task_id)
-        question = past_due_question(found.title, due, today, identity.language, task_id)
-        await ask_next(update, context, identity, dialog, EDIT_DUE, {"task": task_id}, question)
+        week = dialog.data.get("week")
+        question = past_due_question(found.title, due, today, identity.language, task_id, _viewed(week))
+        await ask_next(update, context, identity, dialog, EDIT_DUE, {"task": task_id, "week": week}, question)
         return
     edited = await run_sync(tasks.edit, actor_of(identity), identity.person_id, task_id, due_on=due)
     await _after_edit(update, context, identity, dialog, edited)
