@@ -130,7 +130,7 @@ class Demo:
         self._open_chats()
         progress("Đang mở trang chạy thử…")
         url = await self.server.start()
-        progress("Đang tạo tổ chức mẫu và ba tuần công việc (khoảng 10 giây)…")
+        progress("Đang tạo tổ chức mẫu và ba tuần công việc…")
         await asyncio.to_thread(self._seed)
         progress("Đang khởi động bot…")
         async with self._lock:
