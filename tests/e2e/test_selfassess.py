@@ -107,6 +107,10 @@ async def test_staff_walks_the_self_assessment_and_submits_it_to_the_leader(worl
     assert "Tiêu chí 1/3: Phẩm chất chính trị, đạo đức, văn hóa thực thi công vụ, ý thức kỷ luật" in text
     assert "Tối đa 10 điểm · hiện tại: 10 điểm" in text
     assert "✅ Đủ điểm (10) ✓" in panel.button_texts()
+    # Deduction labels too long for a button: in full in the text, numbered like their (shortened) buttons.
+    listed = "Các khoản trừ (số trên nút):\n1. −2: Vi phạm quy định về văn hóa công vụ, nội quy, quy chế của cơ quan"
+    assert listed in text
+    assert panel.button_texts()[2] == "1. −2 Vi phạm quy định về văn hóa công vụ…"  # cut after a whole word
 
     # Each tap on a deduction adds one occurrence.
     panel = await an.tap(panel, "Đi muộn")

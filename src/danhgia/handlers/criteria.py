@@ -105,8 +105,23 @@ def criterion_lines(criterion: Criterion, entry: Entry, keys: CatalogKeys, lang:
         lines += deduction_lines(criterion, answer, keys.deduction_line, lang)
     if keys.note is not None and answer.note:
         lines.append(t_html(keys.note, lang, note=answer.note))
+    if _numbered(criterion):  # labels too long for a button: in full here, numbered like their buttons
+        lines.append(t_html("criteria.deduction_list", lang))
+        lines += [
+            t_html("criteria.deduction_item", lang, n=n, points=points(item.points), label=item.label)
+            for n, item in enumerate(criterion.deductions, 1)
+        ]
     lines.append(Html("<i>" + t_html(keys.hint, lang) + "</i>"))
     return lines
+
+
+BUTTON_LABEL = 40  # characters of a deduction's label that fit on a phone's button
+
+
+def _numbered(criterion: Criterion) -> bool:
+    """Whether a criterion's deductions are listed in full in the text and numbered on their buttons (some label
+    is too long for a button)."""
+    return any(len(item.label) > BUTTON_LABEL for item in criterion.deductions)
 
 
 def choice_rows(
@@ -130,15 +145,19 @@ def choice_rows(
             choice_to(t(keys.type_points, lang), type_points),
         ]
     ]
+    numbered = _numbered(criterion)
     for number, item in enumerate(criterion.deductions):
         count = counts.get(item.code, 0)
-        values = {"points": points(item.points), "label": short(item.label, 40)}
+        values = {
+            "points": points(item.points),
+            "label": short(item.label, BUTTON_LABEL - 4 if numbered else BUTTON_LABEL),
+        }
         label = (
             t(keys.deduction_button_count, lang, count=count, **values)
             if count
             else t(keys.deduction_button, lang, **values)
         )
-        rows.append([choice_to(label, deduct, number)])
+        rows.append([choice_to(f"{number + 1}. {label}" if numbered else label, deduct, number)])
     return rows
 
 
