@@ -30,6 +30,11 @@ def answers_of(world: BotWorld, query_id: str) -> int:
     )
 
 
+# Waits for what comes after retries with backoff (seconds on a quiet machine): generous, because a loaded CI
+# machine once stalled this process for 18 s in the middle of one (a wait is not what these tests measure).
+SLOW = 60
+
+
 async def tap_and_wait(world: BotWorld, user: SimUser, message: Message, label: str) -> Message:
     seen = message.seq
     await user.answer_to(user.press(message, label), 15)
@@ -66,7 +71,7 @@ async def test_saved_but_not_shown_is_never_reported_as_not_done(world: BotWorld
     world.sandbox.inject_error(500, "Internal Server Error", method="sendMessage", count=4, chat_id=an.chat.id)
     typed = an.send("Soạn công văn trả lời Sở Tài chính")
     answer = await world.sandbox.wait_for(
-        lambda: next((m for m in an.bot_messages() if m.seq > typed.seq), None), 20, "a report of the failure"
+        lambda: next((m for m in an.bot_messages() if m.seq > typed.seq), None), SLOW, "a report of the failure"
     )
     assert SAVED in (answer.text or "") and NOT_DONE not in (answer.text or "")
     dialog = world.services.dialogs.get(world.services.linking.whois(an.id).person_id)  # type: ignore[union-attr]
@@ -83,7 +88,7 @@ async def test_a_press_is_answered_once_even_when_its_panel_fails(world: BotWorl
     query = an.press(week, "Thêm việc")
     await an.answer_to(query, 15)
     report = await world.sandbox.wait_for(
-        lambda: next((m for m in an.bot_messages() if m.seq > week.seq and m is not week), None), 30, "a report"
+        lambda: next((m for m in an.bot_messages() if m.seq > week.seq and m is not week), None), SLOW, "a report"
     )
     assert answers_of(world, query.id) == 1
     assert "Xin lỗi" in (report.text or "") or SAVED in (report.text or "")
