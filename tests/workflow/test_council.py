@@ -203,11 +203,11 @@ def test_the_board_after_closing_and_the_council_on_a_gap_and_a_contest(ward: tu
     with pytest.raises(Refusal, match="contest_too_late"):
         services.council.contest(ids["CC03"], records["CC03"], "Muộn rồi")
     # commendation: proposals by two members reach the quorum and the person is told once
-    candidates = services.council.candidates(ids["CT01"])
+    candidates = services.commendations.candidates(ids["CT01"])
     if candidates:
         top = candidates[0]
-        assert services.council.propose(ids["CT01"], top.period_id, top.person_id)
+        assert services.commendations.propose(ids["CT01"], top.period_id, top.person_id)
         if top.person_id != ids["VP01"]:
-            services.council.propose(ids["VP01"], top.period_id, top.person_id)
+            services.commendations.propose(ids["VP01"], top.period_id, top.person_id)
             with services.db.uow() as uow:
                 assert [m.person_id for m in uow.outbox.of_kind("commended")] == [top.person_id]

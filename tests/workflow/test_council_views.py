@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.council import CHANGE, CONFIRM, DECIDED, OPEN, RECUSE, Candidate, CaseView, VoteView
+from danhgia.workflow.commendations import Candidate
+from danhgia.workflow.council import CHANGE, CONFIRM, DECIDED, OPEN, RECUSE, CaseView, VoteView
 
 ME, OTHER, PERSON = 10, 11, 20
 

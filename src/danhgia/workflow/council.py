@@ -2,7 +2,7 @@
 gap between the self-score and the leader's score, a long absence in the month, a tie on the quota line —
 and results contested by their person within a set number of days. Members vote to confirm or change the
 result, with a reason; the quorum decides; every vote and decision goes to the audit log and the person is
-told privately. The council also proposes excellent performers for commendation.
+told privately. Its commendation proposals are in `workflow.commendations`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from danhgia.scoring import EvaluationResult, Level, Regime
-from danhgia.storage.models import Assessment, Commendation, CouncilCase, CouncilVote, Period
+from danhgia.storage.models import Assessment, CouncilCase, CouncilVote, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import clean_reason
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
-from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_COUNCIL, ROLE_HR, Actor, Change, audit
 from danhgia.workflow.disclosure import self_score
 from danhgia.workflow.lifecycle import LOCKED
@@ -147,27 +146,10 @@ class CaseView:
         return self.is_open and self.eligible < self.quorum
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A person the council may propose for commendation, and how many members proposed them."""
-
-    period_id: int
-    period_label: str
-    person_id: int
-    person_name: str
-    unit_name: str
-    total: Decimal | None
-    level: str | None
-    proposals: int
-    proposed_by_me: bool
-
-    def final(self, quorum: int) -> bool:
-        """Enough members proposed this person: they were told, and nobody can withdraw the proposal."""
-        return self.proposals >= quorum
-
-    def may_propose(self, member_id: int, quorum: int) -> bool:
-        """This member may propose this person, or withdraw their proposal: not themselves, not once final."""
-        return self.person_id != member_id and not self.final(quorum)
+def require_member(uow: UnitOfWork, member_id: int) -> None:
+    """Refuse anyone who is not on the council."""
+    if ROLE_COUNCIL not in uow.people.roles(member_id):
+        raise Refusal("not_council")
 
 
 def with_role(uow: UnitOfWork, role: str) -> list[int]:
@@ -277,11 +259,6 @@ class CouncilService:
         """Today in the organisation's time zone."""
         return self.clock.now().astimezone(self.tz).date()
 
-    @staticmethod
-    def _require_member(uow: UnitOfWork, member_id: int) -> None:
-        if ROLE_COUNCIL not in uow.people.roles(member_id):
-            raise Refusal("not_council")
-
     def _view(self, uow: UnitOfWork, case: CouncilCase) -> CaseView:
         assert case.id is not None
         record = uow.assessments.get(case.assessment_id)
@@ -326,14 +303,14 @@ class CouncilService:
     def cases(self, member_id: int, *, include_decided: bool = False) -> list[CaseView]:
         """The council's cases (a member never sees a case about themselves)."""
         with self.db.reader() as uow:
-            self._require_member(uow, member_id)
+            require_member(uow, member_id)
             views = [self._view(uow, c) for c in uow.council.cases(None if include_decided else OPEN)]
             return [v for v in views if v.person_id != member_id]
 
     def recent_decisions(self, member_id: int, limit: int = 5) -> list[CaseView]:
         """The latest decided cases, newest first (never one about this member)."""
         with self.db.reader() as uow:
-            self._require_member(uow, member_id)
+            require_member(uow, member_id)
             decided = sorted(
                 uow.council.cases(DECIDED), key=lambda c: (c.decided_at or c.created_at, c.id or 0), reverse=True
             )
@@ -343,7 +320,7 @@ class CouncilService:
     def case(self, member_id: int, case_id: int) -> CaseView:
         """One case, for a member."""
         with self.db.reader() as uow:
-            self._require_member(uow, member_id)
+            require_member(uow, member_id)
             case = uow.council.case(case_id)
             if case is None:
                 raise Refusal("not_found")
@@ -355,7 +332,7 @@ class CouncilService:
     def _open_case_for(self, uow: UnitOfWork, member_id: int, case_id: int) -> tuple[CouncilCase, Assessment]:
         """A case this member may vote on (or step aside from) now, with its record; otherwise the refusal
         (not_council, not_found, own_case, case_decided)."""
-        self._require_member(uow, member_id)
+        require_member(uow, member_id)
         case = uow.council.case(case_id)
         if case is None or case.id is None:
             raise Refusal("not_found")
@@ -534,75 +511,6 @@ class CouncilService:
             return self._view(uow, case)
 
     # -- commendation -----------------------------------------------------------------------------------------
-
-    def candidates(self, member_id: int) -> list[Candidate]:
-        """The best results of the latest closed periods (top level), with the proposals so far."""
-        with self.db.reader() as uow:
-            self._require_member(uow, member_id)
-            closed = [p for p in uow.periods.with_key(self._latest_closed_key(uow)) if p.status == "closed"]
-            proposals = uow.council.proposals([p.id for p in closed if p.id is not None])
-            found: list[Candidate] = []
-            for period in closed:
-                assert period.id is not None
-                regime = ev.regime_of(period.regime_id)
-                top = regime.levels[0].code
-                for record in uow.assessments.in_period(period.id):
-                    if record.state != LOCKED or (record.final_level or record.level) != top:
-                        continue
-                    person = uow.people.get(record.person_id)
-                    unit = uow.units.get(period.unit_id)
-                    mine = [p for p in proposals if p.period_id == period.id and p.person_id == record.person_id]
-                    found.append(
-                        Candidate(
-                            period.id,
-                            span_from_key(period.key).label(),
-                            record.person_id,
-                            person.full_name if person else "",
-                            unit.name if unit else "",
-                            record.total,
-                            record.final_level or record.level,
-                            len(mine),
-                            any(p.proposed_by == member_id for p in mine),
-                        )
-                    )
-            return sorted(found, key=lambda c: (-(c.total or 0), name_key(c.person_name)))
-
-    @staticmethod
-    def _latest_closed_key(uow: UnitOfWork) -> str:
-        keys = sorted({p.key for p in uow.periods.all_closed()}, reverse=True)
-        return keys[0] if keys else ""
-
-    def propose(self, member_id: int, period_id: int, person_id: int) -> bool:
-        """Propose (or withdraw the proposal of) an excellent performer; True when now proposed.
-
-        When the quorum of members proposes the same person, they are told privately (once), and the proposal is
-        then final: nobody can withdraw what the person has been told."""
-        now = self.clock.now()
-        with self.db.uow() as uow:
-            self._require_member(uow, member_id)
-            if member_id == person_id:
-                raise Refusal("own_case")
-            period = uow.periods.get(period_id)
-            if period is None or period.status != "closed" or period.id is None:
-                raise Refusal("not_found")
-            existing = uow.council.proposal(period_id, person_id, member_id)
-            before = sum(1 for p in uow.council.proposals([period_id]) if p.person_id == person_id)
-            if existing is not None:
-                if before >= self.settings.quorum:
-                    raise Refusal("commend_final")
-                uow.council.delete(existing)
-                proposed = False
-            else:
-                proposal = Commendation(period_id=period_id, person_id=person_id, proposed_by=member_id, at=now)
-                uow.council.add_proposal(proposal)
-                proposed = True
-            new = {"period_id": period_id, "proposed": proposed}
-            audit(uow, Actor.person(member_id), Change("council.commend", "person", str(person_id), None, new), now)
-            if proposed and before + 1 >= self.settings.quorum:
-                key = f"commended:{period_id}:{person_id}"
-                queue(uow, "commended", person_id, {"period_id": period_id}, now, dedupe_key=key)
-            uow.commit()
-            return proposed
 
 
 def _s(value: object) -> str | None:

@@ -11,6 +11,7 @@ from danhgia.storage.uow import Database
 from danhgia.workflow.absence import AbsenceService
 from danhgia.workflow.assessments import AssessmentService
 from danhgia.workflow.clock import Clock, SystemClock
+from danhgia.workflow.commendations import CommendationService
 from danhgia.workflow.council import CouncilService, CouncilSettings
 from danhgia.workflow.delegation import DelegationService
 from danhgia.workflow.dialogs import DialogService
@@ -64,4 +65,5 @@ class Services:
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)
         self.ratings = RatingService(db, self.clock, tz)
         self.council = CouncilService(db, self.clock, tz, config.council)
+        self.commendations = CommendationService(db, self.clock, config.council)
         self.disclosure = DisclosureService(db, self.clock, tz, lambda: self.periods.regime_id)

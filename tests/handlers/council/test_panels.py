@@ -30,7 +30,8 @@ from danhgia.handlers.council.callbacks import (
 from danhgia.handlers.council.panels import card_panel, commend_panel, levels_panel, list_panel
 from danhgia.texts import t, t_html
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.council import CHANGE, CONFIRM, RECUSE, Candidate, CaseView, VoteView
+from danhgia.workflow.commendations import Candidate
+from danhgia.workflow.council import CHANGE, CONFIRM, RECUSE, CaseView, VoteView
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LANG = "vi"

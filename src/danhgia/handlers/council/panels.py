@@ -22,7 +22,8 @@ from danhgia.handlers.council.callbacks import (
 )
 from danhgia.scoring import Level
 from danhgia.texts import Html, join_html, t, t_html
-from danhgia.workflow.council import CHANGE, RECUSE, Candidate, CaseView
+from danhgia.workflow.commendations import Candidate
+from danhgia.workflow.council import CHANGE, RECUSE, CaseView
 
 KINDS = ("gap", "absence", "tie", "contest", "raters")
 CASE_BUTTONS = 30  # open cases with a button on /hoidong

@@ -79,7 +79,7 @@ async def _show_list(update: Update, context: Context, identity: Identity) -> No
 
 async def _show_commend(update: Update, context: Context, identity: Identity, note: str | None = None) -> None:
     services = services_of(context)
-    candidates = await run_sync(services.council.candidates, identity.person_id)
+    candidates = await run_sync(services.commendations.candidates, identity.person_id)
     await ack(update, note)
     await show(update, commend_panel(candidates, identity.language, identity.person_id, services.config.council.quorum))
 
@@ -204,13 +204,13 @@ async def propose(update: Update, context: Context, identity: Identity, data: Pr
     await close_text_step(context, identity)
     services = services_of(context)
     lang = identity.language
-    candidates = await run_sync(services.council.candidates, identity.person_id)
+    candidates = await run_sync(services.commendations.candidates, identity.person_id)
     candidate = next((c for c in candidates if (c.period_id, c.person_id) == (data.period_id, data.person_id)), None)
     if candidate is None:
         await ack(update, t("fallback.stale_button", lang))
         await show(update, commend_panel(candidates, lang, identity.person_id, services.config.council.quorum))
         return
-    proposed = await run_sync(services.council.propose, identity.person_id, data.period_id, data.person_id)
+    proposed = await run_sync(services.commendations.propose, identity.person_id, data.period_id, data.person_id)
     note = t("council.proposed_ack" if proposed else "council.withdrawn_ack", lang, name=candidate.person_name)
     await _show_commend(update, context, identity, note)
 
