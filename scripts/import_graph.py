@@ -52,7 +52,7 @@ def circles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 def main() -> None:
     """Print the summary."""
-    graph = grimp.build_graph("danhgia")
+    graph = grimp.build_graph("danhgia", cache_dir=None)  # never a stale cache of another checkout
     modules = sorted(graph.modules)
     imports = sum(len(graph.find_modules_directly_imported_by(m)) for m in modules)
     print(f"modules: {len(modules)}, imports between them: {imports}")
