@@ -445,62 +445,50 @@ class CouncilService:
             return None
         return record.locked_at.astimezone(self.tz).date() + timedelta(days=self.settings.contest_days)
 
-    def _contestable(self, uow: UnitOfWork, person_id: int, assessment_id: int) -> Assessment:
-        """The person's own final (locked) result, with someone else on the council to hear a contest."""
+    def _contestable(self, uow: UnitOfWork, person_id: int, assessment_id: int) -> tuple[Assessment, date]:
+        """The person's own final (locked) result and the last day to contest it, while that day has not passed and
+        someone else on the council can hear a contest (refused otherwise: not_found, not_contestable,
+        contest_too_late, no_council — in that order)."""
         record = uow.assessments.get(assessment_id)
         if record is None or record.person_id != person_id or record.id is None:
             raise Refusal("not_found")
         if record.state != LOCKED:
             raise Refusal("not_contestable")
-        if not council_members(uow, but=person_id):
-            raise Refusal("no_council")
-        return record
-
-    def _open_deadline(self, record: Assessment) -> date:
-        """The last day to contest this result, while it is not past (contest_too_late otherwise)."""
         deadline = self.contest_deadline(record)
         if deadline is None or self.today() > deadline:
             raise Refusal("contest_too_late", deadline=deadline or self.today())
-        return deadline
+        if not council_members(uow, but=person_id):
+            raise Refusal("no_council")
+        return record, deadline
 
     def can_contest(self, person_id: int, assessment_id: int) -> date | None:
         """The deadline when this person may still contest this result (None when they cannot)."""
         return self.contest_status(person_id, assessment_id)[0]
 
     def contest_status(self, person_id: int, assessment_id: int) -> tuple[date | None, str | None]:
-        """The deadline to contest this result, or why it cannot be contested (a refusal code: no_council when
-        there is nobody to hear it — then the person is told to ask HR)."""
+        """The deadline to contest this result, or why it cannot be contested (a refusal code: no_council when,
+        within the days to contest, there is nobody to hear it — then the person is told to ask HR)."""
         try:
             return self.contest_check(person_id, assessment_id), None
         except Refusal as refusal:
-            if refusal.code != "no_council":
-                return None, refusal.code
-        with self.db.reader() as uow:  # no council: still say so only within the days a contest is open
-            record = uow.assessments.get(assessment_id)
-            assert record is not None
-            try:
-                self._open_deadline(record)
-            except Refusal as late:
-                return None, late.code
-        return None, "no_council"
+            return None, refusal.code
 
     def contest_check(self, person_id: int, assessment_id: int) -> date:
         """The deadline when this person may contest this result now; otherwise the refusal, raised (not_found,
-        not_contestable, no_council — nobody else on the council to hear it —, already_contested,
-        contest_too_late)."""
+        not_contestable, contest_too_late, no_council — nobody else on the council to hear it —,
+        already_contested)."""
         with self.db.reader() as uow:
-            record = self._contestable(uow, person_id, assessment_id)
+            _record, deadline = self._contestable(uow, person_id, assessment_id)
             if uow.council.case_of(assessment_id, CONTEST) is not None:
                 raise Refusal("already_contested")
-            return self._open_deadline(record)
+            return deadline
 
     def contest(self, person_id: int, assessment_id: int, reason: str) -> CaseView:
         """The person contests their final result, with a reason, within the set number of days."""
         text = clean_reason(reason)
         now = self.clock.now()
         with self.db.uow() as uow:
-            record = self._contestable(uow, person_id, assessment_id)
-            self._open_deadline(record)
+            record, _deadline = self._contestable(uow, person_id, assessment_id)
             facts = {"total": _s(record.total), "final_level": record.final_level}
             case = open_case(
                 uow, record, CONTEST, facts, now, Actor.person(person_id), text, quorum=self.settings.quorum
@@ -509,8 +497,6 @@ class CouncilService:
                 raise Refusal("already_contested")
             uow.commit()
             return self._view(uow, case)
-
-    # -- commendation -----------------------------------------------------------------------------------------
 
 
 def _s(value: object) -> str | None:
