@@ -16,7 +16,7 @@ from danhgia.handlers.selfassess import callbacks as cb
 from danhgia.handlers.selfassess.editor import back_keys, menu_panel, panel, problem
 from danhgia.handlers.selfassess.states import submitted_panel
 from danhgia.handlers.ui import ack, ask_text, close_text_step, command_person, guarded, show
-from danhgia.texts import t, t_html
+from danhgia.texts import Html, t, t_html
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentView
 from danhgia.workflow.common import Identity
@@ -178,6 +178,15 @@ async def deduct(update: Update, context: Context, identity: Identity, data: cb.
     await _changed(update, context, identity, changed)
 
 
+async def _ask(
+    update: Update, context: Context, identity: Identity, view: AssessmentView, kind: str, step: int, question: Html
+) -> None:
+    """A typed answer for one step of the walk, with a way back to the panel."""
+    await ack(update)
+    panel = Panel(question, keyboard(back_keys(view, identity.language)))
+    await ask_text(update, context, identity, kind, {"aid": view.id, "step": step}, panel)
+
+
 @routes.on(cb.TypePoints)
 async def type_points(update: Update, context: Context, identity: Identity, data: cb.TypePoints) -> None:
     """Ask for the criterion's points."""
@@ -187,9 +196,7 @@ async def type_points(update: Update, context: Context, identity: Identity, data
         return
     lang = identity.language
     question = points_question("selfassess.criterion.ask_points", view.regime.criteria_by_code[code], lang)
-    await ack(update)
-    step = {"aid": view.id, "step": data.step}
-    await ask_text(update, context, identity, "sa.points", step, Panel(question, keyboard(back_keys(view, lang))))
+    await _ask(update, context, identity, view, "sa.points", data.step, question)
 
 
 @routes.on(cb.Note)
@@ -201,9 +208,7 @@ async def note(update: Update, context: Context, identity: Identity, data: cb.No
         return
     lang = identity.language
     question = t_html("selfassess.criterion.ask_note", lang, name=view.regime.criteria_by_code[code].name)
-    await ack(update)
-    step = {"aid": view.id, "step": data.step}
-    await ask_text(update, context, identity, "sa.note", step, Panel(question, keyboard(back_keys(view, lang))))
+    await _ask(update, context, identity, view, "sa.note", data.step, question)
 
 
 async def _leader_code(update: Update, identity: Identity, view: AssessmentView, index: int) -> str | None:
@@ -238,9 +243,7 @@ async def type_percent(update: Update, context: Context, identity: Identity, dat
         return
     lang = identity.language
     question = t_html("selfassess.leader.ask_percent", lang, name=ev.leader_criterion_name(view.regime, code))
-    await ack(update)
-    step = {"aid": view.id, "step": data.step}
-    await ask_text(update, context, identity, "sa.percent", step, Panel(question, keyboard(back_keys(view, lang))))
+    await _ask(update, context, identity, view, "sa.percent", data.step, question)
 
 
 @routes.on(cb.Cause, cb.DropCause)
