@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import signal
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +24,12 @@ from danhgia.workflow.common import Actor
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.roster_file import read_roster
 from tests.conftest import ROSTER_ROWS, make_services, write_roster
+from tests.e2e.processes import no_process_left_behind, start_bot
 
 pytestmark = pytest.mark.e2e
-STARTED: list[asyncio.subprocess.Process] = []
-
-
-@pytest.fixture(autouse=True)
-async def no_process_left_behind() -> AsyncIterator[None]:
-    """Whatever a test does, every process it started is gone when it ends."""
-    yield
-    while STARTED:
-        process = STARTED.pop()
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+__all__ = ["no_process_left_behind"]  # the autouse fixture, imported to apply to this module's tests
+# Only what this test sends, whatever the hour of the run: no reminders, and the owed notices go out at once.
+QUIET_OF_REMINDERS = {"REMINDERS": "false", "HOLD_NOTICES": "false"}
 
 
 PEOPLE = ("CV01", "CV02", "CV03", "QT01", "TP01", "TP02")
@@ -50,45 +38,6 @@ BURST = 12  # per person and round: /help, then a button press, alternately
 OWED = 4  # outbox notices owed to each person per round
 HELP = "Các lệnh dành cho bạn"
 SETTLE = 45.0  # seconds; a claim left by the dead process would wait 5 minutes
-
-
-def environment(server: SandboxServer, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BOT_TOKEN": server.sandbox.token,
-        "TELEGRAM_API_URL": server.url,
-        "DATABASE_URL": database_url,
-        "POLL_TIMEOUT": "1",
-        "LOG_LEVEL": "INFO",
-        "REMINDERS": "false",  # only what this test sends
-        "HOLD_NOTICES": "false",  # whatever the hour of the run: the owed notices go out at once
-    }
-
-
-async def start_bot(server: SandboxServer, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
-    calls_before = len(server.sandbox.calls)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "danhgia",
-        "run",
-        cwd=cwd,
-        env=environment(server, database_url),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    STARTED.append(process)
-    try:
-        await server.sandbox.wait_for(
-            lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]),
-            30,
-            "the bot to start",
-        )
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()  # never leave a process behind
-        raise
-    return process
 
 
 async def kill(process: asyncio.subprocess.Process) -> None:
@@ -117,7 +66,9 @@ async def test_kill_9_mid_burst_loses_nothing_and_repeats_nothing_but_a_send_in_
     with services.db.uow() as uow:
         ids = {code: person.id or 0 for code in PEOPLE if (person := uow.people.get_by_code(code)) is not None}
 
-    running = [await start_bot(server, sqlite_url, tmp_path)]  # the process now running (replaced at each restart)
+    running = [
+        await start_bot(server, sqlite_url, tmp_path, quiet=True, **QUIET_OF_REMINDERS)
+    ]  # the process now running (replaced at each restart)
     try:
         await burst_kill_and_check(server, services, users, ids, codes, running, sqlite_url, tmp_path, rng)
     finally:
@@ -171,7 +122,7 @@ async def burst_kill_and_check(
         interrupted += unanswered > 0  # updates sent and not yet answered: the kill falls in the middle of them
         await kill(running[0])
         kills = round_number + 1
-        running[0] = await start_bot(server, sqlite_url, tmp_path)
+        running[0] = await start_bot(server, sqlite_url, tmp_path, quiet=True, **QUIET_OF_REMINDERS)
 
         # After the restart, everything is settled within seconds: every update answered, every notice delivered.
         def settled() -> bool:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,55 +16,10 @@ from danhgia.workflow.clock import SystemClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.roster_file import read_roster
 from tests.conftest import ROSTER_ROWS, make_services, write_roster
+from tests.e2e.processes import no_process_left_behind, start_bot
 
 pytestmark = pytest.mark.e2e
-STARTED: list[asyncio.subprocess.Process] = []
-
-
-@pytest.fixture(autouse=True)
-async def no_process_left_behind() -> AsyncIterator[None]:
-    """Whatever a test does, every process it started is gone when it ends."""
-    yield
-    while STARTED:
-        process = STARTED.pop()
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-
-
-async def start_bot(server: SandboxServer, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
-    environment = {
-        **os.environ,
-        "BOT_TOKEN": server.sandbox.token,
-        "TELEGRAM_API_URL": server.url,
-        "DATABASE_URL": database_url,
-        "POLL_TIMEOUT": "1",
-        "LOG_LEVEL": "INFO",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "danhgia",
-        "run",
-        cwd=cwd,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    STARTED.append(process)
-    calls_before = len(server.sandbox.calls)
-    try:
-        await server.sandbox.wait_for(
-            lambda: any(c.method == "setMyCommands" for c in server.sandbox.calls[calls_before:]),
-            30,
-            "the bot to start",
-        )
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()  # never leave a process behind
-        raise
-    return process
+__all__ = ["no_process_left_behind"]  # the autouse fixture, imported to apply to this module's tests
 
 
 async def stop(process: asyncio.subprocess.Process, sig: signal.Signals) -> str:
