@@ -11,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from danhgia.workflow.council import CouncilSettings
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import check_choice, parse_category_map
 from danhgia.workflow.reminders import Timeline
 from danhgia.workflow.services import WorkflowConfig
 
@@ -34,6 +36,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="Long-polling timeout in seconds.")
     regime: str = Field(default="nd335-2025", description="Scoring regime of new periods (`danhgia regimes`).")
+    regime_by_category: str = Field(
+        default="",
+        description="The organisation's regime per staff category (roster column loai_can_bo), e.g. "
+        "`vien_chuc=nd233-2026; nguoi_lao_dong=nd335-2025`; a unit may choose otherwise (`danhgia regime-map`); "
+        "a category not named, and a person without one, uses REGIME.",
+    )
     weekly_plan_at: time = Field(default=time(8, 0), description="Weekly plan prompt, first working day of the week.")
     weekly_checkin_day: int = Field(default=5, ge=1, le=7, description="Check-in day (1 = Monday … 5 = Friday).")
     weekly_checkin_at: time = Field(default=time(15, 0), description="Time of the weekly check-in prompt.")
@@ -89,6 +97,15 @@ class Settings(BaseSettings):
             raise ValueError(str(error)) from error
         return value
 
+    @model_validator(mode="after")
+    def _categories_fit(self) -> Settings:
+        for category, regime_id in parse_category_map(self.regime_by_category).items():
+            try:
+                check_choice(regime_id, self.regime)
+            except Refusal as refusal:
+                raise ValueError(f"REGIME_BY_CATEGORY {category}={regime_id}: {refusal.code}") from None
+        return self
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet(cls, value: str) -> str:
@@ -131,6 +148,7 @@ class Settings(BaseSettings):
             timezone=self.tz,
             invite_ttl=timedelta(days=self.invite_ttl_days),
             regime_id=self.regime,
+            regime_by_category=parse_category_map(self.regime_by_category),
             timeline=timeline,
             hold_notices=self.hold_notices,
             council=CouncilSettings(

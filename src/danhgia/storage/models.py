@@ -51,6 +51,7 @@ class Person(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=32)
     language: str = Field(default="vi", max_length=8)
+    category: str = Field(default="", max_length=32)  # loại cán bộ: cong_chuc, vien_chuc… ("" = not given)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -157,6 +158,19 @@ class Period(SQLModel, table=True):
     close_draft: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
+class UnitRegime(SQLModel, table=True):
+    """The regime a unit (and the units below it) uses for one category of staff (e.g. viên chức → NĐ 233)."""
+
+    __tablename__ = "unit_regime"
+    __table_args__ = (UniqueConstraint("unit_id", "category", name="uq_unit_regime_category"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(sa_column=Column(Integer, ForeignKey("unit.id", ondelete="CASCADE"), nullable=False))
+    category: str = Field(max_length=32)
+    regime_id: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class Task(SQLModel, table=True):
     """A task (product, work item) a person plans for a week and checks in on; counted in its due month."""
 
@@ -193,6 +207,8 @@ class Assessment(SQLModel, table=True):
     state: str = Field(default="draft", max_length=16)
     version: int = Field(default=0)
     is_leader: bool = Field(default=False)
+    regime_id: str | None = Field(default=None, max_length=64)  # the person's own regime (None: the period's)
+    category: str = Field(default="", max_length=32)  # the person's category when the record was made
     step: str = Field(default="", max_length=32)
     self_input: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     tasks_snapshot: list[Any] | None = Field(default=None, sa_type=JSON)

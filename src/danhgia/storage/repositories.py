@@ -35,6 +35,7 @@ from danhgia.storage.models import (
     Task,
     TelegramLink,
     Unit,
+    UnitRegime,
     Worker,
 )
 from danhgia.storage.types import utcnow
@@ -163,6 +164,42 @@ class UnitRepository:
             found.add(current)
             stack.extend(children.get(current, []))
         return found
+
+
+class UnitRegimeRepository:
+    """The regime each unit chose for a category of staff."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> list[UnitRegime]:
+        """Every choice, by unit then category."""
+        return list(self.session.exec(select(UnitRegime).order_by(col(UnitRegime.unit_id), col(UnitRegime.category))))
+
+    def of(self, unit_id: int, category: str) -> UnitRegime | None:
+        """The unit's own choice for this category (not its parents')."""
+        query = select(UnitRegime).where(UnitRegime.unit_id == unit_id, UnitRegime.category == category)
+        return self.session.exec(query).first()
+
+    def set(self, unit_id: int, category: str, regime_id: str, now: datetime) -> UnitRegime:
+        """Record the unit's choice (replacing an earlier one)."""
+        found = self.of(unit_id, category)
+        if found is None:
+            found = UnitRegime(unit_id=unit_id, category=category, regime_id=regime_id, updated_at=now)
+        else:
+            found.regime_id, found.updated_at = regime_id, now
+        self.session.add(found)
+        self.session.flush()
+        return found
+
+    def clear(self, unit_id: int, category: str) -> bool:
+        """Forget the unit's choice; whether there was one."""
+        found = self.of(unit_id, category)
+        if found is None:
+            return False
+        self.session.delete(found)
+        self.session.flush()
+        return True
 
 
 class PersonRepository:

@@ -35,6 +35,7 @@ from danhgia.storage.repositories import (
     RoleRepository,
     SnoozeRepository,
     TaskRepository,
+    UnitRegimeRepository,
     UnitRepository,
     WorkerRepository,
 )
@@ -45,6 +46,7 @@ class UnitOfWork:
 
     session: Session
     units: UnitRepository
+    unit_regimes: UnitRegimeRepository
     people: PersonRepository
     roles: RoleRepository
     reporting: ReportingRepository
@@ -74,6 +76,7 @@ class UnitOfWork:
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
         self.units = UnitRepository(self.session)
+        self.unit_regimes = UnitRegimeRepository(self.session)
         self.people = PersonRepository(self.session)
         self.roles = RoleRepository(self.session)
         self.reporting = ReportingRepository(self.session)

@@ -30,6 +30,7 @@ from danhgia.workflow.lifecycle import (
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.ratings import evaluators_of, fill_leader_rating
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import record_regime
 from danhgia.workflow.tasks import TaskService
 
 REASON_MAX = 1000
@@ -183,7 +184,9 @@ class AssessmentService:
         """Whether the person holds the leader role."""
         return ROLE_LEADER in uow.people.roles(person_id)
 
-    def leader_facts(self, uow: UnitOfWork, person_id: int, period: Period) -> ev.LeaderFacts:
+    def leader_facts(
+        self, uow: UnitOfWork, person_id: int, period: Period, regime: Regime | None = None
+    ) -> ev.LeaderFacts:
         """The levels of the people reporting to a leader in this period (decided, else self-assessed)."""
         subordinates = uow.reporting.subordinates(person_id, min(period.ends_on, self.today()))
         ids = [p.id for p in subordinates if p.id is not None]
@@ -200,7 +203,7 @@ class AssessmentService:
             elif record.self_level:
                 provisional = True
                 levels.append(record.self_level)
-        regime = ev.regime_of(period.regime_id)
+        regime = regime or ev.regime_of(period.regime_id)
         if not levels:
             # No subordinate has a result yet: the unit criterion is taken as met, shown as provisional.
             levels = [_passing_level(regime)]
@@ -212,7 +215,7 @@ class AssessmentService:
         period = uow.periods.get(record.period_id)
         person = uow.people.get(record.person_id)
         assert period is not None and person is not None
-        regime = ev.regime_of(period.regime_id)
+        regime = record_regime(record, period)
         if live_tasks is None:
             live_tasks = lifecycle.editable(record.state, True)
         if live_tasks or record.tasks_snapshot is None:
@@ -226,7 +229,7 @@ class AssessmentService:
             period,
             person.staff_code,
             tasks,
-            self.leader_facts(uow, record.person_id, period) if record.is_leader else None,
+            self.leader_facts(uow, record.person_id, period, regime) if record.is_leader else None,
             self.working_time(uow, record.person_id, period),
             ratings_of(uow, regime, period, record.person_id),
         )
@@ -333,7 +336,9 @@ def existing(uow: UnitOfWork, assessment_id: int) -> Assessment:
 
 
 def regime_id(uow: UnitOfWork, record: Assessment) -> str:
-    """The regime of a record's period."""
+    """The regime a record is scored under: its own, else (records made before regimes per person) its period's."""
+    if record.regime_id:
+        return record.regime_id
     period = uow.periods.get(record.period_id)
     assert period is not None
     return period.regime_id

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from danhgia.storage.models import Commendation
 from danhgia.storage.uow import Database, UnitOfWork
-from danhgia.workflow import evaluation as ev
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
@@ -17,6 +16,7 @@ from danhgia.workflow.council import CouncilSettings, require_member
 from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import record_regime
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,9 @@ class CommendationService:
             found: list[Candidate] = []
             for period in closed:
                 assert period.id is not None
-                regime = ev.regime_of(period.regime_id)
-                top = regime.levels[0].code
                 for record in uow.assessments.in_period(period.id):
+                    regime = record_regime(record, period)
+                    top = regime.levels[0].code
                     if record.state != LOCKED or (record.final_level or record.level) != top:
                         continue
                     person = uow.people.get(record.person_id)

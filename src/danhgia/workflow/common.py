@@ -103,6 +103,7 @@ def person_snapshot(person: Person) -> dict[str, Any]:
         "position": person.position,
         "email": person.email,
         "phone": person.phone,
+        "category": person.category,
         "active": person.active,
     }
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from danhgia.scoring import EvaluationResult, Level, Regime
 from danhgia.storage.models import Assessment, CouncilCase, CouncilVote, Period
 from danhgia.storage.uow import Database, UnitOfWork
-from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import clean_reason
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
@@ -27,6 +26,7 @@ from danhgia.workflow.disclosure import self_score
 from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.outbox import queue
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import record_regime
 
 GAP = "gap"
 ABSENCE = "absence"
@@ -223,7 +223,7 @@ def flag_at_closing(
     messages: dict[str, str] = {}
     for flag in result.flags:
         messages.setdefault(flag.code, flag.message)  # the first of each code
-    review = ev.regime_of(period.regime_id).review_360
+    review = record_regime(record, period).review_360
     threshold = (review.gap_threshold if review else None) or settings.gap_points
     gap = _gap(record, result)
     wanted: list[tuple[str, dict[str, Any]]] = []
@@ -283,7 +283,7 @@ class CouncilService:
             person.position,
             unit.name if unit else "",
             span_from_key(period.key).label(),
-            ev.regime_of(period.regime_id),
+            record_regime(record, period),
             record.total,
             record.level,
             record.final_level,
@@ -364,7 +364,7 @@ class CouncilService:
             case, record = self._open_case_for(uow, member_id, case_id)
             period = uow.periods.get(record.period_id)
             assert period is not None
-            if level is not None and level not in ev.regime_of(period.regime_id).level_by_code:
+            if level is not None and level not in record_regime(record, period).level_by_code:
                 raise Refusal("stale")
             assert case.id is not None
             old = self._cast(uow, case, member_id, outcome, level, text, now)

@@ -21,6 +21,7 @@ from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import record_regime
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class DisclosureService:
 def self_score(period: Period, record: Assessment, code: str) -> Decimal | None:
     """The person's own score ("Tự chấm"): their self-assessment alone, scored without anyone else's rating and
     without the bonus they claimed (shown apart)."""
-    regime = ev.regime_of(period.regime_id)
+    regime = record_regime(record, period)
     if regime.bonus_group is None and not regime.uses_360:
         return record.self_total
     result = ev.self_only(regime, code, record.self_input, list(record.tasks_snapshot or []))

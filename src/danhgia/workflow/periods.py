@@ -28,12 +28,17 @@ from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, f
 from danhgia.workflow.council import CouncilSettings, flag_at_closing
 from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, RETURNED, blocks_closing, handed_in, pending
 from danhgia.workflow.outbox import queue
-from danhgia.workflow.quota import own_quota_lines, quota_summary
+from danhgia.workflow.quota import (
+    GROUP_LEADERS,
+    GROUP_STAFF,
+    own_quota_lines,
+    quota_at_closing,
+    quota_group,
+    quota_summary,
+)
 from danhgia.workflow.ratings import assign as assign_ratings
 from danhgia.workflow.refusal import Refusal
-
-GROUP_LEADERS = "leaders"
-GROUP_STAFF = "staff"
+from danhgia.workflow.regimes import record_regime
 
 
 @dataclass(frozen=True)
@@ -344,21 +349,27 @@ class PeriodService:
             )
             if blockers:
                 return CloseOutcome(info, False, blockers=blockers, fingerprint=mark, changed=changed)
-            regime = ev.regime_of(period.regime_id)
             approved = [r for r in records if r.state == APPROVED]
             results = {r.id or 0: self._final_result(uow, r, period) for r in approved}
             groups: dict[str, list[Assessment]] = {GROUP_LEADERS: [], GROUP_STAFF: []}
             for record in approved:
-                groups[GROUP_LEADERS if record.is_leader else GROUP_STAFF].append(record)
+                groups.setdefault(quota_group(record, period), []).append(record)
             finals: dict[int, str | None] = {}
             demoted: list[str] = []
             quota_json: dict[str, Any] = {}
             tied: set[str] = set()
-            exceptional = period.exceptional and regime.quota is not None and regime.quota.exceptional_ratio is not None
             for group, members in groups.items():
                 if not members:
                     continue
+                regime = record_regime(members[0], period)
                 scored = [results[m.id or 0] for m in members]
+                if not quota_at_closing(regime):  # no quota, or a yearly one (NĐ 233): the month keeps its points
+                    for member in members:
+                        level = results[member.id or 0].level
+                        finals[member.id or 0] = level.code if level else None
+                    continue
+                assert regime.quota is not None
+                exceptional = period.exceptional and regime.quota.exceptional_ratio is not None
                 probe = apply_quota(regime, scored, exceptional=exceptional)
                 if probe.tie is not None:
                     tied |= set(probe.tie.person_ids)  # HR's choice goes to the council as a case
@@ -404,7 +415,7 @@ class PeriodService:
                 assert record.id is not None
                 result = results[record.id]
                 stored = ev.result_json(result)
-                group = GROUP_LEADERS if record.is_leader else GROUP_STAFF
+                group = quota_group(record, period)
                 if group in quota_json:
                     stored["quota"] = own_quota_lines(quota_json[group], viewer=_code(people, record))
                 old = {"state": record.state, "total": _s(record.total), "level": record.level}
@@ -548,8 +559,8 @@ class PeriodService:
         """Recompute a record with the final facts (a leader's unit criterion from the decided levels)."""
         person = uow.people.get(record.person_id)
         assert person is not None
-        regime = ev.regime_of(period.regime_id)
-        leader = self.assessments.leader_facts(uow, record.person_id, period) if record.is_leader else None
+        regime = record_regime(record, period)
+        leader = self.assessments.leader_facts(uow, record.person_id, period, regime) if record.is_leader else None
         facts = self.assessments.working_time(uow, record.person_id, period)
         return ev.evaluate_record(
             regime,

@@ -10,29 +10,60 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from danhgia.scoring import QuotaResult
+from danhgia.scoring import QuotaResult, Regime
 from danhgia.scoring.numbers import to_fraction
 from danhgia.scoring.quota import allowed_count
 from danhgia.scoring.serialize import line_to_dict
-from danhgia.storage.models import Assessment
+from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import UnitOfWork
-from danhgia.workflow import evaluation as ev
 from danhgia.workflow.lifecycle import LOCKED
 from danhgia.workflow.privacy import read_lines, visible_lines
+from danhgia.workflow.regimes import record_regime
+
+GROUP_LEADERS = "leaders"
+GROUP_STAFF = "staff"
+
+
+def quota_group(record: Assessment, period: Period) -> str:
+    """The quota group of a record: leaders apart from staff (NĐ 335, NĐ 233 Điều 12.6: "từng nhóm … có nhiệm vụ
+    tương đồng"), and each regime and category of staff apart ("leaders", or e.g. "staff:nd233-2026:vien_chuc" for
+    anyone not under the period's regime or with a category)."""
+    kind = GROUP_LEADERS if record.is_leader else GROUP_STAFF
+    regime_id = record.regime_id or period.regime_id
+    if regime_id == period.regime_id and not record.category:
+        return kind
+    return f"{kind}:{regime_id}:{record.category or '-'}"
+
+
+def group_kind(group: str) -> str:
+    """ "leaders" or "staff", whatever regime and category the group is of."""
+    return group.split(":", 1)[0]
+
+
+def group_regime_id(group: str, period_regime_id: str) -> str:
+    """The regime of a quota group."""
+    parts = group.split(":")
+    return parts[1] if len(parts) > 2 else period_regime_id
+
+
+def quota_at_closing(regime: Regime) -> bool:
+    """Whether the regime's quota is applied when a period closes (not for a yearly quota, NĐ 233 Điều 12.6)."""
+    return regime.quota is not None and getattr(regime.quota, "scope", "period") == "period"
 
 
 def quota_room(uow: UnitOfWork, record: Assessment) -> bool:
     """Whether a re-decided record of a closed period may take the quota's level without exceeding it."""
     period = uow.periods.get(record.period_id)
     assert period is not None and period.id is not None
-    regime = ev.regime_of(period.regime_id)
+    regime = record_regime(record, period)
     rule = regime.quota
-    if rule is None:
+    if rule is None or not quota_at_closing(regime):
         return True
+    group = quota_group(record, period)
     others = [
         r
         for r in uow.assessments.in_period(period.id)
-        if r.id != record.id and r.state == LOCKED and r.is_leader == record.is_leader
+        if r.id != record.id and r.state == LOCKED and quota_group(r, period) == group
     ]
     top = sum(1 for r in others if r.final_level == rule.level)
     basis = len(others) if rule.basis == "rated" else sum(1 for r in others if r.final_level == rule.basis)

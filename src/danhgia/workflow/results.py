@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from danhgia.scoring import PeriodRecord, Regime, RollupResult, TaskStats, rollup
 from danhgia.storage.uow import Database
-from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentService, PeriodInfo
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.lifecycle import EDITABLE, LOCKED
 from danhgia.workflow.privacy import StoredLine, read_lines, visible_lines
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import record_regime
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class ResultService:
                         record.id,
                         self.assessments.period_info(uow, period),
                         record.state,
-                        ev.regime_of(period.regime_id),
+                        record_regime(record, period),
                         record.total,
                         record.level,
                         record.final_level,

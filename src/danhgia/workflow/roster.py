@@ -17,6 +17,7 @@ from danhgia.storage.models import Person, ReportingLine, Unit
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.clock import Clock, local_today
 from danhgia.workflow.common import Actor, Change, audit, person_snapshot
+from danhgia.workflow.regimes import parse_category
 from danhgia.workflow.roster_file import (
     ImportReport,
     RosterProblem,
@@ -258,6 +259,8 @@ class RosterService:
                 person.email = r.email or None
             if r.phone is not None:
                 person.phone = r.phone or None
+            if r.category is not None:
+                person.category = parse_category(r.category)
             person.active = True
             new = person_snapshot(person)
             if created:

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from danhgia.workflow.common import ROLES
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import parse_category
 
 REQUIRED_COLUMNS = ("ma_can_bo", "ho_ten", "ma_don_vi", "ten_don_vi", "chuc_vu", "vai_tro", "ma_cap_tren")
-OPTIONAL_COLUMNS = ("ma_don_vi_cha", "email", "so_dien_thoai")
+OPTIONAL_COLUMNS = ("ma_don_vi_cha", "email", "so_dien_thoai", "loai_can_bo")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 MAX_LENGTHS = {"ma_can_bo": 64, "ma_don_vi": 64, "ho_ten": 255, "ten_don_vi": 255, "chuc_vu": 255}
@@ -47,6 +49,7 @@ class RosterRow:
     parent_unit_code: str | None
     email: str | None
     phone: str | None
+    category: str | None = None  # loai_can_bo as typed (None: the file has no such column)
 
 
 @dataclass
@@ -201,6 +204,7 @@ def parse_rows(raw_rows: list[list[Any]], table: RosterTable) -> RosterTable:
                 parent_unit_code=cell(values, "ma_don_vi_cha") if "ma_don_vi_cha" in positions else None,
                 email=cell(values, "email") if "email" in positions else None,
                 phone=cell(values, "so_dien_thoai") if "so_dien_thoai" in positions else None,
+                category=cell(values, "loai_can_bo") if "loai_can_bo" in positions else None,
             )
         )
     if not table.rows:
@@ -238,4 +242,9 @@ def row_problems(r: RosterRow) -> list[RosterProblem]:
         problems.append(RosterProblem(r.row, "bad_email", {"value": r.email}))
     if r.phone and not _PHONE.match(r.phone):
         problems.append(RosterProblem(r.row, "bad_phone", {"value": r.phone}))
+    if r.category:
+        try:
+            parse_category(r.category)
+        except Refusal as refusal:
+            problems.append(RosterProblem(r.row, "unknown_category", dict(refusal.params)))
     return problems

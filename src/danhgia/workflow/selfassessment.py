@@ -27,14 +27,16 @@ from danhgia.workflow.assessments import (
 from danhgia.workflow.common import ROLE_HR, Actor, Change, audit
 from danhgia.workflow.lifecycle import EDITABLE, SUBMITTED
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import RegimeChoices
 from danhgia.workflow.tasks import NOTE_MAX
 
 
 class SelfAssessmentService:
     """The self-assessment of one person, by that person."""
 
-    def __init__(self, records: AssessmentService) -> None:
+    def __init__(self, records: AssessmentService, regimes: RegimeChoices) -> None:
         self.records = records
+        self.regimes = regimes
         self.db = records.db
         self.clock = records.clock
 
@@ -53,13 +55,15 @@ class SelfAssessmentService:
                 raise Refusal("no_period")
             record = uow.assessments.of(period.id, person_id)
             if record is None:
-                regime = ev.regime_of(period.regime_id)
+                regime = ev.regime_of(self.regimes.regime_for(uow, person, period))
                 is_leader = self.records.is_leader(uow, person_id)
                 record = uow.assessments.add(
                     Assessment(
                         period_id=period.id,
                         person_id=person_id,
                         is_leader=is_leader,
+                        regime_id=regime.id,
+                        category=person.category,
                         self_input=ev.default_self_input(regime),
                         step=ev.steps_for(regime, is_leader)[0],
                         created_at=now,
@@ -70,7 +74,13 @@ class SelfAssessmentService:
                 audit(
                     uow,
                     Actor.person(person_id),
-                    Change("assessment.create", "assessment", str(record.id), None, {"period": period.key}),
+                    Change(
+                        "assessment.create",
+                        "assessment",
+                        str(record.id),
+                        None,
+                        {"period": period.key, "regime_id": regime.id, "category": person.category},
+                    ),
                     now,
                 )
                 uow.commit()

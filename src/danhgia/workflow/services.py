@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from danhgia.workflow.linking import LinkingService
 from danhgia.workflow.outbox import OutboxService
 from danhgia.workflow.periods import PeriodService
 from danhgia.workflow.ratings import RatingService
+from danhgia.workflow.regimes import RegimeChoices
 from danhgia.workflow.reminders import ReminderService, Timeline
 from danhgia.workflow.results import ResultService
 from danhgia.workflow.review import ReviewService
@@ -36,6 +38,7 @@ class WorkflowConfig:
     timezone: ZoneInfo
     invite_ttl: timedelta
     regime_id: str = DEFAULT_REGIME_ID
+    regime_by_category: Mapping[str, str] = field(default_factory=dict)  # the organisation's choice per category
     timeline: Timeline = field(default_factory=Timeline)
     council: CouncilSettings = field(default_factory=CouncilSettings)
     hold_notices: bool = True  # notices other than reminders also wait for working hours and days
@@ -56,8 +59,9 @@ class Services:
         self.inbox = InboxService(db.inbox(), self.clock)
         self.tasks = TaskService(db, self.clock, tz)
         self.absence = AbsenceService(db, self.clock, tz)
+        self.regimes = RegimeChoices(db, self.clock, config.regime_by_category, config.regime_id)
         self.assessments = AssessmentService(db, self.clock, tz, self.tasks, self.absence)
-        self.self_assessment = SelfAssessmentService(self.assessments)
+        self.self_assessment = SelfAssessmentService(self.assessments, self.regimes)
         self.review = ReviewService(self.assessments)
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)

@@ -32,7 +32,8 @@ from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentView, PeriodInfo
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.lifecycle import APPROVED, LOCKED, REOPENED, blocks_closing
-from danhgia.workflow.periods import GROUP_LEADERS, CloseOutcome, Closing, PersonStatus, UnitStatus
+from danhgia.workflow.periods import CloseOutcome, Closing, PersonStatus, UnitStatus
+from danhgia.workflow.quota import GROUP_LEADERS, group_kind, group_regime_id
 
 PAGE = 10  # locked records per page of the reopening list
 
@@ -284,11 +285,11 @@ def tie_panel(info: PeriodInfo, step: Closing, back: str | None, lang: str) -> P
     tie = step.tie
     assert tie is not None
     pick = step.choices[-1]
-    regime = ev.regime_of(info.regime_id)
+    regime = ev.regime_of(group_regime_id(tie.group, info.regime_id))
     rule = regime.quota
     assert rule is not None
     top, lower = regime.level(rule.level).display, regime.level(rule.demote_to).display
-    group = t(f"kydanhgia.group.{'leaders' if tie.group == GROUP_LEADERS else 'staff'}", lang)
+    group = t(f"kydanhgia.group.{'leaders' if group_kind(tie.group) == GROUP_LEADERS else 'staff'}", lang)
     body = {"count": len(tie.staff_codes), "total": points(Decimal(tie.total)), "level": top, "group": group}
     lines = [
         t_html("kydanhgia.tie_header", lang, period=info.label, unit=info.unit_name),
