@@ -54,6 +54,25 @@ def test_score_prints_the_result_as_json(tmp_path: Path) -> None:
     assert "−2,5 điểm: nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần — NĐ 335/2025, 25 % điểm tiến độ" in texts
 
 
+def test_score_prints_the_percentages_of_the_task_part(tmp_path: Path) -> None:
+    parts = json.loads(score(write(tmp_path, ASSESSMENT)).stdout)["parts"]
+    assert "percentages" not in parts[0]
+    # «Báo cáo quý» (weight 3 of 7) done late: one delay costs 25 % of its timeliness, c = 6.25 / 7
+    assert parts[1]["percentages"] == {"quantity": "100.00", "quality": "100.00", "timeliness": "89.29"}
+    assert "leader_criteria" not in parts[1]
+    leader = {**ASSESSMENT, "leader": {"subordinate_levels": ["HTT"], "criteria": {"to_chuc_thuc_hien": 80}}}
+    led = json.loads(score(write(tmp_path, leader, "leader.json")).stdout)["parts"][1]
+    assert [(c["code"], c["percent"]) for c in led["leader_criteria"]] == [
+        ("so_luong", "100.00"),
+        ("chat_luong", "100.00"),
+        ("tien_do", "89.29"),
+        ("ket_qua_don_vi", "100.00"),
+        ("to_chuc_thuc_hien", "80.00"),
+        ("tieu_chi_thu_sau", "100.00"),
+    ]
+    assert led["points"] == "66.42"  # 70 × (100 + 100 + 89.2857… + 100 + 80 + 100) / 600
+
+
 def test_score_reads_stdin_and_a_bom(tmp_path: Path) -> None:
     result = score("-", input=json.dumps(ASSESSMENT))
     assert result.exit_code == 0 and json.loads(result.stdout)["total"] == "95.50"
@@ -253,6 +272,27 @@ def test_unit_applies_the_quota(tmp_path: Path) -> None:
     assert after["CV01"] == ("HTXS", False) and after["CV02"] == ("HTT", True) and after["CV10"] == ("HTT", False)
 
 
+def test_unit_people_have_their_level_before_and_after_the_quota(tmp_path: Path) -> None:
+    data = json.loads(score("--unit", write(tmp_path, nd335_unit())).stdout)
+    decisions = data["quota"]["decisions"]
+    for someone, decision in zip(data["people"], decisions, strict=True):
+        assert someone["person_id"] == decision["person_id"]
+        assert someone["level"] == decision["level_before"]
+        assert someone["level_after_quota"] == decision["level_after"]
+        assert list(someone)[list(someone).index("level") + 1] == "level_after_quota"
+    demoted = data["people"][1]
+    assert (demoted["level"]["code"], demoted["level_after_quota"]["code"]) == ("HTXS", "HTT")
+    assert data["people"][1]["parts"][1]["percentages"] == {
+        "quantity": "100.00",
+        "quality": "100.00",
+        "timeliness": "100.00",
+    }
+    unrated = nd335_unit()
+    unrated["people"].append({**person("CV20"), "working_time": {"working_days": 20, "leave": {"sick": 20}}})
+    last = json.loads(score("--unit", write(tmp_path, unrated, "unrated.json")).stdout)["people"][-1]
+    assert last["rated"] is False and last["level"] is None and last["level_after_quota"] is None
+
+
 def test_unit_explain_and_ties(tmp_path: Path) -> None:
     data = nd335_unit()
     data["people"][0]["criteria"]["doi_moi"] = 6  # both at 96: a tie for one place
@@ -347,6 +387,10 @@ def test_rollup_quarterly_regime(tmp_path: Path) -> None:
         ([{"period": "2026-13", "total": 90}], "periods[0].period: kỳ «2026-13» phải có dạng NNNN-TT (ví dụ 2026-03)"),
         ([{"period": "2026-01"}], "periods[0].total: cần «assessment», «result», «total» hoặc «absent»"),
         ([{"period": "2026-01", "total": 101}], "periods[0].total: phải là số từ 0 đến 100"),
+        # at most 2 decimals, as the points of a criterion
+        ([{"period": "2026-01", "total": 92.255}], "periods[0].total: tối đa 2 chữ số thập phân"),
+        ([{"period": "2026-01", "total": "92.255"}], "periods[0].total: tối đa 2 chữ số thập phân"),
+        ([{"period": "2026-01", "result": {"total": "96.001"}}], "periods[0].result.total: tối đa 2 chữ số thập phân"),
         (
             [{"period": "2026-01", "assessment": {"criteria": {}, "tasks": []}}],
             "periods[0].assessment.criteria.pham_chat: thiếu tiêu chí",

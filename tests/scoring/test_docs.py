@@ -123,3 +123,117 @@ def test_every_setting_of_every_regime_is_documented(regime_id: str) -> None:
 def test_readme_links_to_the_doc() -> None:
     readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
     assert "(docs/scoring.md)" in readme
+
+
+# --------------------------------------------------------------------------- danhgia regimes --json
+
+REGIMES_SECTION = "## Regime data (`danhgia regimes --json`)"
+ROW = re.compile(r"^\| `([^`]+)` \| ([^|]+?) \| .+\|$", re.MULTILINE)
+DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def regimes_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """The documented keys of a regime object (path → type) and of a citation object."""
+    section = DOC.read_text(encoding="utf-8").split(REGIMES_SECTION, 1)[1].split("\n## ", 1)[0]
+    regime_table, citation_table = section.split("A **citation** is an object", 1)
+    return dict(ROW.findall(regime_table)), dict(ROW.findall(citation_table))
+
+
+def has_type(value: Any, documented: str, citation_keys: set[str]) -> bool:
+    """`value` is of the documented type ("string", "decimal string or null", "list of citations", …)."""
+    kind, _, nullable = documented.partition(" or ")
+    if value is None:
+        return nullable == "null"
+    checks = {
+        "string": lambda v: isinstance(v, str),
+        "decimal string": lambda v: isinstance(v, str) and DECIMAL.match(v) is not None,
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "object": lambda v: isinstance(v, dict),
+        "citation": lambda v: isinstance(v, dict) and set(v) == citation_keys,
+        "list of objects": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
+        "list of strings": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+        "list of citations": lambda v: (
+            isinstance(v, list) and all(isinstance(i, dict) and set(i) == citation_keys for i in v)
+        ),
+    }
+    assert kind in checks, f"unknown documented type {documented!r}"
+    return bool(checks[kind](value))
+
+
+def printed_paths(value: Any, types: dict[str, str], citation_keys: set[str], path: str = "") -> set[str]:
+    """Every key path of a printed regime object, each value checked against its documented type."""
+    found: set[str] = set()
+    if isinstance(value, dict) and not types.get(path, "").startswith("citation"):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            found.add(child)
+            assert child in types, f"{child} is printed but not documented"
+            assert has_type(item, types[child], citation_keys), f"{child}: {item!r} is not a {types[child]}"
+            found |= printed_paths(item, types, citation_keys, child)
+    elif isinstance(value, list) and types.get(path) == "list of objects":
+        for item in value:
+            found |= printed_paths(item, types, citation_keys, f"{path}[]")
+    return found
+
+
+def test_the_regimes_json_keys_are_documented() -> None:
+    types, citation = regimes_tables()
+    assert types and set(citation) == {"key", "label", "source", "doc", "article", "rule", "url", "note"}
+    result = runner.invoke(app, ["regimes", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert [r["id"] for r in printed] == [r.id for r in list_regimes()]
+    paths: set[str] = set()
+    for regime in printed:
+        paths |= printed_paths(regime, types, set(citation))
+    assert paths == set(types), f"documented, never printed: {sorted(set(types) - paths)}"
+    for regime_id in REGIME_IDS:
+        one = json.loads(runner.invoke(app, ["regimes", regime_id, "--json"]).stdout)
+        assert one == next(r for r in printed if r["id"] == regime_id)
+
+
+def test_the_regimes_json_citations_are_what_the_doc_says() -> None:
+    types, citation = regimes_tables()
+    assert all(kind == "string" for kind in citation.values())
+    cited = {path for path, kind in types.items() if "citation" in kind}
+    assert cited >= {"disclosure", "leader_cap", "settings", "groups[].citation", "quota.citation"}
+    printed = json.loads(runner.invoke(app, ["regimes", "--json"]).stdout)
+    caps = {r["id"]: r["leader_cap"] for r in printed}
+    assert [k for k, v in caps.items() if v is not None] == ["hanoi-1841-2021"]
+    assert caps["hanoi-1841-2021"]["key"] == "lanh_dao"
+
+
+# --------------------------------------------------------------------------- the leader cap
+
+
+def test_the_leader_cap_errors_shown_are_the_real_ones(tmp_path: Path) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    shown = next(line for line in text.splitlines() if line.startswith("Lỗi: Dữ liệu không hợp lệ — leader.unit_level"))
+    leaders: list[dict[str, Any]] = [{}, {"subordinate_levels": []}]
+    for leader in leaders:
+        assessment = {**json.loads(examples()["leader-cap"]), "leader": leader}
+        path = tmp_path / "cap.json"
+        path.write_text(json.dumps(assessment, ensure_ascii=False), encoding="utf-8")
+        result = runner.invoke(app, ["score", str(path)])
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr == shown + "\n"
+        rollup_file = tmp_path / "rollup.json"
+        rollup_file.write_text(
+            json.dumps({"regime": "hanoi-1841-2021", "periods": [{"period": "2026-01", "assessment": assessment}]}),
+            encoding="utf-8",
+        )
+        assert (
+            "— periods[0].assessment.leader.unit_level: cần mức"
+            in runner.invoke(app, ["score", "--rollup", str(rollup_file)]).stderr
+        )
+        unit_file = tmp_path / "unit.json"
+        unit_file.write_text(json.dumps({"regime": "hanoi-1841-2021", "people": [assessment]}), encoding="utf-8")
+        assert (
+            "— people[0].leader.unit_level: cần mức" in runner.invoke(app, ["score", "--unit", str(unit_file)]).stderr
+        )
+    wrong = {**json.loads(examples()["leader-cap"]), "leader": {"unit_level": "A"}}
+    path = tmp_path / "wrong.json"
+    path.write_text(json.dumps(wrong, ensure_ascii=False), encoding="utf-8")
+    message = runner.invoke(app, ["score", str(path)]).stderr.removeprefix("Lỗi: Dữ liệu không hợp lệ — ").strip()
+    assert f"(`{message}`" in " ".join(text.split())

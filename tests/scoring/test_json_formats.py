@@ -138,6 +138,33 @@ def test_rollup_input_errors(record: dict[str, Any], field: str) -> None:
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"period": "2026-01", "total": "91.555"}, "periods[0].total"),
+        ({"period": "2026-01", "total": 91.555}, "periods[0].total"),
+        ({"period": "2026-01", "total": D("91.001")}, "periods[0].total"),
+        ({"period": "2026-01", "result": {"total": "91.555"}}, "periods[0].result.total"),
+    ],
+)
+def test_rollup_totals_have_at_most_two_decimals_as_criteria_points(record: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidAssessmentError) as caught:
+        parse_rollup_input(ND335, {"periods": [record]})
+    assert (caught.value.field, caught.value.reason) == (field, "tối đa 2 chữ số thập phân")
+    with pytest.raises(InvalidAssessmentError) as criterion:
+        parse_rollup_input(
+            ND335,
+            {
+                "periods": [
+                    {"period": "2026-01", "assessment": person(criteria={**person()["criteria"], "doi_moi": "9.555"})}
+                ]
+            },
+        )
+    assert criterion.value.reason == caught.value.reason  # the same message as for a criterion's points
+    parsed = parse_rollup_input(ND335, {"periods": [{"period": "2026-01", "total": 91.55}]})
+    assert parsed.periods[0].total == D("91.55")
+
+
 def test_rollup_input() -> None:
     parsed = parse_rollup_input(
         "hanoi-1841-2021",

@@ -29,12 +29,12 @@ from danhgia.scoring import (
     parse_assessment,
     parse_rollup_input,
     parse_unit_input,
-    quota_to_dict,
     regime_to_dict,
     result_to_dict,
     rollup,
     rollup_to_dict,
 )
+from danhgia.scoring.serialize import unit_to_dict
 
 __all__ = ["register"]
 
@@ -189,15 +189,7 @@ def score(
                 lines.extend(_explain_quota(quota))
                 typer.echo("\n".join(lines))
             else:
-                _dump(
-                    {
-                        "regime": reg.id,
-                        "unit": unit_input.unit,
-                        "group": unit_input.group,
-                        "people": [result_to_dict(r) for r in results],
-                        "quota": quota_to_dict(quota),
-                    }
-                )
+                _dump(unit_to_dict(reg, unit_input, results, quota))
         elif rollup_:
             rollup_input = parse_rollup_input(reg, data)
             summary = rollup(
@@ -208,13 +200,15 @@ def score(
             else:
                 _dump(rollup_to_dict(summary))
         else:
-            result = evaluate(reg, parse_assessment(data))
+            assessment = parse_assessment(data)
+            result = evaluate(reg, assessment)
             period = data.get("period") if isinstance(data, dict) else None
             if explain:
                 header = [f"Kỳ: {period}"] if period else []
                 typer.echo("\n".join([*header, *_explain_result(result, reg)]))
             else:
-                _dump({**result_to_dict(result), **({"period": period} if period else {})})
+                out = result_to_dict(result, assessment=assessment, regime=reg)
+                _dump({**out, **({"period": period} if period else {})})
     except ScoringError as exc:
         _fail(exc.message)
 

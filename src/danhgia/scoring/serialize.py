@@ -6,6 +6,9 @@ strings ("7.5"); floats are read through their shortest repr, so 7.1 means Decim
 An explanation line is written as its delta, text, reason, part and citation; `line_to_dict` (and
 `result_to_dict(…, line_data=True)`) also writes what a reader needs to word it again: its `kind`, `params` and
 `subject` (the form the bot stores).
+
+`result_to_dict(…, assessment=…)` also writes the percentages of the task part as the official form shows them
+(quantity, quality, timeliness and a leader's criteria), see `task_percentages`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from danhgia.scoring.engine import evaluate, resolve_regime
@@ -41,10 +45,12 @@ from danhgia.scoring.model import (
     TaskStatus,
     WorkingTime,
 )
-from danhgia.scoring.regime import EVALUATOR_ROLES, Citation, Level, Regime
+from danhgia.scoring.numbers import round_points, to_fraction
+from danhgia.scoring.regime import EVALUATOR_ROLES, Citation, LeaderCriterion, Level, Regime
 
 __all__ = [
     "RollupInput",
+    "TaskPercentages",
     "UnitInput",
     "line_to_dict",
     "parse_assessment",
@@ -56,7 +62,9 @@ __all__ = [
     "result_from_dict",
     "result_to_dict",
     "rollup_to_dict",
+    "task_percentages",
     "to_json",
+    "unit_to_dict",
 ]
 
 _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
@@ -167,6 +175,13 @@ def to_int(value: object, field: str) -> int:
         if whole is not None and value == whole:
             return whole
     raise InvalidAssessmentError(field, "phải là số nguyên")
+
+
+def _check_cents(value: Decimal, field: str) -> None:
+    """Points are given with at most 2 decimals, as the criteria (`engine.check_points`) require."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise InvalidAssessmentError(field, "tối đa 2 chữ số thập phân")
 
 
 def _criterion(code: str, value: object, field: str) -> CriterionInput:
@@ -345,6 +360,7 @@ def parse_period_record(regime: Regime | str, data: Mapping[str, Any], field: st
     total = source.number("total")
     if total is None:
         raise InvalidAssessmentError(obj.path("total"), "cần «assessment», «result», «total» hoặc «absent»")
+    _check_cents(total, source.path("total"))
     stats = (
         _stats(source.get("task_stats"), source.path("task_stats")) if source.get("task_stats") is not None else None
     )
@@ -464,9 +480,122 @@ def line_to_dict(line: ExplanationLine) -> dict[str, Any]:
     }
 
 
-def result_to_dict(result: EvaluationResult, *, line_data: bool = False) -> dict[str, Any]:
-    """EvaluationResult → the documented JSON object (`line_data`: explanation lines as `line_to_dict` writes them)."""
+@dataclass(frozen=True, slots=True)
+class TaskPercentages:
+    """The task part as the official form shows it: a, b, c in % and, for a leader, each leader criterion in %."""
+
+    quantity: Decimal
+    quality: Decimal
+    timeliness: Decimal
+    leader: tuple[tuple[LeaderCriterion, Decimal], ...] = ()
+
+
+def _leader_share(
+    regime: Regime, criterion: LeaderCriterion, assessment: Assessment, shares: Mapping[str, Fraction]
+) -> Fraction | None:
+    """One leader criterion as a share (1 = 100 %), as the engine counts it; None when it cannot be known."""
+    leader = assessment.leader
+    assert leader is not None
+    if criterion.compute in shares:
+        return shares[criterion.compute]
+    if criterion.compute == "subordinates":
+        floor = regime.level_by_code.get(criterion.min_level)
+        levels = [regime.level_by_code.get(code) for code in leader.subordinate_levels]
+        if floor is None or any(level is None for level in levels):
+            return None
+        below = any(level.rank < floor.rank for level in levels if level is not None)
+        return to_fraction(criterion.any_fail_percent if below else criterion.all_complete_percent) / 100
+    if criterion.compute != "input":
+        return None
+    percent = dict(leader.criteria).get(criterion.code, criterion.default_percent)
+    return None if percent is None else to_fraction(percent) / 100
+
+
+def task_percentages(regime: Regime, assessment: Assessment, result: EvaluationResult) -> TaskPercentages | None:
+    """The percentages of `result`'s task part (rounded to 2 decimals), None when it has none; they are checked to
+    give the part's points (max × mean of the percentages), and are None rather than figures the engine did not use."""
+    group = regime.task_group
     stats = result.task_stats
+    part = next((p for p in result.parts if group is not None and p.code == group.code), None)
+    if group is None or group.tasks is None or group.max_points is None or stats is None or part is None:
+        return None
+    rules = group.tasks
+    assigned, completed = to_fraction(stats.assigned), to_fraction(stats.completed)
+    quality_lost = timely_lost = Fraction(0)
+    if assigned == 0:  # every task excused: the engine keeps the part at its maximum
+        assigned = completed = Fraction(1)
+    else:
+        error_penalty, delay_penalty = to_fraction(rules.error_penalty), to_fraction(rules.delay_penalty)
+        for task in assessment.tasks:
+            if not task.status.completed or task.objective_cause_confirmed:
+                continue
+            delays = max(task.delays, 1) if task.status is TaskStatus.DONE_LATE else task.delays
+            weight = to_fraction(task.weight)
+            quality_lost += weight * min(Fraction(1), error_penalty * task.major_errors)
+            timely_lost += weight * min(Fraction(1), delay_penalty * delays)
+    shares = {
+        "quantity": completed / assigned,
+        "quality": (completed - quality_lost) / assigned,
+        "timeliness": (completed - timely_lost) / assigned,
+    }
+    components = list(shares.values())
+    leader: list[tuple[LeaderCriterion, Fraction]] = []
+    if rules.leader_criteria and assessment.leader is not None:
+        for criterion in rules.leader_criteria:
+            share = _leader_share(regime, criterion, assessment, shares)
+            if share is None:
+                return None
+            leader.append((criterion, share))
+        components = [share for _, share in leader]
+    if round_points(to_fraction(group.max_points) * sum(components, Fraction(0)) / len(components)) != part.points:
+        return None  # not the engine's figures (another assessment, or the engine counts otherwise)
+    return TaskPercentages(
+        round_points(shares["quantity"] * 100),
+        round_points(shares["quality"] * 100),
+        round_points(shares["timeliness"] * 100),
+        tuple((criterion, round_points(share * 100)) for criterion, share in leader),
+    )
+
+
+def _part(part: PartResult, percentages: TaskPercentages | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": part.code,
+        "name": part.name,
+        "points": _dec(part.points),
+        "max": _dec(part.max_points),
+    }
+    if percentages is not None:
+        data["percentages"] = {
+            "quantity": _dec(percentages.quantity),
+            "quality": _dec(percentages.quality),
+            "timeliness": _dec(percentages.timeliness),
+        }
+        if percentages.leader:
+            data["leader_criteria"] = [
+                {"code": criterion.code, "name": criterion.name, "percent": _dec(percent)}
+                for criterion, percent in percentages.leader
+            ]
+    return data
+
+
+def result_to_dict(
+    result: EvaluationResult,
+    *,
+    line_data: bool = False,
+    assessment: Assessment | None = None,
+    regime: Regime | None = None,
+) -> dict[str, Any]:
+    """EvaluationResult → the documented JSON object (`line_data`: explanation lines as `line_to_dict` writes them;
+    with the `assessment` evaluated, under `regime` or else the bundled one: the task part's percentages too)."""
+    stats = result.task_stats
+    percentages = None
+    task_part = ""
+    if assessment is not None:
+        reg = regime if regime is not None else resolve_regime(result.regime_id)
+        if reg.id != result.regime_id:
+            raise ValueError(f"a result of {result.regime_id!r}, not of {reg.id!r}")
+        percentages = task_percentages(reg, assessment, result)
+        task_part = reg.task_group.code if reg.task_group is not None else ""
     return {
         "regime": result.regime_id,
         "person_id": result.person_id,
@@ -475,9 +604,7 @@ def result_to_dict(result: EvaluationResult, *, line_data: bool = False) -> dict
         "max_total": _dec(result.max_total),
         "level": _level(result.level),
         "score_level": _level(result.score_level),
-        "parts": [
-            {"code": p.code, "name": p.name, "points": _dec(p.points), "max": _dec(p.max_points)} for p in result.parts
-        ],
+        "parts": [_part(p, percentages if p.code == task_part else None) for p in result.parts],
         "is_leader": result.is_leader,
         "disqualifiers": list(result.disqualifiers),
         "absence_reason": result.absence_reason,
@@ -618,6 +745,28 @@ def quota_to_dict(result: QuotaResult) -> dict[str, Any]:
     }
 
 
+def unit_to_dict(
+    regime: Regime, unit: UnitInput, results: Sequence[EvaluationResult], quota: QuotaResult
+) -> dict[str, Any]:
+    """The output of `danhgia score --unit`: each person's result (`level` before the quota, `level_after_quota`
+    after it, the task percentages) and the quota; `results` and `quota.decisions` in the order of `unit.people`."""
+    people = []
+    for result, assessment, decision in zip(results, unit.people, quota.decisions, strict=True):
+        person: dict[str, Any] = {}
+        for key, value in result_to_dict(result, assessment=assessment, regime=regime).items():
+            person[key] = value
+            if key == "level":
+                person["level_after_quota"] = _level(decision.level_after)
+        people.append(person)
+    return {
+        "regime": regime.id,
+        "unit": unit.unit,
+        "group": unit.group,
+        "people": people,
+        "quota": quota_to_dict(quota),
+    }
+
+
 def _summary(summary: PeriodSummary) -> dict[str, Any]:
     return {
         "key": summary.key,
@@ -643,8 +792,8 @@ def rollup_to_dict(result: RollupResult) -> dict[str, Any]:
 
 
 def regime_to_dict(regime: Regime) -> dict[str, Any]:
-    """A regime as data for a UI: criteria with deduction lists, bonus items, levels, 360° roles (weights, which
-    are anonymous and from how many raters they count), the disclosure board, settings."""
+    """A regime as data for a UI (docs/scoring.md, "`danhgia regimes --json`"): groups, criteria, deduction lists,
+    bonus items, levels, 360° roles, the disclosure board, the leader cap, the quota and the settings."""
 
     def cite(c: Citation) -> dict[str, Any]:
         return _citation(c, full=True)
@@ -723,6 +872,7 @@ def regime_to_dict(regime: Regime) -> dict[str, Any]:
         "min_raters": None if review is None else review.min_raters,
         "min_assessors": None if review is None else review.min_assessors,
         "disclosure": None if regime.disclosure is None else cite(regime.disclosure),
+        "leader_cap": None if regime.leader_cap is None else cite(regime.leader_cap.cite),
         "sources": [{"doc": s.doc, "title": s.title, "urls": list(s.urls), "note": s.note} for s in regime.sources],
         "groups": groups,
         "levels": [
