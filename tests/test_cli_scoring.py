@@ -14,6 +14,10 @@ from typer.testing import CliRunner
 from danhgia.bot.cli import app
 
 runner = CliRunner()
+LATE_LABEL = (
+    "NĐ 335/2025, 25 % điểm tiến độ; NĐ 335/2025, nhiệm vụ hoàn thành chậm không ghi số lần chậm được tính là "
+    "chậm 1 lần (thiết lập mặc định, không có trong văn bản gốc)"
+)
 
 ASSESSMENT: dict[str, Any] = {
     "person_id": "CV01",
@@ -51,7 +55,8 @@ def test_score_prints_the_result_as_json(tmp_path: Path) -> None:
     assert data["level"]["name"] == "Hoàn thành xuất sắc nhiệm vụ"
     assert [p["points"] for p in data["parts"]] == ["28.00", "67.50"]
     texts = [line["text"] for line in data["explanation"]]
-    assert "−2,5 điểm: nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần — NĐ 335/2025, 25 % điểm tiến độ" in texts
+    # "done_late" without a count: one delay, a setting cited after the rule (issue 17)
+    assert f"−2,5 điểm: nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần — {LATE_LABEL}" in texts
 
 
 def test_score_prints_the_percentages_of_the_task_part(tmp_path: Path) -> None:
@@ -89,7 +94,7 @@ def test_score_explain_prints_vietnamese_text(tmp_path: Path) -> None:
     assert lines[1] == "Tổng điểm: 95,5/100 — Hoàn thành xuất sắc nhiệm vụ"
     assert lines[2:4] == ["  Tiêu chí chung: 28/30", "  Kết quả thực hiện nhiệm vụ: 67,5/70"]
     assert lines[4] == "Giải trình điểm:"
-    assert "  −2,5 điểm: nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần — NĐ 335/2025, 25 % điểm tiến độ" in lines
+    assert f"  −2,5 điểm: nhiệm vụ «Báo cáo quý» chậm tiến độ 1 lần — {LATE_LABEL}" in lines
     assert lines[-1].startswith("  Tổng 95,5 điểm: đạt ngưỡng «Hoàn thành xuất sắc nhiệm vụ» (từ 90 điểm)")
 
 
@@ -190,7 +195,7 @@ def test_score_unknown_regime(tmp_path: Path) -> None:
     fails_with(
         score("--regime", "nd999", write(tmp_path, ASSESSMENT)),
         "Không có chế độ đánh giá «nd999». Các chế độ có sẵn: danang-2013, danang-lienchieu-2013, "
-        "hanoi-1841-2021, hanoi-3814-2018, nd335-2025, qd366-2025.",
+        "hanoi-1841-2021, hanoi-3814-2018, nd233-2026, nd335-2025, qd366-2025.",
     )
 
 
@@ -461,7 +466,7 @@ def test_regimes_json() -> None:
     result = runner.invoke(app, ["regimes", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data[0]["id"] == "nd335-2025" and len(data) == 6
+    assert data[0]["id"] == "nd335-2025" and len(data) == 7
     one = json.loads(runner.invoke(app, ["regimes", "danang-lienchieu-2013", "--json"]).stdout)
     assert one["uses_360"] and [(r["role"], r["weight"], r["anonymous"]) for r in one["evaluator_roles"]] == [
         ("self", "0.2", False),

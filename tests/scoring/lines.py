@@ -1,9 +1,11 @@
-"""Explanation lines of every kind scoring writes, from small cases of the bundled regimes (and two variants for the
+"""Explanation lines of every kind scoring writes, from small cases of the bundled regimes (and variants for the
 rules no bundled regime reaches: an item with fixed points over its maximum, a leader criterion whose default is
-below 100 %). Used by the tests of the lines' data and of their wording in the bot's catalogs."""
+below 100 %, a level that starts above its minimum). Used by the tests of the lines' data and of their wording in
+the bot's catalogs."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from importlib.resources import files
 from typing import Any
@@ -26,6 +28,8 @@ FULL_1841 = {code: "full" for code in ("tu_tuong_chinh_tri", "dao_duc_loi_song",
 FULL_3814 = {"y_thuc_ky_luat": "full", "pham_chat_dao_duc": "full"}
 FULL_LC = {"ket_qua_cong_viec": "full", "chap_hanh_phap_luat": "full", "thai_do_trach_nhiem": "full"}
 FULL_366 = {code: "full" for code in ("chinh_tri_tu_tuong", "dao_duc_loi_song", "tac_phong", "ky_luat")}
+FULL_233 = {"pham_chat": "full", "nang_luc": "full", "doi_moi": "full"}
+ND233 = "nd233-2026"
 ON_TIME = [{"name": "Báo cáo tháng", "status": "done_on_time"}]
 
 
@@ -40,9 +44,10 @@ def variant(regime_id: str, old: str, new: str) -> Regime:
     return load_regime_text(text.replace(old, new), origin=f"{regime_id} (test variant)")
 
 
-def score(regime: Regime | str, data: dict[str, Any], person: str = "CV01") -> EvaluationResult:
-    """evaluate() of one assessment written in the documented JSON format."""
-    return evaluate(regime, parse_assessment({"person_id": person, **data}))
+def score(regime: Regime | str, data: dict[str, Any], person: str = "CV01", **fields: Any) -> EvaluationResult:
+    """evaluate() of one assessment written in the documented JSON format (`fields`: Assessment fields the JSON
+    format has no key for)."""
+    return evaluate(regime, dataclasses.replace(parse_assessment({"person_id": person, **data}), **fields))
 
 
 def _evaluations() -> list[EvaluationResult]:
@@ -80,6 +85,13 @@ def _evaluations() -> list[EvaluationResult]:
     peer = {"ket_qua_cong_viec": 55, "chap_hanh_phap_luat": "full", "thai_do_trach_nhiem": "full"}
     lower = {"ket_qua_cong_viec": 45, "chap_hanh_phap_luat": "full", "thai_do_trach_nhiem": "full"}
     zero = dict.fromkeys(FULL_LC, 0)
+    disciplined = {"criteria": FULL_233, "tasks": ON_TIME, "discipline": "khien_trach"}
+    manager = {
+        "criteria": FULL_233,
+        "tasks": ON_TIME,
+        "leader": {"subordinate_levels": ["HTT"], "criteria": {"to_chuc_thuc_hien": 100, "tap_hop_doan_ket": 100}},
+        "disqualifiers": ["don_vi_tham_nhung"],
+    }
     return [
         score(
             nd335, {"criteria": criteria, "tasks": tasks, "working_time": {"working_days": 22, "leave": {"sick": 2}}}
@@ -162,6 +174,9 @@ def _evaluations() -> list[EvaluationResult]:
                 "penalties": [{"code": "vi_pham", "points": 4, "note": "vi phạm quy chế"}],
             },
         ),
+        score(ND233, disciplined, discipline_job_related=False),
+        score(ND233, disciplined),  # not said whether the violation is related to the duties
+        score(ND233, manager, "TP01", remedied=("don_vi_tham_nhung",)),
     ]
 
 
@@ -217,6 +232,8 @@ def _rollups() -> list[ExplanationLine]:
         return records
 
     full_year = [(m, D(95)) for m in range(1, 13)]
+    second_half = range(7, 13)
+    above_min = variant(ND233, 'min = 50\ncite = "hoan_thanh"', 'min = 50\nmin_exclusive = true\ncite = "hoan_thanh"')
     results = [
         rollup("nd335-2025", months(2026, *full_year)),
         rollup("nd335-2025", months(2026, (1, "sick"), (2, "sick"), (3, "sick"), *[(m, D(80)) for m in range(4, 9)])),
@@ -238,6 +255,12 @@ def _rollups() -> list[ExplanationLine]:
                 *months(2026, *full_year[3:]),
             ],
         ),
+        rollup(ND233, months(2026, *[(m, D(95)) for m in second_half])),
+        rollup(ND233, months(2027, (1, "sick"), (2, "sick"), *[(m, D(85)) for m in range(3, 13)])),
+        rollup(ND233, months(2026, (7, "sick"), (8, "sick"), *[(m, D(85)) for m in range(9, 13)])),
+        rollup(ND233, months(2026, *[(m, D(40)) for m in second_half]), previous_year_level="KHT"),
+        rollup(above_min, months(2026, *[(m, D(60)) for m in second_half])),
+        rollup(above_min, months(2026, *[(m, D(50)) for m in second_half])),
     ]
     return [line for result in results for summary in (*result.quarters, result.year) for line in summary.explanation]
 

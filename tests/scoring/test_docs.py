@@ -200,8 +200,9 @@ def test_the_regimes_json_citations_are_what_the_doc_says() -> None:
     assert cited >= {"disclosure", "leader_cap", "settings", "groups[].citation", "quota.citation"}
     printed = json.loads(runner.invoke(app, ["regimes", "--json"]).stdout)
     caps = {r["id"]: r["leader_cap"] for r in printed}
-    assert [k for k, v in caps.items() if v is not None] == ["hanoi-1841-2021"]
+    assert [k for k, v in caps.items() if v is not None] == ["hanoi-1841-2021", "nd233-2026"]
     assert caps["hanoi-1841-2021"]["key"] == "lanh_dao"
+    assert caps["nd233-2026"]["key"] == "nguoi_dung_dau"  # NĐ 233 Điều 12.7 (docs/scoring-nd233.md)
 
 
 # --------------------------------------------------------------------------- the leader cap

@@ -5,12 +5,14 @@ rule (NĐ 335: disciplined in the year → "Không hoàn thành nhiệm vụ" fo
 from __future__ import annotations
 
 import copy
+import dataclasses
 from importlib.resources import files
 from typing import Any
 
 import pytest
 
 from danhgia.scoring import (
+    Assessment,
     InvalidAssessmentError,
     Regime,
     evaluate,
@@ -95,11 +97,35 @@ def test_every_input_field_is_used_or_refused(regime_id: str) -> None:
             assert refusal.reason, (regime_id, name)
 
 
+def disciplined(regime: Regime, data: dict[str, Any]) -> Assessment:
+    """The assessment of `data` with a discipline that counts: where the regime counts only a violation related to
+    performing duties (NĐ 233), it is said to be one."""
+    assessment = parse_assessment(data | {"discipline": "canh_cao"})
+    if regime.asks_job_relation:
+        assessment = dataclasses.replace(assessment, discipline_job_related=True)
+    return assessment
+
+
+@pytest.mark.parametrize("regime_id", [r for r in REGIMES if load_regime(r).asks_job_relation])
+def test_a_discipline_not_said_to_be_job_related_is_kept_and_flagged(regime_id: str) -> None:
+    regime = load_regime(regime_id)
+    result = evaluate(regime, parse_assessment(base(regime) | {"discipline": "canh_cao"}))
+    assert not result.disqualifiers  # HR decides whether it counts: nothing forced
+    assert [flag.code for flag in result.flags] == ["discipline_job_relation"]
+    line = next(line for line in result.explanation if line.kind == "discipline_relation_unknown")
+    assert "kỷ luật cảnh cáo" in line.text and "bộ phận tổ chức cán bộ xác định" in line.text
+    unrelated = dataclasses.replace(
+        parse_assessment(base(regime) | {"discipline": "canh_cao"}), discipline_job_related=False
+    )
+    result = evaluate(regime, unrelated)
+    assert not result.disqualifiers and not result.flags
+    assert any(line.kind == "discipline_not_job_related" for line in result.explanation)
+
+
 @pytest.mark.parametrize("regime_id", REGIMES)
 def test_discipline_is_never_silent(regime_id: str) -> None:
     regime = load_regime(regime_id)
-    data = base(regime) | {"discipline": "canh_cao"}
-    result = evaluate(regime, parse_assessment(data))
+    result = evaluate(regime, disciplined(regime, base(regime)))
     lines = " ".join(line.text for line in result.explanation)
     assert "kỷ luật" in lines
     assert result.disqualifiers  # recorded on the result, so the year roll-up sees it
@@ -116,10 +142,10 @@ def test_discipline_is_never_silent(regime_id: str) -> None:
 @pytest.mark.parametrize("regime_id", [r for r in REGIMES if load_regime(r).period == "month"])
 def test_a_year_with_a_disciplined_month_is_the_lowest_level_whatever_the_regime(regime_id: str) -> None:
     regime = load_regime(regime_id)
-    disciplined = result_to_dict(evaluate(regime, parse_assessment(base(regime) | {"discipline": "canh_cao"})))
+    stored = result_to_dict(evaluate(regime, disciplined(regime, base(regime))))
     clean = result_to_dict(evaluate(regime, parse_assessment(base(regime))))
     periods = [
-        parse_period_record(regime, {"period": f"2026-{month:02d}", "result": disciplined if month == 5 else clean})
+        parse_period_record(regime, {"period": f"2026-{month:02d}", "result": stored if month == 5 else clean})
         for month in range(1, 13)
     ]
     summary = rollup(regime, periods)

@@ -248,7 +248,8 @@ def test_360_council_flag_for_a_large_self_vs_leader_gap() -> None:
     # peers and staff are not the leader: their gap with the self-score raises no flag
     reg = regime("danang-2013")
     low = _peers(3, "danang-2013", ket_qua_cong_viec="0")
-    assert assess(reg, evaluators=(_ev("self", "danang-2013"), *low, _ev("direct_leader", "danang-2013"))).flags == ()
+    leaders = (_ev("direct_leader", "danang-2013"), _ev("higher_leader", "danang-2013"))
+    assert assess(reg, evaluators=(_ev("self", "danang-2013"), *low, *leaders)).flags == ()
 
 
 def test_360_long_absence_flag() -> None:

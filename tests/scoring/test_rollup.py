@@ -1,7 +1,8 @@
 """Quarter and year roll-up (reference §3.1 working-time rules, §3.2 quarterly rules, §3.3 year average).
 
 Year score = mean of the periods actually worked; fewer than 6 months worked → not rated, except maternity
-leave (rated on the time actually worked); 3 to < 6 months absent → at most "Hoàn thành nhiệm vụ";
+leave (rated on the time actually worked); 3 to < 6 months absent → at most "Hoàn thành nhiệm vụ" (NĐ 90/2020 as
+amended by NĐ 48/2023 for the years before 2026, the same numbers as a setting after it lapsed on 01/7/2026);
 a disqualifier in any period applies to its quarter and to the year; QĐ 366: Q4 is merged into the year.
 """
 
@@ -96,15 +97,19 @@ def test_absent_months_are_left_out_of_the_mean() -> None:
         (12, False, None),
     ],
 )
-def test_working_time_rules_for_sick_leave(absent: int, rated: bool, level: str | None) -> None:
-    result = rollup(ND335, months(*[None] * absent, *["95"] * (12 - absent)))
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_working_time_rules_for_sick_leave(absent: int, rated: bool, level: str | None, year: int) -> None:
+    # NĐ 90/2020 (NĐ 48/2023) for 2025; lapsed on 01/7/2026, the same numbers as a setting from 2026
+    suffix = "" if year < 2026 else "_tu_2026"
+    result = rollup(ND335, months(*[None] * absent, *["95"] * (12 - absent), year=year))
     assert result.year.rated is rated and year_level(result) == level
     if not rated:
         assert result.year.total is None
-        assert any(line.citation.key == "duoi_6_thang" for line in result.year.explanation)
+        assert any(line.citation.key == f"duoi_6_thang{suffix}" for line in result.year.explanation)
     elif level == "HT":
-        line = next(line for line in result.year.explanation if line.citation.key == "nghi_3_6_thang")
+        line = next(line for line in result.year.explanation if line.citation.key == f"nghi_3_6_thang{suffix}")
         assert f"Nghỉ {absent} tháng" in line.text and "không xếp cao hơn «Hoàn thành nhiệm vụ»" in line.text
+        assert line.citation.is_setting is (year >= 2026)
 
 
 def test_cap_never_raises_a_lower_level() -> None:
@@ -112,11 +117,13 @@ def test_cap_never_raises_a_lower_level() -> None:
     assert year_level(result) == "KHT"
 
 
+@pytest.mark.parametrize("year", [2025, 2026])
 @pytest.mark.parametrize("worked", [1, 3, 5])
-def test_maternity_leave_is_rated_on_the_time_actually_worked(worked: int) -> None:
-    result = rollup(ND335, months(*[None] * (12 - worked), *["92"] * worked, reason="maternity"))
+def test_maternity_leave_is_rated_on_the_time_actually_worked(worked: int, year: int) -> None:
+    result = rollup(ND335, months(*[None] * (12 - worked), *["92"] * worked, reason="maternity", year=year))
     assert result.year.rated and result.year.total == D("92.00") and year_level(result) == "HTXS"
-    assert any(line.citation.key == "thai_san" for line in result.year.explanation)
+    key = "thai_san" if year < 2026 else "thai_san_tu_2026"
+    assert any(line.citation.key == key for line in result.year.explanation)
 
 
 def test_maternity_does_not_count_towards_the_absence_cap_but_other_leave_does() -> None:

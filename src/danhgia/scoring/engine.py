@@ -62,6 +62,12 @@ _TASK_COMPONENTS = ("quantity", "quality", "timeliness")
 _RawLine = tuple[Decimal | None, str, Citation, str, Params]
 
 
+@functools.lru_cache(maxsize=1024)
+def _cite_with(cite: Citation, *others: Citation | None) -> Citation:
+    """A citation with further rules appended to its label (cached: lines share it)."""
+    return cite.with_also(*others)
+
+
 def resolve_regime(regime: Regime | str) -> Regime:
     """A Regime as given, or the bundled regime with this id."""
     return regime if isinstance(regime, Regime) else load_regime(regime)
@@ -365,6 +371,16 @@ def _score_criteria_360(
             kind="too_few_assessors",
             params=("min_assessors", review.min_assessors),
         )
+    if review.final_role and review.final_role_cite is not None and review.final_role not in per_role:
+        # the model's final marks come from this role: without it the council looks at the result (a flag for
+        # the council and HR; the person's score is what the roles present give)
+        flags.append(
+            Flag(
+                "council_review_final_marks",
+                f"Chưa có điểm của «{EVALUATOR_ROLES[review.final_role]}», người cho điểm cuối cùng theo mô hình: "
+                "Hội đồng đánh giá rà soát",
+            )
+        )
     if not per_role:
         left_out = ", ".join(EVALUATOR_ROLES[role] for role in dropped)
         raise InvalidAssessmentError(
@@ -450,6 +466,7 @@ def _score_tasks(
     on_time, late, in_progress = _ON_TIME, _LATE, _IN_PROGRESS
     for index, task in enumerate(assessment.tasks):
         status, weight, errors, delays = task.status, task.weight, task.major_errors, task.delays
+        counted = False  # the delay count was not given: "done late" counts as one delay (a setting)
         if not (
             type(status) is status_type
             and type(errors) is int
@@ -474,7 +491,7 @@ def _score_tasks(
             if task.exceeded:
                 exceeded += weight
             if delays == 0:
-                delays = 1
+                delays, counted = 1, True
         else:
             if task.exceeded:
                 _invalid_task(task, index)
@@ -512,7 +529,9 @@ def _score_tasks(
                 _ZERO,
                 f"nhiệm vụ «{task.name}» {' và '.join(what)} do nguyên nhân khách quan đã được xác nhận: "
                 "không trừ điểm",
-                rules.objective_cause_cite,
+                _cite_with(rules.objective_cause_cite, rules.late_default_cite)
+                if counted
+                else rules.objective_cause_cite,
                 group.code,
                 kind=f"task_excused_{excused}",
                 params=("task", task.name, "errors", errors, "delays", delays),
@@ -530,7 +549,9 @@ def _score_tasks(
             timely_lost += lost
             if use_timeliness and out.enabled:
                 reason = f"nhiệm vụ «{task.name}» chậm tiến độ {delays} lần"
-                losses.append((lost, reason, rules.delay_cite, "task_delays", ("task", task.name, "delays", delays)))
+                # a delay counted by default also cites that setting
+                cite = _cite_with(rules.delay_cite, rules.late_default_cite) if counted else rules.delay_cite
+                losses.append((lost, reason, cite, "task_delays", ("task", task.name, "delays", delays)))
 
     on_time_quality = clean
     completed = clean + lossy
@@ -718,7 +739,7 @@ def _score_items(group: Group, claims: tuple[BonusClaim, ...], field: str, sign:
         out.add(
             sign * (group.max_points - total),
             f"{group.name}: tối đa {format_points(group.max_points)} điểm",
-            group.cite,
+            group.max_cite or group.cite,
             group.code,
             kind="group_capped",
             params=("group", group.name, "max", group.max_points),
@@ -750,25 +771,44 @@ def _parts(regime: Regime, points: tuple[Decimal, ...]) -> tuple[PartResult, ...
 
 @functools.lru_cache(maxsize=65536)
 def _threshold_line(regime: Regime, total: Decimal) -> ExplanationLine:
-    """The line saying which threshold a total reaches (immutable, so shared between results)."""
+    """The line saying which threshold a total reaches (immutable, so shared between results); it cites the
+    level's rule and the rounding rule (the level is decided on the rounded total)."""
     levels = regime.levels
     index = _score_index(levels, total)
     level = levels[index]
     shown = format_points(total)
+    cite = _cite_with(level.cite, regime.rounding_cite)
     if index + 1 < len(levels):
         threshold = format_points(level.min_score)
+        if level.min_exclusive:
+            return ExplanationLine(
+                None,
+                f"Tổng {shown} điểm: đạt ngưỡng «{level.display}» (trên {threshold} điểm)",
+                cite,
+                kind="level_reached_above",
+                params=("total", total, "level", level.display, "threshold", level.min_score),
+            )
         return ExplanationLine(
             None,
             f"Tổng {shown} điểm: đạt ngưỡng «{level.display}» (từ {threshold} điểm)",
-            level.cite,
+            cite,
             kind="level_reached",
             params=("total", total, "level", level.display, "threshold", level.min_score),
         )
-    above = levels[index - 1].min_score
+    upper = levels[index - 1]
+    above = upper.min_score
+    if upper.min_exclusive:
+        return ExplanationLine(
+            None,
+            f"Tổng {shown} điểm, không quá {format_points(above)} điểm: «{level.display}»",
+            cite,
+            kind="level_not_above",
+            params=("total", total, "level", level.display, "threshold", above),
+        )
     return ExplanationLine(
         None,
         f"Tổng {shown} điểm, dưới {format_points(above)} điểm: «{level.display}»",
-        level.cite,
+        cite,
         kind="level_below",
         params=("total", total, "level", level.display, "threshold", above),
     )
@@ -778,7 +818,7 @@ def _score_index(levels: tuple[Level, ...], total: Decimal) -> int:
     """Index (in `levels`, best first) of the level a total reaches by points alone."""
     last = len(levels) - 1
     index = 0
-    while index < last and total < levels[index].min_score:
+    while index < last and not levels[index].reached_by(total):
         index += 1
     return index
 
@@ -811,7 +851,7 @@ def decide_level(
                 percent = round_points(share * 100)
                 out.fact(
                     f"Chưa đủ điều kiện «{level.display}»: {condition.label} (đạt {format_percent(percent)})",
-                    condition.cite,
+                    _cite_with(condition.cite, regime.step_down_cite),
                     kind="level_condition_failed",
                     params=("level", level.display, "condition", condition.label, "percent", percent),
                 )
@@ -857,8 +897,25 @@ def _check_leader_fields(regime: Regime, leader: LeaderInput) -> None:
         )
 
 
-def _disqualifiers(regime: Regime, assessment: Assessment, is_leader: bool) -> tuple[str, ...]:
+def _disqualifiers(
+    regime: Regime, assessment: Assessment, is_leader: bool, flags: list[Flag]
+) -> tuple[tuple[str, ...], list[_RawLine]]:
+    """The disqualifiers the facts trigger, and the facts that were given but trigger none (each kept as a line,
+    and flagged where a person must decide: a discipline not said to be job-related, a remedied case)."""
     triggered: list[str] = []
+    notes: list[_RawLine] = []
+    related = assessment.discipline_job_related
+    if related is not None:
+        if not isinstance(related, bool):
+            raise InvalidAssessmentError("discipline_job_related", "phải là true, false hoặc để trống")
+        if not regime.asks_job_relation:
+            raise InvalidAssessmentError(
+                "discipline_job_related",
+                f"chế độ {regime.id} không phân biệt kỷ luật do vi phạm liên quan đến thực hiện nhiệm vụ",
+            )
+        if assessment.discipline is None:
+            raise InvalidAssessmentError("discipline_job_related", "chỉ nhập cùng hình thức kỷ luật («discipline»)")
+    lowest = regime.lowest_level.display
     if assessment.discipline is not None:
         if assessment.discipline not in DISCIPLINE_LEVELS:
             raise InvalidAssessmentError(
@@ -871,9 +928,39 @@ def _disqualifiers(regime: Regime, assessment: Assessment, is_leader: bool) -> t
             raise InvalidAssessmentError(
                 "discipline", f"chế độ {regime.id} không có quy định về kỷ luật: không thể ghi nhận hình thức kỷ luật"
             )
+        measure = DISCIPLINE_LEVELS[assessment.discipline]
         for rule in rules:
-            if rank >= _DISCIPLINE_RANK[rule.discipline_from]:
+            if rank < _DISCIPLINE_RANK[rule.discipline_from]:
+                continue
+            if not rule.job_related_only or related is True:
                 triggered.append(rule.code)
+                continue
+            values: Params = ("code", rule.code, "disqualifier", rule.name, "discipline", measure, "level", lowest)
+            if related is False:
+                reason = (
+                    f"Bị kỷ luật {measure} do vi phạm không liên quan đến thực hiện nhiệm vụ: "
+                    f"không phải căn cứ xếp loại «{lowest}»"
+                )
+                notes.append((None, reason, rule.cite, "discipline_not_job_related", values))
+                continue
+            reason = (
+                f"Bị kỷ luật {measure} trong năm đánh giá: chưa xác định vi phạm có liên quan đến thực hiện nhiệm vụ "
+                f"hay không (nếu có, xếp loại năm «{lowest}»): bộ phận tổ chức cán bộ xác định"
+            )
+            flags.append(Flag("discipline_job_relation", reason))
+            notes.append((None, reason, rule.cite, "discipline_relation_unknown", values))
+    remedied: set[str] = set()
+    for index, code in enumerate(assessment.remedied):
+        item = regime.disqualifier_by_code.get(code)
+        if item is None or item.remedied_cite is None:
+            raise InvalidAssessmentError(
+                f"remedied[{index}]", f"trường hợp «{code}» không có quy định về chủ động phát hiện, khắc phục"
+            )
+        if code not in assessment.disqualifiers:
+            raise InvalidAssessmentError(f"remedied[{index}]", f"«{code}» phải có trong «disqualifiers»")
+        if code in remedied:
+            raise InvalidAssessmentError(f"remedied[{index}]", f"«{code}» bị nhập hai lần")
+        remedied.add(code)
     for index, code in enumerate(assessment.disqualifiers):
         item = regime.disqualifier_by_code.get(code)
         if item is None:
@@ -885,9 +972,26 @@ def _disqualifiers(regime: Regime, assessment: Assessment, is_leader: bool) -> t
             raise InvalidAssessmentError(
                 f"disqualifiers[{index}]", "trường hợp này chỉ áp dụng cho người lãnh đạo («leader»)"
             )
+        if code in remedied:
+            assert item.remedied_cite is not None
+            reason = (
+                f"{item.name}: người quản lý đã chủ động phát hiện, báo cáo, chỉ đạo xử lý kịp thời và khắc phục "
+                f"xong hậu quả — không tự động xếp loại «{lowest}»; cấp có thẩm quyền xem xét, quyết định"
+            )
+            flags.append(Flag("competent_level_review", reason))
+            notes.append(
+                (
+                    None,
+                    reason,
+                    item.remedied_cite,
+                    "disqualifier_remedied",
+                    ("code", code, "disqualifier", item.name, "level", lowest),
+                )
+            )
+            continue
         if code not in triggered:
             triggered.append(code)
-    return tuple(triggered)
+    return tuple(triggered), notes
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -967,7 +1071,7 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
     is_leader = assessment.leader is not None
     if assessment.leader is not None:
         _check_leader_fields(reg, assessment.leader)
-    disqualified = _disqualifiers(reg, assessment, is_leader)
+    disqualified, notes = _disqualifiers(reg, assessment, is_leader, flags)
     for code in disqualified:
         item = reg.disqualifier_by_code[code]
         if item.scope == "year":
@@ -982,6 +1086,8 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
         for code in disqualified:
             item = reg.disqualifier_by_code[code]
             out.fact(item.name, item.cite, kind="disqualifier_noted", params=("code", code, "disqualifier", item.name))
+        for _, reason, cite, kind, values in notes:
+            out.fact(reason, cite, kind=kind, params=values)
         return EvaluationResult(
             reg.id,
             assessment.person_id,
@@ -1045,8 +1151,15 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
         total = _ZERO.quantize(Decimal("0.01"))
     total = round_points(total)
     score_level, level = decide_level(reg, total, stats, disqualified, out)
-    if reg.leader_cap is not None and assessment.leader is not None:
-        unit_code = assessment.leader.unit_level
+    for _, reason, cite, kind, values in notes:
+        out.fact(reason, cite, kind=kind, params=values)
+    unit_code = assessment.leader.unit_level if assessment.leader is not None else None
+    if (
+        reg.leader_cap is not None
+        and assessment.leader is not None
+        and (unit_code is not None or not reg.yearly_levels)
+    ):
+        # with yearly levels the unit's level is known at the year only: a period takes it when given
         if unit_code is None:
             raise InvalidAssessmentError(
                 "leader.unit_level", "cần mức xếp loại của cơ quan, đơn vị do người này lãnh đạo"
@@ -1064,6 +1177,14 @@ def evaluate(regime: Regime | str, assessment: Assessment, *, explain: bool = Tr
                 params=("level", unit.display),
             )
             level = unit
+    if reg.yearly_levels and reg.yearly_levels_cite is not None:
+        out.fact(
+            f"Kỳ theo dõi, đánh giá chỉ chấm điểm (số điểm tương ứng mức «{level.display}»); mức xếp loại chất "
+            "lượng được quyết định hằng năm trên cơ sở điểm trung bình của năm",
+            reg.yearly_levels_cite,
+            kind="period_points_only",
+            params=("level", level.display),
+        )
     return EvaluationResult(
         reg.id,
         assessment.person_id,

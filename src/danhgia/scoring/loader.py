@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import tomllib
@@ -18,6 +19,7 @@ from danhgia.scoring.regime import (
     SOURCE_TAGS,
     BonusItem,
     Citation,
+    CitationTable,
     ConditionKind,
     Criterion,
     Deduction,
@@ -30,12 +32,14 @@ from danhgia.scoring.regime import (
     Level,
     LevelCondition,
     QuotaRule,
+    QuotaScope,
     Regime,
     Review360,
     RollupRules,
     Source,
     TaskRules,
     WorkingTimeRules,
+    WorkingYearRules,
 )
 
 __all__ = ["DEFAULT_REGIME_ID", "list_regimes", "load_regime", "load_regime_file", "load_regime_text"]
@@ -329,6 +333,7 @@ def _task_rules(node: _Node, level_codes: list[str]) -> TaskRules:
         excuse_unfinished_cite=excuse_cite,
         leader_criteria=tuple(leaders),
         leader_cite=leader_cite,
+        late_default_cite=node.opt_cite("late_default_cite"),
     )
     node.done()
     return rules
@@ -362,9 +367,12 @@ def _levels(root: _Node, max_total: Decimal) -> tuple[Level, ...]:
                 cite=node.cite(),
                 letter=letter,
                 conditions=tuple(conditions),
+                min_exclusive=node.flag("min_exclusive"),
             )
         )
         node.done()
+    if levels[-1].min_exclusive:
+        raise nodes[-1].error("min_exclusive", "mức thấp nhất tính từ 0 điểm, không dùng ngưỡng «trên»")
     if levels[-1].min_score != 0:
         raise nodes[-1].error("min", "mức thấp nhất phải có ngưỡng 0")
     if levels[-1].conditions:
@@ -397,8 +405,10 @@ def _quota(root: _Node, levels: dict[str, Level]) -> tuple[QuotaRule | None, Cit
         raise node.error("exceptional_ratio", "phải không nhỏ hơn «ratio» và không quá 1")
     if (exceptional is None) != (exceptional_cite is None):
         raise node.error("exceptional_cite", "exceptional_ratio và exceptional_cite phải đi cùng nhau")
+    scope = cast(QuotaScope, _literal(node, "scope", get_args(QuotaScope)) if "scope" in node.data else "period")
+    node.used.add("scope")
     rule = QuotaRule(
-        level, demote_to, ratio, basis, node.cite(), node.cite("basis_cite"), exceptional, exceptional_cite
+        level, demote_to, ratio, basis, node.cite(), node.cite("basis_cite"), exceptional, exceptional_cite, scope
     )
     node.done()
     return rule, None
@@ -449,6 +459,14 @@ def _review_360(root: _Node) -> Review360 | None:
         raise node.error("min_assessors", "không được âm")
     if (min_assessors > 0) != (min_assessors_cite is not None):
         raise node.error("min_assessors_cite", "min_assessors và min_assessors_cite phải đi cùng nhau")
+    final_role = node.text("final_role", required=False)
+    final_role_cite = node.opt_cite("final_role_cite")
+    if bool(final_role) != (final_role_cite is not None):
+        raise node.error("final_role_cite", "final_role và final_role_cite phải đi cùng nhau")
+    if final_role and final_role not in dict(weights):
+        raise node.error("final_role", f"vai trò «{final_role}» không có trọng số trong [review_360.weights]")
+    if final_role == "self":
+        raise node.error("final_role", "điểm cuối cùng không thể do người tự đánh giá cho")
     review = Review360(
         node.cite(),
         tuple(weights),
@@ -461,6 +479,8 @@ def _review_360(root: _Node) -> Review360 | None:
         min_raters_cite,
         min_assessors,
         min_assessors_cite,
+        final_role,
+        final_role_cite,
     )
     node.done()
     return review
@@ -493,36 +513,131 @@ def _working_time(root: _Node) -> WorkingTimeRules:
     return rules
 
 
-def _rollup(root: _Node, levels: dict[str, Level], period: str) -> RollupRules:
-    node = root.table("rollup")
-    assert node is not None
-    cap_level = node.text("absence_cap_level")
-    if cap_level not in levels:
-        raise node.error("absence_cap_level", f"mức «{cap_level}» không có trong [[levels]]")
-    cap_from = node.integer("absence_cap_from")
-    cap_below = node.integer("absence_cap_below")
-    if not 0 < cap_from < cap_below <= 12:
-        raise node.error("absence_cap_below", "cần 0 < absence_cap_from < absence_cap_below ≤ 12")
+_WORKING_YEAR_KEYS = (
+    "min_months_worked",
+    "min_months_cite",
+    "maternity_cite",
+    "exempt_cite",
+    "exempt_leave",
+    "absence_cap_from",
+    "absence_cap_below",
+    "absence_cap_level",
+    "absence_cap_cite",
+)
+
+
+def _iso_date(node: _Node, key: str) -> str:
+    value = node.text(key, required=False)
+    if value:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise node.error(key, "ngày phải có dạng NNNN-TT-NN (ví dụ 2026-07-01)") from None
+    return value
+
+
+def _working_year(node: _Node, levels: dict[str, Level], *, dated: bool) -> WorkingYearRules:
+    """The annual working-time rules of [rollup] (undated) or of one [[rollup.by_date]] block."""
     min_months = node.integer("min_months_worked")
     if min_months > 12:
         raise node.error("min_months_worked", "không quá 12 tháng")
+    exempt = node.strings("exempt_leave") if "exempt_leave" in node.data else ("maternity",)
+    for leave in exempt:
+        if leave not in LEAVE_TYPES:
+            raise node.error("exempt_leave", f"loại nghỉ «{leave}» không hợp lệ; có: {', '.join(LEAVE_TYPES)}")
+    if len(set(exempt)) != len(exempt):
+        raise node.error("exempt_leave", "mỗi loại nghỉ chỉ ghi một lần")
+    if "exempt_cite" in node.data and "maternity_cite" in node.data:
+        raise node.error("exempt_cite", "chỉ ghi một trong hai: exempt_cite hoặc maternity_cite")
+    exempt_cite = node.cite("exempt_cite" if "exempt_cite" in node.data else "maternity_cite")
+    node.used.update(("exempt_cite", "maternity_cite"))
+    cap_keys = ("absence_cap_from", "absence_cap_below", "absence_cap_level", "absence_cap_cite")
+    present = [key for key in cap_keys if key in node.data]
+    cap_from = cap_below = None
+    cap_level = None
+    cap_cite = None
+    if present:
+        missing = [key for key in cap_keys if key not in node.data]
+        if missing:
+            raise node.error(
+                missing[0],
+                "giới hạn mức khi nghỉ dài cần đủ absence_cap_from, absence_cap_below, "
+                "absence_cap_level và absence_cap_cite",
+            )
+        cap_level = node.text("absence_cap_level")
+        if cap_level not in levels:
+            raise node.error("absence_cap_level", f"mức «{cap_level}» không có trong [[levels]]")
+        cap_from = node.integer("absence_cap_from")
+        cap_below = node.integer("absence_cap_below")
+        if not 0 < cap_from < cap_below <= 12:
+            raise node.error("absence_cap_below", "cần 0 < absence_cap_from < absence_cap_below ≤ 12")
+        cap_cite = node.cite("absence_cap_cite")
+    valid_from = _iso_date(node, "from") if dated else ""
+    valid_until = _iso_date(node, "until") if dated else ""
+    if valid_from and valid_until and valid_from >= valid_until:
+        raise node.error("until", "ngày kết thúc phải sau ngày bắt đầu («from»)")
+    return WorkingYearRules(
+        min_months_worked=min_months,
+        min_months_cite=node.cite("min_months_cite"),
+        exempt_cite=exempt_cite,
+        exempt_leave=exempt,
+        absence_cap_from=cap_from,
+        absence_cap_below=cap_below,
+        absence_cap_level=cap_level,
+        absence_cap_cite=cap_cite,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+def _working_years(node: _Node, levels: dict[str, Level]) -> tuple[WorkingYearRules, ...]:
+    """One undated block, or dated [[rollup.by_date]] blocks that cover every year, one after the other."""
+    blocks = node.tables("by_date", required=False)
+    if not blocks:
+        return (_working_year(node, levels, dated=False),)
+    for key in _WORKING_YEAR_KEYS:
+        if key in node.data:
+            raise node.error(key, "đã có [[rollup.by_date]]: ghi quy định này trong từng khối theo ngày")
+    years: list[WorkingYearRules] = []
+    for block in blocks:
+        years.append(_working_year(block, levels, dated=True))
+        block.done()
+    if years[0].valid_from:
+        raise blocks[0].error("from", "khối đầu tiên không ghi «from» (áp dụng cho mọi năm trước «until»)")
+    if years[-1].valid_until:
+        raise blocks[-1].error("until", "khối cuối cùng không ghi «until» (áp dụng cho mọi năm từ «from»)")
+    for index in range(1, len(years)):
+        if not years[index - 1].valid_until or years[index].valid_from != years[index - 1].valid_until:
+            raise blocks[index].error(
+                "from", "các khối phải nối tiếp nhau: «from» của khối này bằng «until» của khối trước"
+            )
+    return tuple(years)
+
+
+def _rollup(root: _Node, levels: dict[str, Level], period: str) -> RollupRules:
+    node = root.table("rollup")
+    assert node is not None
+    years = _working_years(node, levels)
     q4_merged = node.flag("q4_merged")
     q4_cite = node.opt_cite("q4_cite")
     if q4_merged and (q4_cite is None or period != "quarter"):
         raise node.error("q4_merged", "chỉ dùng với chế độ theo quý và phải có q4_cite")
+    latest = years[-1]
     rules = RollupRules(
         quarter_cite=node.cite("quarter_cite"),
         year_cite=node.cite("year_cite"),
-        min_months_worked=min_months,
-        min_months_cite=node.cite("min_months_cite"),
-        maternity_cite=node.cite("maternity_cite"),
-        absence_cap_from=cap_from,
-        absence_cap_below=cap_below,
-        absence_cap_level=cap_level,
-        absence_cap_cite=node.cite("absence_cap_cite"),
+        min_months_worked=latest.min_months_worked,
+        min_months_cite=latest.min_months_cite,
+        maternity_cite=latest.exempt_cite,
+        absence_cap_from=latest.absence_cap_from,
+        absence_cap_below=latest.absence_cap_below,
+        absence_cap_level=latest.absence_cap_level,
+        absence_cap_cite=latest.absence_cap_cite,
         disqualifier_cite=node.cite("disqualifier_cite"),
         q4_merged=q4_merged,
         q4_cite=q4_cite,
+        years=years,
+        consecutive_lowest_cite=node.opt_cite("consecutive_lowest_cite"),
     )
     node.done()
     return rules
@@ -582,7 +697,10 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
             tasks = _task_rules(tnode, list(level_by_code))
         else:
             items = _items(gnode, max_points)
-        groups.append(Group(code, gnode.text("name"), kind, gnode.cite(), max_points, criteria, items, tasks))
+        max_cite = gnode.opt_cite("max_cite")
+        if max_cite is not None and max_points is None:
+            raise gnode.error("max_cite", "chỉ dùng khi nhóm có điểm tối đa («max»)")
+        groups.append(Group(code, gnode.text("name"), kind, gnode.cite(), max_points, criteria, items, tasks, max_cite))
         gnode.done()
     _unique(root, "groups", [g.code for g in groups])
     if sum(1 for g in groups if g.kind == "tasks") > 1:
@@ -619,6 +737,12 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
         scope = dnode.text("scope", required=False) or "period"
         if scope not in ("period", "year"):
             raise dnode.error("scope", "chọn «period» (kỳ đánh giá) hoặc «year» (chỉ xếp loại năm)")
+        job_related = dnode.flag("job_related_only")
+        if job_related and not discipline_from:
+            raise dnode.error("job_related_only", "chỉ dùng cùng discipline_from (quy định về kỷ luật)")
+        remedied_cite = dnode.opt_cite("remedied_cite")
+        if remedied_cite is not None and discipline_from:
+            raise dnode.error("remedied_cite", "không dùng cho quy định về kỷ luật")
         disqualifiers.append(
             Disqualifier(
                 dnode.code("code"),
@@ -627,6 +751,8 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
                 discipline_from,
                 dnode.flag("leaders_only"),
                 scope,
+                job_related,
+                remedied_cite,
             )
         )
         dnode.done()
@@ -639,12 +765,28 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
         leader_cap_node.done()
     disclosure_node = root.table("disclosure", required=False)
     disclosure = None
+    self_scores = True
+    disclosed: Literal["period", "year"] = "period"
     if disclosure_node is not None:
         if disclosure_node.flag("board"):
             disclosure = disclosure_node.cite()
         else:
             disclosure_node.cite()
+        self_scores = disclosure_node.flag("self_scores", True)
+        if "results" in disclosure_node.data:
+            disclosed = cast(Literal["period", "year"], _literal(disclosure_node, "results", ("period", "year")))
+        disclosure_node.used.add("results")
         disclosure_node.done()
+    levels_from = _literal(root, "levels_from", ("period", "year")) if "levels_from" in root.data else "period"
+    root.used.add("levels_from")
+    levels_from_cite = root.opt_cite("levels_from_cite")
+    if levels_from == "year" and levels_from_cite is None:
+        raise root.error("levels_from_cite", 'cần trích dẫn khi levels_from = "year"')
+    if levels_from == "period" and levels_from_cite is not None:
+        raise root.error("levels_from_cite", 'chỉ dùng khi levels_from = "year"')
+    step_down_cite = root.opt_cite("step_down_cite")
+    if step_down_cite is not None and not any(level.conditions for level in levels):
+        raise root.error("step_down_cite", "chỉ dùng khi có mức xếp loại có điều kiện")
 
     regime = Regime(
         id=regime_id,
@@ -657,7 +799,7 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
         max_total=max_total,
         total_cite=root.cite("total_cite"),
         sources=tuple(sources),
-        citations=dict(ctx.citations),
+        citations=CitationTable(ctx.citations),
         groups=tuple(groups),
         levels=levels,
         disqualifiers=tuple(disqualifiers),
@@ -671,6 +813,14 @@ def _build(data: dict[str, Any], origin: str) -> Regime:
         level_by_code=level_by_code,
         disqualifier_by_code={d.code: d for d in disqualifiers},
         disclosure=disclosure,
+        disclosure_self_scores=self_scores,
+        disclosure_results=disclosed,
+        yearly_levels=levels_from == "year",
+        yearly_levels_cite=levels_from_cite,
+        rounding_cite=root.opt_cite("rounding_cite"),
+        in_force_cite=root.opt_cite("in_force_cite"),
+        period_cite=root.opt_cite("period_cite"),
+        step_down_cite=step_down_cite,
     )
     root.done()
     return regime

@@ -145,6 +145,12 @@ class Assessment:
     discipline: str | None = None
     disqualifiers: tuple[str, ...] = ()
     working_time: WorkingTime | None = None
+    # Whether the disciplined violation is related to performing duties (NĐ 233 Điều 12.4.c): True / False, or
+    # None when not said (a regime whose discipline rule is `job_related_only` then flags it for HR to decide).
+    discipline_job_related: bool | None = None
+    # Codes of `disqualifiers` the person found, reported and remedied themselves (NĐ 233 Điều 12.4, last
+    # paragraph): where the regime allows it (`remedied_cite`), the competent level decides instead of the rule.
+    remedied: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- outputs
@@ -330,12 +336,14 @@ class PeriodSummary:
 
 @dataclass(frozen=True, slots=True)
 class RollupResult:
-    """Quarter and year results of one person."""
+    """Quarter and year results of one person; `flags`: what a human should look at (e.g. two years in a row at
+    the lowest level)."""
 
     regime_id: str
     person_id: str
     quarters: tuple[PeriodSummary, ...]
     year: PeriodSummary
+    flags: tuple[Flag, ...] = ()
 
 
 # --------------------------------------------------------------------------- construction speed

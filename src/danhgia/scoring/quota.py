@@ -3,18 +3,59 @@
 Order: candidates are ranked by total, highest first; the lowest totals are demoted first.
 People tied on the cut line are never separated by guess: all of them are provisionally
 demoted and reported as a TieGroup (needs_human_decision) until `tie_winners` names who keeps it.
+
+The results are those of one period (EvaluationResult) or of one year (RollupResult: its `year` counts). The caller
+applies a quota of scope "year" (NĐ 233: on the yearly level only, `QuotaRule.scope`) to the year's results only,
+never at a period's closing; apply_quota applies the rule to whatever results it is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from danhgia.scoring.engine import resolve_regime
 from danhgia.scoring.errors import InvalidAssessmentError
-from danhgia.scoring.model import EvaluationResult, ExplanationLine, QuotaDecision, QuotaResult, TieGroup
+from danhgia.scoring.model import (
+    EvaluationResult,
+    ExplanationLine,
+    QuotaDecision,
+    QuotaResult,
+    RollupResult,
+    TieGroup,
+)
 from danhgia.scoring.numbers import format_percent, format_points, to_fraction
-from danhgia.scoring.regime import QuotaRule, Regime
+from danhgia.scoring.regime import Level, QuotaRule, Regime
+
+
+@dataclass(frozen=True, slots=True)
+class _YearEntry:
+    """The year of a roll-up, as the quota reads a result."""
+
+    regime_id: str
+    person_id: str
+    rated: bool
+    total: Decimal | None
+    level: Level | None
+
+
+def _entries(results: Sequence[EvaluationResult | RollupResult]) -> list[EvaluationResult | _YearEntry]:
+    """The results as the quota reads them (all of one kind: periods or years)."""
+    years = [isinstance(result, RollupResult) for result in results]
+    if any(years) and not all(years):
+        index = years.index(not years[0])
+        raise InvalidAssessmentError(f"results[{index}]", "không trộn kết quả của kỳ với kết quả của năm")
+    entries: list[EvaluationResult | _YearEntry] = []
+    for result in results:
+        if isinstance(result, RollupResult):
+            year = result.year
+            entries.append(_YearEntry(result.regime_id, result.person_id, year.rated, year.total, year.level))
+        else:
+            entries.append(result)
+    return entries
+
 
 __all__ = ["allowed_count", "apply_quota"]
 
@@ -43,15 +84,17 @@ def allowed_count(rule: QuotaRule, ratio: Fraction, candidates: int, basis_other
 
 def apply_quota(
     regime: Regime | str,
-    results: Sequence[EvaluationResult],
+    results: Sequence[EvaluationResult | RollupResult],
     *,
     exceptional: bool = False,
     tie_winners: Collection[str] = (),
 ) -> QuotaResult:
-    """Final levels of one unit / task group after the regime's quota (see module docstring)."""
+    """Final levels of one unit / task group after the regime's quota (see module docstring); `results` are the
+    period results (EvaluationResult) or the year roll-ups (RollupResult) of the group."""
     reg = resolve_regime(regime)
+    entries = _entries(results)
     seen: set[str] = set()
-    for index, result in enumerate(results):
+    for index, result in enumerate(entries):
         if result.regime_id != reg.id:
             raise InvalidAssessmentError(
                 f"results[{index}]", f"kết quả thuộc chế độ «{result.regime_id}», không phải «{reg.id}»"
@@ -70,7 +113,7 @@ def apply_quota(
         lines.append(
             ExplanationLine(None, "Không áp dụng giới hạn tỷ lệ xếp loại", reg.quota_absent_cite, kind="quota_none")
         )
-        unchanged = tuple(QuotaDecision(r.person_id, r.total, r.level, r.level) for r in results)
+        unchanged = tuple(QuotaDecision(r.person_id, r.total, r.level, r.level) for r in entries)
         return QuotaResult(reg.id, False, len(unchanged), 0, unchanged, None, tuple(lines))
 
     if exceptional:
@@ -80,7 +123,7 @@ def apply_quota(
     else:
         ratio, ratio_cite = rule.ratio, rule.cite
     top, lower = reg.level(rule.level), reg.level(rule.demote_to)
-    rated = [r for r in results if r.rated and r.level is not None]
+    rated = [r for r in entries if r.rated and r.level is not None]
     candidates = sorted(
         (r for r in rated if r.level is not None and r.level.code == rule.level),
         key=lambda r: (-(r.total or 0), r.person_id),
@@ -181,7 +224,7 @@ def apply_quota(
     )
     lines.insert(1, ExplanationLine(None, "Cách đếm và làm tròn tỷ lệ", rule.basis_cite, kind="quota_counting"))
     decisions: list[QuotaDecision] = []
-    for result in results:
+    for result in entries:
         is_candidate = result.rated and result.level is not None and result.level.code == rule.level
         if not is_candidate or result.person_id in keep:
             decisions.append(QuotaDecision(result.person_id, result.total, result.level, result.level))

@@ -13,6 +13,7 @@ __all__ = [
     "SOURCE_TAGS",
     "BonusItem",
     "Citation",
+    "CitationTable",
     "Criterion",
     "Deduction",
     "Disqualifier",
@@ -29,6 +30,7 @@ __all__ = [
     "Source",
     "TaskRules",
     "WorkingTimeRules",
+    "WorkingYearRules",
 ]
 
 #: Confidence tags of a citation: quoted, reported, inferred, third-party software, or a setting of danhgia.
@@ -66,6 +68,7 @@ EVALUATOR_ROLES: dict[str, str] = {
 GroupKind = Literal["criteria", "tasks", "bonus", "penalty"]
 LeaderCompute = Literal["quantity", "quality", "timeliness", "subordinates", "input"]
 ConditionKind = Literal["completed_share", "on_time_quality_share", "exceeded_share"]
+QuotaScope = Literal["period", "year"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class Citation:
     rule: str = ""
     url: str = ""
     note: str = ""
+    also: tuple[Citation, ...] = ()  # further rules the same line rests on (e.g. the rounding rule)
 
     @property
     def is_setting(self) -> bool:
@@ -87,11 +91,40 @@ class Citation:
 
     @property
     def label(self) -> str:
-        """Short human citation, e.g. "NĐ 335/2025, 25 % điểm tiến độ"."""
+        """Short human citation, e.g. "NĐ 335/2025, 25 % điểm tiến độ"; the rules in `also` follow after "; "."""
         text = ", ".join(part for part in (self.doc, self.article, self.rule) if part)
         if self.is_setting:
             text += " (thiết lập mặc định, không có trong văn bản gốc)"
+        for other in self.also:
+            text += "; " + other.label
         return text
+
+    def with_also(self, *others: Citation | None) -> Citation:
+        """This citation with further rules appended to its label (None entries are skipped); its key joins the
+        keys with "+" ("xep_loai+lam_tron"), which the regime's citation table resolves back to it."""
+        extra = tuple(other for other in others if other is not None and other not in self.also)
+        if not extra:
+            return self
+        key = "+".join((self.key, *(other.key for other in extra)))
+        return Citation(key, self.doc, self.source, self.article, self.rule, self.url, self.note, self.also + extra)
+
+
+class CitationTable(dict[str, Citation]):
+    """A regime's citations by key; a combined key "a+b" (a line citing rule a with rule b, see
+    `Citation.with_also`) resolves to the combined citation, so that a stored line reads back as it was."""
+
+    def __missing__(self, key: str) -> Citation:
+        if "+" not in key:
+            raise KeyError(key)
+        first, *others = key.split("+")
+        return self[first].with_also(*(self[other] for other in others))
+
+    def get(self, key: str, default: Citation | None = None) -> Citation | None:  # type: ignore[override]
+        """The citation with this (possibly combined) key, or `default`."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +208,7 @@ class TaskRules:
     excuse_unfinished_cite: Citation | None = None
     leader_criteria: tuple[LeaderCriterion, ...] = ()
     leader_cite: Citation | None = None
+    late_default_cite: Citation | None = None  # "done late" without a count counts as one delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +223,7 @@ class Group:
     criteria: tuple[Criterion, ...] = ()
     items: tuple[BonusItem, ...] = ()
     tasks: TaskRules | None = None
+    max_cite: Citation | None = None  # where the group's maximum comes from, when not from `cite`
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +247,16 @@ class Level:
     cite: Citation
     letter: str = ""
     conditions: tuple[LevelCondition, ...] = field(default=(), compare=False)
+    min_exclusive: bool = False  # True: "trên `min_score` điểm" (above), not "từ `min_score` điểm" (from)
 
     @property
     def display(self) -> str:
         """ "Hoàn thành tốt nhiệm vụ (Loại B)" or just the name."""
         return f"{self.name} (Loại {self.letter})" if self.letter else self.name
+
+    def reached_by(self, total: Decimal) -> bool:
+        """True when a (rounded) total reaches this level's threshold."""
+        return total > self.min_score if self.min_exclusive else total >= self.min_score
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +271,16 @@ class Disqualifier:
     discipline_from: str = ""
     leaders_only: bool = False
     scope: str = "period"
+    job_related_only: bool = False  # discipline counts only for a violation related to performing duties
+    remedied_cite: Citation | None = None  # remedied by the person: a flag for the competent level instead
 
 
 @dataclass(frozen=True, slots=True)
 class QuotaRule:
-    """At most `ratio` × (count of `basis`) people may keep `level`; the others go to `demote_to`."""
+    """At most `ratio` × (count of `basis`) people may keep `level`; the others go to `demote_to`.
+
+    `scope` "period": applied to the results of each period (at a monthly / quarterly closing); "year": applied
+    only to the yearly levels (the year of `rollup()` results), never at a period's closing."""
 
     level: str
     demote_to: str
@@ -245,6 +290,7 @@ class QuotaRule:
     basis_cite: Citation
     exceptional_ratio: Decimal | None = None
     exceptional_cite: Citation | None = None
+    scope: QuotaScope = "period"
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +313,8 @@ class Review360:
     min_raters_cite: Citation | None = None
     min_assessors: int = 0  # people whose scores count (self included), below which the council reviews
     min_assessors_cite: Citation | None = None
+    final_role: str = ""  # the role that gives the final marks: a result without it is flagged for the council
+    final_role_cite: Citation | None = None
 
     def weight(self, role: str) -> Decimal | None:
         """The weight of a role, None when the role is not used."""
@@ -290,26 +338,69 @@ class WorkingTimeRules:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkingYearRules:
+    """The annual working-time rules in force for the years ending in [`valid_from`, `valid_until`) (ISO dates,
+    "" = unbounded): fewer than `min_months_worked` months worked → the year is not rated, except for the leave
+    types of `exempt_leave` (rated on the time actually worked); optionally, `absence_cap_from` to fewer than
+    `absence_cap_below` months absent (exempt leave aside) → at most `absence_cap_level`."""
+
+    min_months_worked: int
+    min_months_cite: Citation
+    exempt_cite: Citation
+    exempt_leave: tuple[str, ...] = ("maternity",)
+    absence_cap_from: int | None = None
+    absence_cap_below: int | None = None
+    absence_cap_level: str | None = None
+    absence_cap_cite: Citation | None = None
+    valid_from: str = ""
+    valid_until: str = ""
+
+    @property
+    def has_absence_cap(self) -> bool:
+        """True when these rules cap the level of a year with a long absence."""
+        return self.absence_cap_level is not None
+
+    def applies_to(self, year: int) -> bool:
+        """True when the year (ending on 31 December) falls in this block's dates."""
+        end = f"{year:04d}-12-31"
+        return (not self.valid_from or end >= self.valid_from) and (not self.valid_until or end < self.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
 class RollupRules:
-    """Quarter and year roll-up and the annual working-time rules (NĐ 90/2020 as amended by NĐ 48/2023)."""
+    """Quarter and year roll-up and the annual working-time rules.
+
+    `years`: the working-time rules of each span of years (one block for most regimes; dated blocks where the
+    rule in force changed, e.g. NĐ 90/2020 as amended by NĐ 48/2023 lapsed on 01/7/2026). The fields
+    `min_months_worked` … `absence_cap_cite` repeat the latest block, for callers that read them directly."""
 
     quarter_cite: Citation
     year_cite: Citation
     min_months_worked: int
     min_months_cite: Citation
     maternity_cite: Citation
-    absence_cap_from: int
-    absence_cap_below: int
-    absence_cap_level: str
-    absence_cap_cite: Citation
+    absence_cap_from: int | None
+    absence_cap_below: int | None
+    absence_cap_level: str | None
+    absence_cap_cite: Citation | None
     disqualifier_cite: Citation
     q4_merged: bool = False
     q4_cite: Citation | None = None
+    years: tuple[WorkingYearRules, ...] = ()
+    consecutive_lowest_cite: Citation | None = None  # two years in a row at the lowest level: flag
+
+    def for_year(self, year: int) -> WorkingYearRules:
+        """The working-time rules in force for a year (the blocks cover every year)."""
+        for block in self.years:
+            if block.applies_to(year):
+                return block
+        raise LookupError(year)  # the loader refuses blocks that leave a year uncovered
 
 
 @dataclass(frozen=True, slots=True)
 class LeaderCap:
-    """A leader's level may not be above the level of the unit they lead."""
+    """A leader's level may not be above the level of the unit they lead (the caller names the leaders it applies
+    to by giving `leader.unit_level` / `cap_level`: under NĐ 233 only the head, "người đứng đầu")."""
 
     cite: Citation
 
@@ -342,6 +433,14 @@ class Regime:
     level_by_code: dict[str, Level] = field(default_factory=dict)
     disqualifier_by_code: dict[str, Disqualifier] = field(default_factory=dict)
     disclosure: Citation | None = None  # a board where colleagues see self-scores, bonuses and final averages
+    disclosure_self_scores: bool = True  # the board shows self-scores (Đà Nẵng) or only the final results
+    disclosure_results: Literal["period", "year"] = "period"  # the board shows each period's or the year's results
+    yearly_levels: bool = False  # a period gives points only; the level is decided from the year's average
+    yearly_levels_cite: Citation | None = None
+    rounding_cite: Citation | None = None  # the rounding rule, cited on every threshold line
+    in_force_cite: Citation | None = None  # where `in_force_from` comes from
+    period_cite: Citation | None = None  # why the regime is monthly / quarterly, when that is a choice
+    step_down_cite: Citation | None = None  # a level's condition missed: down one level at a time
 
     @property
     def uses_360(self) -> bool:
@@ -352,6 +451,12 @@ class Regime:
     def criteria(self) -> tuple[Criterion, ...]:
         """All scored criteria of the regime, in order."""
         return tuple(self.criteria_by_code.values())
+
+    @property
+    def asks_job_relation(self) -> bool:
+        """True when a discipline counts only for a violation related to performing duties (NĐ 233 Điều 12.4.c):
+        the caller then says whether it is (`Assessment.discipline_job_related`)."""
+        return any(rule.job_related_only for rule in self.disqualifiers)
 
     @property
     def lowest_level(self) -> Level:
@@ -391,6 +496,6 @@ class Regime:
     def level_for(self, total: Decimal) -> Level:
         """The level that a (rounded) total reaches by points alone."""
         for level in self.levels:
-            if total >= level.min_score:
+            if level.reached_by(total):
                 return level
         return self.levels[-1]

@@ -1,9 +1,11 @@
 """rollup(): quarter and year results from period results, with the annual working-time rules.
 
-Year score = mean of the totals of the periods actually worked (rounded once). Annual rules
-(NĐ 90/2020 as amended by NĐ 48/2023): fewer than 6 months worked → not rated, except
-maternity leave (rated on the time actually worked); 3 to < 6 months of (non-maternity) leave →
-at most "Hoàn thành nhiệm vụ". Disqualifiers of any period apply to the quarter and the year.
+Year score = mean of the totals of the periods actually worked (rounded once). The annual working-time rules are
+those of the regime in force for the year rolled up (`RollupRules.for_year`): e.g. NĐ 90/2020 as amended by
+NĐ 48/2023 until it lapsed on 01/7/2026 — fewer than 6 months worked → not rated, except maternity leave (rated on
+the time actually worked); 3 to < 6 months of (non-maternity) leave → at most "Hoàn thành nhiệm vụ" — or NĐ 233
+for viên chức (sick and maternity leave exempt, no cap). Disqualifiers of any period apply to the quarter and the
+year. Two years in a row at the lowest level (`previous_year_level`) raise a flag.
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from decimal import Decimal
 
 from danhgia.scoring.engine import Explainer, decide_level, resolve_regime
 from danhgia.scoring.errors import InvalidAssessmentError
-from danhgia.scoring.model import ExplanationLine, Params, PeriodRecord, PeriodSummary, RollupResult, TaskStats
+from danhgia.scoring.model import (
+    ExplanationLine,
+    Flag,
+    Params,
+    PeriodRecord,
+    PeriodSummary,
+    RollupResult,
+    TaskStats,
+)
 from danhgia.scoring.numbers import format_points, round_ratio
-from danhgia.scoring.regime import LEAVE_TYPES, Regime
+from danhgia.scoring.regime import LEAVE_TYPES, Level, Regime
 
 __all__ = ["period_length", "rollup"]
 
@@ -290,8 +300,22 @@ def _plain_lines(regime: Regime, kind: str, count: int, total: Decimal, with_mea
     out = Explainer(True)
     if with_mean:
         out.lines.append(_mean_line(regime, kind, count, total))
-    decide_level(regime, total, None, (), out)
+    _, level = decide_level(regime, total, None, (), out)
+    if kind == "quarter":
+        _quarter_points_only(regime, level, out)
     return tuple(out.lines)
+
+
+def _quarter_points_only(regime: Regime, level: Level, out: Explainer) -> None:
+    """With yearly levels, a quarter is monitoring only: say that its level is the band of its points."""
+    if regime.yearly_levels and regime.yearly_levels_cite is not None:
+        out.fact(
+            f"Điểm quý là kết quả theo dõi, đánh giá (số điểm tương ứng mức «{level.display}»); mức xếp loại chất "
+            "lượng được quyết định hằng năm",
+            regime.yearly_levels_cite,
+            kind="quarter_points_only",
+            params=("level", level.display),
+        )
 
 
 def _quarter(regime: Regime, key: str, bucket: _Bucket, explain: bool) -> PeriodSummary:
@@ -313,7 +337,13 @@ def _quarter(regime: Regime, key: str, bucket: _Bucket, explain: bool) -> Period
     if explain and len(keys) > 1:
         out.lines.append(_mean_line(regime, "quarter", len(bucket.totals), total))
     _, level = decide_level(regime, total, bucket.stats(), bucket.disqualified, out)
+    _quarter_points_only(regime, level, out)
     return PeriodSummary(key, True, total, level, bucket.worked, absent, keys, tuple(out.lines))
+
+
+def _leave_detail(months: dict[str, int]) -> str:
+    """ "nghỉ ốm 4 tháng, nghỉ thai sản 2 tháng" (in the order of LEAVE_TYPES)."""
+    return ", ".join(f"{LEAVE_TYPES[kind]} {months[kind]} tháng" for kind in LEAVE_TYPES if months.get(kind))
 
 
 def rollup(
@@ -322,11 +352,14 @@ def rollup(
     *,
     person_id: str = "",
     cap_level: str | None = None,
+    previous_year_level: str | None = None,
     explain: bool = True,
 ) -> RollupResult:
     """Quarter and year results of one person from the records of the periods of one year.
 
     cap_level: the level of the unit a leader leads for the year (regimes with leader_cap only).
+    previous_year_level: the person's level (code) of the year before; with this year's, both the lowest level →
+    a flag ("two_years_lowest") and a line for the competent level (regimes with `consecutive_lowest_cite`).
     explain=False skips the explanation lines (batch runs); totals and levels are identical.
     """
     reg = resolve_regime(regime)
@@ -338,7 +371,20 @@ def rollup(
         unit = reg.level_by_code.get(cap_level)
         if unit is None:
             raise InvalidAssessmentError("cap_level", f"mức «{cap_level}» không có; có: {', '.join(reg.level_by_code)}")
+    previous = None
+    if previous_year_level is not None:
+        if rules.consecutive_lowest_cite is None:
+            raise InvalidAssessmentError(
+                "previous_year_level", f"chế độ {reg.id} không có quy định về hai năm liên tiếp ở mức thấp nhất"
+            )
+        previous = reg.level_by_code.get(previous_year_level)
+        if previous is None:
+            raise InvalidAssessmentError(
+                "previous_year_level",
+                f"mức «{previous_year_level}» không có; có: {', '.join(reg.level_by_code)}",
+            )
     year_key, buckets, whole = _collect(reg, periods)
+    working = rules.for_year(int(year_key))
 
     quarters: list[PeriodSummary] = []
     for number in sorted(buckets):
@@ -368,14 +414,24 @@ def rollup(
 
     worked = whole.worked
     absent = sum(whole.absent.values()) if whole.absent else 0
-    maternity = whole.absent.get("maternity", 0)
+    exempt_months = {kind: whole.absent[kind] for kind in working.exempt_leave if whole.absent.get(kind)}
+    exempt = sum(exempt_months.values())
     keys = tuple(whole.keys)
-    if whole.totals and worked >= rules.min_months_worked and not (maternity or whole.disqualified or whole.has_stats):
+    lowest_twice = previous is not None and previous.rank == reg.lowest_level.rank
+    if (
+        whole.totals
+        and worked >= working.min_months_worked
+        and not (exempt or whole.disqualified or whole.has_stats or lowest_twice)
+    ):
         # decided by the mean alone, unless a cap applies: the common case
         total = whole.mean()
         level = reg.level_for(total)
-        capped = rules.absence_cap_from <= absent < rules.absence_cap_below and (
-            level.rank > reg.level(rules.absence_cap_level).rank
+        capped = (
+            working.absence_cap_from is not None
+            and working.absence_cap_below is not None
+            and working.absence_cap_level is not None
+            and working.absence_cap_from <= absent < working.absence_cap_below
+            and level.rank > reg.level(working.absence_cap_level).rank
         )
         if not capped and (unit is None or level.rank <= unit.rank):
             lines = _plain_lines(reg, "year", len(whole.totals), total, True) if explain else ()
@@ -383,35 +439,54 @@ def rollup(
             return RollupResult(reg.id, person_id, tuple(quarters), year)
 
     out = Explainer(explain)
+    flags: list[Flag] = []
 
     def not_rated(reason: str, kind: str, values: Params = ()) -> RollupResult:
-        out.fact(reason, rules.min_months_cite, kind=kind, params=values)
+        out.fact(reason, working.min_months_cite, kind=kind, params=values)
         year = PeriodSummary(year_key, False, None, None, worked, absent, keys, tuple(out.lines))
         return RollupResult(reg.id, person_id, tuple(quarters), year)
 
+    only_maternity = set(exempt_months) <= {"maternity"}
+    detail = _leave_detail(exempt_months)
     if not whole.totals:
         return not_rated("Không có kỳ nào có điểm trong năm: không xếp loại năm", "year_unrated")
-    if worked < rules.min_months_worked:
-        if not maternity:
+    if worked < working.min_months_worked:
+        if not exempt:
             return not_rated(
-                f"Làm việc {worked} tháng, dưới {rules.min_months_worked} tháng trong năm: "
+                f"Làm việc {worked} tháng, dưới {working.min_months_worked} tháng trong năm: "
                 "không xếp loại chất lượng năm",
                 "year_too_few_months",
-                ("worked", worked, "min_months", rules.min_months_worked),
+                ("worked", worked, "min_months", working.min_months_worked),
             )
-        out.fact(
-            f"Làm việc {worked} tháng, nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế",
-            rules.maternity_cite,
-            kind="year_maternity_short",
-            params=("worked", worked, "months", maternity),
-        )
-    elif maternity:
-        out.fact(
-            f"Nghỉ thai sản {maternity} tháng: xếp loại theo thời gian làm việc thực tế",
-            rules.maternity_cite,
-            kind="year_maternity",
-            params=("months", maternity),
-        )
+        if only_maternity:
+            out.fact(
+                f"Làm việc {worked} tháng, nghỉ thai sản {exempt} tháng: xếp loại theo thời gian làm việc thực tế",
+                working.exempt_cite,
+                kind="year_maternity_short",
+                params=("worked", worked, "months", exempt),
+            )
+        else:
+            out.fact(
+                f"Làm việc {worked} tháng, {detail}: xếp loại theo thời gian làm việc thực tế",
+                working.exempt_cite,
+                kind="year_exempt_leave_short",
+                params=("worked", worked, "leaves", detail, "months", exempt),
+            )
+    elif exempt:
+        if only_maternity:
+            out.fact(
+                f"Nghỉ thai sản {exempt} tháng: xếp loại theo thời gian làm việc thực tế",
+                working.exempt_cite,
+                kind="year_maternity",
+                params=("months", exempt),
+            )
+        else:
+            out.fact(
+                f"{detail[0].upper()}{detail[1:]}: xếp loại theo thời gian làm việc thực tế",
+                working.exempt_cite,
+                kind="year_exempt_leave",
+                params=("leaves", f"{detail[0].upper()}{detail[1:]}", "months", exempt),
+            )
 
     total = whole.mean()
     if explain:
@@ -426,23 +501,29 @@ def rollup(
             )
     _, level = decide_level(reg, total, whole.stats(), whole.disqualified, out, year=True)
 
-    other_absence = absent - maternity
-    if rules.absence_cap_from <= other_absence < rules.absence_cap_below:
-        cap = reg.level(rules.absence_cap_level)
+    other_absence = absent - exempt
+    if (
+        working.absence_cap_from is not None
+        and working.absence_cap_below is not None
+        and working.absence_cap_level is not None
+        and working.absence_cap_cite is not None
+        and working.absence_cap_from <= other_absence < working.absence_cap_below
+    ):
+        cap = reg.level(working.absence_cap_level)
         if level.rank > cap.rank:
             out.fact(
                 f"Nghỉ {other_absence} tháng "
-                f"(từ {rules.absence_cap_from} đến dưới {rules.absence_cap_below} tháng): "
+                f"(từ {working.absence_cap_from} đến dưới {working.absence_cap_below} tháng): "
                 f"không xếp cao hơn «{cap.display}»",
-                rules.absence_cap_cite,
+                working.absence_cap_cite,
                 kind="year_absence_cap",
                 params=(
                     "months",
                     other_absence,
                     "from_months",
-                    rules.absence_cap_from,
+                    working.absence_cap_from,
                     "below_months",
-                    rules.absence_cap_below,
+                    working.absence_cap_below,
                     "level",
                     cap.display,
                 ),
@@ -457,5 +538,18 @@ def rollup(
             params=("level", unit.display),
         )
         level = unit
+    if lowest_twice and level.rank == reg.lowest_level.rank:
+        assert rules.consecutive_lowest_cite is not None
+        message = (
+            f"Hai năm liên tiếp xếp loại «{level.display}» (năm trước và năm {year_key}): "
+            "cấp có thẩm quyền xem xét theo quy định (căn cứ cho thôi việc)"
+        )
+        flags.append(Flag("two_years_lowest", message))
+        out.fact(
+            message,
+            rules.consecutive_lowest_cite,
+            kind="two_years_lowest",
+            params=("level", level.display, "year", year_key),
+        )
     year = PeriodSummary(year_key, True, total, level, worked, absent, keys, tuple(out.lines))
-    return RollupResult(reg.id, person_id, tuple(quarters), year)
+    return RollupResult(reg.id, person_id, tuple(quarters), year, tuple(flags))

@@ -263,10 +263,15 @@ def parse_assessment(data: Mapping[str, Any], field: str = "") -> Assessment:
             "penalties",
             "evaluators",
             "discipline",
+            "discipline_job_related",
             "disqualifiers",
+            "remedied",
             "working_time",
         }
     )
+    job_related = obj.get("discipline_job_related")
+    if job_related is not None and not isinstance(job_related, bool):
+        raise InvalidAssessmentError(obj.path("discipline_job_related"), "phải là true, false hoặc null")
     leader = None
     if obj.get("leader") is not None:
         lobj = _Obj(obj.get("leader"), obj.path("leader"))
@@ -307,7 +312,9 @@ def parse_assessment(data: Mapping[str, Any], field: str = "") -> Assessment:
         penalties=_claims(obj, "penalties"),
         evaluators=tuple(evaluators),
         discipline=obj.opt_text("discipline"),
+        discipline_job_related=job_related,
         disqualifiers=obj.strings("disqualifiers"),
+        remedied=obj.strings("remedied"),
         working_time=working_time,
     )
 
