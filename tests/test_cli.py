@@ -145,3 +145,30 @@ def test_the_local_bot_api_server_without_its_extra_says_how_to_add_it(
     result = runner.invoke(app, command)
     assert result.exit_code == 2
     assert "pip install -e '.[sandbox]'" in result.output
+
+
+def test_hr_chooses_a_units_regime_for_a_category_and_reads_it_back(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGIME_BY_CATEGORY", "vien_chuc=nd233-2026")
+    header = ["ma_can_bo", "ho_ten", "ma_don_vi", "ten_don_vi", "chuc_vu", "vai_tro", "ma_cap_tren", "ma_don_vi_cha"]
+    rows = [[*row, "viên chức" if row[0] == "CV01" else ""] for row in ROSTER_ROWS]
+    path = write_roster(tmp_path / "staff.csv", rows, [*header, "loai_can_bo"])
+    assert runner.invoke(app, ["roster", "import", str(path)]).exit_code == 0
+    shown = runner.invoke(app, ["regime-map", "show"])
+    assert shown.exit_code == 0, shown.output
+    assert "TH\tPhòng Tổng hợp\tViên chức\tnd233-2026\t(REGIME_BY_CATEGORY)" in shown.output
+    assert "TH\tPhòng Tổng hợp\tCông chức\tnd335-2025\t(REGIME (mặc định))" in shown.output
+    done = runner.invoke(app, ["regime-map", "set", "SO", "hợp đồng", "hanoi-1841-2021"])
+    assert done.exit_code == 0, done.output
+    assert "Người lao động (hợp đồng) đánh giá theo hanoi-1841-2021" in done.output
+    shown = runner.invoke(app, ["regime-map", "show"])
+    assert "TH\tPhòng Tổng hợp\tNgười lao động (hợp đồng)\thanoi-1841-2021\t(đơn vị SO chọn)" in shown.output
+    refused = runner.invoke(app, ["regime-map", "set", "SO", "vien_chuc", "qd366-2025"])
+    assert refused.exit_code == 2 and "theo kỳ «quarter»" in refused.output
+    unknown = runner.invoke(app, ["regime-map", "set", "XX", "vien_chuc", "nd233-2026"])
+    assert unknown.exit_code == 2 and "Không có đơn vị mã XX." in unknown.output
+    assert runner.invoke(app, ["regime-map", "clear", "SO", "nguoi_lao_dong"]).exit_code == 0
+    assert "(REGIME (mặc định))" in runner.invoke(app, ["regime-map", "show"]).output
+    empty = runner.invoke(app, ["year-report", "SO", "--year", "2026"])
+    assert empty.exit_code == 0 and "chưa có kỳ nào đã chốt" in empty.output

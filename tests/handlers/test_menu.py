@@ -1,5 +1,5 @@
-"""The command menu offers what the regime has: the 360° round (/danhgiacheo) and the disclosure board (/congkhai)
-only under the Đà Nẵng model; roles add their own commands."""
+"""The command menu offers what the regime has: the 360° round (/danhgiacheo) under the Đà Nẵng model, the
+disclosure board (/congkhai) where the regime publishes each period's results; roles add their own commands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from danhgia.workflow.common import ROLE_COUNCIL, ROLE_LEADER
     ("regime", "features"),
     [
         ("nd335-2025", frozenset()),
-        ("hanoi-1841-2021", frozenset()),
+        ("hanoi-1841-2021", frozenset({BOARD})),  # Hà Nội publishes results inside the unit
+        ("nd233-2026", frozenset()),  # NĐ 233 publishes the year's levels, not a monthly board
         ("danang-lienchieu-2013", frozenset({RATINGS, BOARD})),
     ],
 )

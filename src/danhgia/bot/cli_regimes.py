@@ -1,4 +1,5 @@
-"""CLI commands for HR: which regime each category of staff is evaluated under, per unit (`regime-map`)."""
+"""CLI commands for HR: which regime each category of staff is evaluated under, per unit (`regime-map`), and the
+year of a unit with each person under their own regime and the yearly quota (`year-report`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from danhgia.workflow.common import Actor
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.regimes import CATEGORIES, category_name, parse_category
 from danhgia.workflow.services import Services
+from danhgia.workflow.years import describe
 
 regime_map_app = typer.Typer(
     help="Chế độ đánh giá theo loại cán bộ (công chức, viên chức, người lao động) của từng đơn vị.",
@@ -21,8 +23,45 @@ SOURCES = {"unit": "đơn vị {unit} chọn", "organisation": "REGIME_BY_CATEGO
 
 
 def register(app: typer.Typer) -> None:
-    """Add `regime-map` to the `danhgia` CLI."""
+    """Add `regime-map` and `year-report` to the `danhgia` CLI."""
     app.add_typer(regime_map_app, name="regime-map")
+    app.command("year-report")(year_report)
+    app.command("unit-level")(unit_level)
+
+
+def unit_level(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi).")],
+    period: Annotated[str, typer.Argument(help="Kỳ: 2026-11, 2026-Q4, hoặc năm 2026.")],
+    level: Annotated[str, typer.Argument(help="Mức xếp loại của đơn vị: HTXS, HTT, HT, KHT.")],
+) -> None:
+    """The level a unit itself was rated for a period: its head is not rated above it (regimes with that rule)."""
+    services = _services()
+    try:
+        services.regimes.set_unit_level(Actor.cli("unit-level"), unit, period, level.strip().upper())
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else t("cli.unknown_unit", code=unit), 2)
+    typer.echo(
+        f"Đơn vị {unit}, kỳ {period}: {level.strip().upper()}. Người đứng đầu đơn vị không được xếp cao hơn mức này "
+        "(chế độ có quy định đó); phiếu chưa chốt được tính lại, chậm nhất khi chốt kỳ."
+    )
+
+
+def year_report(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],
+    year: Annotated[int, typer.Option(help="Năm đánh giá.", min=2000, max=2100)],
+) -> None:
+    """The year of a unit: each person's average and level under their own regime, after the yearly quota."""
+    services = _services()
+    try:
+        rows = services.years.unit_year(Actor.cli("year-report"), unit, year)
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else t("cli.unknown_unit", code=unit), 2)
+    if not rows:
+        typer.echo(f"Năm {year}: đơn vị {unit} chưa có kỳ nào đã chốt.")
+        return
+    typer.echo(f"Năm {year} — đơn vị {unit} (mã\thọ tên\tloại\tchế độ\tđiểm năm\txếp loại):")
+    for row in rows:
+        typer.echo(describe(row))
 
 
 def _services() -> Services:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from danhgia.scoring import format_points
-from danhgia.texts import Html
+from danhgia.scoring import Level, Regime, format_points
+from danhgia.texts import Html, t
 
 MESSAGE_LIMIT = 4096  # characters of one message (Telegram's limit; Zalo's is lower and its adapter cuts again)
 
@@ -29,6 +29,16 @@ def fit(text: Html, limit: int = MESSAGE_LIMIT - 96) -> Html:
 def points(value: Decimal | None) -> str:
     """Points in Vietnamese style ("87,5"); "—" when unknown."""
     return "—" if value is None else format_points(value)
+
+
+def period_level(regime: Regime, level: Level | None, lang: str) -> str:
+    """A period's level as people read it ("—" when none); under a regime that decides levels yearly (NĐ 233) the
+    month's level is only what its points would give, and says so."""
+    if level is None:
+        return "—"
+    if regime.yearly_levels:
+        return t("level.points_only", lang, level=level.display)
+    return level.display
 
 
 def day(value: date) -> str:

@@ -40,11 +40,15 @@ class OtherPeriod(Callback, feature=FEATURE, code="p"):
 def _row(row: BoardRow, board: Board, usual_count: int, me: int, lang: str) -> list[Html]:
     level = t("board.under_review", lang) if row.under_review else (row.level or t("board.no_level", lang))
     name_key = "board.name_self" if row.person_id == me else "board.name"
+    if row.yearly:
+        return [t_html(name_key, lang, name=row.name, level=t("board.yearly", lang))]
     quarter = points(row.quarter_average)
     if row.quarter_average is not None and row.quarter_periods != usual_count:
         quarter = t("board.quarter_count", lang, average=quarter, count=row.quarter_periods)
     values = {"own": points(row.self_total), "total": points(row.total), "quarter": quarter}
-    if board.has_bonus:
+    if not board.self_scores:
+        scores = t_html("board.scores_final", lang, **values)
+    elif board.has_bonus:
         scores = t_html("board.scores_bonus", lang, bonus=points(row.bonus), **values)
     else:
         scores = t_html("board.scores", lang, **values)
@@ -53,7 +57,9 @@ def _row(row: BoardRow, board: Board, usual_count: int, me: int, lang: str) -> l
 
 def board_panel(board: Board, me: int, lang: str) -> Panel:
     """The board: two short lines per colleague, and buttons for the unit's other closed periods."""
-    legend = "board.legend_bonus" if board.has_bonus else "board.legend"
+    legend = (
+        "board.legend_final" if not board.self_scores else "board.legend_bonus" if board.has_bonus else "board.legend"
+    )
     lines = [
         t_html("board.title", lang, label=board.period_label),
         t_html("board.unit", lang, unit=board.unit_name),
@@ -66,7 +72,7 @@ def board_panel(board: Board, me: int, lang: str) -> Panel:
     for row in board.rows:
         lines.append(Html(""))
         lines += _row(row, board, usual, me, lang)
-    lines += [Html(""), t_html("board.no_cross", lang)]
+    lines += [Html(""), t_html("board.no_cross" if board.self_scores else "board.final_only", lang)]
     others = board.other_periods[:MAX_PERIOD_BUTTONS]
     buttons = [OtherPeriod(pid).choice(t("board.period_button", lang, label=label)) for pid, label in others]
     if buttons:

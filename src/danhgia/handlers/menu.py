@@ -21,6 +21,7 @@ from danhgia.scoring import Regime
 from danhgia.texts import LANGUAGES, t
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_COUNCIL, ROLE_HR, ROLE_LEADER
+from danhgia.workflow.disclosure import monthly_board
 from danhgia.workflow.services import Services
 
 RATINGS, BOARD = "ratings", "board"  # features a regime may offer
@@ -69,7 +70,7 @@ GROUP_COMMANDS = ("help", "ketqua")
 def features_of(regime: Regime) -> frozenset[str]:
     """The features a regime offers: the 360° round, the disclosure board."""
     return frozenset(
-        name for name, on in ((RATINGS, regime.review_360 is not None), (BOARD, regime.disclosure is not None)) if on
+        name for name, on in ((RATINGS, regime.review_360 is not None), (BOARD, monthly_board(regime))) if on
     )
 
 

@@ -171,6 +171,20 @@ class UnitRegime(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class UnitLevel(SQLModel, table=True):
+    """The level a unit itself was rated for a period (a month key, or a year "2026"): its head is not rated above
+    it (Hà Nội 1841, NĐ 233 Điều 12.7)."""
+
+    __tablename__ = "unit_level"
+    __table_args__ = (UniqueConstraint("unit_id", "period_key", name="uq_unit_level_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(sa_column=Column(Integer, ForeignKey("unit.id", ondelete="CASCADE"), nullable=False))
+    period_key: str = Field(max_length=16)
+    level: str = Field(max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 class Task(SQLModel, table=True):
     """A task (product, work item) a person plans for a week and checks in on; counted in its due month."""
 

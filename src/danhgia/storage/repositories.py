@@ -35,6 +35,7 @@ from danhgia.storage.models import (
     Task,
     TelegramLink,
     Unit,
+    UnitLevel,
     UnitRegime,
     Worker,
 )
@@ -200,6 +201,29 @@ class UnitRegimeRepository:
         self.session.delete(found)
         self.session.flush()
         return True
+
+
+class UnitLevelRepository:
+    """The level each unit itself was rated, per period."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of(self, unit_id: int, period_key: str) -> UnitLevel | None:
+        """The unit's level for this period, if HR entered one."""
+        query = select(UnitLevel).where(UnitLevel.unit_id == unit_id, UnitLevel.period_key == period_key)
+        return self.session.exec(query).first()
+
+    def set(self, unit_id: int, period_key: str, level: str, now: datetime) -> UnitLevel:
+        """Record the unit's level for a period (replacing an earlier one)."""
+        found = self.of(unit_id, period_key)
+        if found is None:
+            found = UnitLevel(unit_id=unit_id, period_key=period_key, level=level, updated_at=now)
+        else:
+            found.level, found.updated_at = level, now
+        self.session.add(found)
+        self.session.flush()
+        return found
 
 
 class PersonRepository:

@@ -35,6 +35,7 @@ from danhgia.storage.repositories import (
     RoleRepository,
     SnoozeRepository,
     TaskRepository,
+    UnitLevelRepository,
     UnitRegimeRepository,
     UnitRepository,
     WorkerRepository,
@@ -47,6 +48,7 @@ class UnitOfWork:
     session: Session
     units: UnitRepository
     unit_regimes: UnitRegimeRepository
+    unit_levels: UnitLevelRepository
     people: PersonRepository
     roles: RoleRepository
     reporting: ReportingRepository
@@ -77,6 +79,7 @@ class UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self.units = UnitRepository(self.session)
         self.unit_regimes = UnitRegimeRepository(self.session)
+        self.unit_levels = UnitLevelRepository(self.session)
         self.people = PersonRepository(self.session)
         self.roles = RoleRepository(self.session)
         self.reporting = ReportingRepository(self.session)

@@ -208,7 +208,9 @@ class AssessmentService:
             # No subordinate has a result yet: the unit criterion is taken as met, shown as provisional.
             levels = [_passing_level(regime)]
             provisional = True
-        return ev.LeaderFacts(tuple(levels), provisional)
+        person = uow.people.get(person_id)
+        unit = uow.unit_levels.of(person.unit_id, period.key) if person is not None else None
+        return ev.LeaderFacts(tuple(levels), provisional, unit.level if unit is not None else None)
 
     def inputs_of(self, uow: UnitOfWork, record: Assessment, *, live_tasks: bool | None = None) -> ScoringInputs:
         """What this record is scored with now (tasks live while it is editable, unless `live_tasks` says)."""

@@ -1,6 +1,8 @@
 """The disclosure board (công khai điểm đánh giá, seed 004): in regimes that ask for it, every member of a
 unit sees, for each colleague of the unit, the self-score, the bonus points and the final average of a closed
 period and of its quarter — never before the period is closed, never another unit, never a cross-evaluation.
+A regime may publish only the final results (Hà Nội: no self-scores) or only the year's (NĐ 233): a colleague
+whose own regime publishes yearly is listed without their month's points.
 A result still before the council shows "under review" instead of its level until the council decides (seed 004
 publishes after the council's review).
 """
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import round_points
+from danhgia.scoring import Regime, round_points
 from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -38,6 +40,7 @@ class BoardRow:
     quarter_average: Decimal | None
     quarter_periods: int
     under_review: bool = False  # a council case on this result is still open: its level is not final yet
+    yearly: bool = False  # their regime publishes the year's results only: nothing of this month is shown
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Board:
     rows: tuple[BoardRow, ...]
     other_periods: tuple[tuple[int, str], ...]
     has_bonus: bool
+    self_scores: bool = True  # the regime publishes self-scores (Đà Nẵng), or only final results (Hà Nội)
 
 
 class DisclosureService:
@@ -69,9 +73,9 @@ class DisclosureService:
             if person is None or not person.active:
                 raise Refusal("not_found")
             periods = list(uow.periods.by_unit(person.unit_id))
-            regimes_with_board = [p for p in periods if ev.regime_of(p.regime_id).disclosure is not None]
+            regimes_with_board = [p for p in periods if monthly_board(ev.regime_of(p.regime_id))]
             if not regimes_with_board:
-                upcoming = self.regime_id is not None and ev.regime_of(self.regime_id()).disclosure is not None
+                upcoming = self.regime_id is not None and monthly_board(ev.regime_of(self.regime_id()))
                 raise Refusal("board_not_yet" if upcoming and not periods else "board_not_used")
             closed = [p for p in regimes_with_board if p.status == "closed"]
             if not closed:
@@ -115,6 +119,13 @@ class DisclosureService:
             person = uow.people.get(record.person_id)
             if person is None:
                 continue
+            if record_regime(record, period).disclosure_results == "year":  # published with the year, not now
+                rows.append(
+                    BoardRow(
+                        record.person_id, person.full_name, person.position, None, None, None, "", None, 0, yearly=True
+                    )
+                )
+                continue
             totals = quarter_totals.get(record.person_id, [])
             level_code = record.final_level or record.level
             rows.append(
@@ -122,7 +133,7 @@ class DisclosureService:
                     record.person_id,
                     person.full_name,
                     person.position,
-                    self_score(period, record, person.staff_code),
+                    self_score(period, record, person.staff_code) if regime.disclosure_self_scores else None,
                     _bonus(record, regime.bonus_group.code if regime.bonus_group else None),
                     record.total,
                     regime.level(level_code).display if level_code else "",
@@ -142,7 +153,13 @@ class DisclosureService:
             tuple(rows),
             tuple((p.id, span_from_key(p.key).label()) for p in closed if p.id is not None and p.id != period.id),
             regime.bonus_group is not None,
+            regime.disclosure_self_scores,
         )
+
+
+def monthly_board(regime: Regime) -> bool:
+    """Whether a regime publishes each period's results on a board (not only the year's)."""
+    return regime.disclosure is not None and regime.disclosure_results == "period"
 
 
 def self_score(period: Period, record: Assessment, code: str) -> Decimal | None:

@@ -192,10 +192,12 @@ def claimable(task: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class LeaderFacts:
-    """What a leader's KPI needs from others: the levels of the people reporting to them."""
+    """What a leader's KPI needs from others: the levels of the people reporting to them, and the level their unit
+    itself was rated (None: not entered, no cap applied)."""
 
     subordinate_levels: tuple[str, ...]
     provisional: bool
+    unit_level: str | None = None
 
 
 def scoring_input(
@@ -257,8 +259,9 @@ def scoring_input(
             facts["subordinate_levels"] = list(leader.subordinate_levels)
         if "input" in computes:
             facts["criteria"] = {code: str(value) for code, value in leader_inputs.items()}
-        if regime.leader_cap is not None:
-            facts["unit_level"] = regime.levels[0].code
+        if regime.leader_cap is not None:  # not above the unit's own level, once HR has entered it
+            known = leader.unit_level if leader.unit_level in regime.level_by_code else None
+            facts["unit_level"] = known or regime.levels[0].code
         data["leader"] = facts
     if working_time is not None:
         data["working_time"] = {

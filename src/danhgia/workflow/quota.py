@@ -48,7 +48,7 @@ def group_regime_id(group: str, period_regime_id: str) -> str:
 
 def quota_at_closing(regime: Regime) -> bool:
     """Whether the regime's quota is applied when a period closes (not for a yearly quota, NĐ 233 Điều 12.6)."""
-    return regime.quota is not None and getattr(regime.quota, "scope", "period") == "period"
+    return regime.quota is not None and regime.quota.scope == "period"
 
 
 def quota_room(uow: UnitOfWork, record: Assessment) -> bool:

@@ -17,6 +17,7 @@ from datetime import date
 from danhgia.scoring import Regime, ScoringError, load_regime
 from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import Actor, Change, audit
 from danhgia.workflow.refusal import Refusal
@@ -181,6 +182,30 @@ class RegimeChoices:
             )
             uow.commit()
         return True
+
+    def set_unit_level(self, actor: Actor, unit_code: str, period_key: str, level: str) -> None:
+        """HR records the level a unit itself was rated for a period: its head's record is scored not above it
+        (regimes with a leader cap), from the next evaluation of that record — at the latest at closing."""
+        now = self.clock.now()
+        try:
+            if not (len(period_key) == 4 and period_key.isdigit()):  # a year ("2026"), or a period's key
+                span_from_key(period_key)
+        except ValueError:
+            raise Refusal("unknown_period_key", key=period_key[:16]) from None
+        levels = load_regime(self.default_regime_id).level_by_code
+        if level not in levels:
+            raise Refusal("unknown_level", level=level[:16], allowed=", ".join(levels))
+        with self.db.uow() as uow:
+            unit = uow.units.get_by_code(unit_code)
+            if unit is None or unit.id is None:
+                raise Refusal("not_found")
+            before = uow.unit_levels.of(unit.id, period_key)
+            old = {"period": period_key, "level": before.level} if before is not None else None
+            uow.unit_levels.set(unit.id, period_key, level, now)
+            audit(
+                uow, actor, Change("unit.level", "unit", str(unit.id), old, {"period": period_key, "level": level}), now
+            )
+            uow.commit()
 
     def table(self) -> list[tuple[str, str, str, Choice]]:
         """For each unit and category: (unit code, unit name, category, the choice that applies)."""

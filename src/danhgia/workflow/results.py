@@ -35,6 +35,8 @@ class ResultEntry:
     result: dict[str, Any] | None
     decision: str | None
     decision_reason: str | None
+    is_leader: bool = False
+    category: str = ""
 
     @property
     def level_name(self) -> str:
@@ -94,6 +96,8 @@ class ResultService:
                         dict(record.result) if record.result else None,
                         record.decision,
                         record.decision_reason,
+                        record.is_leader,
+                        record.category,
                     )
                 )
             return entries
@@ -105,7 +109,9 @@ class ResultService:
                 return entry
         raise Refusal("not_found")
 
-    def year(self, person_id: int, year: int | None = None) -> tuple[RollupResult | None, list[ResultEntry]]:
+    def year(
+        self, person_id: int, year: int | None = None, *, cap_level: str | None = None, earlier: bool = True
+    ) -> tuple[RollupResult | None, list[ResultEntry]]:
         """The roll-up of the final (locked) periods of a year, with the entries it used."""
         today = self.clock.now().astimezone(self.tz).date()
         year = year or today.year
@@ -114,9 +120,20 @@ class ResultService:
         ]
         if not entries:
             return None, []
-        regime = entries[0].regime
-        records = [_record(e) for e in sorted(entries, key=lambda e: e.period.starts_on) if e.regime.id == regime.id]
-        return rollup(regime, records, person_id=str(person_id)), entries
+        # The year is judged under the regime of its last period (the rule in force at the year's end, e.g. NĐ 233
+        # for a viên chức whose first months of 2026 were still scored under the unit's regime), from every period
+        # scored on the same scale.
+        regime = max(entries, key=lambda e: e.period.starts_on).regime
+        ordered = sorted(entries, key=lambda e: e.period.starts_on)
+        records = [_record(e) for e in ordered if e.regime.max_total == regime.max_total]
+        cap = cap_level if regime.leader_cap is not None and cap_level in regime.level_by_code else None
+        previous = None  # the year before, for two years in a row at the lowest level (grounds for dismissal)
+        if earlier and regime.rollup.consecutive_lowest_cite is not None:
+            before, _ = self.year(person_id, year - 1, earlier=False)
+            level = before.year.level if before is not None else None
+            previous = level.code if level is not None and level.code in regime.level_by_code else None
+        summary = rollup(regime, records, person_id=str(person_id), cap_level=cap, previous_year_level=previous)
+        return summary, entries
 
     @staticmethod
     def quarter_of(day: date) -> int:

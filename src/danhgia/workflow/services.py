@@ -29,6 +29,7 @@ from danhgia.workflow.review import ReviewService
 from danhgia.workflow.roster import RosterService
 from danhgia.workflow.selfassessment import SelfAssessmentService
 from danhgia.workflow.tasks import TaskService
+from danhgia.workflow.years import YearService
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Services:
         self.review = ReviewService(self.assessments)
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)
+        self.years = YearService(db, self.clock, tz, self.results)
         self.delegations = DelegationService(db, self.clock, tz)
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)
         self.ratings = RatingService(db, self.clock, tz)

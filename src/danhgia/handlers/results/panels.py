@@ -14,7 +14,7 @@ from danhgia.chat.explain import lines_html
 from danhgia.chat.format import points
 from danhgia.chat.panel import Choice, Panel, keyboard
 from danhgia.handlers.results.callbacks import CONTEST, Entry, Latest, Quarter, Year
-from danhgia.scoring import PeriodSummary, RollupResult
+from danhgia.scoring import PeriodSummary, RollupResult, load_regime
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow.calendar import month_bounds, quarter_of, span_from_key
 from danhgia.workflow.results import ResultEntry
@@ -95,6 +95,8 @@ def _level_line(entry: ResultEntry, lang: str) -> Html:
     name = entry.level_name
     if not name:
         return t_html("ketqua.level_none", lang)
+    if entry.regime.yearly_levels:  # a month gives points only (NĐ 233 Điều 3.5–3.6)
+        return t_html("ketqua.level_points_only", lang, level=name, regime=entry.regime.name)
     key = {
         "locked": "ketqua.level_final",
         "approved": "ketqua.level_approved",
@@ -188,13 +190,15 @@ def empty_panel(lang: str) -> Panel:
     return Panel(t_html("ketqua.empty", lang))
 
 
-def _summary_lines(summary: PeriodSummary, lang: str) -> list[Html]:
+def _summary_lines(summary: PeriodSummary, lang: str, *, points_only: bool = False) -> list[Html]:
     lines = []
     if summary.rated and summary.total is not None:
         lines.append(t_html("ketqua.summary_total", lang, total=points(summary.total)))
     else:
         lines.append(t_html("ketqua.summary_total_none", lang))
-    if summary.level is not None:
+    if summary.level is not None and points_only:  # a quarter of a regime with yearly levels (NĐ 233)
+        lines.append(t_html("ketqua.summary_points_only", lang))
+    elif summary.level is not None:
         lines.append(t_html("ketqua.summary_level", lang, level=summary.level.display))
     elif summary.merged_into_year:
         lines.append(t_html("ketqua.summary_merged", lang))
@@ -229,7 +233,8 @@ def quarter_panel(
     if summary is None:
         lines.append(t_html("ketqua.quarter_empty", lang, label=label))
     else:
-        lines += _summary_lines(summary, lang)
+        assert rollup is not None
+        lines += _summary_lines(summary, lang, points_only=load_regime(rollup.regime_id).yearly_levels)
         first, last = month_bounds(year, 3 * quarter - 2)[0], month_bounds(year, 3 * quarter)[1]
         if _provisional(history, first, last, today):
             lines.append(t_html("ketqua.quarter_provisional", lang))
@@ -241,6 +246,14 @@ def quarter_panel(
         ]
     ]
     return Panel(join_html(lines), keyboard(rows))
+
+
+def _quarter_level(rollup: RollupResult, summary: PeriodSummary, lang: str) -> str:
+    if summary.level is None:
+        return t("ketqua.not_rated_short", lang)
+    if load_regime(rollup.regime_id).yearly_levels:
+        return t("ketqua.quarter_points_only", lang)
+    return summary.level.display
 
 
 def year_panel(rollup: RollupResult | None, history: list[ResultEntry], year: int, today: date, lang: str) -> Panel:
@@ -257,7 +270,7 @@ def year_panel(rollup: RollupResult | None, history: list[ResultEntry], year: in
             lines += [Html(""), t_html("ketqua.year_quarters", lang)]
         for summary in rollup.quarters:
             number = int(summary.key.rsplit("Q", 1)[1])
-            level = summary.level.display if summary.level else t("ketqua.not_rated_short", lang)
+            level = _quarter_level(rollup, summary, lang)
             lines.append(
                 t_html(
                     "ketqua.year_quarter_line",

@@ -191,6 +191,8 @@ def card_text(view: AssessmentView, lang: str, tz: ZoneInfo, viewer_id: int) -> 
         ]
     else:
         lines.append(t_html("review.card_no_score", lang))
+    if view.regime.yearly_levels:  # the month gives points only (NĐ 233 Điều 3.5–3.6)
+        lines.append(t_html("review.points_only", lang, regime=view.regime.name))
     lines += _claim_lines(view, lang)
     if view.submitted_at is not None:
         lines.append(t_html("review.card_submitted", lang, at=at(view.submitted_at, tz)))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from danhgia.chat.explain import lines_html
-from danhgia.chat.format import day, points, short
+from danhgia.chat.format import day, period_level, points, short
 from danhgia.chat.panel import Choice, Panel, chunks, keyboard
 from danhgia.chat.refusals import refusal_text
 from danhgia.handlers.criteria import CatalogKeys, choice_rows, criterion_lines, nav_rows
@@ -271,7 +271,7 @@ def _summary(view: AssessmentView, lang: str) -> tuple[Html, Rows]:
         return join_html(lines), []
     lines.append(t_html("selfassess.summary.total", lang, total=points(result.total), max=points(result.max_total)))
     if result.level is not None:
-        lines.append(t_html("selfassess.summary.level", lang, level=result.level.display))
+        lines.append(t_html("selfassess.summary.level", lang, level=period_level(view.regime, result.level, lang)))
     else:
         lines.append(t_html("selfassess.summary.no_level", lang))
     lines += parts_lines(result, lang)

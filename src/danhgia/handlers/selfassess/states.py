@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from danhgia.chat.format import day, points
+from danhgia.chat.format import day, period_level, points
 from danhgia.chat.panel import Panel, keyboard
 from danhgia.handlers.selfassess.callbacks import Open
 from danhgia.scoring import EvaluationResult, Regime
@@ -20,11 +20,11 @@ def _at(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%H:%M %d/%m/%Y") if value is not None else "—"
 
 
-def _level_name(regime: Regime, code: str | None) -> str:
+def _level_name(regime: Regime, code: str | None, lang: str) -> str:
     if not code:
         return "—"
     level = regime.level_by_code.get(code)
-    return level.display if level is not None else code
+    return period_level(regime, level, lang) if level is not None else code
 
 
 def parts_lines(result: EvaluationResult, lang: str) -> list[Html]:
@@ -47,7 +47,7 @@ def submitted_panel(view: AssessmentView, lang: str) -> Panel:
         t_html("selfassess.done.told", lang, reviewer=view.reviewer_name),
     ]
     if result is not None and result.total is not None:
-        level = result.level.display if result.level is not None else "—"
+        level = period_level(view.regime, result.level, lang)
         lines.append(t_html("selfassess.done.score", lang, total=points(result.total), level=level))
         lines += parts_lines(result, lang)
     return Panel(join_html(lines))
@@ -64,7 +64,8 @@ def _decided_lines(view: AssessmentView, lang: str, tz: ZoneInfo) -> list[Html]:
     if view.decision == "adjusted" and view.decision_reason:
         lines.append(t_html("selfassess.view.adjusted", lang, reason=view.decision_reason))
     if view.state == lifecycle.LOCKED:
-        lines.append(t_html("selfassess.view.locked", lang, level=_level_name(view.regime, view.final_level or None)))
+        final = _level_name(view.regime, view.final_level or None, lang)
+        lines.append(t_html("selfassess.view.locked", lang, level=final))
     return lines
 
 
@@ -82,7 +83,7 @@ def readonly_panel(view: AssessmentView, lang: str, tz: ZoneInfo) -> Panel:
         lines.append(t_html("selfassess.view.closed", lang, state=t(f"state.{view.state}", lang)))
     result = view.result
     if result is not None and result.total is not None and lifecycle.handed_in(view.state):
-        level = result.level.display if result.level is not None else "—"
+        level = period_level(view.regime, result.level, lang)
         values = {"total": points(result.total), "max": points(result.max_total), "level": level}
         lines.append(t_html("selfassess.view.total", lang, **values))
         lines += parts_lines(result, lang)

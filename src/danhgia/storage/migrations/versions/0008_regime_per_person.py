@@ -1,4 +1,5 @@
-"""A regime per person: the person's category, the regime of each record, and the units' choice per category
+"""A regime per person: the person's category, the regime of each record, the units' choice per category, and the
+level each unit itself was rated (its head is not rated above it)
 
 Revision ID: 0008
 Revises: 0007
@@ -42,10 +43,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("unit_id", "category", name="uq_unit_regime_category"),
     )
+    op.create_table(
+        "unit_level",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("unit.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("period_key", sa.String(length=16), nullable=False),
+        sa.Column("level", sa.String(length=16), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("unit_id", "period_key", name="uq_unit_level_period"),
+    )
 
 
 def downgrade() -> None:
     """Undo this revision."""
+    op.drop_table("unit_level")
     op.drop_table("unit_regime")
     with op.batch_alter_table("assessment") as batch:
         batch.drop_column("category")
