@@ -491,3 +491,30 @@ def test_regimes_json() -> None:
 
 def test_regimes_unknown() -> None:
     fails_with(runner.invoke(app, ["regimes", "xyz"]), "Không có chế độ đánh giá «xyz»")
+
+
+def test_a_viên_chức_month_gives_points_and_the_year_its_level(tmp_path: Path) -> None:
+    month = {
+        "person_id": "VC01",
+        "criteria": {"pham_chat": "full", "nang_luc": "full", "doi_moi": {"points": 8}},
+        "tasks": [{"name": "Giáo án", "status": "done_on_time"}],
+    }
+    path = tmp_path / "month.json"
+    path.write_text(json.dumps(month), encoding="utf-8")
+    shown = runner.invoke(app, ["score", "--regime", "nd233-2026", "--explain", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert "Tổng điểm: 98/100 — chỉ chấm điểm (mức tương ứng: Hoàn thành xuất sắc nhiệm vụ; xếp loại theo năm)" in (
+        shown.output
+    )
+    year = {
+        "regime": "nd233-2026",
+        "person_id": "VC01",
+        "previous_year_level": "KHT",
+        "periods": [{"period": f"2027-{m:02d}", "total": 45} for m in range(1, 13)],
+    }
+    path.write_text(json.dumps(year), encoding="utf-8")
+    text = runner.invoke(app, ["score", "--rollup", "--explain", str(path)]).output
+    assert "Quý 1/2027: 45 điểm — chỉ chấm điểm (mức tương ứng: Không hoàn thành nhiệm vụ)" in text
+    assert "Năm 2027: 45 điểm — Không hoàn thành nhiệm vụ" in text
+    data = json.loads(runner.invoke(app, ["score", "--rollup", str(path)]).output)
+    assert [flag["code"] for flag in data["flags"]] == ["two_years_lowest"]

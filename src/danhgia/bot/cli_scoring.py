@@ -107,9 +107,10 @@ def _explain_result(result: EvaluationResult, regime: Regime) -> list[str]:
     if not result.rated or result.total is None or result.level is None:
         out.append("Không đánh giá, xếp loại kỳ này")
     else:
-        out.append(
-            f"Tổng điểm: {format_points(result.total)}/{format_points(result.max_total)} — {result.level.display}"
-        )
+        level = result.level.display
+        if regime.yearly_levels:  # the period gives points only; the level is decided yearly
+            level = f"chỉ chấm điểm (mức tương ứng: {level}; xếp loại theo năm)"
+        out.append(f"Tổng điểm: {format_points(result.total)}/{format_points(result.max_total)} — {level}")
         for part in result.parts:
             top = f"/{format_points(part.max_points)}" if part.max_points is not None else ""
             out.append(f"  {part.name}: {format_points(part.points)}{top}")
@@ -130,8 +131,10 @@ def _explain_quota(quota: QuotaResult) -> list[str]:
     return out
 
 
-def _explain_summary(title: str, summary: PeriodSummary) -> list[str]:
-    if summary.rated and summary.total is not None and summary.level is not None:
+def _explain_summary(title: str, summary: PeriodSummary, points_only: bool = False) -> list[str]:
+    if summary.rated and summary.total is not None and summary.level is not None and points_only:
+        head = f"{title}: {format_points(summary.total)} điểm — chỉ chấm điểm (mức tương ứng: {summary.level.display})"
+    elif summary.rated and summary.total is not None and summary.level is not None:
         head = f"{title}: {format_points(summary.total)} điểm — {summary.level.display}"
     elif summary.merged_into_year and summary.total is not None:
         head = f"{title}: {format_points(summary.total)} điểm — gộp vào đánh giá năm"
@@ -142,8 +145,9 @@ def _explain_summary(title: str, summary: PeriodSummary) -> list[str]:
 
 def _explain_rollup(result: RollupResult) -> list[str]:
     out: list[str] = []
+    points_only = load_regime(result.regime_id).yearly_levels  # NĐ 233: quarters give points, the year the level
     for quarter in result.quarters:
-        out.extend(_explain_summary(f"Quý {quarter.key[-1]}/{quarter.key[:4]}", quarter))
+        out.extend(_explain_summary(f"Quý {quarter.key[-1]}/{quarter.key[:4]}", quarter, points_only))
     out.extend(_explain_summary(f"Năm {result.year.key}", result.year))
     return out
 
@@ -193,7 +197,11 @@ def score(
         elif rollup_:
             rollup_input = parse_rollup_input(reg, data)
             summary = rollup(
-                reg, rollup_input.periods, person_id=rollup_input.person_id, cap_level=rollup_input.cap_level
+                reg,
+                rollup_input.periods,
+                person_id=rollup_input.person_id,
+                cap_level=rollup_input.cap_level,
+                previous_year_level=rollup_input.previous_year_level,
             )
             if explain:
                 typer.echo("\n".join(_explain_rollup(summary)))

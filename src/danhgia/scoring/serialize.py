@@ -400,6 +400,7 @@ class RollupInput:
     periods: tuple[PeriodRecord, ...]
     person_id: str = ""
     cap_level: str | None = None
+    previous_year_level: str | None = None
 
 
 def parse_unit_input(data: Mapping[str, Any]) -> UnitInput:
@@ -413,14 +414,15 @@ def parse_unit_input(data: Mapping[str, Any]) -> UnitInput:
 
 
 def parse_rollup_input(regime: Regime | str, data: Mapping[str, Any]) -> RollupInput:
-    """{"person_id", "cap_level", "periods": [period record, …]} → RollupInput (assessments are evaluated)."""
+    """{"person_id", "cap_level", "previous_year_level", "periods": [period record, …]} → RollupInput (assessments
+    are evaluated)."""
     obj = _Obj(data, "")
-    obj.check_keys({"regime", "person_id", "cap_level", "periods"})
+    obj.check_keys({"regime", "person_id", "cap_level", "previous_year_level", "periods"})
     reg = resolve_regime(regime)
     periods = tuple(parse_period_record(reg, item, where) for item, where in obj.items("periods"))
     if not periods:
         raise InvalidAssessmentError("periods", "cần ít nhất một kỳ")
-    return RollupInput(periods, obj.text("person_id"), obj.opt_text("cap_level"))
+    return RollupInput(periods, obj.text("person_id"), obj.opt_text("cap_level"), obj.opt_text("previous_year_level"))
 
 
 # --------------------------------------------------------------------------- writing
@@ -795,6 +797,7 @@ def rollup_to_dict(result: RollupResult) -> dict[str, Any]:
         "person_id": result.person_id,
         "quarters": [_summary(q) for q in result.quarters],
         "year": _summary(result.year),
+        "flags": [{"code": f.code, "message": f.message} for f in result.flags],
     }
 
 
