@@ -74,6 +74,7 @@ class PersonStatus:
     total: Decimal | None
     level: str | None
     final_level: str | None
+    regime_id: str | None = None  # the regime the record is scored under (None: the period's)
 
     @property
     def submitted(self) -> bool:
@@ -217,7 +218,8 @@ class PeriodService:
             for person_id, person in _people_of(uow, period, in_period).items():
                 r = records.get(person_id)
                 found = (r.state, r.id, r.total, r.level, r.final_level) if r else ("none", None, None, None, None)
-                rows.append(PersonStatus(person_id, person.staff_code, person.full_name, *found))
+                regime_id = r.regime_id if r else None
+                rows.append(PersonStatus(person_id, person.staff_code, person.full_name, *found, regime_id))
             return rows
 
     def info(self, period_id: int) -> PeriodInfo:

@@ -320,7 +320,7 @@ def tie_panel(info: PeriodInfo, step: Closing, back: str | None, lang: str) -> P
 def _level(info: PeriodInfo, person: PersonStatus) -> str:
     """The level a locked record holds (the final one when the quota changed it)."""
     code = person.final_level or person.level
-    return ev.regime_of(info.regime_id).level(code).display if code else "—"
+    return ev.regime_of(person.regime_id or info.regime_id).level(code).display if code else "—"
 
 
 def reopen_panel(info: PeriodInfo, people: list[PersonStatus], page: int, back: str | None, lang: str) -> Panel:
