@@ -15,6 +15,7 @@ from danhgia.storage.db import downgrade, make_engine, migrate
 from danhgia.storage.models import AuditEntry, Unit
 from danhgia.workflow.services import Services
 
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 TABLES = {
     "unit",
     "role",
@@ -102,3 +103,43 @@ def test_sqlite_database_folder_is_created(tmp_path: object) -> None:
     migrate(engine)
     assert (tmp_path / "var" / "sub" / "danhgia.db").exists()
     engine.dispose()
+
+
+def test_records_of_before_regimes_per_person_keep_their_periods_regime(services: Services) -> None:
+    """0008 gives each existing record the regime of its period and no category: nothing scores differently."""
+    engine = services.db.engine
+    downgrade(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO unit (code, name, created_at, updated_at) VALUES ('U', 'Đơn vị', :t, :t)"), {"t": NOW}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO person (staff_code, full_name, unit_id, position, language, active, created_at,"
+                " updated_at) VALUES ('P', 'Người', (SELECT id FROM unit WHERE code = 'U'), '', 'vi', true, :t, :t)"
+            ),
+            {"t": NOW},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO period (unit_id, key, starts_on, ends_on, regime_id, status, exceptional, opened_at)"
+                " VALUES ((SELECT id FROM unit WHERE code = 'U'), '2026-11', '2026-11-01', '2026-11-30',"
+                " 'hanoi-1841-2021', 'open', false, :t)"
+            ),
+            {"t": NOW},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO assessment (period_id, person_id, state, version, is_leader, step, self_input,"
+                " created_at, updated_at) VALUES ((SELECT id FROM period), (SELECT id FROM person), 'draft', 0, false,"
+                " '', '{}', :t, :t)"
+            ),
+            {"t": NOW},
+        )
+    migrate(engine)
+    with services.db.uow() as uow:
+        person = uow.people.get_by_code("P")
+        assert person is not None and person.id is not None
+        ((record, period),) = uow.assessments.of_person(person.id)
+    assert (record.regime_id, record.category, period.regime_id) == ("hanoi-1841-2021", "", "hanoi-1841-2021")
+    assert person.category == ""
