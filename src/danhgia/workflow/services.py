@@ -24,6 +24,7 @@ from danhgia.workflow.periods import PeriodService
 from danhgia.workflow.ratings import RatingService
 from danhgia.workflow.regimes import RegimeChoices
 from danhgia.workflow.reminders import ReminderService, Timeline
+from danhgia.workflow.reports import ReportService
 from danhgia.workflow.results import ResultService
 from danhgia.workflow.review import ReviewService
 from danhgia.workflow.roster import RosterService
@@ -67,6 +68,7 @@ class Services:
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.years = YearService(db, self.clock, tz, self.results)
+        self.reports = ReportService(db, self.assessments)
         self.delegations = DelegationService(db, self.clock, tz)
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)
         self.ratings = RatingService(db, self.clock, tz)

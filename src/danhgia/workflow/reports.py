@@ -1,0 +1,354 @@
+"""What the official paperwork says, read from the records: a person's monitoring form for a period (NĐ 335 Mẫu 01
+and its regime's variants) and a unit's summary of a period. Nothing here is recomputed: points and levels come
+from the stored results and the person's and reviewer's answers; documents are drawn by `danhgia.reports`.
+
+Who may read what: a person their own form; HR and administrators any unit; a leader the units they lead (their
+own unit and the units below it); anyone else nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from danhgia.scoring import EvaluationResult, Regime, parse_assessment
+from danhgia.scoring.serialize import TaskPercentages, task_percentages
+from danhgia.storage.models import Assessment, Person, Unit
+from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow import evaluation as ev
+from danhgia.workflow.answers import Adjustment, Answers
+from danhgia.workflow.assessments import AssessmentService, AssessmentView
+from danhgia.workflow.calendar import span_from_key
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor
+from danhgia.workflow.lifecycle import LOCKED, handed_in
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.regimes import category_name, record_regime
+
+DEMOTED_NOTE = "hạ mức do giới hạn tỷ lệ"
+COUNCIL_NOTE = "Hội đồng đã xem xét"
+NOT_SUBMITTED_NOTE = "không nộp phiếu tự đánh giá"
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """One general criterion on the form: its maximum, the person's points, the leader's and the final ones."""
+
+    number: int
+    name: str
+    max_points: Decimal
+    self_points: Decimal | None
+    leader_points: Decimal | None
+    final_points: Decimal | None
+
+
+@dataclass(frozen=True)
+class FormData:
+    """A person's monitoring form for one period, as the records hold it."""
+
+    regime: Regime
+    person_name: str
+    staff_code: str
+    position: str
+    unit_name: str
+    category: str
+    period_key: str
+    period_label: str
+    is_leader: bool
+    state: str
+    criteria: tuple[CriterionRow, ...]
+    general_points: Decimal | None
+    general_max: Decimal | None
+    task_points: Decimal | None
+    task_max: Decimal | None
+    percentages: TaskPercentages | None
+    total: Decimal | None
+    max_total: Decimal
+    level: str  # the final level's name ("" while none), or the band under a regime with yearly levels
+    level_before_quota: str  # the level the points reached, when the quota lowered it ("" otherwise)
+    points_only: bool  # the regime decides levels yearly: the period's level is only the band of its points
+    reviewer_name: str
+    decided_at: datetime | None
+    decision_reason: str
+    explanation: tuple[str, ...]
+
+    @property
+    def final(self) -> bool:
+        """The period is closed and the record locked: the form is the official one."""
+        return self.state == LOCKED
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One person in a unit's summary."""
+
+    number: int
+    staff_code: str
+    name: str
+    position: str
+    unit_name: str
+    category: str
+    regime_id: str
+    self_total: Decimal | None
+    leader_total: Decimal | None
+    total: Decimal | None
+    level: str
+    level_code: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class QuotaCheck:
+    """A quota group's check: how many may keep the top level, how many the basis counts."""
+
+    group: str
+    allowed: int
+    basis_count: int
+    kept: int
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    """A unit's summary for one period: one row per person, the count of each level, the quota's checks."""
+
+    unit_name: str
+    unit_code: str
+    period_key: str
+    period_label: str
+    regime: Regime
+    rows: tuple[SummaryRow, ...]
+    level_counts: tuple[tuple[str, int], ...]
+    quota: tuple[QuotaCheck, ...]
+    closed: bool
+
+
+class ReportService:
+    """The data of the official forms and reports, with who may read them."""
+
+    def __init__(self, db: Database, assessments: AssessmentService) -> None:
+        self.db = db
+        self.assessments = assessments
+
+    # -- permissions -------------------------------------------------------------------------------------------
+
+    def allowed_units(self, uow: UnitOfWork, actor: Actor) -> set[int] | None:
+        """The units an actor may report on: None for all (HR, administrators, the command line), a leader's own
+        unit and the units below it, else none."""
+        if actor.person_id is None:
+            return None
+        roles = uow.people.roles(actor.person_id)
+        if roles & {ROLE_HR, ROLE_ADMIN}:
+            return None
+        person = uow.people.get(actor.person_id)
+        if ROLE_LEADER in roles and person is not None and person.active:
+            return uow.units.subtree_ids(person.unit_id)
+        return set()
+
+    def _unit(self, uow: UnitOfWork, actor: Actor, unit_code: str) -> Unit:
+        unit = uow.units.get_by_code(unit_code)
+        if unit is None or unit.id is None:
+            raise Refusal("not_found")
+        allowed = self.allowed_units(uow, actor)
+        if allowed is not None and unit.id not in allowed:
+            raise Refusal("report_not_allowed")
+        return unit
+
+    # -- a person's form ---------------------------------------------------------------------------------------
+
+    def form(self, actor: Actor, assessment_id: int) -> FormData:
+        """A person's form for one period: their own, or one of a unit the actor may report on (handed in)."""
+        with self.db.reader() as uow:
+            record = uow.assessments.get(assessment_id)
+            if record is None or not handed_in(record.state):
+                raise Refusal("not_found")
+            person = uow.people.get(record.person_id)
+            assert person is not None
+            if actor.person_id != record.person_id:
+                allowed = self.allowed_units(uow, actor)
+                if allowed is not None and person.unit_id not in allowed:
+                    raise Refusal("not_found")  # as if it did not exist: nobody learns whose records there are
+            view = self.assessments.view_of(uow, record)
+            return _form(uow, record, person, view)
+
+    # -- a unit's summary --------------------------------------------------------------------------------------
+
+    def summary(self, actor: Actor, unit_code: str, period_key: str, *, subtree: bool = True) -> SummaryData:
+        """The summary of a unit (and, with `subtree`, the units below it) for one period."""
+        try:
+            label = span_from_key(period_key).label()
+        except ValueError:
+            raise Refusal("unknown_period_key", key=period_key[:16]) from None
+        with self.db.reader() as uow:
+            unit = self._unit(uow, actor, unit_code)
+            assert unit.id is not None
+            ids = sorted(uow.units.subtree_ids(unit.id)) if subtree else [unit.id]
+            names = {u.id: u.name for u in uow.units.all()}
+            periods = [p for uid in ids if (p := uow.periods.of_unit(uid, period_key)) is not None]
+            if not periods:
+                raise Refusal("report_no_period", unit=unit.name, period=label)
+            rows: list[SummaryRow] = []
+            quota: list[QuotaCheck] = []
+            for period in periods:
+                assert period.id is not None
+                records = {r.person_id: r for r in uow.assessments.in_period(period.id)}
+                reviewed = {c.assessment_id for c in uow.council.cases("decided")}
+                seen: set[str] = set()
+                for member in sorted(uow.people.in_units([period.unit_id]), key=lambda p: p.full_name):
+                    assert member.id is not None
+                    record = records.get(member.id)
+                    rows.append(_row(len(rows) + 1, member, names.get(period.unit_id, ""), record, period, reviewed))
+                    group = _quota_of(record)
+                    if group is not None and group[0] not in seen:
+                        seen.add(group[0])
+                        quota.append(_check(group, records.values(), period))
+            regime = ev.regime_of(periods[0].regime_id)
+            counts: dict[str, int] = {}
+            for row in rows:
+                key = row.level or NOT_SUBMITTED_NOTE
+                counts[key] = counts.get(key, 0) + 1
+            order = [level.display for level in regime.levels]
+            level_counts = tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+            return SummaryData(
+                unit.name,
+                unit.code,
+                period_key,
+                label,
+                regime,
+                tuple(rows),
+                level_counts,
+                tuple(quota),
+                all(p.status == "closed" for p in periods),
+            )
+
+
+def _criteria_rows(regime: Regime, record: Assessment) -> tuple[CriterionRow, ...]:
+    own = Answers.of(record.self_input)
+    review = Adjustment.of(record.review_input).answers if record.review_input is not None else None
+    rows = []
+    for number, criterion in enumerate(regime.criteria, start=1):
+        mine = own.criteria.get(criterion.code)
+        self_points = mine.score(criterion) if mine is not None else criterion.max_points
+        leader = review.criteria.get(criterion.code) if review is not None else None
+        leader_points = leader.score(criterion) if leader is not None else None
+        decided = record.state in (LOCKED, "approved")
+        final = leader_points if leader_points is not None else self_points if decided else None
+        rows.append(CriterionRow(number, criterion.name, criterion.max_points, self_points, leader_points, final))
+    return tuple(rows)
+
+
+def _part(result: EvaluationResult | None, kind: str, regime: Regime) -> tuple[Decimal | None, Decimal | None]:
+    group = next((g for g in regime.groups if g.kind == kind), None)
+    if result is None or group is None:
+        return None, None
+    part = next((p for p in result.parts if p.code == group.code), None)
+    return (part.points if part else None), group.max_points
+
+
+def _form(uow: UnitOfWork, record: Assessment, person: Person, view: AssessmentView) -> FormData:
+    regime = view.regime
+    result = view.result
+    percentages = None
+    if result is not None and result.rated and not regime.uses_360:
+        data: dict[str, Any] = ev.scoring_input(
+            regime,
+            person.staff_code,
+            record.self_input,
+            list(record.tasks_snapshot or []),
+            record.review_input,
+            None,
+        )
+        data.pop("leader", None)
+        try:
+            percentages = task_percentages(regime, parse_assessment(data), result)
+        except Exception:  # a form without a, b, c rather than no form (the figures are checked by scoring)
+            percentages = None
+    general, general_max = _part(result, "criteria", regime)
+    tasks, tasks_max = _part(result, "tasks", regime)
+    final_code = record.final_level if record.state == LOCKED and record.final_level else record.level
+    if final_code is None and result is not None and result.level is not None:
+        final_code = result.level.code
+    level = regime.level(final_code).display if final_code in regime.level_by_code else ""
+    before = ""
+    if record.state == LOCKED and record.level and record.final_level and record.final_level != record.level:
+        before = regime.level(record.level).display if record.level in regime.level_by_code else ""
+    unit = uow.units.get(person.unit_id)
+    return FormData(
+        regime,
+        person.full_name,
+        person.staff_code,
+        person.position,
+        unit.name if unit else "",
+        category_name(record.category) if record.category else "",
+        view.period.key,
+        view.period.label,
+        record.is_leader,
+        record.state,
+        _criteria_rows(regime, record),
+        general,
+        general_max,
+        tasks,
+        tasks_max,
+        percentages,
+        result.total if result is not None else None,
+        regime.max_total,
+        level,
+        before,
+        regime.yearly_levels,
+        view.decided_by_name or view.reviewer_name,
+        view.decided_at,
+        view.decision_reason or "",
+        tuple(line.text for line in (result.explanation if result is not None else ())),
+    )
+
+
+def _row(
+    number: int, member: Person, unit_name: str, record: Assessment | None, period: Any, reviewed: set[int]
+) -> SummaryRow:
+    if record is None or not handed_in(record.state):
+        return SummaryRow(
+            number, member.staff_code, member.full_name, member.position, unit_name, member.category,
+            period.regime_id, None, None, None, "", None, NOT_SUBMITTED_NOTE,
+        )  # fmt: skip
+    regime = record_regime(record, period)
+    code = record.final_level if record.state == LOCKED and record.final_level else record.level
+    notes = []
+    if record.state == LOCKED and record.final_level and record.level and record.final_level != record.level:
+        notes.append(DEMOTED_NOTE)
+    if record.id in reviewed:
+        notes.append(COUNCIL_NOTE)
+    if record.state != LOCKED:
+        notes.append("chưa chốt")
+    level = regime.level(code).display if code in regime.level_by_code else ""
+    return SummaryRow(
+        number,
+        member.staff_code,
+        member.full_name,
+        member.position,
+        unit_name,
+        record.category,
+        regime.id,
+        record.self_total,
+        record.total if record.decision is not None else None,
+        record.total if record.state == LOCKED else None,
+        level,
+        code,
+        "; ".join(notes),
+    )
+
+
+def _quota_of(record: Assessment | None) -> tuple[str, dict[str, Any]] | None:
+    quota = (record.result or {}).get("quota") if record is not None else None
+    if not isinstance(quota, dict) or not quota.get("applies"):
+        return None
+    assert record is not None
+    kind = "leaders" if record.is_leader else "staff"
+    return f"{kind}:{record.regime_id or ''}:{record.category}", quota
+
+
+def _check(group: tuple[str, dict[str, Any]], records: Any, period: Any) -> QuotaCheck:
+    name, quota = group
+    members = [r for r in records if _quota_of(r) is not None and _quota_of(r)[0] == name]  # type: ignore[index]
+    top = record_regime(members[0], period).quota if members else None
+    kept = sum(1 for r in members if top is not None and r.final_level == top.level)
+    return QuotaCheck(name, int(quota.get("allowed", 0)), int(quota.get("basis_count", 0)), kept)
