@@ -172,3 +172,51 @@ def test_hr_chooses_a_units_regime_for_a_category_and_reads_it_back(
     assert "(REGIME (mặc định))" in runner.invoke(app, ["regime-map", "show"]).output
     empty = runner.invoke(app, ["year-report", "SO", "--year", "2026"])
     assert empty.exit_code == 0 and "chưa có kỳ nào đã chốt" in empty.output
+
+
+def test_hr_writes_the_forms_the_summary_and_the_chart_of_a_closed_month(env: dict[str, str], tmp_path: Path) -> None:
+    """`danhgia report form|summary|chart` on a month closed by the workflow (its own test clock: the reports read
+    the records only, never today's date)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from danhgia.workflow.clock import ManualClock
+    from danhgia.workflow.common import Actor
+    from danhgia.workflow.tasks import CheckinOutcome
+    from tests.conftest import START, make_services
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    services = make_services(env["DATABASE_URL"], ManualClock(START))
+    path = write_roster(tmp_path / "staff.csv", ROSTER_ROWS)
+    assert runner.invoke(app, ["roster", "import", str(path)]).exit_code == 0
+    with services.db.uow() as uow:
+        ids = {p.staff_code: p.id or 0 for p in uow.people.all()}
+        unit = uow.units.get_by_code("TH")
+        assert unit is not None and unit.id is not None
+        unit_id = unit.id
+    (period,) = services.periods.open(Actor.cli("t"), unit_id, "2026-11", subtree=False)
+    pid = ids["CV01"]
+    task = services.tasks.add(Actor.person(pid), pid, "Báo cáo", date(2026, 11, 20), Decimal(1))
+    services.tasks.checkin(Actor.person(pid), pid, task.id, CheckinOutcome.ON_TIME)
+    view = services.self_assessment.open_self(pid)
+    view = services.self_assessment.submit(pid, view.id, view.version)
+    services.review.approve(Actor.person(ids["TP01"]), view.id)
+    assert services.periods.close(Actor.cli("t"), period.id).closed
+    services.db.dispose()
+    form = runner.invoke(app, ["report", "form", "CV01", "2026-11", "--out", str(tmp_path / "phieu.docx")])
+    assert form.exit_code == 0, form.output
+    text = "\n".join(p.text for p in Document(str(tmp_path / "phieu.docx")).paragraphs)
+    assert "Lê Văn An" in text and "PHIẾU THEO DÕI, ĐÁNH GIÁ CÔNG CHỨC" in text
+    summary = runner.invoke(app, ["report", "summary", "TH", "2026-11", "--out", str(tmp_path / "th.xlsx")])
+    assert summary.exit_code == 0, summary.output
+    cells = {c.value for row in load_workbook(tmp_path / "th.xlsx").active.iter_rows() for c in row}  # type: ignore[union-attr]
+    assert "Lê Văn An" in cells and "Phạm Thị Bình" in cells
+    chart = runner.invoke(app, ["report", "chart", "TH", "2026-11", "--out", str(tmp_path / "th.png")])
+    assert chart.exit_code == 0 and (tmp_path / "th.png").read_bytes().startswith(b"\x89PNG")
+    missing = runner.invoke(app, ["report", "form", "CV02", "2026-11"])
+    assert missing.exit_code == 2 and "Không có phiếu đã nộp của CV02 kỳ 2026-11." in missing.output
+    unknown = runner.invoke(app, ["report", "summary", "XX", "2026-11"])
+    assert unknown.exit_code == 2 and "Không có đơn vị mã XX." in unknown.output

@@ -36,6 +36,7 @@ class Attachment:
     filename: str
     content: bytes
     caption: Html | None = None
+    photo: bool = False  # a picture shown inline (a chart), not a file to download
 
 
 @dataclass(frozen=True)

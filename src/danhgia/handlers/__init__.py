@@ -21,6 +21,7 @@ from danhgia.handlers import (
     periods,
     ratings,
     reminders,
+    reports,
     results,
     review,
     selfassess,
@@ -29,7 +30,20 @@ from danhgia.handlers import (
 )
 from danhgia.handlers.context import App
 
-FEATURES = (tasks, selfassess, periods, results, review, delegation, reminders, leave, ratings, board, council)
+FEATURES = (
+    tasks,
+    selfassess,
+    periods,
+    results,
+    review,
+    delegation,
+    reminders,
+    leave,
+    ratings,
+    board,
+    council,
+    reports,
+)
 
 
 def register(app: App) -> None:

@@ -57,6 +57,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("uyquyen", frozenset({ROLE_LEADER})),
     CommandInfo("nghiphep", frozenset({ROLE_LEADER, ROLE_HR, ROLE_ADMIN})),
     CommandInfo("kydanhgia", frozenset({ROLE_HR, ROLE_ADMIN})),
+    CommandInfo("baocao", frozenset({ROLE_HR, ROLE_ADMIN, ROLE_LEADER})),
     CommandInfo("hoidong", frozenset({ROLE_COUNCIL})),
     CommandInfo("huy"),
     CommandInfo("help"),

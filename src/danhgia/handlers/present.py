@@ -41,7 +41,8 @@ async def send(bot: Bot, chat_id: int, panel: Panel, **kwargs: Any) -> Message:
         chat_id, text_of(panel), parse_mode=ParseMode.HTML, reply_markup=markup(panel.keys), **kwargs
     )
     for attachment in panel.attachments:
-        await bot.send_document(
+        send_file = bot.send_photo if attachment.photo else bot.send_document
+        await send_file(
             chat_id,
             InputFile(attachment.content, filename=attachment.filename),
             caption=attachment.caption,

@@ -145,8 +145,8 @@ class ReportService:
             return uow.units.subtree_ids(person.unit_id)
         return set()
 
-    def _unit(self, uow: UnitOfWork, actor: Actor, unit_code: str) -> Unit:
-        unit = uow.units.get_by_code(unit_code)
+    def _unit(self, uow: UnitOfWork, actor: Actor, unit_ref: str | int) -> Unit:
+        unit = uow.units.get(unit_ref) if isinstance(unit_ref, int) else uow.units.get_by_code(unit_ref)
         if unit is None or unit.id is None:
             raise Refusal("not_found")
         allowed = self.allowed_units(uow, actor)
@@ -171,16 +171,51 @@ class ReportService:
             view = self.assessments.view_of(uow, record)
             return _form(uow, record, person, view)
 
+    def form_of(self, actor: Actor, staff_code: str, period_key: str) -> FormData:
+        """A person's form for a period, found by their staff code (the command line, HR's scripts)."""
+        with self.db.reader() as uow:
+            person = uow.people.get_by_code(staff_code)
+            period = uow.periods.of_unit(person.unit_id, period_key) if person is not None else None
+            record = uow.assessments.of(period.id, person.id) if period and period.id and person and person.id else None
+            if record is None or record.id is None:
+                raise Refusal("not_found")
+            found = record.id
+        return self.form(actor, found)
+
+    def own_forms(self, person_id: int) -> list[tuple[int, str]]:
+        """The person's handed-in records, newest first: (assessment id, period label) — for /ketqua's form."""
+        with self.db.reader() as uow:
+            return [
+                (record.id, span_from_key(period.key).label())
+                for record, period in uow.assessments.of_person(person_id)
+                if record.id is not None and handed_in(record.state)
+            ]
+
+    def units(self, actor: Actor) -> list[tuple[int, str]]:
+        """The units an actor may report on: (id, name), by code."""
+        with self.db.reader() as uow:
+            allowed = self.allowed_units(uow, actor)
+            units = [(u.id, u.name) for u in uow.units.all() if u.id is not None]
+            return [(uid, name) for uid, name in units if allowed is None or uid in allowed]
+
+    def period_keys(self, actor: Actor, unit_ref: str | int, limit: int = 6) -> list[tuple[str, str]]:
+        """The unit's periods, newest first: (key, label)."""
+        with self.db.reader() as uow:
+            unit = self._unit(uow, actor, unit_ref)
+            assert unit.id is not None
+            periods = sorted(uow.periods.by_unit(unit.id), key=lambda p: p.starts_on, reverse=True)[:limit]
+            return [(p.key, span_from_key(p.key).label()) for p in periods]
+
     # -- a unit's summary --------------------------------------------------------------------------------------
 
-    def summary(self, actor: Actor, unit_code: str, period_key: str, *, subtree: bool = True) -> SummaryData:
+    def summary(self, actor: Actor, unit_ref: str | int, period_key: str, *, subtree: bool = True) -> SummaryData:
         """The summary of a unit (and, with `subtree`, the units below it) for one period."""
         try:
             label = span_from_key(period_key).label()
         except ValueError:
             raise Refusal("unknown_period_key", key=period_key[:16]) from None
         with self.db.reader() as uow:
-            unit = self._unit(uow, actor, unit_code)
+            unit = self._unit(uow, actor, unit_ref)
             assert unit.id is not None
             ids = sorted(uow.units.subtree_ids(unit.id)) if subtree else [unit.id]
             names = {u.id: u.name for u in uow.units.all()}

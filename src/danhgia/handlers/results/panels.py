@@ -13,6 +13,7 @@ from danhgia.chat.callbacks import button
 from danhgia.chat.explain import lines_html
 from danhgia.chat.format import points
 from danhgia.chat.panel import Choice, Panel, keyboard
+from danhgia.handlers.reports.callbacks import OwnForm, OwnTrend
 from danhgia.handlers.results.callbacks import CONTEST, Entry, Latest, Quarter, Year
 from danhgia.scoring import PeriodSummary, RollupResult, load_regime
 from danhgia.texts import Html, join_html, t, t_html
@@ -178,6 +179,10 @@ def entry_panel(
             Year(day.year).choice(t("ketqua.year_button", lang, year=day.year)),
         ],
         contest_row(entry.assessment_id, contest, lang),
+        [
+            OwnForm(entry.assessment_id).choice(t("baocao.form_button", lang)),
+            OwnTrend().choice(t("baocao.trend_button", lang)),
+        ],
     ]
     text = entry_text(entry, lang)
     if no_council:

@@ -1,0 +1,93 @@
+"""CLI commands for HR's scripts: the official paperwork as files (`danhgia report form|summary|chart`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from danhgia.bot.cli_common import fail, load_settings
+from danhgia.texts import t
+from danhgia.workflow.common import Actor
+from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.services import Services
+
+report_app = typer.Typer(help="Biểu mẫu và báo cáo chính thức: phiếu đánh giá (.docx), bảng tổng hợp (.xlsx), biểu đồ.")
+ACTOR = Actor.cli("report")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` to the `danhgia` CLI."""
+    app.add_typer(report_app, name="report", no_args_is_help=True)
+
+
+def _services() -> Services:
+    from danhgia.bot.app import build_services, open_database
+
+    settings = load_settings()
+    return build_services(settings, open_database(settings))
+
+
+def _refused(refusal: Refusal) -> str:
+    return t(f"error.{refusal.code}", **{k: str(v) for k, v in refusal.params.items()})
+
+
+def _write(out: Path, content: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    typer.echo(f"Đã ghi {out} ({len(content):,} byte).".replace(",", "."))
+
+
+@report_app.command("form")
+def report_form(
+    staff_code: Annotated[str, typer.Argument(help="Mã cán bộ (ma_can_bo).")],
+    period: Annotated[str, typer.Argument(help="Kỳ đánh giá: 2026-11 (hoặc 2026-Q4 với chế độ theo quý).")],
+    out: Annotated[Path | None, typer.Option(help="Tệp .docx sẽ ghi (mặc định phieu-<mã>-<kỳ>.docx).")] = None,
+) -> None:
+    """A person's monitoring form for a period (Word), as the records hold it."""
+    from danhgia.reports.forms import form_docx
+
+    try:
+        data = _services().reports.form_of(ACTOR, staff_code, period)
+    except Refusal as refusal:
+        fail(
+            _refused(refusal)
+            if refusal.code != "not_found"
+            else f"Không có phiếu đã nộp của {staff_code} kỳ {period}.",
+            2,
+        )
+    _write(out or Path(f"phieu-{staff_code}-{period}.docx"), form_docx(data))
+
+
+@report_app.command("summary")
+def report_summary(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],
+    period: Annotated[str, typer.Argument(help="Kỳ đánh giá: 2026-11.")],
+    out: Annotated[Path | None, typer.Option(help="Tệp .xlsx sẽ ghi (mặc định tonghop-<đơn vị>-<kỳ>.xlsx).")] = None,
+    sheets_by_unit: Annotated[bool, typer.Option(help="Mỗi đơn vị trực thuộc một trang tính.")] = False,
+) -> None:
+    """A unit's summary for a period (Excel): one row per person, the count of each level, the quota's check."""
+    from danhgia.reports.summary import summary_xlsx
+
+    try:
+        data = _services().reports.summary(ACTOR, unit, period)
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else t("cli.unknown_unit", code=unit), 2)
+    _write(out or Path(f"tonghop-{unit}-{period}.xlsx"), summary_xlsx(data, sheets_by_unit=sheets_by_unit))
+
+
+@report_app.command("chart")
+def report_chart(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],
+    period: Annotated[str, typer.Argument(help="Kỳ đánh giá: 2026-11.")],
+    out: Annotated[Path | None, typer.Option(help="Tệp .png sẽ ghi (mặc định xeploai-<đơn vị>-<kỳ>.png).")] = None,
+) -> None:
+    """The level distribution of a unit for a period, with the quota's limit (PNG)."""
+    from danhgia.reports.charts import level_chart
+
+    try:
+        data = _services().reports.summary(ACTOR, unit, period)
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else t("cli.unknown_unit", code=unit), 2)
+    _write(out or Path(f"xeploai-{unit}-{period}.png"), level_chart(data))

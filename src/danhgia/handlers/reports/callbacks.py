@@ -1,0 +1,47 @@
+"""The buttons of /baocao and of a person's own form as typed callback data (`v1:bc:<code>:…`). Each names a unit,
+a period or a record; the workflow checks who may read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from danhgia.chat.callbacks import Callback
+
+FEATURE = "bc"
+SUMMARY, CHART = "x", "c"  # the kinds of report `Make` builds
+
+
+@dataclass(frozen=True)
+class PickUnit(Callback, feature=FEATURE, code="u"):
+    """The periods of a unit."""
+
+    unit_id: int
+
+
+@dataclass(frozen=True)
+class PickPeriod(Callback, feature=FEATURE, code="p"):
+    """The reports of a unit's period."""
+
+    unit_id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class Make(Callback, feature=FEATURE, code="m"):
+    """Build and send one report (`kind`: the summary or the chart)."""
+
+    unit_id: int
+    key: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class OwnForm(Callback, feature=FEATURE, code="f"):
+    """A person's own monitoring form for one of their records."""
+
+    assessment_id: int
+
+
+@dataclass(frozen=True)
+class OwnTrend(Callback, feature=FEATURE, code="t"):
+    """A person's own points month by month, as a chart."""

@@ -1,0 +1,131 @@
+"""/baocao's routes: HR (any unit) and leaders (the units they lead) pick a unit, a period and a report; the bot
+sends the unit's summary as an Excel file or its level chart as a picture. /ketqua's "📄 Phiếu đánh giá" sends a
+person their own monitoring form (Word), "📈 Xu hướng" their points month by month. Private chat only; who may
+read what is the workflow's rule (workflow/reports.py): a forged unit or record is refused as if it did not exist.
+
+Documents are built off the event loop (a worker thread) after a "đang tạo báo cáo…" answer, so a large unit
+does not hold up anyone else.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from danhgia.chat.panel import Attachment, Panel
+from danhgia.handlers.context import Context, run_sync, services_of
+from danhgia.handlers.reports.callbacks import CHART, FEATURE, SUMMARY, Make, OwnForm, OwnTrend, PickPeriod, PickUnit
+from danhgia.handlers.reports.panels import kinds_panel, periods_panel, units_panel
+from danhgia.handlers.routes import Routes
+from danhgia.handlers.ui import ack, close_text_step, command_person, guarded, show
+from danhgia.reports.charts import level_chart, trend_chart
+from danhgia.reports.forms import form_docx
+from danhgia.reports.summary import summary_xlsx
+from danhgia.texts import join_html, t, t_html
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor, Identity
+from danhgia.workflow.refusal import Refusal
+
+routes = Routes(FEATURE)
+
+
+def _may_report(identity: Identity) -> bool:
+    return identity.has_role(ROLE_HR, ROLE_ADMIN, ROLE_LEADER)
+
+
+@guarded
+async def report_command(update: Update, context: Context) -> None:
+    """/baocao: the units the person may report on (a leader with one unit goes straight to its periods)."""
+    identity = await command_person(update, context)
+    if identity is None:
+        return
+    if not _may_report(identity):
+        raise Refusal("report_not_allowed")
+    actor = Actor.person(identity.person_id)
+    units = await run_sync(services_of(context).reports.units, actor)
+    if len(units) == 1:
+        (unit_id, name), lang = units[0], identity.language
+        periods = await run_sync(services_of(context).reports.period_keys, actor, unit_id)
+        await show(update, periods_panel(unit_id, name, periods, lang))
+        return
+    await show(update, units_panel(units, identity.language))
+
+
+@routes.on(PickUnit)
+async def pick_unit(update: Update, context: Context, identity: Identity, data: PickUnit) -> None:
+    """The periods of the chosen unit (a unit the person may not report on is refused)."""
+    actor = Actor.person(identity.person_id)
+    periods = await run_sync(services_of(context).reports.period_keys, actor, data.unit_id)
+    name = dict(await run_sync(services_of(context).reports.units, actor)).get(data.unit_id, "")
+    await close_text_step(context, identity)
+    await ack(update)
+    await show(update, periods_panel(data.unit_id, name, periods, identity.language))
+
+
+@routes.on(PickPeriod)
+async def pick_period(update: Update, context: Context, identity: Identity, data: PickPeriod) -> None:
+    """The reports of the chosen period."""
+    actor = Actor.person(identity.person_id)
+    periods = dict(await run_sync(services_of(context).reports.period_keys, actor, data.unit_id, 120))
+    if data.key not in periods:
+        raise Refusal("not_found")
+    name = dict(await run_sync(services_of(context).reports.units, actor)).get(data.unit_id, "")
+    await ack(update)
+    await show(update, kinds_panel(data.unit_id, name, data.key, periods[data.key], identity.language))
+
+
+@routes.on(Make)
+async def make(update: Update, context: Context, identity: Identity, data: Make) -> None:
+    """Build the report off the event loop, then send it (a file, or a picture)."""
+    if data.kind not in (SUMMARY, CHART):
+        raise Refusal("not_found")
+    lang = identity.language
+    summary = await run_sync(
+        services_of(context).reports.summary, Actor.person(identity.person_id), data.unit_id, data.key
+    )
+    await ack(update, t("baocao.making", lang))
+    name = f"{summary.unit_code}-{summary.period_key}"
+    if data.kind == SUMMARY:
+        content = await run_sync(summary_xlsx, summary)
+        attachment = Attachment(f"tonghop-{name}.xlsx", content)
+        text = t_html("baocao.summary_sent", lang, unit=summary.unit_name, period=summary.period_label)
+    else:
+        content = await run_sync(level_chart, summary)
+        attachment = Attachment(f"xeploai-{name}.png", content, photo=True)
+        text = t_html("baocao.chart_sent", lang, unit=summary.unit_name, period=summary.period_label)
+    if not summary.closed:
+        text = join_html([text, t_html("baocao.provisional", lang)])
+    await show(update, Panel(text, attachments=(attachment,)), new=True)
+
+
+@routes.on(OwnForm)
+async def own_form(update: Update, context: Context, identity: Identity, data: OwnForm) -> None:
+    """The person's own form for one of their records (anyone else's is refused as not found)."""
+    form = await run_sync(services_of(context).reports.form, Actor.person(identity.person_id), data.assessment_id)
+    await ack(update, t("baocao.making", identity.language))
+    content = await run_sync(form_docx, form)
+    attachment = Attachment(f"phieu-{form.staff_code}-{form.period_key}.docx", content)
+    text = t_html("baocao.form_sent", identity.language, period=form.period_label)
+    if not form.final:
+        text = join_html([text, t_html("baocao.provisional", identity.language)])
+    await show(update, Panel(text, attachments=(attachment,)), new=True)
+
+
+@routes.on(OwnTrend)
+async def own_trend(update: Update, context: Context, identity: Identity, data: OwnTrend) -> None:
+    """The person's own points of each period (locked results, and the pending ones as they stand)."""
+    history = await run_sync(services_of(context).results.history, identity.person_id)
+    await ack(update, t("baocao.making", identity.language))
+    ordered = sorted(history, key=lambda e: e.period.starts_on)
+    points = [(e.period.label, e.total) for e in ordered]
+    top = ordered[-1].regime.max_total if ordered else Decimal(100)
+    content = await run_sync(trend_chart, identity.full_name, points, top)
+    text = t_html("baocao.trend_sent", identity.language, count=len(points))
+    await show(update, Panel(text, attachments=(Attachment("xu-huong.png", content, photo=True),)), new=True)
+
+
+HANDLERS = [
+    CommandHandler("baocao", report_command),
+    routes.handler(),
+]

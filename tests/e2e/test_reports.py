@@ -1,0 +1,94 @@
+"""End to end: /baocao — HR picks a unit, a period and a report and receives the unit's summary (Excel) or its level
+chart (a picture); a leader sees only the units they lead, staff get nothing; from /ketqua a person receives their
+own monitoring form (Word) and their trend, and nobody else's."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from danhgia.sandbox.state import Message
+from danhgia.sandbox.users import SimUser
+from tests.conftest import BotWorld
+from tests.e2e.test_periods import approve, open_period, person, said, settle, submit
+from tests.e2e.test_results import close
+
+pytestmark = pytest.mark.e2e
+
+
+async def file_after(world: BotWorld, user: SimUser, after: int, kind: str = "document") -> tuple[Message, bytes]:
+    """The next file the bot sends this person (a document or a photo), and its bytes."""
+
+    def found() -> Message | None:
+        sent = [m for m in user.bot_messages() if m.seq > after and m.document and m.document["kind"] == kind]
+        return sent[0] if sent else None
+
+    message = await world.sandbox.wait_for(found, 20, f"a {kind} for {user.user.display_name}")
+    assert message.document is not None
+    return message, world.sandbox.files[message.document["file_id"]].data
+
+
+async def test_hr_gets_the_summary_and_the_chart_and_each_person_their_own_form(world: BotWorld) -> None:
+    open_period(world)
+    approve(world, "TP01", submit(world, "CV01"))  # 100 points, lowered to HTT by the quota
+    approve(world, "TP01", submit(world, "CV02", good=True))  # 80 points
+    close(world)
+    giang, an = await world.linked_user("TC01", "Giang"), await world.linked_user("CV01", "An")
+    await settle(world)
+    units = await said(giang, "/baocao", "Chọn đơn vị")
+    periods = await giang.tap(units, "Phòng Tổng hợp")
+    assert "Chọn kỳ đánh giá" in (periods.text or "") and periods.button_texts() == ["11/2026"]
+    kinds = await giang.tap(periods, "11/2026")
+    start = max(m.seq for m in giang.bot_messages())
+    await giang.tap(kinds, "Bảng tổng hợp")
+    message, content = await file_after(world, giang, start)
+    assert message.document is not None and message.document["file_name"] == "tonghop-TH-2026-11.xlsx"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "Lê Văn An" in cells and "Phạm Thị Bình" in cells and "Hạ mức do giới hạn tỷ lệ" in cells
+    start = max(m.seq for m in giang.bot_messages())
+    await giang.tap(kinds, "Biểu đồ xếp loại")
+    _, png = await file_after(world, giang, start, "photo")
+    assert png.startswith(b"\x89PNG")
+    # The person's own form, from /ketqua; the same record is nobody else's to fetch.
+    mine = await said(an, "/ketqua", "Kết quả đánh giá kỳ")
+    start = max(m.seq for m in an.bot_messages())
+    await an.tap(mine, "Phiếu đánh giá")
+    message, content = await file_after(world, an, start)
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert "Lê Văn An" in text and "PHIẾU THEO DÕI, ĐÁNH GIÁ" in text
+    binh = await world.linked_user("CV02", "Bình")
+    theirs = await said(binh, "/ketqua", "Kết quả đánh giá kỳ")
+    form_data = mine.button("Phiếu đánh giá")["callback_data"]
+    start = max(m.seq for m in binh.bot_messages())
+    query = binh.press_forged(theirs, form_data)
+    answered = await binh.answer_to(query)
+    assert "Không tìm thấy" in (answered.answer_text or "")
+    assert not [m for m in binh.bot_messages() if m.seq > start and m.document]
+
+
+async def test_a_leader_reports_on_their_units_only_and_staff_on_none(world: BotWorld) -> None:
+    open_period(world)
+    hoa, an = await world.linked_user("TP01", "Hoa"), await world.linked_user("CV01", "An")
+    periods = await said(hoa, "/baocao", "Chọn kỳ đánh giá")  # one unit: straight to its periods
+    assert "Phòng Tổng hợp" in (periods.text or "")
+    forged = periods.button("11/2026")["callback_data"].replace(
+        f":{unit_id(world, 'TH')}:", f":{unit_id(world, 'CC')}:"
+    )
+    query = hoa.press_forged(periods, forged)
+    answered = await hoa.answer_to(query)
+    assert "đơn vị mình phụ trách" in (answered.answer_text or "")
+    refused = await said(an, "/baocao", "")
+    assert "đơn vị mình phụ trách" in (refused.text or "")
+    assert person(world, "CV01")
+
+
+def unit_id(world: BotWorld, code: str) -> int:
+    with world.services.db.uow() as uow:
+        unit = uow.units.get_by_code(code)
+        assert unit is not None and unit.id is not None
+        return unit.id
