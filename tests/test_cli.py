@@ -185,13 +185,14 @@ def test_hr_writes_the_forms_the_summary_and_the_chart_of_a_closed_month(env: di
 
     from danhgia.workflow.clock import ManualClock
     from danhgia.workflow.common import Actor
+    from danhgia.workflow.roster_file import read_roster
     from danhgia.workflow.tasks import CheckinOutcome
     from tests.conftest import START, make_services
 
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     services = make_services(env["DATABASE_URL"], ManualClock(START))
-    path = write_roster(tmp_path / "staff.csv", ROSTER_ROWS)
-    assert runner.invoke(app, ["roster", "import", str(path)]).exit_code == 0
+    table = read_roster(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))
+    services.roster.import_table(table, Actor.cli("test"))  # on the test's clock: reporting lines from 20/11/2026
     with services.db.uow() as uow:
         ids = {p.staff_code: p.id or 0 for p in uow.people.all()}
         unit = uow.units.get_by_code("TH")

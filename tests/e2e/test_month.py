@@ -35,6 +35,7 @@ from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
 from danhgia.workflow.clock import ManualClock
 from tests.conftest import VN, BotWorld
+from tests.e2e.test_results import OWN
 
 pytestmark = pytest.mark.e2e
 
@@ -561,7 +562,7 @@ async def everyone_reads_ketqua(world: BotWorld, u: Unit) -> dict[str, Message]:
         assert "✅ Kết quả chính thức (kỳ đã chốt)." in panel.text
         assert f"Tổng điểm: {totals[code]}/100" in panel.text and f"Xếp loại: {GOOD}" in panel.text
         assert "Các phần:" in panel.text and "Giải trình điểm:" in panel.text
-        assert panel.button_texts() == ["Quý IV/2026", "Cả năm 2026"]
+        assert panel.button_texts() == ["Quý IV/2026", "Cả năm 2026", *OWN]
         assert leaks(code, panel.text) == [], code
         panels[code] = panel
     assert f"Điểm của bạn đạt mức «{EXCELLENT}»" in panels["CV01"].text

@@ -82,8 +82,9 @@ async def test_a_leader_reports_on_their_units_only_and_staff_on_none(world: Bot
     query = hoa.press_forged(periods, forged)
     answered = await hoa.answer_to(query)
     assert "đơn vị mình phụ trách" in (answered.answer_text or "")
-    refused = await said(an, "/baocao", "")
-    assert "đơn vị mình phụ trách" in (refused.text or "")
+    await settle(world)
+    refused = await said(an, "/baocao", "đơn vị mình phụ trách")
+    assert "Bạn chỉ xem được báo cáo của đơn vị mình phụ trách." in (refused.text or "")
     assert person(world, "CV01")
 
 

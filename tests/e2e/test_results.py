@@ -12,6 +12,7 @@ from tests.conftest import BotWorld
 from tests.e2e.test_periods import approve, forge, open_period, period_of, person, said, settle, submit, tap
 
 pytestmark = pytest.mark.e2e
+OWN = ("📄 Phiếu đánh giá (Word)", "📈 Xu hướng")  # the person's own form and trend, on every result
 
 
 def close(world: BotWorld, unit_code: str = "TH", key: str = "2026-11") -> None:
@@ -35,7 +36,7 @@ async def test_each_person_reads_their_own_result_after_closing(world: BotWorld)
     assert "CV01 (100 điểm): hạ từ «Hoàn thành xuất sắc nhiệm vụ» xuống «Hoàn thành tốt nhiệm vụ»" in mine.text
     assert "• Tiêu chí chung: 30/30" in mine.text and "• Kết quả thực hiện nhiệm vụ: 70/70" in mine.text
     assert "Giải trình điểm:\n• Tổng 100 điểm: đạt ngưỡng «Hoàn thành xuất sắc nhiệm vụ» (từ 90 điểm)" in mine.text
-    assert mine.button_texts() == ["Quý IV/2026", "Cả năm 2026"]  # no earlier month yet
+    assert mine.button_texts() == ["Quý IV/2026", "Cả năm 2026", *OWN]  # no earlier month yet
     # No council in this department: no contest button, but a word on whom to ask.
     assert "bạn có thể khiếu nại với bộ phận Tổ chức cán bộ" in mine.text
     theirs = await said(binh, "/ketqua", "Kết quả đánh giá kỳ")
@@ -88,7 +89,7 @@ async def test_earlier_months_the_quarter_and_the_year(world: BotWorld) -> None:
     await settle(world)
     latest = await said(an, "/ketqua", "Kết quả đánh giá kỳ")
     assert "Kết quả đánh giá kỳ 12/2026" in latest.text and "Tổng điểm: 80/100" in latest.text
-    assert latest.button_texts() == ["11/2026", "· 12/2026 ·", "Quý IV/2026", "Cả năm 2026"]
+    assert latest.button_texts() == ["11/2026", "· 12/2026 ·", "Quý IV/2026", "Cả năm 2026", *OWN]
     november = await tap(an, latest, "11/2026")
     assert november.message_id == latest.message_id  # the same panel, edited in place
     assert "Kết quả đánh giá kỳ 11/2026" in november.text and "Tổng điểm: 100/100" in november.text

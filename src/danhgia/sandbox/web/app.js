@@ -476,11 +476,19 @@
       const doc = el('a', 'doc');
       doc.href = `${API}/files/${encodeURIComponent(m.document.file_id)}`;
       doc.setAttribute('download', m.document.file_name || 'tep');
-      const icon = el('span', 'doc-icon', m.document.kind === 'photo' ? '🖼' : '📄');
-      icon.setAttribute('aria-hidden', 'true');
-      const info = el('span', 'doc-info');
-      info.append(el('span', 'doc-name', m.document.file_name || 'Tệp'), el('span', 'doc-size', formatSize(m.document.file_size || 0)));
-      doc.append(icon, info);
+      if (m.document.kind === 'photo') {  // a chart: shown inline, a tap downloads it
+        const img = el('img', 'photo');
+        img.src = doc.href;
+        img.alt = m.document.file_name || 'Ảnh';
+        doc.classList.add('doc-photo');
+        doc.append(img);
+      } else {
+        const icon = el('span', 'doc-icon', '📄');
+        icon.setAttribute('aria-hidden', 'true');
+        const info = el('span', 'doc-info');
+        info.append(el('span', 'doc-name', m.document.file_name || 'Tệp'), el('span', 'doc-size', formatSize(m.document.file_size || 0)));
+        doc.append(icon, info);
+      }
       bubble.append(doc);
     }
     const body = m.text ?? m.caption;
