@@ -221,3 +221,24 @@ def test_hr_writes_the_forms_the_summary_and_the_chart_of_a_closed_month(env: di
     assert missing.exit_code == 2 and "Không có phiếu đã nộp của CV02 kỳ 2026-11." in missing.output
     unknown = runner.invoke(app, ["report", "summary", "XX", "2026-11"])
     assert unknown.exit_code == 2 and "Không có đơn vị mã XX." in unknown.output
+    # The archive: every record and the audit log, as CSV (with a BOM for Excel) or one workbook.
+    archive = runner.invoke(app, ["export", "--out", str(tmp_path / "luu-tru"), "--bom"])
+    assert archive.exit_code == 0, archive.output
+    assert "1 phiếu đánh giá" in archive.output
+    text = (tmp_path / "luu-tru" / "phieu-danh-gia.csv").read_text(encoding="utf-8")
+    assert text.startswith("\ufeffky,tu_ngay,den_ngay,ma_don_vi")
+    (row,) = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert (row["ma_can_bo"], row["che_do"], row["trang_thai"], row["diem"]) == (
+        "CV01",
+        "nd335-2025",
+        "locked",
+        "100.00",
+    )
+    assert row["nguoi_quyet_dinh"] == "TP01" and row["muc_chinh_thuc"] in ("HTXS", "HTT")
+    log = list(csv.DictReader(io.StringIO((tmp_path / "luu-tru" / "nhat-ky.csv").read_text(encoding="utf-8-sig"))))
+    assert {"period.open", "assessment.lock", "period.close"} <= {line["hanh_dong"] for line in log}
+    book = runner.invoke(app, ["export", "--out", str(tmp_path / "x"), "--xlsx"])
+    assert book.exit_code == 0 and load_workbook(tmp_path / "x" / "danhgia.xlsx").sheetnames == [
+        "Phieu danh gia",
+        "Nhat ky",
+    ]

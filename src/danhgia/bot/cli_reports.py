@@ -18,8 +18,31 @@ ACTOR = Actor.cli("report")
 
 
 def register(app: typer.Typer) -> None:
-    """Add `report` to the `danhgia` CLI."""
+    """Add `report` and `export` to the `danhgia` CLI."""
     app.add_typer(report_app, name="report", no_args_is_help=True)
+    app.command("export")(export)
+
+
+def export(
+    out: Annotated[Path, typer.Option(help="Thư mục sẽ ghi các tệp lưu trữ.")] = Path("luu-tru"),
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Một tệp Excel (hai trang tính) thay vì hai tệp CSV.")] = False,
+    bom: Annotated[bool, typer.Option("--bom", help="CSV có BOM để Excel đọc đúng tiếng Việt.")] = False,
+) -> None:
+    """Every evaluation record and the whole audit log, for the archive and the national database."""
+    from danhgia.reports.exports import to_csv, to_xlsx
+    from danhgia.workflow.exports import AUDIT_COLUMNS, RECORD_COLUMNS
+
+    services = _services()
+    records, audit = services.exports.records(), services.exports.audit()
+    if xlsx:
+        _write(
+            out / "danhgia.xlsx",
+            to_xlsx([("Phieu danh gia", RECORD_COLUMNS, records), ("Nhat ky", AUDIT_COLUMNS, audit)]),
+        )
+    else:
+        _write(out / "phieu-danh-gia.csv", to_csv(RECORD_COLUMNS, records, bom=bom))
+        _write(out / "nhat-ky.csv", to_csv(AUDIT_COLUMNS, audit, bom=bom))
+    typer.echo(f"{len(records)} phiếu đánh giá, {len(audit)} dòng nhật ký.")
 
 
 def _services() -> Services:

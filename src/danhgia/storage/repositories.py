@@ -564,6 +564,15 @@ class AssessmentRepository:
         query = select(Assessment).where(Assessment.period_id == period_id).order_by(col(Assessment.id))
         return list(self.session.exec(query))
 
+    def everything(self) -> list[tuple[Assessment, Period]]:
+        """Every assessment with its period, oldest period first (the archive)."""
+        query = (
+            select(Assessment, Period)
+            .join(Period, col(Period.id) == col(Assessment.period_id))
+            .order_by(col(Period.starts_on), col(Period.unit_id), col(Assessment.id))
+        )
+        return [(a, p) for a, p in self.session.exec(query)]
+
     def of_person(self, person_id: int) -> list[tuple[Assessment, Period]]:
         """A person's assessments with their periods, newest period first."""
         query = (

@@ -17,6 +17,7 @@ from danhgia.workflow.council import CouncilService, CouncilSettings
 from danhgia.workflow.delegation import DelegationService
 from danhgia.workflow.dialogs import DialogService
 from danhgia.workflow.disclosure import DisclosureService
+from danhgia.workflow.exports import ExportService
 from danhgia.workflow.inbox import InboxService
 from danhgia.workflow.linking import LinkingService
 from danhgia.workflow.outbox import OutboxService
@@ -69,6 +70,7 @@ class Services:
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.years = YearService(db, self.clock, tz, self.results)
         self.reports = ReportService(db, self.assessments)
+        self.exports = ExportService(db)
         self.delegations = DelegationService(db, self.clock, tz)
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)
         self.ratings = RatingService(db, self.clock, tz)
