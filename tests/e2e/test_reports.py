@@ -10,6 +10,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from danhgia.handlers.reports.callbacks import Progress
 from danhgia.sandbox.state import Message
 from danhgia.sandbox.users import SimUser
 from tests.conftest import BotWorld
@@ -82,7 +83,14 @@ async def test_a_leader_reports_on_their_units_only_and_staff_on_none(world: Bot
     query = hoa.press_forged(periods, forged)
     answered = await hoa.answer_to(query)
     assert "đơn vị mình phụ trách" in (answered.answer_text or "")
+    # HR's progress picture of the open period (the button of /kydanhgia's unit panel).
+    giang = await world.linked_user("TC01", "Giang")
     await settle(world)
+    units = await said(giang, "/baocao", "Chọn đơn vị")
+    start = max(m.seq for m in giang.bot_messages())
+    giang.press_forged(units, Progress(unit_id(world, "TH"), "2026-11").pack())
+    _, png = await file_after(world, giang, start, "photo")
+    assert png.startswith(b"\x89PNG")
     refused = await said(an, "/baocao", "đơn vị mình phụ trách")
     assert "Bạn chỉ xem được báo cáo của đơn vị mình phụ trách." in (refused.text or "")
     assert person(world, "CV01")

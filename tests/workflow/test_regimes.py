@@ -303,6 +303,19 @@ def test_a_year_of_the_mixed_sở_each_under_their_regime_with_nd233s_yearly_quo
 
     shown = year_panel(summary, services.results.history(ids["V1"]), 2026, date(2026, 12, 20), "vi").text
     assert "chỉ chấm điểm" in shown
+    # Her yearly form (NĐ 233 Phụ lục II): the year's averages of each part, the level after the yearly quota.
+    form = services.reports.year_form(hr, "V1", 2026)
+    assert (form.regime.id, form.months, form.total, form.level) == (VC, 6, Decimal(95), "Hoàn thành tốt nhiệm vụ")
+    assert (form.general_points, form.general_max, form.task_points, form.task_max) == (
+        Decimal(25),
+        Decimal(30),
+        Decimal(70),
+        Decimal(70),
+    )
+    assert "giới hạn tỷ lệ" in form.note and not form.final  # the year is not over on 20/12/2026
+    assert services.reports.year_form(Actor.person(ids["V1"]), "V1", 2026).staff_code == "V1"
+    with pytest.raises(Refusal):
+        services.reports.year_form(Actor.person(ids["V2"]), "V1", 2026)
     services.db.dispose()
 
 

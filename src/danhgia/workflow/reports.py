@@ -9,11 +9,11 @@ own unit and the units below it); anyone else nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from danhgia.scoring import EvaluationResult, Regime, parse_assessment
+from danhgia.scoring import EvaluationResult, Regime, load_regime, parse_assessment, round_points
 from danhgia.scoring.serialize import TaskPercentages, task_percentages
 from danhgia.storage.models import Assessment, Person, Unit
 from danhgia.storage.uow import Database, UnitOfWork
@@ -25,6 +25,7 @@ from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor
 from danhgia.workflow.lifecycle import LOCKED, handed_in
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.regimes import category_name, record_regime
+from danhgia.workflow.years import YearService
 
 DEMOTED_NOTE = "hạ mức do giới hạn tỷ lệ"
 COUNCIL_NOTE = "Hội đồng đã xem xét"
@@ -123,12 +124,38 @@ class SummaryData:
     closed: bool
 
 
+@dataclass(frozen=True)
+class YearFormData:
+    """A person's yearly form (NĐ 233 Phụ lục II for a viên chức; the same parts for others): the year's average of
+    each part of the monthly results, the year's total and level (after the yearly quota), and why."""
+
+    regime: Regime
+    person_name: str
+    staff_code: str
+    position: str
+    unit_name: str
+    category: str
+    year: int
+    months: int
+    general_points: Decimal | None
+    general_max: Decimal | None
+    task_points: Decimal | None
+    task_max: Decimal | None
+    total: Decimal | None
+    max_total: Decimal
+    level: str
+    note: str
+    explanation: tuple[str, ...]
+    final: bool  # every period of the year is closed
+
+
 class ReportService:
     """The data of the official forms and reports, with who may read them."""
 
-    def __init__(self, db: Database, assessments: AssessmentService) -> None:
+    def __init__(self, db: Database, assessments: AssessmentService, years: YearService) -> None:
         self.db = db
         self.assessments = assessments
+        self.years = years
 
     # -- permissions -------------------------------------------------------------------------------------------
 
@@ -205,6 +232,62 @@ class ReportService:
             assert unit.id is not None
             periods = sorted(uow.periods.by_unit(unit.id), key=lambda p: p.starts_on, reverse=True)[:limit]
             return [(p.key, span_from_key(p.key).label()) for p in periods]
+
+    def year_form(self, actor: Actor, staff_code: str, year: int) -> YearFormData:
+        """A person's yearly form: their own, or one of a unit the actor may report on."""
+        with self.db.reader() as uow:
+            person = uow.people.get_by_code(staff_code)
+            if person is None or person.id is None:
+                raise Refusal("not_found")
+            if actor.person_id != person.id:
+                allowed = self.allowed_units(uow, actor)
+                if allowed is not None and person.unit_id not in allowed:
+                    raise Refusal("not_found")
+            unit = uow.units.get(person.unit_id)
+            assert unit is not None
+        row = next(
+            (r for r in self.years.unit_year(Actor.cli("report"), unit.code, year) if r.staff_code == staff_code), None
+        )
+        if row is None:
+            raise Refusal("report_no_year", year=year)
+        summary, entries = self.years.results.year(person.id, year)
+        assert summary is not None
+        regime = load_regime(row.regime_id)
+        parts: dict[str, list[Decimal]] = {}
+        for entry in entries:
+            for part in (entry.result or {}).get("parts", []):
+                if part.get("points") is not None:
+                    parts.setdefault(str(part.get("code")), []).append(Decimal(str(part["points"])))
+
+        def mean(kind: str) -> tuple[Decimal | None, Decimal | None]:
+            group = next((g for g in regime.groups if g.kind == kind), None)
+            found = parts.get(group.code, []) if group is not None else []
+            value = round_points(sum(found, Decimal(0)) / len(found)) if found else None
+            return value, group.max_points if group is not None else None
+
+        general, general_max = mean("criteria")
+        tasks, tasks_max = mean("tasks")
+        level = regime.level(row.final_level).display if row.final_level in regime.level_by_code else ""
+        return YearFormData(
+            regime,
+            person.full_name,
+            person.staff_code,
+            person.position,
+            unit.name,
+            category_name(row.category) if row.category else "",
+            year,
+            len(summary.year.periods),
+            general,
+            general_max,
+            tasks,
+            tasks_max,
+            summary.year.total,
+            regime.max_total,
+            level,
+            row.note,
+            tuple(line.text for line in summary.year.explanation),
+            all(e.state == LOCKED for e in entries) and date(year, 12, 31) < self.years.today(),
+        )
 
     # -- a unit's summary --------------------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ class Services:
         self.periods = PeriodService(db, self.clock, tz, self.assessments, config.regime_id, config.council)
         self.results = ResultService(db, self.clock, tz, self.assessments)
         self.years = YearService(db, self.clock, tz, self.results)
-        self.reports = ReportService(db, self.assessments)
+        self.reports = ReportService(db, self.assessments, self.years)
         self.exports = ExportService(db)
         self.delegations = DelegationService(db, self.clock, tz)
         self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)

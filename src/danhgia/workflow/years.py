@@ -10,6 +10,7 @@ quota of a regime whose quota is yearly applied to its group.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,10 @@ class YearService:
         self.clock = clock
         self.tz = tz
         self.results = results
+
+    def today(self) -> date:
+        """Today in the organisation's time zone."""
+        return self.clock.now().astimezone(self.tz).date()
 
     def unit_year(self, actor: Actor, unit_code: str, year: int) -> list[YearRow]:
         """Every active person of a unit (and the units below it): the year under their own regime, with the

@@ -26,6 +26,7 @@ from danhgia.handlers.periods.callbacks import (
     ShowUnit,
     write_choices,
 )
+from danhgia.handlers.reports.callbacks import Progress
 from danhgia.scoring import format_percent
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
@@ -127,6 +128,7 @@ def unit_panel(
                 )
                 lines.append(t_html("kydanhgia.raters_behind", lang, count=len(row.raters_behind), names=behind))
         actions.append([AskClose(period.id).choice(t("kydanhgia.close_button", lang))])
+        actions.append([Progress(unit_id, key).choice(t("baocao.progress_button", lang))])
     else:
         lines.append(t_html("kydanhgia.unit_closed", lang, people=row.people))
         missing = row.not_started + row.drafts

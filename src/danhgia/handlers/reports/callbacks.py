@@ -43,5 +43,13 @@ class OwnForm(Callback, feature=FEATURE, code="f"):
 
 
 @dataclass(frozen=True)
+class Progress(Callback, feature=FEATURE, code="g"):
+    """HR's picture of how far a unit's open period has got (who submitted, was approved, waits, is missing)."""
+
+    unit_id: int
+    key: str
+
+
+@dataclass(frozen=True)
 class OwnTrend(Callback, feature=FEATURE, code="t"):
     """A person's own points month by month, as a chart."""

@@ -16,11 +16,21 @@ from telegram.ext import CommandHandler
 
 from danhgia.chat.panel import Attachment, Panel
 from danhgia.handlers.context import Context, run_sync, services_of
-from danhgia.handlers.reports.callbacks import CHART, FEATURE, SUMMARY, Make, OwnForm, OwnTrend, PickPeriod, PickUnit
+from danhgia.handlers.reports.callbacks import (
+    CHART,
+    FEATURE,
+    SUMMARY,
+    Make,
+    OwnForm,
+    OwnTrend,
+    PickPeriod,
+    PickUnit,
+    Progress,
+)
 from danhgia.handlers.reports.panels import kinds_panel, periods_panel, units_panel
 from danhgia.handlers.routes import Routes
 from danhgia.handlers.ui import ack, close_text_step, command_person, guarded, show
-from danhgia.reports.charts import level_chart, trend_chart
+from danhgia.reports.charts import level_chart, progress_chart, trend_chart
 from danhgia.reports.forms import form_docx
 from danhgia.reports.summary import summary_xlsx
 from danhgia.texts import join_html, t, t_html
@@ -110,6 +120,24 @@ async def own_form(update: Update, context: Context, identity: Identity, data: O
     if not form.final:
         text = join_html([text, t_html("baocao.provisional", identity.language)])
     await show(update, Panel(text, attachments=(attachment,)), new=True)
+
+
+@routes.on(Progress)
+async def progress(update: Update, context: Context, identity: Identity, data: Progress) -> None:
+    """HR's picture of a unit's open period: submitted (approved, waiting for the leader), not yet submitted."""
+    rows = await run_sync(services_of(context).periods.overview, Actor.person(identity.person_id), data.key)
+    row = next((r for r in rows if r.unit_id == data.unit_id), None)
+    if row is None:
+        raise Refusal("not_found")
+    await ack(update, t("baocao.making", identity.language))
+    waiting = row.pending + row.returned
+    submitted = row.approved + row.locked + waiting
+    title = t("baocao.progress_title", identity.language, unit=row.unit_name, period=data.key)
+    content = await run_sync(
+        progress_chart, submitted, row.approved + row.locked, waiting, row.not_started + row.drafts, title
+    )
+    text = t_html("baocao.progress_sent", identity.language, unit=row.unit_name)
+    await show(update, Panel(text, attachments=(Attachment("tien-do.png", content, photo=True),)), new=True)
 
 
 @routes.on(OwnTrend)
