@@ -314,6 +314,15 @@ def test_a_year_of_the_mixed_sở_each_under_their_regime_with_nd233s_yearly_quo
     )
     assert "giới hạn tỷ lệ" in form.note and not form.final  # the year is not over on 20/12/2026
     assert services.reports.year_form(Actor.person(ids["V1"]), "V1", 2026).staff_code == "V1"
+    # The unit's year as HR prints it: every member, the year's level under their regime, the yearly quota noted.
+    year = services.reports.year_summary(hr, "P10", 2026)
+    rows = {row.staff_code: row for row in year.rows}
+    assert (year.period_label, year.closed, len(rows)) == ("năm 2026", False, 16)
+    assert (rows["V1"].total, rows["V1"].level, rows["V1"].regime_id) == (Decimal(95), "Hoàn thành tốt nhiệm vụ", VC)
+    assert "giới hạn tỷ lệ" in rows["V1"].note and rows["C1"].note == "không có kỳ nào đã chốt trong năm"
+    from danhgia.reports.summary import summary_xlsx
+
+    assert summary_xlsx(year).startswith(b"PK")
     with pytest.raises(Refusal):
         services.reports.year_form(Actor.person(ids["V2"]), "V1", 2026)
     services.db.dispose()

@@ -100,6 +100,22 @@ def report_summary(
     _write(out or Path(f"tonghop-{unit}-{period}.xlsx"), summary_xlsx(data, sheets_by_unit=sheets_by_unit))
 
 
+@report_app.command("year")
+def report_year(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],
+    year: Annotated[int, typer.Option(help="Năm đánh giá.", min=2000, max=2100)],
+    out: Annotated[Path | None, typer.Option(help="Tệp .xlsx sẽ ghi (mặc định nam-<đơn vị>-<năm>.xlsx).")] = None,
+) -> None:
+    """A unit's year (Excel): each person's year average and level under their own regime, after the yearly quota."""
+    from danhgia.reports.summary import summary_xlsx
+
+    try:
+        data = _services().reports.year_summary(ACTOR, unit, year)
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else t("cli.unknown_unit", code=unit), 2)
+    _write(out or Path(f"nam-{unit}-{year}.xlsx"), summary_xlsx(data))
+
+
 @report_app.command("chart")
 def report_chart(
     unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],

@@ -289,6 +289,51 @@ class ReportService:
             all(e.state == LOCKED for e in entries) and date(year, 12, 31) < self.years.today(),
         )
 
+    def year_summary(self, actor: Actor, unit_ref: str | int, year: int) -> SummaryData:
+        """A unit's year (and the units below it): each person's year total and level under their own regime, after
+        the yearly quota of their group; people without a closed period in the year are listed as such."""
+        with self.db.reader() as uow:
+            unit = self._unit(uow, actor, unit_ref)
+            assert unit.id is not None
+            units = {u.id: u.name for u in uow.units.all()}
+            people = sorted(
+                uow.people.in_units(sorted(uow.units.subtree_ids(unit.id))), key=lambda p: (p.unit_id, p.full_name)
+            )
+        found = {row.staff_code: row for row in self.years.unit_year(Actor.cli("report"), unit.code, year)}
+        if not found:
+            raise Refusal("report_no_period", unit=unit.name, period=f"năm {year}")
+        rows: list[SummaryRow] = []
+        for member in people:
+            row = found.get(member.staff_code)
+            regime = load_regime(row.regime_id) if row is not None else None
+            level = regime.level(row.final_level).display if regime and row and row.final_level else ""
+            rows.append(
+                SummaryRow(
+                    len(rows) + 1,
+                    member.staff_code,
+                    member.full_name,
+                    member.position,
+                    units.get(member.unit_id, ""),
+                    member.category,
+                    row.regime_id if row else "",
+                    None,
+                    None,
+                    row.total if row else None,
+                    level,
+                    row.final_level if row else None,
+                    (row.note if row else "không có kỳ nào đã chốt trong năm"),
+                )
+            )
+        regime = load_regime(next(iter(found.values())).regime_id)
+        counts: dict[str, int] = {}
+        for summary_row in rows:
+            key = summary_row.level or NOT_SUBMITTED_NOTE
+            counts[key] = counts.get(key, 0) + 1
+        order = [level.display for level in regime.levels]
+        level_counts = tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+        final = date(year, 12, 31) < self.years.today()
+        return SummaryData(unit.name, unit.code, str(year), f"năm {year}", regime, tuple(rows), level_counts, (), final)
+
     # -- a unit's summary --------------------------------------------------------------------------------------
 
     def summary(self, actor: Actor, unit_ref: str | int, period_key: str, *, subtree: bool = True) -> SummaryData:
