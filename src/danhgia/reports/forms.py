@@ -13,7 +13,16 @@ margins 20/20/30/15 mm). What each line rests on: forms.md, the reference on the
   criteria, said so in a note (Hà Nội's levels carry their letter: "… (Loại B)"). Đà Nẵng scores 360°: only the
   final points of each criterion are printed.
 
-The same data gives the same bytes: the document's dates come from the data, the zip entries get a fixed time.
+The yearly form (`year_form_docx`): NĐ 233/2026 Phụ lục II "Phiếu xếp loại chất lượng viên chức" for a viên
+chức — I. the year's results (the mean of the periods: general criteria, task results; the number of months and the
+total are added), II. the viên chức's own rating (four boxes, left for the person to tick on paper), III. the
+competent level's rating (the year's level after the yearly quota, ticked; the note when the quota lowered it), IV.
+comments and proposed handling (lines to fill), the two signatures. NĐ 335's yearly form was not found (only its
+name and a provincial copy, forms.md §2): a công chức's yearly form — and any other regime's — follows the same
+layout worded for công chức (or the regime's cán bộ, viên chức), and says so in a note.
+
+The same data gives the same bytes: the document's dates come from the data (a year's form: 31/12 of the year),
+the zip entries get a fixed time.
 """
 
 from __future__ import annotations
@@ -41,9 +50,9 @@ from docx.text.paragraph import Paragraph
 
 from danhgia.scoring import Regime, format_percent, format_points, round_points
 from danhgia.workflow.calendar import span_from_key
-from danhgia.workflow.reports import DEMOTED_NOTE, CriterionRow, FormData
+from danhgia.workflow.reports import DEMOTED_NOTE, CriterionRow, FormData, YearFormData
 
-__all__ = ["form_docx"]
+__all__ = ["form_docx", "year_form_docx"]
 
 ND335 = "nd335-2025"
 ND233 = "nd233-2026"
@@ -58,9 +67,11 @@ NOTE = Pt(10)
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TOP, BOTTOM, LEFT, RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
 TEXT_WIDTH = Mm(210 - 30 - 15)
+BLOCKS = (Mm(66), Mm(99))  # the header's blocks (the agency; the Quốc hiệu) and, under them, the signatures'
 DOTS = "……"
 UNFILLED_DATE = "……, ngày … tháng … năm ……"
 SIGN = "(Ký, ghi rõ họ tên)"
+SIGN_ROOM = Mm(15)  # the height left to sign in
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 LETTERS = ("a", "b", "c", "d", "đ", "e", "g", "h", "i", "k")
 # The labels of a, b, c on the form (forms.md §1 II.2, as S3 prints them).
@@ -88,21 +99,17 @@ def form_docx(data: FormData) -> bytes:
     and its variants per regime (see the module's docstring). A form of a period not yet closed carries the line
     "BẢN TẠM — kỳ đánh giá chưa chốt". The same data gives the same bytes."""
     layout = _layout(data)
-    document = Document()
-    _page_setup(document.sections[0])
-    _styles(document)
-    _header_block(document, data)
+    document = _new_document()
+    _header_block(document, data.unit_name)
     _title(document, data, layout)
-    _fields(document, data)
+    _fields(document, data.person_name, data.position, data.unit_name)
     _criteria_table(document, data, layout)
     _summary(document, data, layout)
     _signatures(document, data, layout)
-    _notes(document, layout)
+    _notes(document, layout.notes)
     moment = _fixed_moment(data)
-    _core_properties(document, data, layout, moment)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _fixed_zip(buffer.getvalue(), moment)
+    _core_properties(document, _title_text(layout), f"Kỳ theo dõi, đánh giá: {_period_text(data)}", moment)
+    return _packed(document, moment)
 
 
 # -- what differs per regime ---------------------------------------------------------------------------------------
@@ -146,6 +153,21 @@ def _noun_of(category: str) -> str:
 
 
 # -- page, styles, document properties -----------------------------------------------------------------------------
+
+
+def _new_document() -> DocxDocument:
+    """An empty A4 document with the NĐ 30/2020 page and the Times New Roman 13 body."""
+    document = Document()
+    _page_setup(document.sections[0])
+    _styles(document)
+    return document
+
+
+def _packed(document: DocxDocument, moment: datetime) -> bytes:
+    """The document's bytes, every zip entry stamped `moment` (the same document gives the same bytes)."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _fixed_zip(buffer.getvalue(), moment)
 
 
 def _page_setup(section: Section) -> None:
@@ -208,10 +230,10 @@ def _first_day(period_key: str) -> date | None:
         return None
 
 
-def _core_properties(document: DocxDocument, data: FormData, layout: _Layout, moment: datetime) -> None:
+def _core_properties(document: DocxDocument, title: str, subject: str, moment: datetime) -> None:
     properties = document.core_properties
-    properties.title = _title_text(layout)
-    properties.subject = f"Kỳ theo dõi, đánh giá: {_period_text(data)}"
+    properties.title = title
+    properties.subject = subject
     properties.author = properties.last_modified_by = "danhgia"
     properties.keywords = properties.comments = properties.category = ""
     properties.revision = 1
@@ -347,11 +369,11 @@ def _date_line(moment: datetime | None) -> str:
 # -- the parts of the form -----------------------------------------------------------------------------------------
 
 
-def _header_block(document: DocxDocument, data: FormData) -> None:
+def _header_block(document: DocxDocument, unit_name: str) -> None:
     """The agency (left) and the Quốc hiệu with the Tiêu ngữ (right)."""
-    table = _borderless(document, [Mm(66), Mm(99)])
+    table = _borderless(document, BLOCKS)
     left, right = table.rows[0].cells
-    name = data.unit_name.strip().upper() or "TÊN CƠ QUAN, TỔ CHỨC, ĐƠN VỊ"
+    name = unit_name.strip().upper() or "TÊN CƠ QUAN, TỔ CHỨC, ĐƠN VỊ"
     _paragraph(left, name, bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True)
     rule = _paragraph(left)
     rule.paragraph_format.line_spacing = Pt(3)
@@ -395,11 +417,12 @@ def _title(document: DocxDocument, data: FormData, layout: _Layout) -> None:
     _paragraph(document, f"(Kỳ theo dõi, đánh giá: {_period_text(data)})", align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
 
 
-def _fields(document: DocxDocument, data: FormData) -> None:
+def _fields(document: DocxDocument, person_name: str, position: str, unit_name: str) -> None:
+    """Họ và tên, Chức vụ, chức danh, Đơn vị công tác: the value, or a dotted line to fill."""
     for label, value in (
-        ("Họ và tên: ", data.person_name),
-        ("Chức vụ, chức danh: ", data.position),
-        ("Đơn vị công tác: ", data.unit_name),
+        ("Họ và tên: ", person_name),
+        ("Chức vụ, chức danh: ", position),
+        ("Đơn vị công tác: ", unit_name),
     ):
         paragraph = _paragraph(document)
         _run(paragraph, label)
@@ -656,26 +679,244 @@ def _fill(document: DocxDocument, label: str, text: str, *, lines: int = 2) -> N
 
 
 def _signatures(document: DocxDocument, data: FormData, layout: _Layout) -> None:
-    """The person (left, signs first) and the competent level (right, signs after reviewing); the names in a row of
-    their own, so that they stay level whatever wraps above them."""
-    table = _borderless(document, [Mm(66), Mm(99)], rows=4)
-    blocks = (
-        (None, f"{layout.noun.upper()} TỰ ĐÁNH GIÁ", data.person_name),
-        (data.decided_at, "CẤP CÓ THẨM QUYỀN\nTHEO DÕI, ĐÁNH GIÁ", data.reviewer_name),
+    """The person (left, signs first) and the competent level (right, signs after reviewing)."""
+    _signature_blocks(
+        document,
+        (
+            (_date_line(None), f"{layout.noun.upper()} TỰ ĐÁNH GIÁ", SIGN, data.person_name),
+            (_date_line(data.decided_at), "CẤP CÓ THẨM QUYỀN\nTHEO DÕI, ĐÁNH GIÁ", SIGN, data.reviewer_name),
+        ),
     )
+
+
+Signature = tuple[str, str, str, str]  # the date line, the role (bold capitals), "(Ký, …)", the name
+
+
+def _signature_blocks(
+    document: DocxDocument, blocks: tuple[Signature, Signature], widths: tuple[Length, Length] = BLOCKS
+) -> None:
+    """Two signature blocks side by side, each a date line, a role, how to sign, room to sign and the name; the
+    names in a row of their own, so that they stay level whatever wraps above them."""
+    table = _borderless(document, widths, rows=4)
     center = WD_ALIGN_PARAGRAPH.CENTER
-    for column, (when, role, name) in enumerate(blocks):
-        _paragraph(table.cell(0, column), _date_line(when), italic=True, align=center, before=6, reuse=True)
-        _paragraph(table.cell(1, column), role, bold=True, align=center, reuse=True)
-        _paragraph(table.cell(1, column), SIGN, italic=True, align=center)
+    for column, (when, role, sign, name) in enumerate(blocks):
+        _paragraph(table.cell(0, column), when, italic=True, align=center, before=6, keep=True, reuse=True)
+        _paragraph(table.cell(1, column), role, bold=True, align=center, keep=True, reuse=True)
+        _paragraph(table.cell(1, column), sign, italic=True, align=center, keep=True)
+        _paragraph(table.cell(2, column), keep=True, reuse=True)  # the room to sign
         _paragraph(table.cell(3, column), name.strip(), bold=True, align=center, reuse=True)
-    table.rows[2].height = Mm(15)  # room to sign
+    table.rows[2].height = SIGN_ROOM
+    for row in table.rows:  # a page break never falls inside a block: rows kept whole and with the next
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def _notes(document: DocxDocument, layout: _Layout) -> None:
+def _notes(document: DocxDocument, notes: Sequence[str]) -> None:
     """What the form says about itself, in one small paragraph at the foot."""
-    if not layout.notes:
+    if not notes:
         return
     paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4)
     _run(paragraph, "Ghi chú: ", bold=True, italic=True, size=NOTE)
-    _run(paragraph, " ".join(layout.notes), italic=True, size=NOTE)
+    _run(paragraph, " ".join(notes), italic=True, size=NOTE)
+
+
+# -- the yearly form -----------------------------------------------------------------------------------------------
+
+# NĐ 233/2026 Phụ lục II (forms.md §3, read in the decree's transcript).
+APPENDIX = "Phụ lục II"
+APPENDIX_OF = "(Kèm theo Nghị định số 233/2026/NĐ-CP ngày 26 tháng 6 năm 2026 của Chính phủ)"
+HANDLING_FOOTNOTE = "Việc đề xuất phương án xử lý căn cứ quy định tại Điều 16 Nghị định này."
+SIGN_NAME = "(Ký tên, ghi rõ họ tên)"
+YEAR_PROVISIONAL = "BẢN TẠM — kết quả năm chưa chốt"
+UNFILLED_DAY = "Ngày … tháng … năm ……"
+# A box to tick: a run with a border all round (the box glyphs ☐, ☒ are neither in Times New Roman nor in Liberation
+# Serif, and a tick drawn over □ by condensing is not printed by LibreOffice). Two en spaces make a box 1 em wide; the
+# ticked one holds a bold × between thin spaces, 0,97 em. In Word one can tick a box by typing into it.
+BOX_EMPTY = "\u2002\u2002"
+BOX_SIZE = Pt(11)  # the box a little smaller than the line's text: a gap between the boxes of successive lines
+HALF = Mm((210 - 30 - 15) / 2)
+BOX_TICKED = "\u2009\u00d7\u2009"
+
+
+@dataclass(frozen=True)
+class _YearLayout:
+    """What differs between the regimes' yearly forms."""
+
+    noun: str  # "viên chức", "công chức", "cán bộ"
+    appendix: bool  # NĐ 233 Phụ lục II itself (its number, its footnote on IV)
+    notes: tuple[str, ...]
+
+
+def year_form_docx(data: YearFormData) -> bytes:
+    """The person's yearly form as a .docx file (A4, NĐ 30/2020 typography): NĐ 233 Phụ lục II "Phiếu xếp loại chất
+    lượng viên chức" for a viên chức, the same layout worded for the others (see the module's docstring). A year not
+    yet closed carries the line "BẢN TẠM — kết quả năm chưa chốt". The same data gives the same bytes (dated 31/12
+    of the year)."""
+    layout = _year_layout(data)
+    document = _new_document()
+    _header_block(document, data.unit_name)
+    _year_title(document, data, layout)
+    _fields(document, data.person_name, data.position, data.unit_name)
+    _year_results(document, data)
+    _paragraph(document, f"II. {layout.noun.upper()} TỰ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG", bold=True, before=4, keep=True)
+    _boxes(document, data.regime, "")  # the person ticks on paper
+    _year_rating(document, data, layout)
+    _year_comments(document, layout)
+    _signature_blocks(
+        document,
+        (
+            (UNFILLED_DATE, f"{layout.noun.upper()} TỰ XẾP LOẠI", SIGN_NAME, data.person_name),
+            (UNFILLED_DAY, "CẤP CÓ THẨM QUYỀN XẾP LOẠI", SIGN_NAME, ""),
+        ),
+        (HALF, HALF),  # two roles of the same length: halves, so that a long name does not wrap
+    )
+    if layout.appendix:
+        footnote = _paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4)
+        _superscript(footnote, "1", size=NOTE)
+        _run(footnote, " " + HANDLING_FOOTNOTE, italic=True, size=NOTE)
+    _notes(document, layout.notes)
+    moment = datetime(data.year, 12, 31, tzinfo=UTC) if 1980 <= data.year <= 2107 else _EPOCH  # a zip's years
+    _core_properties(document, _year_title_text(layout), f"Năm {data.year}", moment)
+    return _packed(document, moment)
+
+
+def _year_layout(data: YearFormData) -> _YearLayout:
+    regime = data.regime
+    unit = _period_unit(regime)
+    notes = [
+        f"Mục I: trung bình cộng điểm các {unit} trong năm"
+        + ("; số " + unit + " và tổng điểm bổ sung so với mẫu." if regime.id == ND233 else ".")
+    ]
+    if regime.id == ND233:
+        return _YearLayout("viên chức", True, tuple(notes))
+    if regime.id == ND335:
+        noun = "công chức"
+        notes.append(
+            "Không tìm thấy văn bản mẫu phiếu xếp loại chất lượng năm của Nghị định số 335/2025/NĐ-CP: phiếu theo "
+            "bố cục Phụ lục II của Nghị định số 233/2026/NĐ-CP (phiếu xếp loại chất lượng viên chức), thay «viên "
+            "chức» bằng «công chức»."
+        )
+    else:
+        noun = _noun_of(data.category)
+        notes.append(
+            f"Không tìm thấy mẫu phiếu xếp loại năm của chế độ đánh giá «{regime.name}»: phiếu theo bố cục Phụ lục II "
+            "của Nghị định số 233/2026/NĐ-CP."
+        )
+    return _YearLayout(noun, False, tuple(notes))
+
+
+def _period_unit(regime: Regime) -> str:
+    """What the regime's periods are called on the form: "tháng" or "quý"."""
+    return "quý" if regime.period == "quarter" else "tháng"
+
+
+def _year_title_text(layout: _YearLayout) -> str:
+    return f"PHIẾU XẾP LOẠI CHẤT LƯỢNG {layout.noun.upper()}"
+
+
+def _year_title(document: DocxDocument, data: YearFormData, layout: _YearLayout) -> None:
+    """(Phụ lục II and the decree it is appended to,) the title, the provisional line, the year."""
+    if layout.appendix:
+        _paragraph(document, APPENDIX, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
+        _paragraph(document, APPENDIX_OF, italic=True, size=HEADER, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _paragraph(
+        document,
+        _year_title_text(layout),
+        bold=True,
+        size=Pt(14),
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        before=4 if layout.appendix else 10,
+        keep=True,
+    )
+    if not data.final:
+        _paragraph(document, YEAR_PROVISIONAL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(document, f"Năm {data.year}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+
+
+def _year_results(document: DocxDocument, data: YearFormData) -> None:
+    """I. The number of periods, the year's general points and task points (the means), and the total."""
+    _paragraph(document, "I. TỔNG HỢP KẾT QUẢ THEO DÕI, ĐÁNH GIÁ", bold=True, before=4, keep=True)
+    months = _paragraph(document, f"Số {_period_unit(data.regime)} được theo dõi, đánh giá trong năm: ")
+    _run(months, str(data.months), bold=True)
+    lines = [("Kết quả theo dõi, đánh giá theo tiêu chí chung", data.general_max, data.general_points)]
+    if data.task_max is not None or data.task_points is not None:
+        lines.append(
+            ("Kết quả theo dõi, đánh giá theo tiêu chí kết quả thực hiện nhiệm vụ", data.task_max, data.task_points)
+        )
+    for number, (label, maximum, value) in enumerate(lines, start=1):
+        _year_line(document, f"{number}. {label}", maximum, value)
+    _year_line(
+        document, f"{len(lines) + 1}. Tổng điểm theo dõi, đánh giá cả năm", data.max_total, data.total, bold=True
+    )
+
+
+def _year_line(
+    document: DocxDocument, label: str, maximum: Decimal | None, value: Decimal | None, *, bold: bool = False
+) -> None:
+    """ "1. Kết quả … (tối đa 30 điểm): 27,5 điểm." as Phụ lục II words it; dots for a value not known."""
+    paragraph = _paragraph(
+        document, label + (f" ({_maximum(maximum)})" if maximum is not None else "") + ": ", bold=bold
+    )
+    _run(paragraph, f"{_points_or_dots(value)} điểm", bold=value is not None)
+    _run(paragraph, ".")
+
+
+def _boxes(document: DocxDocument, regime: Regime, ticked: str) -> bool:
+    """The regime's levels, one a line, each after a box; the box of `ticked` (a level's name) ticked and its name
+    bold. Whether a box was ticked."""
+    found = False
+    for level in regime.levels:
+        on = bool(ticked) and level.display == ticked
+        found = found or on
+        paragraph = _paragraph(document)
+        paragraph.paragraph_format.left_indent = Mm(10)
+        _box(paragraph, ticked=on)
+        _run(paragraph, " " + level.display, bold=on)
+    return found
+
+
+def _box(paragraph: Paragraph, *, ticked: bool) -> None:
+    """A box (a run with a border all round), empty or with a ×."""
+    run = paragraph.add_run(BOX_TICKED if ticked else BOX_EMPTY)
+    run.bold = ticked or None
+    run.font.size = BOX_SIZE
+    border = OxmlElement("w:bdr")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
+        border.set(qn(key), value)
+    run._r.get_or_add_rPr().insert_element_before(
+        border, "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+        "w:specVanish", "w:oMath",
+    )  # fmt: skip
+
+
+def _superscript(paragraph: Paragraph, text: str, *, size: Length | None = None) -> None:
+    run = paragraph.add_run(text)
+    run.font.superscript = True
+    if size is not None:
+        run.font.size = size
+
+
+def _year_rating(document: DocxDocument, data: YearFormData, layout: _YearLayout) -> None:
+    """III. The year's level (after the yearly quota) ticked; the note (the quota lowered it, not rated, …)."""
+    heading = f"III. KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG {layout.noun.upper()} CỦA CẤP CÓ THẨM QUYỀN"
+    _paragraph(document, heading, bold=True, before=4, keep=True)
+    ticked = _boxes(document, data.regime, data.level)
+    lines = []
+    if data.level and not ticked:  # a level the regime does not list (should not happen): said, not lost
+        lines.append(("Mức xếp loại: ", data.level.strip()))
+    if data.note.strip():
+        lines.append(("Ghi chú: ", data.note.strip().rstrip(".")))
+    for label, text in lines:
+        paragraph = _paragraph(document)
+        paragraph.paragraph_format.left_indent = Mm(10)
+        _run(paragraph, label, italic=True)
+        _run(paragraph, text + ".", italic=True)
+
+
+def _year_comments(document: DocxDocument, layout: _YearLayout) -> None:
+    """IV. Comments and the proposed handling (the footnote's mark under NĐ 233): lines to fill by hand."""
+    heading = _paragraph(document, before=4, keep=True)
+    _run(heading, "IV. Ý KIẾN NHẬN XÉT CỦA CẤP CÓ THẨM QUYỀN VÀ ĐỀ XUẤT PHƯƠNG ÁN XỬ LÝ", bold=True)
+    if layout.appendix:
+        _superscript(heading, "1")
+    for _ in range(3):
+        _dotted(_paragraph(document))
