@@ -57,14 +57,21 @@ async def test_hr_gets_the_summary_and_the_chart_and_each_person_their_own_form(
     assert png.startswith(b"\x89PNG")
     # The person's own form, from /ketqua; the same record is nobody else's to fetch.
     mine = await said(an, "/ketqua", "Kết quả đánh giá kỳ")
+    form_data = mine.button("Phiếu đánh giá")["callback_data"]
     start = max(m.seq for m in an.bot_messages())
     await an.tap(mine, "Phiếu đánh giá")
     message, content = await file_after(world, an, start)
     text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
     assert "Lê Văn An" in text and "PHIẾU THEO DÕI, ĐÁNH GIÁ" in text
+    # Her yearly form, from the year's summary (provisional while the year runs).
+    year = await an.tap(mine, "Cả năm 2026")
+    start = max(m.seq for m in an.bot_messages())
+    await an.tap(year, "Phiếu xếp loại năm")
+    message, content = await file_after(world, an, start)
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert "PHIẾU XẾP LOẠI CHẤT LƯỢNG CÔNG CHỨC" in text and "Năm 2026" in text and "BẢN TẠM" in text
     binh = await world.linked_user("CV02", "Bình")
     theirs = await said(binh, "/ketqua", "Kết quả đánh giá kỳ")
-    form_data = mine.button("Phiếu đánh giá")["callback_data"]
     start = max(m.seq for m in binh.bot_messages())
     query = binh.press_forged(theirs, form_data)
     answered = await binh.answer_to(query)

@@ -100,6 +100,22 @@ def report_summary(
     _write(out or Path(f"tonghop-{unit}-{period}.xlsx"), summary_xlsx(data, sheets_by_unit=sheets_by_unit))
 
 
+@report_app.command("year-form")
+def report_year_form(
+    staff_code: Annotated[str, typer.Argument(help="Mã cán bộ (ma_can_bo).")],
+    year: Annotated[int, typer.Option(help="Năm đánh giá.", min=2000, max=2100)],
+    out: Annotated[Path | None, typer.Option(help="Tệp .docx sẽ ghi (mặc định phieu-nam-<mã>-<năm>.docx).")] = None,
+) -> None:
+    """A person's yearly form (Word; NĐ 233 Phụ lục II for a viên chức)."""
+    from danhgia.reports.forms import year_form_docx
+
+    try:
+        data = _services().reports.year_form(ACTOR, staff_code, year)
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else f"Không có cán bộ mã {staff_code}.", 2)
+    _write(out or Path(f"phieu-nam-{staff_code}-{year}.docx"), year_form_docx(data))
+
+
 @report_app.command("year")
 def report_year(
     unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],

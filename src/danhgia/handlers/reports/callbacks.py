@@ -51,5 +51,12 @@ class Progress(Callback, feature=FEATURE, code="g"):
 
 
 @dataclass(frozen=True)
+class OwnYearForm(Callback, feature=FEATURE, code="n"):
+    """A person's own yearly form."""
+
+    year: int
+
+
+@dataclass(frozen=True)
 class OwnTrend(Callback, feature=FEATURE, code="t"):
     """A person's own points month by month, as a chart."""

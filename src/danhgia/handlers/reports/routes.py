@@ -23,6 +23,7 @@ from danhgia.handlers.reports.callbacks import (
     Make,
     OwnForm,
     OwnTrend,
+    OwnYearForm,
     PickPeriod,
     PickUnit,
     Progress,
@@ -31,7 +32,7 @@ from danhgia.handlers.reports.panels import kinds_panel, periods_panel, units_pa
 from danhgia.handlers.routes import Routes
 from danhgia.handlers.ui import ack, close_text_step, command_person, guarded, show
 from danhgia.reports.charts import level_chart, progress_chart, trend_chart
-from danhgia.reports.forms import form_docx
+from danhgia.reports.forms import form_docx, year_form_docx
 from danhgia.reports.summary import summary_xlsx
 from danhgia.texts import join_html, t, t_html
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor, Identity
@@ -138,6 +139,20 @@ async def progress(update: Update, context: Context, identity: Identity, data: P
     )
     text = t_html("baocao.progress_sent", identity.language, unit=row.unit_name)
     await show(update, Panel(text, attachments=(Attachment("tien-do.png", content, photo=True),)), new=True)
+
+
+@routes.on(OwnYearForm)
+async def own_year_form(update: Update, context: Context, identity: Identity, data: OwnYearForm) -> None:
+    """The person's own yearly form (before the year is over: marked provisional)."""
+    actor = Actor.person(identity.person_id)
+    form = await run_sync(services_of(context).reports.year_form, actor, identity.staff_code, data.year)
+    await ack(update, t("baocao.making", identity.language))
+    content = await run_sync(year_form_docx, form)
+    attachment = Attachment(f"phieu-nam-{form.staff_code}-{form.year}.docx", content)
+    text = t_html("baocao.year_form_sent", identity.language, year=form.year)
+    if not form.final:
+        text = join_html([text, t_html("baocao.provisional", identity.language)])
+    await show(update, Panel(text, attachments=(attachment,)), new=True)
 
 
 @routes.on(OwnTrend)

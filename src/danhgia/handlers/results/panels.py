@@ -13,7 +13,7 @@ from danhgia.chat.callbacks import button
 from danhgia.chat.explain import lines_html
 from danhgia.chat.format import points
 from danhgia.chat.panel import Choice, Panel, keyboard
-from danhgia.handlers.reports.callbacks import OwnForm, OwnTrend
+from danhgia.handlers.reports.callbacks import OwnForm, OwnTrend, OwnYearForm
 from danhgia.handlers.results.callbacks import CONTEST, Entry, Latest, Quarter, Year
 from danhgia.scoring import PeriodSummary, RollupResult, load_regime
 from danhgia.texts import Html, join_html, t, t_html
@@ -287,5 +287,6 @@ def year_panel(rollup: RollupResult | None, history: list[ResultEntry], year: in
             )
             quarters.append(Quarter(year, number).choice(_quarter_label(year, number, lang)))
         lines += _why(rollup.year, lang)
-    rows = [quarters, [Latest().choice(t("ketqua.latest_button", lang))]]
+    own = [OwnYearForm(year).choice(t("baocao.year_form_button", lang))] if rollup is not None else []
+    rows = [quarters, own, [Latest().choice(t("ketqua.latest_button", lang))]]
     return Panel(join_html(lines), keyboard(rows))
