@@ -221,6 +221,14 @@ def test_hr_writes_the_forms_the_summary_and_the_chart_of_a_closed_month(env: di
     assert missing.exit_code == 2 and "Không có phiếu đã nộp của CV02 kỳ 2026-11." in missing.output
     unknown = runner.invoke(app, ["report", "summary", "XX", "2026-11"])
     assert unknown.exit_code == 2 and "Không có đơn vị mã XX." in unknown.output
+    # The year so far: the person's yearly form and the unit's year (one month worked: not rated yet).
+    year_form = runner.invoke(app, ["report", "year-form", "CV01", "--year", "2026", "--out", str(tmp_path / "n.docx")])
+    assert year_form.exit_code == 0, year_form.output
+    assert "Năm 2026" in "\n".join(p.text for p in Document(str(tmp_path / "n.docx")).paragraphs)
+    year = runner.invoke(app, ["report", "year", "TH", "--year", "2026", "--out", str(tmp_path / "n.xlsx")])
+    assert year.exit_code == 0, year.output
+    cells = {c.value for row in load_workbook(tmp_path / "n.xlsx").active.iter_rows() for c in row}  # type: ignore[union-attr]
+    assert "Lê Văn An" in cells
     # The archive: every record and the audit log, as CSV (with a BOM for Excel) or one workbook.
     archive = runner.invoke(app, ["export", "--out", str(tmp_path / "luu-tru"), "--bom"])
     assert archive.exit_code == 0, archive.output
