@@ -314,6 +314,8 @@ def test_a_year_of_the_mixed_sở_each_under_their_regime_with_nd233s_yearly_quo
     )
     assert "giới hạn tỷ lệ" in form.note and not form.final  # the year is not over on 20/12/2026
     assert services.reports.year_form(Actor.person(ids["V1"]), "V1", 2026).staff_code == "V1"
+    forms = {form.staff_code: form for form in services.reports.year_forms(hr, "P10", 2026)}
+    assert set(forms) == set(less) and forms["V1"] == form
     # The unit's year as HR prints it: every member, the year's level under their regime, the yearly quota noted.
     year = services.reports.year_summary(hr, "P10", 2026)
     rows = {row.staff_code: row for row in year.rows}

@@ -25,7 +25,7 @@ from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor
 from danhgia.workflow.lifecycle import LOCKED, handed_in
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.regimes import category_name, record_regime
-from danhgia.workflow.years import YearService
+from danhgia.workflow.years import YearRow, YearService
 
 DEMOTED_NOTE = "hạ mức do giới hạn tỷ lệ"
 COUNCIL_NOTE = "Hội đồng đã xem xét"
@@ -245,11 +245,27 @@ class ReportService:
                     raise Refusal("not_found")
             unit = uow.units.get(person.unit_id)
             assert unit is not None
-        row = next(
-            (r for r in self.years.unit_year(Actor.cli("report"), unit.code, year) if r.staff_code == staff_code), None
-        )
+        rows = self.years.unit_year(Actor.cli("report"), unit.code, year)  # the yearly quota counts the whole unit
+        row = next((r for r in rows if r.staff_code == staff_code), None)
         if row is None:
             raise Refusal("report_no_year", year=year)
+        return self._year_form(person, unit.name, row, year)
+
+    def year_forms(self, actor: Actor, unit_ref: str | int, year: int) -> list[YearFormData]:
+        """The yearly form of everyone of a unit (and the units below it) with a closed period in the year."""
+        with self.db.reader() as uow:
+            unit = self._unit(uow, actor, unit_ref)
+            names = {u.id: u.name for u in uow.units.all()}
+            people = {p.staff_code: p for p in uow.people.all()}
+        rows = self.years.unit_year(Actor.cli("report"), unit.code, year)
+        return [
+            self._year_form(person, names.get(person.unit_id, ""), row, year)
+            for row in rows
+            if (person := people.get(row.staff_code)) is not None
+        ]
+
+    def _year_form(self, person: Person, unit_name: str, row: YearRow, year: int) -> YearFormData:
+        assert person.id is not None
         summary, entries = self.years.results.year(person.id, year)
         assert summary is not None
         regime = load_regime(row.regime_id)
@@ -273,7 +289,7 @@ class ReportService:
             person.full_name,
             person.staff_code,
             person.position,
-            unit.name,
+            unit_name,
             category_name(row.category) if row.category else "",
             year,
             len(summary.year.periods),
