@@ -8,6 +8,7 @@ import io
 import os
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,14 @@ def test_hr_writes_the_forms_the_summary_and_the_chart_of_a_closed_month(env: di
     assert year.exit_code == 0, year.output
     cells = {c.value for row in load_workbook(tmp_path / "n.xlsx").active.iter_rows() for c in row}  # type: ignore[union-attr]
     assert "Lê Văn An" in cells
+    package = runner.invoke(app, ["report", "year-package", "TH", "--year", "2026", "--out", str(tmp_path / "hs.zip")])
+    assert package.exit_code == 0, package.output
+    with zipfile.ZipFile(tmp_path / "hs.zip") as archive:
+        names = set(archive.namelist())
+    assert {"TH-2026/tong-hop-2026.xlsx", "TH-2026/bien-ban-hop.docx", "TH-2026/thong-bao-ket-qua.docx"} <= names
+    assert "TH-2026/phieu/CV01-2026.docx" in names
+    again = runner.invoke(app, ["report", "year-package", "TH", "--year", "2026", "--out", str(tmp_path / "hs2.zip")])
+    assert again.exit_code == 0 and (tmp_path / "hs.zip").read_bytes() == (tmp_path / "hs2.zip").read_bytes()
     # The archive: every record and the audit log, as CSV (with a BOM for Excel) or one workbook.
     archive = runner.invoke(app, ["export", "--out", str(tmp_path / "luu-tru"), "--bom"])
     assert archive.exit_code == 0, archive.output

@@ -132,6 +132,25 @@ def report_year(
     _write(out or Path(f"nam-{unit}-{year}.xlsx"), summary_xlsx(data))
 
 
+@report_app.command("year-package")
+def report_year_package(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],
+    year: Annotated[int, typer.Option(help="Năm đánh giá.", min=2000, max=2100)],
+    out: Annotated[Path | None, typer.Option(help="Tệp .zip sẽ ghi (mặc định ho-so-<đơn vị>-<năm>.zip).")] = None,
+) -> None:
+    """The year-end file of a unit (zip): yearly forms, the year summary, the minutes template, the results notice."""
+    from danhgia.reports.package import year_package
+
+    services = _services()
+    try:
+        summary = services.reports.year_summary(ACTOR, unit, year)
+        forms = services.reports.year_forms(ACTOR, unit, year)
+    except Refusal as refusal:
+        fail(_refused(refusal) if refusal.code != "not_found" else t("cli.unknown_unit", code=unit), 2)
+    _write(out or Path(f"ho-so-{unit}-{year}.zip"), year_package(summary, forms))
+    typer.echo(f"{len(forms)} phiếu xếp loại năm, bảng tổng hợp, biên bản họp và thông báo kết quả.")
+
+
 @report_app.command("chart")
 def report_chart(
     unit: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi); gồm cả các đơn vị trực thuộc.")],
