@@ -80,7 +80,7 @@ SHARE_LABELS = {
     "quality": "về chất lượng kết quả thực hiện nhiệm vụ",
     "timeliness": "về tiến độ kết quả thực hiện nhiệm vụ",
 }
-_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
+EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def form_docx(data: FormData) -> bytes:
     and its variants per regime (see the module's docstring). A form of a period not yet closed carries the line
     "BẢN TẠM — kỳ đánh giá chưa chốt". The same data gives the same bytes."""
     layout = _layout(data)
-    document = _new_document()
-    _header_block(document, data.unit_name)
+    document = new_document()
+    header_block(document, data.unit_name)
     _title(document, data, layout)
     _fields(document, data.person_name, data.position, data.unit_name)
     _criteria_table(document, data, layout)
@@ -108,8 +108,8 @@ def form_docx(data: FormData) -> bytes:
     _signatures(document, data, layout)
     _notes(document, layout.notes)
     moment = _fixed_moment(data)
-    _core_properties(document, _title_text(layout), f"Kỳ theo dõi, đánh giá: {_period_text(data)}", moment)
-    return _packed(document, moment)
+    set_core_properties(document, _title_text(layout), f"Kỳ theo dõi, đánh giá: {_period_text(data)}", moment)
+    return packed(document, moment)
 
 
 # -- what differs per regime ---------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def _noun_of(category: str) -> str:
 # -- page, styles, document properties -----------------------------------------------------------------------------
 
 
-def _new_document() -> DocxDocument:
+def new_document() -> DocxDocument:
     """An empty A4 document with the NĐ 30/2020 page and the Times New Roman 13 body."""
     document = Document()
     _page_setup(document.sections[0])
@@ -163,7 +163,7 @@ def _new_document() -> DocxDocument:
     return document
 
 
-def _packed(document: DocxDocument, moment: datetime) -> bytes:
+def packed(document: DocxDocument, moment: datetime) -> bytes:
     """The document's bytes, every zip entry stamped `moment` (the same document gives the same bytes)."""
     buffer = io.BytesIO()
     document.save(buffer)
@@ -219,8 +219,8 @@ def _fixed_moment(data: FormData) -> datetime:
         moment = data.decided_at if data.decided_at.tzinfo else data.decided_at.replace(tzinfo=UTC)
     else:
         first = _first_day(data.period_key)
-        moment = datetime(first.year, first.month, first.day, tzinfo=UTC) if first else _EPOCH
-    return max(moment.astimezone(UTC).replace(microsecond=0), _EPOCH)
+        moment = datetime(first.year, first.month, first.day, tzinfo=UTC) if first else EPOCH
+    return max(moment.astimezone(UTC).replace(microsecond=0), EPOCH)
 
 
 def _first_day(period_key: str) -> date | None:
@@ -230,7 +230,8 @@ def _first_day(period_key: str) -> date | None:
         return None
 
 
-def _core_properties(document: DocxDocument, title: str, subject: str, moment: datetime) -> None:
+def set_core_properties(document: DocxDocument, title: str, subject: str, moment: datetime) -> None:
+    """The document's title and subject, and its dates fixed at `moment` (never the moment it was built)."""
     properties = document.core_properties
     properties.title = title
     properties.subject = subject
@@ -262,7 +263,7 @@ def _fixed_zip(blob: bytes, moment: datetime) -> bytes:
 # -- small builders ------------------------------------------------------------------------------------------------
 
 
-def _paragraph(
+def add_paragraph(
     container: DocxDocument | _Cell,
     text: str = "",
     *,
@@ -306,14 +307,14 @@ def _run(
         run.font.size = size
 
 
-def _dotted(paragraph: Paragraph) -> Paragraph:
+def dotted_line(paragraph: Paragraph) -> Paragraph:
     """Dots from the end of the text to the right margin (a dotted tab leader), a line to fill by hand."""
     paragraph.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     paragraph.add_run("\t")
     return paragraph
 
 
-def _rule(paragraph: Paragraph, indent: Length) -> None:
+def draw_rule(paragraph: Paragraph, indent: Length) -> None:
     """A short solid line: the paragraph's bottom border between indents (python-docx has no borders)."""
     paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = indent
     borders = OxmlElement("w:pBdr")
@@ -326,7 +327,7 @@ def _rule(paragraph: Paragraph, indent: Length) -> None:
     )
 
 
-def _borderless(document: DocxDocument, widths: Iterable[Length], rows: int = 1) -> Table:
+def borderless_table(document: DocxDocument, widths: Iterable[Length], rows: int = 1) -> Table:
     """A table without borders for laying blocks side by side (the template's default table style has none)."""
     sizes = list(widths)
     table: Table = document.add_table(rows=rows, cols=len(sizes))
@@ -369,19 +370,19 @@ def _date_line(moment: datetime | None) -> str:
 # -- the parts of the form -----------------------------------------------------------------------------------------
 
 
-def _header_block(document: DocxDocument, unit_name: str) -> None:
+def header_block(document: DocxDocument, unit_name: str) -> None:
     """The agency (left) and the Quốc hiệu with the Tiêu ngữ (right)."""
-    table = _borderless(document, BLOCKS)
+    table = borderless_table(document, BLOCKS)
     left, right = table.rows[0].cells
     name = unit_name.strip().upper() or "TÊN CƠ QUAN, TỔ CHỨC, ĐƠN VỊ"
-    _paragraph(left, name, bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True)
-    rule = _paragraph(left)
+    add_paragraph(left, name, bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True)
+    rule = add_paragraph(left)
     rule.paragraph_format.line_spacing = Pt(3)
-    _rule(rule, Mm(20))  # the short solid line under the agency's name
-    _paragraph(
+    draw_rule(rule, Mm(20))  # the short solid line under the agency's name
+    add_paragraph(
         right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True
     )
-    motto = _paragraph(right, align=WD_ALIGN_PARAGRAPH.CENTER)
+    motto = add_paragraph(right, align=WD_ALIGN_PARAGRAPH.CENTER)
     _run(motto, "Độc lập - Tự do - Hạnh phúc", bold=True, size=Pt(13), underline=True)
 
 
@@ -402,8 +403,8 @@ def _period_text(data: FormData) -> str:
 
 def _title(document: DocxDocument, data: FormData, layout: _Layout) -> None:
     if layout.form_number:
-        _paragraph(document, layout.form_number, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
-    _paragraph(
+        add_paragraph(document, layout.form_number, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
+    add_paragraph(
         document,
         _title_text(layout),
         bold=True,
@@ -413,8 +414,10 @@ def _title(document: DocxDocument, data: FormData, layout: _Layout) -> None:
         keep=True,
     )
     if not data.final:
-        _paragraph(document, "BẢN TẠM — kỳ đánh giá chưa chốt", bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(document, f"(Kỳ theo dõi, đánh giá: {_period_text(data)})", align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+        add_paragraph(
+            document, "BẢN TẠM — kỳ đánh giá chưa chốt", bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER
+        )
+    add_paragraph(document, f"(Kỳ theo dõi, đánh giá: {_period_text(data)})", align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
 
 
 def _fields(document: DocxDocument, person_name: str, position: str, unit_name: str) -> None:
@@ -424,18 +427,18 @@ def _fields(document: DocxDocument, person_name: str, position: str, unit_name: 
         ("Chức vụ, chức danh: ", position),
         ("Đơn vị công tác: ", unit_name),
     ):
-        paragraph = _paragraph(document)
+        paragraph = add_paragraph(document)
         _run(paragraph, label)
         if value.strip():
             _run(paragraph, value.strip(), bold=label.startswith("Họ"))
         else:
-            _dotted(paragraph)
+            dotted_line(paragraph)
 
 
 def _criteria_table(document: DocxDocument, data: FormData, layout: _Layout) -> None:
     """I. The general criteria: one row per criterion (with its group's row when a group has several), the total."""
     heading = "I. KẾT QUẢ THEO DÕI, ĐÁNH GIÁ THEO TIÊU CHÍ" + ("" if data.regime.uses_360 else " CHUNG")
-    _paragraph(document, heading, bold=True, before=4, after=2, keep=True)
+    add_paragraph(document, heading, bold=True, before=4, after=2, keep=True)
     if layout.per_rater:
         headers = [
             "TT",
@@ -454,18 +457,18 @@ def _criteria_table(document: DocxDocument, data: FormData, layout: _Layout) -> 
     table.style = document.styles["Table Grid"]
     _widths(table, widths)
     for index, text in enumerate(headers):
-        _cell(table.cell(0, index), text, bold=True, size=HEADER)
-        _cell(table.cell(1, index), f"({index + 1})", italic=True, size=HEADER)
+        fill_cell(table.cell(0, index), text, bold=True, size=HEADER)
+        fill_cell(table.cell(1, index), f"({index + 1})", italic=True, size=HEADER)
     for offset, (number, name, values, bold) in enumerate(lines, start=2):
-        _cell(table.cell(offset, 0), number, bold=bold)
-        _cell(table.cell(offset, 1), name, bold=bold, align=WD_ALIGN_PARAGRAPH.LEFT)
+        fill_cell(table.cell(offset, 0), number, bold=bold)
+        fill_cell(table.cell(offset, 1), name, bold=bold, align=WD_ALIGN_PARAGRAPH.LEFT)
         for column, value in enumerate(values, start=2):
-            _cell(table.cell(offset, column), value, bold=bold)
+            fill_cell(table.cell(offset, column), value, bold=bold)
     last = len(lines) + 2
     merged = table.cell(last, 0).merge(table.cell(last, 1))
-    _cell(merged, "Tổng cộng", bold=True)
+    fill_cell(merged, "Tổng cộng", bold=True)
     for column, value in enumerate(_totals(data, layout), start=2):
-        _cell(table.cell(last, column), value, bold=True)
+        fill_cell(table.cell(last, column), value, bold=True)
 
 
 Line = tuple[str, str, list[str], bool]
@@ -534,7 +537,7 @@ def _totals(data: FormData, layout: _Layout) -> list[str]:
     return [format_points(maximum), *(_sum(values) for values in _columns(rows, layout))]
 
 
-def _cell(
+def fill_cell(
     cell: _Cell,
     text: str,
     *,
@@ -543,6 +546,7 @@ def _cell(
     align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
     size: Length = TABLE,
 ) -> None:
+    """A table cell's text, vertically centred, without paragraph spacing."""
     cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
@@ -553,7 +557,7 @@ def _cell(
 
 def _summary(document: DocxDocument, data: FormData, layout: _Layout) -> None:
     """II. General points, task points (a, b, c, KPI), total and level, then strengths, weaknesses, comments."""
-    _paragraph(
+    add_paragraph(
         document, f"II. TỔNG HỢP KẾT QUẢ THEO DÕI, ĐÁNH GIÁ {layout.noun.upper()}", bold=True, before=4, keep=True
     )
     number = 1
@@ -587,7 +591,7 @@ def _maximum(value: Decimal | None) -> str:
 
 def _line(document: DocxDocument, label: str, value: Decimal | None, note: str, *, bold: bool = False) -> Paragraph:
     """ "1. Điểm tiêu chí chung: 29 điểm (tối đa 30 điểm)"; dots for a value not known yet."""
-    paragraph = _paragraph(document, label, bold=bold)
+    paragraph = add_paragraph(document, label, bold=bold)
     if value is None:
         _run(paragraph, DOTS + " điểm")
     else:
@@ -601,14 +605,14 @@ def _line(document: DocxDocument, label: str, value: Decimal | None, note: str, 
 def _tasks(document: DocxDocument, data: FormData, number: int) -> None:
     """2. The task points with a, b, c (a leader: each leader criterion) and KPI × the part's maximum."""
     label = f"{number}. Điểm tiêu chí kết quả thực hiện nhiệm vụ: "
-    paragraph = _paragraph(document, label)
+    paragraph = add_paragraph(document, label)
     _run(paragraph, f"{_points_or_dots(data.task_points)} điểm", bold=data.task_points is not None)
     if data.task_max is not None:
         _run(paragraph, f" ({_maximum(data.task_max)})")
     _run(paragraph, ", trong đó:")
     shares = _shares(data)
     for _letter, text, value in shares:
-        line = _paragraph(document)
+        line = add_paragraph(document)
         line.paragraph_format.left_indent = Mm(8)
         _run(line, f"{text}: ")
         _run(line, _percent(value))
@@ -617,7 +621,7 @@ def _tasks(document: DocxDocument, data: FormData, number: int) -> None:
     kpi = None
     if values and all(value is not None for value in values):
         kpi = round_points(sum((v for v in values if v is not None), Decimal(0)) / len(values))
-    formula = _paragraph(document)
+    formula = add_paragraph(document)
     formula.paragraph_format.left_indent = Mm(8)
     mean = f"({' + '.join(letters)}) / {len(letters)}"
     share = _percent(data.task_max) if data.task_max is not None else "70\u00a0%"
@@ -657,30 +661,30 @@ def _level(document: DocxDocument, data: FormData) -> None:
         label = "Mức tương ứng với điểm (chỉ để tham khảo; xếp loại chất lượng theo năm): "
     else:
         label = "Mức xếp loại tương ứng: "
-    paragraph = _paragraph(document, label)
+    paragraph = add_paragraph(document, label)
     if data.level:
         _run(paragraph, data.level, bold=True)
         if data.level_before_quota:
             _run(paragraph, f" (điểm đạt mức «{data.level_before_quota}»; {DEMOTED_NOTE})")
         _run(paragraph, ".")
     else:
-        _dotted(paragraph)
+        dotted_line(paragraph)
 
 
 def _fill(document: DocxDocument, label: str, text: str, *, lines: int = 2) -> None:
     """A heading to be filled: the text when there is one, else `lines` dotted lines to fill by hand."""
-    paragraph = _paragraph(document, label + " ", keep=True)
+    paragraph = add_paragraph(document, label + " ", keep=True)
     if text.strip():
         _run(paragraph, text.strip())
         return
-    _dotted(paragraph)
+    dotted_line(paragraph)
     for _ in range(lines - 1):
-        _dotted(_paragraph(document))
+        dotted_line(add_paragraph(document))
 
 
 def _signatures(document: DocxDocument, data: FormData, layout: _Layout) -> None:
     """The person (left, signs first) and the competent level (right, signs after reviewing)."""
-    _signature_blocks(
+    signature_blocks(
         document,
         (
             (_date_line(None), f"{layout.noun.upper()} TỰ ĐÁNH GIÁ", SIGN, data.person_name),
@@ -692,19 +696,19 @@ def _signatures(document: DocxDocument, data: FormData, layout: _Layout) -> None
 Signature = tuple[str, str, str, str]  # the date line, the role (bold capitals), "(Ký, …)", the name
 
 
-def _signature_blocks(
+def signature_blocks(
     document: DocxDocument, blocks: tuple[Signature, Signature], widths: tuple[Length, Length] = BLOCKS
 ) -> None:
     """Two signature blocks side by side, each a date line, a role, how to sign, room to sign and the name; the
     names in a row of their own, so that they stay level whatever wraps above them."""
-    table = _borderless(document, widths, rows=4)
+    table = borderless_table(document, widths, rows=4)
     center = WD_ALIGN_PARAGRAPH.CENTER
     for column, (when, role, sign, name) in enumerate(blocks):
-        _paragraph(table.cell(0, column), when, italic=True, align=center, before=6, keep=True, reuse=True)
-        _paragraph(table.cell(1, column), role, bold=True, align=center, keep=True, reuse=True)
-        _paragraph(table.cell(1, column), sign, italic=True, align=center, keep=True)
-        _paragraph(table.cell(2, column), keep=True, reuse=True)  # the room to sign
-        _paragraph(table.cell(3, column), name.strip(), bold=True, align=center, reuse=True)
+        add_paragraph(table.cell(0, column), when, italic=True, align=center, before=6, keep=True, reuse=True)
+        add_paragraph(table.cell(1, column), role, bold=True, align=center, keep=True, reuse=True)
+        add_paragraph(table.cell(1, column), sign, italic=True, align=center, keep=True)
+        add_paragraph(table.cell(2, column), keep=True, reuse=True)  # the room to sign
+        add_paragraph(table.cell(3, column), name.strip(), bold=True, align=center, reuse=True)
     table.rows[2].height = SIGN_ROOM
     for row in table.rows:  # a page break never falls inside a block: rows kept whole and with the next
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
@@ -714,7 +718,7 @@ def _notes(document: DocxDocument, notes: Sequence[str]) -> None:
     """What the form says about itself, in one small paragraph at the foot."""
     if not notes:
         return
-    paragraph = _paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4)
+    paragraph = add_paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4)
     _run(paragraph, "Ghi chú: ", bold=True, italic=True, size=NOTE)
     _run(paragraph, " ".join(notes), italic=True, size=NOTE)
 
@@ -752,16 +756,18 @@ def year_form_docx(data: YearFormData) -> bytes:
     yet closed carries the line "BẢN TẠM — kết quả năm chưa chốt". The same data gives the same bytes (dated 31/12
     of the year)."""
     layout = _year_layout(data)
-    document = _new_document()
-    _header_block(document, data.unit_name)
+    document = new_document()
+    header_block(document, data.unit_name)
     _year_title(document, data, layout)
     _fields(document, data.person_name, data.position, data.unit_name)
     _year_results(document, data)
-    _paragraph(document, f"II. {layout.noun.upper()} TỰ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG", bold=True, before=4, keep=True)
+    add_paragraph(
+        document, f"II. {layout.noun.upper()} TỰ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG", bold=True, before=4, keep=True
+    )
     _boxes(document, data.regime, "")  # the person ticks on paper
     _year_rating(document, data, layout)
     _year_comments(document, layout)
-    _signature_blocks(
+    signature_blocks(
         document,
         (
             (UNFILLED_DATE, f"{layout.noun.upper()} TỰ XẾP LOẠI", SIGN_NAME, data.person_name),
@@ -770,13 +776,13 @@ def year_form_docx(data: YearFormData) -> bytes:
         (HALF, HALF),  # two roles of the same length: halves, so that a long name does not wrap
     )
     if layout.appendix:
-        footnote = _paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4)
+        footnote = add_paragraph(document, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=4)
         _superscript(footnote, "1", size=NOTE)
         _run(footnote, " " + HANDLING_FOOTNOTE, italic=True, size=NOTE)
     _notes(document, layout.notes)
-    moment = datetime(data.year, 12, 31, tzinfo=UTC) if 1980 <= data.year <= 2107 else _EPOCH  # a zip's years
-    _core_properties(document, _year_title_text(layout), f"Năm {data.year}", moment)
-    return _packed(document, moment)
+    moment = datetime(data.year, 12, 31, tzinfo=UTC) if 1980 <= data.year <= 2107 else EPOCH  # a zip's years
+    set_core_properties(document, _year_title_text(layout), f"Năm {data.year}", moment)
+    return packed(document, moment)
 
 
 def _year_layout(data: YearFormData) -> _YearLayout:
@@ -816,9 +822,9 @@ def _year_title_text(layout: _YearLayout) -> str:
 def _year_title(document: DocxDocument, data: YearFormData, layout: _YearLayout) -> None:
     """(Phụ lục II and the decree it is appended to,) the title, the provisional line, the year."""
     if layout.appendix:
-        _paragraph(document, APPENDIX, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
-        _paragraph(document, APPENDIX_OF, italic=True, size=HEADER, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(
+        add_paragraph(document, APPENDIX, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
+        add_paragraph(document, APPENDIX_OF, italic=True, size=HEADER, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    add_paragraph(
         document,
         _year_title_text(layout),
         bold=True,
@@ -828,14 +834,14 @@ def _year_title(document: DocxDocument, data: YearFormData, layout: _YearLayout)
         keep=True,
     )
     if not data.final:
-        _paragraph(document, YEAR_PROVISIONAL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(document, f"Năm {data.year}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+        add_paragraph(document, YEAR_PROVISIONAL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add_paragraph(document, f"Năm {data.year}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
 
 
 def _year_results(document: DocxDocument, data: YearFormData) -> None:
     """I. The number of periods, the year's general points and task points (the means), and the total."""
-    _paragraph(document, "I. TỔNG HỢP KẾT QUẢ THEO DÕI, ĐÁNH GIÁ", bold=True, before=4, keep=True)
-    months = _paragraph(document, f"Số {_period_unit(data.regime)} được theo dõi, đánh giá trong năm: ")
+    add_paragraph(document, "I. TỔNG HỢP KẾT QUẢ THEO DÕI, ĐÁNH GIÁ", bold=True, before=4, keep=True)
+    months = add_paragraph(document, f"Số {_period_unit(data.regime)} được theo dõi, đánh giá trong năm: ")
     _run(months, str(data.months), bold=True)
     lines = [("Kết quả theo dõi, đánh giá theo tiêu chí chung", data.general_max, data.general_points)]
     if data.task_max is not None or data.task_points is not None:
@@ -853,7 +859,7 @@ def _year_line(
     document: DocxDocument, label: str, maximum: Decimal | None, value: Decimal | None, *, bold: bool = False
 ) -> None:
     """ "1. Kết quả … (tối đa 30 điểm): 27,5 điểm." as Phụ lục II words it; dots for a value not known."""
-    paragraph = _paragraph(
+    paragraph = add_paragraph(
         document, label + (f" ({_maximum(maximum)})" if maximum is not None else "") + ": ", bold=bold
     )
     _run(paragraph, f"{_points_or_dots(value)} điểm", bold=value is not None)
@@ -867,7 +873,7 @@ def _boxes(document: DocxDocument, regime: Regime, ticked: str) -> bool:
     for level in regime.levels:
         on = bool(ticked) and level.display == ticked
         found = found or on
-        paragraph = _paragraph(document)
+        paragraph = add_paragraph(document)
         paragraph.paragraph_format.left_indent = Mm(10)
         _box(paragraph, ticked=on)
         _run(paragraph, " " + level.display, bold=on)
@@ -898,7 +904,7 @@ def _superscript(paragraph: Paragraph, text: str, *, size: Length | None = None)
 def _year_rating(document: DocxDocument, data: YearFormData, layout: _YearLayout) -> None:
     """III. The year's level (after the yearly quota) ticked; the note (the quota lowered it, not rated, …)."""
     heading = f"III. KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG {layout.noun.upper()} CỦA CẤP CÓ THẨM QUYỀN"
-    _paragraph(document, heading, bold=True, before=4, keep=True)
+    add_paragraph(document, heading, bold=True, before=4, keep=True)
     ticked = _boxes(document, data.regime, data.level)
     lines = []
     if data.level and not ticked:  # a level the regime does not list (should not happen): said, not lost
@@ -906,7 +912,7 @@ def _year_rating(document: DocxDocument, data: YearFormData, layout: _YearLayout
     if data.note.strip():
         lines.append(("Ghi chú: ", data.note.strip().rstrip(".")))
     for label, text in lines:
-        paragraph = _paragraph(document)
+        paragraph = add_paragraph(document)
         paragraph.paragraph_format.left_indent = Mm(10)
         _run(paragraph, label, italic=True)
         _run(paragraph, text + ".", italic=True)
@@ -914,9 +920,9 @@ def _year_rating(document: DocxDocument, data: YearFormData, layout: _YearLayout
 
 def _year_comments(document: DocxDocument, layout: _YearLayout) -> None:
     """IV. Comments and the proposed handling (the footnote's mark under NĐ 233): lines to fill by hand."""
-    heading = _paragraph(document, before=4, keep=True)
+    heading = add_paragraph(document, before=4, keep=True)
     _run(heading, "IV. Ý KIẾN NHẬN XÉT CỦA CẤP CÓ THẨM QUYỀN VÀ ĐỀ XUẤT PHƯƠNG ÁN XỬ LÝ", bold=True)
     if layout.appendix:
         _superscript(heading, "1")
     for _ in range(3):
-        _dotted(_paragraph(document))
+        dotted_line(add_paragraph(document))

@@ -38,22 +38,22 @@ from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from danhgia.reports.forms import (
-    _EPOCH,
     DOTS,
+    EPOCH,
     HALF,
     HEADER,
     NOTE,
     SIGN,
-    _borderless,
-    _cell,
-    _core_properties,
-    _dotted,
-    _header_block,
-    _new_document,
-    _packed,
-    _paragraph,
-    _rule,
-    _signature_blocks,
+    add_paragraph,
+    borderless_table,
+    dotted_line,
+    draw_rule,
+    fill_cell,
+    header_block,
+    new_document,
+    packed,
+    set_core_properties,
+    signature_blocks,
 )
 from danhgia.scoring import Regime, ScoringError, format_points, load_regime
 from danhgia.workflow.refusal import Refusal
@@ -102,7 +102,7 @@ def minutes_docx(data: SummaryData) -> bytes:
     gives the same bytes (dated 31/12 of the year)."""
     groups = _groups(data)
     noun = _nouns(groups)
-    document = _new_document()
+    document = new_document()
     _heading(document, data, "BB")
     title = "BIÊN BẢN HỌP"
     summary = f"Đánh giá, xếp loại chất lượng {noun} {data.period_label}"
@@ -132,7 +132,7 @@ def minutes_docx(data: SummaryData) -> bytes:
     )
     _text(document, "3. Ý kiến nhận xét, góp ý của các thành viên dự họp đối với từng người:", keep=True)
     for _ in range(3):
-        _dotted(_paragraph(document))
+        dotted_line(add_paragraph(document))
     _text(
         document,
         f"4. Kết quả đánh giá, xếp loại chất lượng {noun} {data.period_label} đề nghị cấp có thẩm quyền quyết định:",
@@ -153,7 +153,7 @@ def minutes_docx(data: SummaryData) -> bytes:
     _to_fill(document, "– Ý kiến khác (ghi rõ người, nội dung): ", indent=Mm(5))
     _section(document, "IV. KẾT LUẬN CỦA CHỦ TRÌ")
     for _ in range(2):
-        _dotted(_paragraph(document))
+        dotted_line(add_paragraph(document))
     _text(
         document,
         "Cuộc họp kết thúc vào lúc …… giờ …… phút cùng ngày. Biên bản đã được đọc lại cho các thành viên dự họp "
@@ -162,11 +162,11 @@ def minutes_docx(data: SummaryData) -> bytes:
         first=INDENT,
         keep=True,  # on the page of the signatures
     )
-    _signature_blocks(document, (("", "THƯ KÝ", SIGN, ""), ("", "CHỦ TRÌ", SIGN, "")), (HALF, HALF))
+    signature_blocks(document, (("", "THƯ KÝ", SIGN, ""), ("", "CHỦ TRÌ", SIGN, "")), (HALF, HALF))
     _small(document, "Ghi chú: " + LAYOUT_NOTE.format(kind="biên bản họp đánh giá, xếp loại chất lượng"), before=6)
     moment = _moment(data)
-    _core_properties(document, f"{title} {summary[:1].lower()}{summary[1:]}", data.unit_name, moment)
-    return _packed(document, moment)
+    set_core_properties(document, f"{title} {summary[:1].lower()}{summary[1:]}", data.unit_name, moment)
+    return packed(document, moment)
 
 
 # -- the notice ----------------------------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def notice_docx(data: SummaryData) -> bytes:
     groups = _groups(data)
     noun = _nouns(groups)
     unit = data.unit_name.strip() or "Cơ quan, đơn vị"
-    document = _new_document()
+    document = new_document()
     _heading(document, data, "TB", dated=True)
     title = "THÔNG BÁO"
     summary = f"Kết quả đánh giá, xếp loại chất lượng {noun} {data.period_label}"
@@ -225,8 +225,8 @@ def notice_docx(data: SummaryData) -> bytes:
     _receivers_and_head(document, noun)
     _small(document, "Ghi chú: " + LAYOUT_NOTE.format(kind="thông báo kết quả đánh giá, xếp loại chất lượng"))
     moment = _moment(data)
-    _core_properties(document, f"{title} {summary[:1].lower()}{summary[1:]}", data.unit_name, moment)
-    return _packed(document, moment)
+    set_core_properties(document, f"{title} {summary[:1].lower()}{summary[1:]}", data.unit_name, moment)
+    return packed(document, moment)
 
 
 # -- who the documents are about -----------------------------------------------------------------------------------
@@ -312,35 +312,35 @@ def _basis(regime: Regime) -> str:
 def _moment(data: SummaryData) -> datetime:
     """31/12 of the summary's year (its key's first four digits): the documents' fixed date."""
     year = int(data.period_key[:4]) if data.period_key[:4].isdigit() else 0
-    return datetime(year, 12, 31, tzinfo=UTC) if 1980 <= year <= 2107 else _EPOCH  # the years a zip entry holds
+    return datetime(year, 12, 31, tzinfo=UTC) if 1980 <= year <= 2107 else EPOCH  # the years a zip entry holds
 
 
 def _heading(document: DocxDocument, data: SummaryData, kind: str, *, dated: bool = False) -> None:
     """The agency and the Quốc hiệu (forms' header block), then the number "Số: ……/{kind}-……" under the agency
     and, for a document dated when signed, "……, ngày … tháng … năm ……" under the Tiêu ngữ."""
-    _header_block(document, data.unit_name)
+    header_block(document, data.unit_name)
     left, right = document.tables[-1].rows[0].cells
-    _paragraph(left, f"Số: {DOTS}/{kind}-{DOTS}", align=WD_ALIGN_PARAGRAPH.CENTER, before=4)
+    add_paragraph(left, f"Số: {DOTS}/{kind}-{DOTS}", align=WD_ALIGN_PARAGRAPH.CENTER, before=4)
     if dated:
-        _paragraph(right, UNFILLED_PLACE_DATE, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=4)
+        add_paragraph(right, UNFILLED_PLACE_DATE, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=4)
 
 
 def _title(document: DocxDocument, data: SummaryData, kind: str, summary: str) -> None:
     """The kind of document, its summary (both bold, 14 pt), a short rule under them, and "BẢN TẠM" while open."""
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(document, kind, bold=True, size=Pt(14), align=center, before=12, keep=True)
-    _paragraph(document, summary, bold=True, size=Pt(14), align=center, keep=True)
-    rule = _paragraph(document, keep=True)
+    add_paragraph(document, kind, bold=True, size=Pt(14), align=center, before=12, keep=True)
+    add_paragraph(document, summary, bold=True, size=Pt(14), align=center, keep=True)
+    rule = add_paragraph(document, keep=True)
     rule.paragraph_format.line_spacing = Pt(6)  # the rule clear of the summary's descenders
-    _rule(rule, Mm((210 - 30 - 15 - 40) / 2))  # 4 cm under the summary
+    draw_rule(rule, Mm((210 - 30 - 15 - 40) / 2))  # 4 cm under the summary
     if not data.closed:
         draft = YEAR_DRAFT if data.period_key.isdigit() else PERIOD_DRAFT
-        _paragraph(document, draft, bold=True, italic=True, align=center, before=4)
+        add_paragraph(document, draft, bold=True, italic=True, align=center, before=4)
     document.paragraphs[-1].paragraph_format.space_after = Pt(8)
 
 
 def _section(document: DocxDocument, text: str) -> None:
-    _paragraph(document, text, bold=True, before=6, after=2, keep=True)
+    add_paragraph(document, text, bold=True, before=6, after=2, keep=True)
 
 
 def _text(
@@ -354,7 +354,7 @@ def _text(
     keep: bool = False,
 ) -> Paragraph:
     """A justified paragraph of the body."""
-    paragraph = _paragraph(document, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=before, after=after, keep=keep)
+    paragraph = add_paragraph(document, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=before, after=after, keep=keep)
     if first is not None:
         paragraph.paragraph_format.first_line_indent = first
     if indent is not None:
@@ -364,14 +364,14 @@ def _text(
 
 def _to_fill(document: DocxDocument, label: str, *, indent: Length | None = None) -> None:
     """A label followed by dots to the right margin."""
-    paragraph = _paragraph(document, label, after=2)
+    paragraph = add_paragraph(document, label, after=2)
     if indent is not None:
         paragraph.paragraph_format.left_indent = indent
-    _dotted(paragraph)
+    dotted_line(paragraph)
 
 
 def _small(document: DocxDocument, text: str, *, before: int = 2) -> None:
-    _paragraph(document, text, italic=True, size=NOTE, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=before)
+    add_paragraph(document, text, italic=True, size=NOTE, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=before)
 
 
 def _row_options(row: _Row, *, header: bool = False) -> None:
@@ -406,7 +406,7 @@ def _new_table(
     _row_options(header, header=True)
     for cell, width, text in zip(header.cells, widths, headers, strict=True):
         cell.width = width
-        _cell(cell, text, bold=True, size=HEADER)
+        fill_cell(cell, text, bold=True, size=HEADER)
     for row in rows:
         _row_options(row)
         cells = list(row.cells)
@@ -429,20 +429,20 @@ def _people_table(document: DocxDocument, groups: Sequence[_Group], level_header
             cells = next(rows)
             merged = cells[0].merge(cells[-1])
             label = f"{_capital(group.noun)} ({len(group.rows)} người)"
-            _cell(merged, label, bold=True, italic=True, align=left)
+            fill_cell(merged, label, bold=True, italic=True, align=left)
             merged.paragraphs[0].paragraph_format.keep_with_next = True
         for row in group.rows:
             number += 1
             cells = next(rows)
-            _cell(cells[0], str(number))
-            _cell(cells[1], row.name.strip(), align=left)
-            _cell(cells[2], row.position.strip(), align=left)
+            fill_cell(cells[0], str(number))
+            fill_cell(cells[1], row.name.strip(), align=left)
+            fill_cell(cells[2], row.position.strip(), align=left)
             if several_units and row.unit_name.strip():
-                _paragraph(cells[2], row.unit_name.strip(), italic=True, size=HEADER)
-            _cell(cells[3], format_points(row.total) if row.total is not None else "")
-            _cell(cells[4], row.level.strip(), align=left)
+                add_paragraph(cells[2], row.unit_name.strip(), italic=True, size=HEADER)
+            fill_cell(cells[3], format_points(row.total) if row.total is not None else "")
+            fill_cell(cells[4], row.level.strip(), align=left)
             note = row.note.strip() or ("" if row.level.strip() else NO_RESULT_NOTE)
-            _cell(cells[5], note, italic=bool(note), align=left, size=HEADER)
+            fill_cell(cells[5], note, italic=bool(note), align=left, size=HEADER)
 
 
 def _level_keys(data: SummaryData, groups: Sequence[_Group]) -> list[str]:
@@ -471,18 +471,18 @@ def _count_table(document: DocxDocument, data: SummaryData, groups: Sequence[_Gr
     rows = _new_table(document, ["Mức xếp loại", *columns, "Tổng số"], widths, len(lines))
     for index, ((label, counts), cells) in enumerate(zip(lines, rows, strict=True)):
         bold = index == len(lines) - 1
-        _cell(cells[0], label, bold=bold, align=left)
+        fill_cell(cells[0], label, bold=bold, align=left)
         values = [*counts, sum(counts)] if len(groups) > 1 else [sum(counts)]
         for cell, value in zip(cells[1:], values, strict=True):
-            _cell(cell, str(value), bold=bold)
+            fill_cell(cell, str(value), bold=bold)
 
 
 def _receivers_and_head(document: DocxDocument, noun: str) -> None:
     """ "Nơi nhận:" (left, 12 pt bold italic; its lines 11 pt) beside the head's signature (right)."""
-    table = _borderless(document, (Mm(75), Mm(90)), rows=1)
+    table = borderless_table(document, (Mm(75), Mm(90)), rows=1)
     left, right = table.rows[0].cells
     _row_options(table.rows[0])
-    first = _paragraph(left, "Nơi nhận:", bold=True, italic=True, size=Pt(12), before=10, keep=True, reuse=True)
+    first = add_paragraph(left, "Nơi nhận:", bold=True, italic=True, size=Pt(12), before=10, keep=True, reuse=True)
     first.paragraph_format.keep_with_next = True
     for line in (
         "- Cấp có thẩm quyền quản lý (để báo cáo);",
@@ -490,10 +490,10 @@ def _receivers_and_head(document: DocxDocument, noun: str) -> None:
         "- Đăng trên môi trường điện tử của đơn vị;",
         "- Lưu: VT, hồ sơ đánh giá.",
     ):
-        _paragraph(left, line, size=Pt(11))
+        add_paragraph(left, line, size=Pt(11))
     center = WD_ALIGN_PARAGRAPH.CENTER
-    _paragraph(right, HEAD, bold=True, align=center, before=10, keep=True, reuse=True)
-    _paragraph(right, HEAD_SIGN, italic=True, align=center, keep=True)
+    add_paragraph(right, HEAD, bold=True, align=center, before=10, keep=True, reuse=True)
+    add_paragraph(right, HEAD_SIGN, italic=True, align=center, keep=True)
     for _ in range(4):  # the room to sign and seal
-        _paragraph(right, keep=True)
-    _paragraph(right, DOTS * 3, align=center)
+        add_paragraph(right, keep=True)
+    add_paragraph(right, DOTS * 3, align=center)
