@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from docx.table import Table
 from danhgia.reports.year_documents import minutes_docx, notice_docx
 from danhgia.scoring import load_regime
 from danhgia.workflow.reports import SummaryData, SummaryRow
-from tests.reports import built_twice
+from tests.reports import built_twice, print_docx
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "forms"
 HTXS, HTT, HT, KHT = (
@@ -359,24 +358,6 @@ def test_the_same_summary_gives_the_same_bytes_dated_31_december(build: Build) -
 # -- printed -------------------------------------------------------------------------------------------------------
 
 
-def _print(tmp_path: Path, files: dict[str, bytes]) -> dict[str, Path]:
-    """The documents turned into PDFs by LibreOffice (skipped, with the reason, when it or poppler is missing)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: the printed documents cannot be checked")
-    if not all(shutil.which(tool) for tool in ("pdfinfo", "pdftoppm", "pdffonts", "pdftotext")):
-        pytest.skip("poppler-utils (pdfinfo, pdftoppm, pdffonts, pdftotext) are missing: the print cannot be checked")
-    paths = []
-    for name, content in files.items():
-        path = tmp_path / f"{name}.docx"
-        path.write_bytes(content)
-        paths.append(str(path))
-    profile = (tmp_path / "profile").as_uri()  # a profile of its own: no clash with another LibreOffice
-    command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir"]
-    subprocess.run([*command, str(tmp_path), *paths], check=True, capture_output=True)
-    return {name: tmp_path / f"{name}.pdf" for name in files}
-
-
 def _pages(pdf: Path) -> list[str]:
     """The text of each page, A4 checked and the fonts Times New Roman (Liberation Serif on Linux)."""
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
@@ -408,7 +389,7 @@ def _pictures(name: str, pdf: Path) -> None:
 def test_the_mixed_units_minutes_and_notice_print_on_a4(tmp_path: Path) -> None:
     """LibreOffice prints both (the minutes on two pages, the notice on one or two); PNGs kept to look at."""
     files = {"bien-ban-hop": minutes_docx(mixed(closed=False)), "thong-bao-ket-qua": notice_docx(mixed())}
-    for name, pdf in _print(tmp_path, files).items():
+    for name, pdf in print_docx(tmp_path, files).items():
         pages = _pages(pdf)
         printed = " ".join(" ".join(page.split()) for page in pages)
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in printed and "Độc lập - Tự do - Hạnh phúc" in printed
@@ -425,7 +406,7 @@ def test_the_mixed_units_minutes_and_notice_print_on_a4(tmp_path: Path) -> None:
 def test_a_large_units_table_runs_over_pages_with_its_header_row_on_each(tmp_path: Path) -> None:
     data = school(120)
     files = {"thong-bao-120-nguoi": notice_docx(data), "bien-ban-120-nguoi": minutes_docx(data)}
-    for name, pdf in _print(tmp_path, files).items():
+    for name, pdf in print_docx(tmp_path, files).items():
         pages = _pages(pdf)
         assert len(pages) >= 4
         with_people = [page for page in pages if re.search(r"Giáo viên thứ \d{3}", page)]
