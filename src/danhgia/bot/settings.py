@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -35,6 +36,20 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Time zone for dates shown and schedules.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="Long-polling timeout in seconds.")
+    webhook_url: str = Field(
+        default="",
+        description="Public HTTPS address Telegram posts updates to (`danhgia run --webhook`); empty: long polling.",
+    )
+    webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook server listens on.")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, description="Port the webhook server listens on.")
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -); required "
+        "with a webhook.",
+    )
+    health_port: int = Field(
+        default=0, ge=0, le=65535, description="Port of the /healthz endpoint on WEBHOOK_LISTEN (0: none)."
+    )
     regime: str = Field(default="nd335-2025", description="Scoring regime of new periods (`danhgia regimes`).")
     regime_by_category: str = Field(
         default="",
@@ -76,6 +91,25 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if (
+            value is not None
+            and value.get_secret_value()
+            and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value())
+        ):
+            raise ValueError("WEBHOOK_SECRET: 1-256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("WEBHOOK_URL must be an http(s) address such as https://bot.example.gov.vn/telegram")
+        return value
 
     @field_validator("timezone")
     @classmethod
