@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from danhgia.reports.charts import HEIGHT_PX, WIDTH_PX, level_chart, progress_chart, trend_chart
-from danhgia.workflow.reports import QuotaCheck
+from danhgia.workflow.report_data import QuotaCheck
 from tests.reports.test_summary import make_data
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"

@@ -19,11 +19,12 @@ from pathlib import Path
 import docx
 import pytest
 from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
 
 from danhgia.reports.forms import form_docx
 from danhgia.scoring import Regime, load_regime
 from danhgia.scoring.serialize import TaskPercentages
-from danhgia.workflow.reports import CriterionRow, FormData
+from danhgia.workflow.report_data import CriterionRow, FormData
 from tests.reports import built_twice, print_docx
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "forms"
@@ -159,6 +160,7 @@ def danang() -> FormData:
         task_points=None,
         task_max=None,
         total=D("96.2"),
+        extras=(("bonus", "Điểm thưởng", D(3)), ("penalty", "Điểm trừ", D(0))),
         level="Hoàn thành xuất sắc nhiệm vụ",
     )
 
@@ -319,8 +321,10 @@ def test_danang_form_prints_only_the_final_points_of_each_criterion() -> None:
     text = _paragraphs(document)
     assert "I. KẾT QUẢ THEO DÕI, ĐÁNH GIÁ THEO TIÊU CHÍ" in text
     assert "1. Điểm theo các tiêu chí: 93,2 điểm (tối đa 100 điểm)." in text
+    assert "2. Điểm thưởng: 3 điểm." in text  # the result's bonus and penalty parts, each on its line
+    assert "3. Điểm trừ: 0 điểm." in text
     assert (
-        "2. Tổng điểm theo dõi, đánh giá công chức (gồm cả điểm thưởng và điểm trừ, nếu có): 96,2 điểm "
+        "4. Tổng điểm theo dõi, đánh giá công chức (gồm cả điểm thưởng và điểm trừ): 96,2 điểm "
         "(tối đa 100 điểm)." in text
     )
     assert not any("KPI" in line for line in text)
@@ -442,3 +446,24 @@ def test_each_form_prints_on_one_a4_page(tmp_path: Path) -> None:
         assert "PHIẾU THEO DÕI, ĐÁNH GIÁ" in printed and "Độc lập - Tự do - Hạnh phúc" in printed  # diacritics kept
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / name)], check=True)
     assert pages == dict.fromkeys(FORMS, 1)
+
+
+def test_the_form_names_the_agency_above_the_unit_and_repeats_its_table_header_on_each_page() -> None:
+    """NĐ 30's agency block: the governing body (upright) over the unit (bold); the criteria table's two header rows
+    are repeated at the top of every printed page and never split."""
+    document = _open(dataclasses.replace(nd335_staff(), agency_name="Sở Nội vụ", unit_name="Phòng Công chức"))
+    left = document.tables[0].rows[0].cells[0].paragraphs
+    assert [(p.text, any(r.bold for r in p.runs)) for p in left[:2]] == [
+        ("SỞ NỘI VỤ", False),
+        ("PHÒNG CÔNG CHỨC", True),
+    ]
+    rows = document.tables[1].rows
+    repeated = [row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None for row in rows]
+    assert repeated[:3] == [True, True, False]
+
+
+def test_the_kpi_printed_is_the_engines_not_the_mean_of_the_rounded_shares() -> None:
+    """b = c = 1/6: each printed 16,67 %; the KPI is (1 + 1/6 + 1/6) / 3 = 44,44 %, not (100 + 16,67 + 16,67) / 3."""
+    shares = TaskPercentages(D(100), D("16.67"), D("16.67"), (), D("44.44"))
+    text = _paragraphs(_open(dataclasses.replace(nd335_staff(), percentages=shares)))
+    assert any(line.startswith("KPI = (a + b + c) / 3 = 44,44\u00a0%") for line in text)

@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from danhgia.reports.summary import SUMMARY_SHEET, document_time, summary_xlsx
 from danhgia.scoring import load_regime
-from danhgia.workflow.reports import NOT_SUBMITTED_NOTE, QuotaCheck, SummaryData, SummaryRow
+from danhgia.workflow.report_data import NOT_SUBMITTED_NOTE, QuotaCheck, SummaryData, SummaryRow
 from tests.reports import built_twice
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
@@ -407,3 +407,44 @@ def test_the_workbooks_print_on_a4_landscape_pages(tmp_path: Path) -> None:
         assert sum("NGƯỜI LẬP BIỂU" in page for page in texts) == (4 if name == "summary-by-unit" else 1)
     assert "BẢN TẠM — kỳ chưa chốt" in pages["summary"][0]
     assert len(pages["summary"]) <= 4 and len(pages["summary-hanoi"]) <= 2
+
+
+def test_a_quarter_summary_shows_each_months_points_and_the_quarters_level() -> None:
+    """A quarter of monthly periods: the three months' points, the quarter's points and level, in place of the
+    self, leader and final points; the quota is said to be checked at each month and at the year."""
+    base = make_data(4)
+    rows = tuple(
+        dataclasses.replace(row, self_total=None, leader_total=None, month_totals=(row.total, None, row.total))
+        for row in base.rows
+    )
+    data = dataclasses.replace(
+        base, period_key="2026-Q4", period_label="Quý IV/2026", rows=rows, quota=(),
+        months=("10/2026", "11/2026", "12/2026"),
+    )  # fmt: skip
+    ws = _open(summary_xlsx(data))[SUMMARY_SHEET]
+    header = _find(ws, "STT")
+    assert list(_rows(ws)[header - 1]) == [
+        *HEADER[:5], "Điểm tháng 10/2026", "Điểm tháng 11/2026", "Điểm tháng 12/2026", "Điểm bình quân quý",
+        "Xếp loại quý", "Ghi chú",
+    ]  # fmt: skip
+    first = next(_table(ws, header))
+    assert first[5:9] == (95, None, 95, 95) and first[9] == rows[0].level
+    texts = [row[0] for row in _rows(ws) if isinstance(row[0], str)]
+    assert "Kỳ đánh giá: Quý IV/2026" in texts
+    assert any("khi chốt từng tháng" in text for text in texts)
+
+
+def test_a_summary_over_several_units_names_the_unit_of_each_quota_check() -> None:
+    data = make_data(
+        6,
+        quota=(
+            QuotaCheck("staff:nd335-2025:cong_chuc", 1, 5, 1, "Phòng A"),
+            QuotaCheck("staff:nd335-2025:cong_chuc", 0, 2, 0, "Phòng B"),
+        ),
+    )
+    ws = _open(summary_xlsx(data))[SUMMARY_SHEET]
+    groups = [row[1] for row in _table(ws, _find(ws, "Nhóm", 2))]
+    assert groups == [
+        "Phòng A: Công chức, không giữ chức vụ lãnh đạo, quản lý (NĐ 335/2025)",
+        "Phòng B: Công chức, không giữ chức vụ lãnh đạo, quản lý (NĐ 335/2025)",
+    ]

@@ -26,7 +26,7 @@ from docx.table import Table
 
 from danhgia.reports.year_documents import minutes_docx, notice_docx
 from danhgia.scoring import load_regime
-from danhgia.workflow.reports import SummaryData, SummaryRow
+from danhgia.workflow.report_data import SummaryData, SummaryRow
 from tests.reports import built_twice, print_docx
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "forms"

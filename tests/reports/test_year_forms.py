@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 
 from danhgia.reports.forms import year_form_docx
 from danhgia.scoring import load_regime
-from danhgia.workflow.reports import YearFormData
+from danhgia.workflow.report_data import YearFormData
 from tests.reports import built_twice, print_docx
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "forms"

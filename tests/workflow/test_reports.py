@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from danhgia.storage.models import Unit
 from danhgia.workflow.common import Actor
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.reports import report_periods
 from danhgia.workflow.services import Services
 from tests.workflow.test_regimes import build_mixed, records, submit_and_approve
 
@@ -101,3 +103,85 @@ def test_nobody_reads_a_form_or_a_summary_that_is_not_theirs(closed: tuple[Servi
     with pytest.raises(Refusal) as refused:
         services.reports.summary(Actor.person(ids["HR10"]), "P10", "2026-10")
     assert refused.value.code == "report_no_period"
+
+
+def test_a_form_names_the_agency_above_the_unit_and_the_engines_kpi(
+    closed: tuple[Services, dict[str, int], int],
+) -> None:
+    """The form's header names the governing body above the unit; its KPI is the engine's exact mean, rounded once."""
+    services, ids, period_id = closed
+    with services.db.uow() as uow:
+        parent = uow.units.add(Unit(code="SNV", name="Sở Nội vụ"))
+        unit = uow.units.get_by_code("P10")
+        assert unit is not None
+        unit.parent_id = parent.id
+        uow.commit()
+    record = records(services, period_id)["C1"]
+    assert record.id is not None
+    form = services.reports.form(Actor.person(ids["C1"]), record.id)
+    assert (form.agency_name, form.unit_name) == ("Sở Nội vụ", "Phòng Mười")
+    assert form.percentages is not None and form.percentages.kpi == Decimal(100)
+    assert form.extras == ()  # NĐ 335 has neither bonus nor penalty points
+
+
+def test_a_quarter_of_monthly_periods_shows_each_months_points_and_the_quarters(
+    closed: tuple[Services, dict[str, int], int],
+) -> None:
+    """Quý IV/2026 with only November closed: each person's months (October and December empty, said in the note),
+    the quarter's points and level as the roll-up gives them; the summary is provisional while months are missing."""
+    services, ids, _ = closed
+    summary = services.reports.summary(Actor.person(ids["TP10"]), "P10", "2026-Q4")
+    assert (summary.period_label, summary.months, summary.closed) == (
+        "Quý IV/2026",
+        ("10/2026", "11/2026", "12/2026"),
+        False,
+    )
+    rows = {row.staff_code: row for row in summary.rows}
+    assert rows["C1"].month_totals == (None, Decimal(99), None) and rows["C1"].total == Decimal(99)
+    assert rows["C1"].level == "Hoàn thành xuất sắc nhiệm vụ"  # the quarter's points, before any yearly quota
+    assert rows["C1"].note == "chưa có kết quả đã chốt tháng 10/2026; chưa có kết quả đã chốt tháng 12/2026"
+    assert rows["V1"].month_totals == (None, None, None) and rows["V1"].note == "không có kết quả đã chốt trong quý"
+    assert dict(summary.level_counts)["không có kết quả đã chốt trong quý"] == 9
+    assert summary.quota == ()
+    with pytest.raises(Refusal) as refused:
+        services.reports.summary(Actor.person(ids["C2"]), "P10", "2026-Q4")
+    assert refused.value.code == "report_not_allowed"
+    with pytest.raises(Refusal) as refused:
+        services.reports.summary(Actor.person(ids["HR10"]), "P10", "2026-Q3")
+    assert refused.value.code == "report_no_period"
+
+
+def test_the_reports_of_a_unit_are_its_periods_quarters_and_years(
+    closed: tuple[Services, dict[str, int], int],
+) -> None:
+    services, ids, _ = closed
+    found = services.reports.report_periods(Actor.person(ids["TP10"]), "P10")
+    assert [(p.key, p.label, p.kind) for p in found] == [
+        ("2026-11", "11/2026", "period"),
+        ("2026-Q4", "Quý IV/2026", "quarter"),
+        ("2026", "Năm 2026", "year"),
+    ]
+    assert [p.key for p in report_periods(["2025-12", "2026-01", "2026-02", "2026-04"])] == [
+        "2026-04", "2026-02", "2026-01", "2025-12", "2026-Q2", "2026-Q1", "2025-Q4", "2026", "2025",
+    ]  # fmt: skip
+    assert [p.kind for p in report_periods(["2026-Q1"])] == ["period", "year"]  # a quarterly regime's own quarter
+
+
+def test_whose_form_a_leader_or_hr_can_print(closed: tuple[Services, dict[str, int], int]) -> None:
+    """The records handed in for a month (by name), the people with a closed period in a year; nobody else's."""
+    services, ids, period_id = closed
+    by_code = records(services, period_id)
+    month = services.reports.members(Actor.person(ids["TP10"]), "P10", "2026-11")
+    assert [name for _, name in month] == sorted(
+        ["Công chức 0", "Công chức 1", "Công chức 2", "Công chức 3", "Công chức 4", "Tổ chức Mười", "Viên chức 0"]
+    )
+    assert dict(month)[by_code["C3"].id or 0] == "Công chức 3"
+    year = services.reports.members(Actor.person(ids["HR10"]), "P10", "2026")
+    assert dict(year)[ids["V0"]] == "Viên chức 0" and ids["V1"] not in dict(year)
+    form = services.reports.year_form_of(Actor.person(ids["HR10"]), ids["V0"], 2026)
+    assert (form.staff_code, form.months) == ("V0", 1)  # one month: too few for a yearly level yet
+    with pytest.raises(Refusal):
+        services.reports.members(Actor.person(ids["C2"]), "P10", "2026-11")
+    with pytest.raises(Refusal) as refused:
+        services.reports.year_form_of(Actor.person(ids["C2"]), ids["V0"], 2026)
+    assert refused.value.code == "not_found"

@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator
 
 from danhgia.reports.summary import level_keys
 from danhgia.scoring.numbers import format_percent, format_points
-from danhgia.workflow.reports import SummaryData
+from danhgia.workflow.report_data import SummaryData
 
 __all__ = ["HEIGHT_PX", "WIDTH_PX", "level_chart", "progress_chart", "trend_chart"]
 

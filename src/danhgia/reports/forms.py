@@ -45,12 +45,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
 from docx.shared import Length, Mm, Pt
-from docx.table import Table, _Cell
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from danhgia.scoring import Regime, format_percent, format_points, round_points
 from danhgia.workflow.calendar import span_from_key
-from danhgia.workflow.reports import DEMOTED_NOTE, CriterionRow, FormData, YearFormData
+from danhgia.workflow.report_data import DEMOTED_NOTE, CriterionRow, FormData, YearFormData
 
 __all__ = ["form_docx", "year_form_docx"]
 
@@ -100,7 +100,7 @@ def form_docx(data: FormData) -> bytes:
     "BẢN TẠM — kỳ đánh giá chưa chốt". The same data gives the same bytes."""
     layout = _layout(data)
     document = new_document()
-    header_block(document, data.unit_name)
+    header_block(document, data.unit_name, data.agency_name)
     _title(document, data, layout)
     _fields(document, data.person_name, data.position, data.unit_name)
     _criteria_table(document, data, layout)
@@ -370,12 +370,17 @@ def _date_line(moment: datetime | None) -> str:
 # -- the parts of the form -----------------------------------------------------------------------------------------
 
 
-def header_block(document: DocxDocument, unit_name: str) -> None:
-    """The agency (left) and the Quốc hiệu with the Tiêu ngữ (right)."""
+def header_block(document: DocxDocument, unit_name: str, agency: str = "") -> None:
+    """The agency (left: the governing body above, upright, over the unit, bold — NĐ 30/2020) and the Quốc hiệu with
+    the Tiêu ngữ (right)."""
     table = borderless_table(document, BLOCKS)
     left, right = table.rows[0].cells
     name = unit_name.strip().upper() or "TÊN CƠ QUAN, TỔ CHỨC, ĐƠN VỊ"
-    add_paragraph(left, name, bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True)
+    if agency.strip():
+        add_paragraph(left, agency.strip().upper(), size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True)
+        add_paragraph(left, name, bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER)
+    else:
+        add_paragraph(left, name, bold=True, size=Pt(12), align=WD_ALIGN_PARAGRAPH.CENTER, reuse=True)
     rule = add_paragraph(left)
     rule.paragraph_format.line_spacing = Pt(3)
     draw_rule(rule, Mm(20))  # the short solid line under the agency's name
@@ -459,6 +464,8 @@ def _criteria_table(document: DocxDocument, data: FormData, layout: _Layout) -> 
     for index, text in enumerate(headers):
         fill_cell(table.cell(0, index), text, bold=True, size=HEADER)
         fill_cell(table.cell(1, index), f"({index + 1})", italic=True, size=HEADER)
+    for row in table.rows[:2]:
+        row_options(row, header=True)
     for offset, (number, name, values, bold) in enumerate(lines, start=2):
         fill_cell(table.cell(offset, 0), number, bold=bold)
         fill_cell(table.cell(offset, 1), name, bold=bold, align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -472,6 +479,21 @@ def _criteria_table(document: DocxDocument, data: FormData, layout: _Layout) -> 
 
 
 Line = tuple[str, str, list[str], bool]
+
+
+def row_options(row: _Row, *, header: bool = False) -> None:
+    """A row never split over two pages; a header row repeated at the top of every page the table runs over
+    (`w:cantSplit`, `w:tblHeader`: python-docx has no property for them, its oxml element for the row's
+    properties takes them in the schema's order)."""
+    properties = row._tr.get_or_add_trPr()
+    properties.insert_element_before(
+        OxmlElement("w:cantSplit"), "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins",
+        "w:del", "w:trPrChange",
+    )  # fmt: skip
+    if header:
+        properties.insert_element_before(
+            OxmlElement("w:tblHeader"), "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "w:trPrChange"
+        )
 
 
 def _criteria_lines(data: FormData, layout: _Layout) -> list[Line]:
@@ -573,10 +595,15 @@ def _summary(document: DocxDocument, data: FormData, layout: _Layout) -> None:
         if data.regime.task_group is not None:
             _tasks(document, data, number)
             number += 1
-    extra = [group.kind for group in data.regime.groups if group.kind in ("bonus", "penalty")]
+    for kind, name, points in data.extras:
+        what = "Điểm thưởng" if kind == "bonus" else "Điểm trừ"
+        named = what if name.casefold() == what.casefold() else f"{what} ({name[:1].lower()}{name[1:]})"
+        _line(document, f"{number}. {named}: ", points, "")
+        number += 1
     label = f"{number}. Tổng điểm theo dõi, đánh giá {layout.noun}"
-    if extra:
-        label += " (gồm cả " + " và ".join("điểm thưởng" if k == "bonus" else "điểm trừ" for k in extra) + ", nếu có)"
+    if data.extras:
+        kinds = dict.fromkeys("điểm thưởng" if kind == "bonus" else "điểm trừ" for kind, _, _ in data.extras)
+        label += " (gồm cả " + " và ".join(kinds) + ")"
     _line(document, label + ": ", data.total, _maximum(data.max_total), bold=True)
     number += 1
     _level(document, data)
@@ -618,8 +645,8 @@ def _tasks(document: DocxDocument, data: FormData, number: int) -> None:
         _run(line, _percent(value))
     letters = [letter for letter, _, _ in shares]
     values = [value for _, _, value in shares]
-    kpi = None
-    if values and all(value is not None for value in values):
+    kpi = data.percentages.kpi if data.percentages is not None else None  # the engine's, rounded once
+    if kpi is None and values and all(value is not None for value in values):
         kpi = round_points(sum((v for v in values if v is not None), Decimal(0)) / len(values))
     formula = add_paragraph(document)
     formula.paragraph_format.left_indent = Mm(8)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from danhgia.reports.forms import year_form_docx
 from danhgia.reports.summary import summary_xlsx
 from danhgia.reports.year_documents import minutes_docx, notice_docx
-from danhgia.workflow.reports import SummaryData, YearFormData
+from danhgia.workflow.report_data import SummaryData, YearFormData
 
 
 def year_package(summary: SummaryData, forms: Sequence[YearFormData]) -> bytes:

@@ -40,12 +40,12 @@ from danhgia.scoring import Regime, ScoringError, load_regime
 from danhgia.scoring.numbers import format_percent
 from danhgia.workflow.calendar import span_from_key
 from danhgia.workflow.regimes import category_name
-from danhgia.workflow.reports import NOT_SUBMITTED_NOTE, QuotaCheck, SummaryData, SummaryRow
+from danhgia.workflow.report_data import NOT_SUBMITTED_NOTE, QuotaCheck, SummaryData, SummaryRow
 
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
 
-__all__ = ["SUMMARY_SHEET", "document_time", "level_keys", "quota_verdict", "summary_xlsx"]
+__all__ = ["SUMMARY_SHEET", "columns", "document_time", "level_keys", "quota_verdict", "summary_xlsx"]
 
 #: The name of the sheet with the whole unit (and, by sub-unit, of the overview sheet).
 SUMMARY_SHEET = "Tổng hợp"
@@ -71,6 +71,21 @@ COLUMNS: tuple[tuple[str, float, str], ...] = (
     ("Xếp loại", 29, "dg_text"),  # "Hoàn thành xuất sắc nhiệm vụ" on one line
     ("Ghi chú", 17, "dg_text"),
 )  # 143 digits of Times New Roman 12: printed one page wide at about 80 % (12 pt prints as 9.6 pt)
+
+
+def columns(data: SummaryData) -> tuple[tuple[str, float, str], ...]:
+    """The people table's columns: `COLUMNS`, or for a quarter of monthly periods each month's points, the quarter's
+    points and level in place of the self, leader and final points (the same width in all)."""
+    if not data.months:
+        return COLUMNS
+    months = tuple((f"Điểm tháng {label}", 9.0, "dg_number") for label in data.months)
+    quarter = (
+        ("Điểm bình quân quý", 9.0, "dg_number"),
+        ("Xếp loại quý", 22.0, "dg_text"),
+        ("Ghi chú", 15.0, "dg_text"),
+    )
+    return COLUMNS[:5] + months + quarter
+
 
 SIGNING_ROOM = 60.0  # points kept free under the signatures' lines on their page (about 2 cm)
 _MM = 1 / 25.4  # openpyxl's margins are in inches
@@ -325,17 +340,18 @@ class _SheetWriter:
             self.ws.print_title_rows = f"{row}:{row}"
         return row
 
-    def people(self, rows: Sequence[SummaryRow], *, renumber: bool) -> None:
+    def people(self, data: SummaryData, rows: Sequence[SummaryRow], *, renumber: bool) -> None:
         """The people table, its header row frozen, filtered and repeated on each printed page."""
         assert self.staged is None, "the people's cells are reused row after row: they cannot wait in `together`"
-        header = self.header([name for name, _, _ in COLUMNS])
+        table = columns(data)
+        header = self.header([name for name, _, _ in table])
         categories: dict[str, str] = {}
         # One styled cell per column, given each row's values in turn: a write-only sheet writes a row out as soon
         # as it is appended, and styling 100 000 cells one by one would take most of the time.
-        cells = [self.cell(None, style) for _, _, style in COLUMNS]
+        cells = [self.cell(None, style) for _, _, style in table]
         wrapped = [
             (index, (self.widths[index] - _INDENT) * _CHARS)
-            for index, (*_, style) in enumerate(COLUMNS)
+            for index, (*_, style) in enumerate(table)
             if style == "dg_text"
         ]
         for number, person in enumerate(rows, start=1):
@@ -348,8 +364,7 @@ class _SheetWriter:
                 person.position or None,
                 person.unit_name or None,
                 category,
-                person.self_total,
-                person.leader_total,
+                *(person.month_totals if data.months else (person.self_total, person.leader_total)),
                 person.total,
                 person.level or None,
                 _capital(person.note) or None,
@@ -410,6 +425,11 @@ class _SheetWriter:
             basis = f"số người mức «{_level_name(data.regime, rule.basis)}»"
         ratio = format_percent(rule.ratio * 100)
         self.merged(f"Số người giữ mức «{top}» không vượt quá {ratio} {basis} của từng nhóm.", "dg_note")
+        if data.months:
+            self.merged(
+                "Tỷ lệ được kiểm tra khi chốt từng tháng (xem bảng tổng hợp của tháng) và khi xếp loại năm.", "dg_note"
+            )
+            return
         if not data.quota:
             self.merged("Trong kỳ này không có nhóm nào phải kiểm tra tỷ lệ.", "dg_note")
             return
@@ -425,11 +445,13 @@ class _SheetWriter:
         )
         self.add([self.cell(text, "dg_header") for text in header], merges=wide)
         names: dict[str, str] = {}
+        several = len({check.unit_name for check in data.quota}) > 1  # each unit's period applied its own quota
         for number, check in enumerate(data.quota, start=1):
+            group = _group_name(check, data.regime, names)
             self.add(
                 [
                     self.cell(number, "dg_center"),
-                    self.cell(_group_name(check, data.regime, names), "dg_text"),
+                    self.cell(f"{check.unit_name}: {group}" if several and check.unit_name else group, "dg_text"),
                     self.cell(None, "dg_text"),
                     self.cell(check.basis_count, "dg_count"),
                     self.cell(check.allowed, "dg_count"),
@@ -593,9 +615,9 @@ def _cut(text: str, size: int) -> str:
 
 
 def _whole_unit(wb: Workbook, data: SummaryData) -> None:
-    sheet = _SheetWriter(wb, SUMMARY_SHEET, [width for _, width, _ in COLUMNS])
+    sheet = _SheetWriter(wb, SUMMARY_SHEET, [width for _, width, _ in columns(data)])
     sheet.heading(data, None)
-    sheet.people(data.rows, renumber=False)
+    sheet.people(data, data.rows, renumber=False)
     sheet.blank()
     sheet.level_totals(level_keys(data), dict(data.level_counts))
     sheet.blank()
@@ -630,9 +652,9 @@ def _overview(wb: Workbook, data: SummaryData, units: dict[str, list[SummaryRow]
 
 
 def _unit_sheet(wb: Workbook, data: SummaryData, unit: str, rows: list[SummaryRow], title: str) -> None:
-    sheet = _SheetWriter(wb, title, [width for _, width, _ in COLUMNS])
+    sheet = _SheetWriter(wb, title, [width for _, width, _ in columns(data)])
     sheet.heading(data, unit)
-    sheet.people(rows, renumber=True)
+    sheet.people(data, rows, renumber=True)
     sheet.blank()
     sheet.level_totals(level_keys(data), _count_levels(rows))
     sheet.blank()

@@ -32,9 +32,8 @@ from datetime import UTC, datetime
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
 from docx.shared import Length, Mm, Pt
-from docx.table import Table, _Cell, _Row
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from danhgia.reports.forms import (
@@ -52,13 +51,14 @@ from danhgia.reports.forms import (
     header_block,
     new_document,
     packed,
+    row_options,
     set_core_properties,
     signature_blocks,
 )
 from danhgia.scoring import Regime, ScoringError, format_points, load_regime
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.regimes import parse_category
-from danhgia.workflow.reports import SummaryData, SummaryRow
+from danhgia.workflow.report_data import SummaryData, SummaryRow
 
 __all__ = ["minutes_docx", "notice_docx"]
 
@@ -374,21 +374,6 @@ def _small(document: DocxDocument, text: str, *, before: int = 2) -> None:
     add_paragraph(document, text, italic=True, size=NOTE, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=before)
 
 
-def _row_options(row: _Row, *, header: bool = False) -> None:
-    """A row never split over two pages; a header row repeated at the top of every page the table runs over
-    (`w:cantSplit`, `w:tblHeader`: python-docx has no property for them, its oxml element for the row's
-    properties takes them in the schema's order)."""
-    properties = row._tr.get_or_add_trPr()
-    properties.insert_element_before(
-        OxmlElement("w:cantSplit"), "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins",
-        "w:del", "w:trPrChange",
-    )  # fmt: skip
-    if header:
-        properties.insert_element_before(
-            OxmlElement("w:tblHeader"), "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del", "w:trPrChange"
-        )
-
-
 def _new_table(
     document: DocxDocument, headers: Sequence[str], widths: Sequence[Length], count: int
 ) -> Iterator[list[_Cell]]:
@@ -403,12 +388,12 @@ def _new_table(
         column.width = width
     rows = iter(table.rows)
     header = next(rows)
-    _row_options(header, header=True)
+    row_options(header, header=True)
     for cell, width, text in zip(header.cells, widths, headers, strict=True):
         cell.width = width
         fill_cell(cell, text, bold=True, size=HEADER)
     for row in rows:
-        _row_options(row)
+        row_options(row)
         cells = list(row.cells)
         for cell, width in zip(cells, widths, strict=True):
             cell.width = width
@@ -481,7 +466,7 @@ def _receivers_and_head(document: DocxDocument, noun: str) -> None:
     """ "Nơi nhận:" (left, 12 pt bold italic; its lines 11 pt) beside the head's signature (right)."""
     table = borderless_table(document, (Mm(75), Mm(90)), rows=1)
     left, right = table.rows[0].cells
-    _row_options(table.rows[0])
+    row_options(table.rows[0])
     first = add_paragraph(left, "Nơi nhận:", bold=True, italic=True, size=Pt(12), before=10, keep=True, reuse=True)
     first.paragraph_format.keep_with_next = True
     for line in (

@@ -497,6 +497,7 @@ class TaskPercentages:
     quality: Decimal
     timeliness: Decimal
     leader: tuple[tuple[LeaderCriterion, Decimal], ...] = ()
+    kpi: Decimal | None = None  # the exact mean of the components in %, rounded once (not the mean of rounded ones)
 
 
 def _leader_share(
@@ -556,13 +557,15 @@ def task_percentages(regime: Regime, assessment: Assessment, result: EvaluationR
                 return None
             leader.append((criterion, share))
         components = [share for _, share in leader]
-    if round_points(to_fraction(group.max_points) * sum(components, Fraction(0)) / len(components)) != part.points:
+    mean = sum(components, Fraction(0)) / len(components)
+    if round_points(to_fraction(group.max_points) * mean) != part.points:
         return None  # not the engine's figures (another assessment, or the engine counts otherwise)
     return TaskPercentages(
         round_points(shares["quantity"] * 100),
         round_points(shares["quality"] * 100),
         round_points(shares["timeliness"] * 100),
         tuple((criterion, round_points(share * 100)) for criterion, share in leader),
+        round_points(mean * 100),
     )
 
 

@@ -8,13 +8,14 @@ own unit and the units below it); anyone else nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import re
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from danhgia.scoring import EvaluationResult, Regime, load_regime, parse_assessment, round_points
-from danhgia.scoring.serialize import TaskPercentages, task_percentages
+from danhgia.scoring.serialize import task_percentages
 from danhgia.storage.models import Assessment, Person, Unit
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
@@ -25,128 +26,24 @@ from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor
 from danhgia.workflow.lifecycle import LOCKED, handed_in
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.regimes import category_name, record_regime
+from danhgia.workflow.report_data import (
+    COUNCIL_NOTE,
+    DEMOTED_NOTE,
+    NOT_SUBMITTED_NOTE,
+    PERIOD,
+    QUARTER,
+    YEAR,
+    CriterionRow,
+    FormData,
+    QuotaCheck,
+    ReportPeriod,
+    SummaryData,
+    SummaryRow,
+    YearFormData,
+)
 from danhgia.workflow.years import YearRow, YearService
 
-DEMOTED_NOTE = "hạ mức do giới hạn tỷ lệ"
-COUNCIL_NOTE = "Hội đồng đã xem xét"
-NOT_SUBMITTED_NOTE = "không nộp phiếu tự đánh giá"
-
-
-@dataclass(frozen=True)
-class CriterionRow:
-    """One general criterion on the form: its maximum, the person's points, the leader's and the final ones."""
-
-    number: int
-    name: str
-    max_points: Decimal
-    self_points: Decimal | None
-    leader_points: Decimal | None
-    final_points: Decimal | None
-
-
-@dataclass(frozen=True)
-class FormData:
-    """A person's monitoring form for one period, as the records hold it."""
-
-    regime: Regime
-    person_name: str
-    staff_code: str
-    position: str
-    unit_name: str
-    category: str
-    period_key: str
-    period_label: str
-    is_leader: bool
-    state: str
-    criteria: tuple[CriterionRow, ...]
-    general_points: Decimal | None
-    general_max: Decimal | None
-    task_points: Decimal | None
-    task_max: Decimal | None
-    percentages: TaskPercentages | None
-    total: Decimal | None
-    max_total: Decimal
-    level: str  # the final level's name ("" while none), or the band under a regime with yearly levels
-    level_before_quota: str  # the level the points reached, when the quota lowered it ("" otherwise)
-    points_only: bool  # the regime decides levels yearly: the period's level is only the band of its points
-    reviewer_name: str
-    decided_at: datetime | None
-    decision_reason: str
-    explanation: tuple[str, ...]
-
-    @property
-    def final(self) -> bool:
-        """The period is closed and the record locked: the form is the official one."""
-        return self.state == LOCKED
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One person in a unit's summary."""
-
-    number: int
-    staff_code: str
-    name: str
-    position: str
-    unit_name: str
-    category: str
-    regime_id: str
-    self_total: Decimal | None
-    leader_total: Decimal | None
-    total: Decimal | None
-    level: str
-    level_code: str | None
-    note: str
-
-
-@dataclass(frozen=True)
-class QuotaCheck:
-    """A quota group's check: how many may keep the top level, how many the basis counts."""
-
-    group: str
-    allowed: int
-    basis_count: int
-    kept: int
-
-
-@dataclass(frozen=True)
-class SummaryData:
-    """A unit's summary for one period: one row per person, the count of each level, the quota's checks."""
-
-    unit_name: str
-    unit_code: str
-    period_key: str
-    period_label: str
-    regime: Regime
-    rows: tuple[SummaryRow, ...]
-    level_counts: tuple[tuple[str, int], ...]
-    quota: tuple[QuotaCheck, ...]
-    closed: bool
-
-
-@dataclass(frozen=True)
-class YearFormData:
-    """A person's yearly form (NĐ 233 Phụ lục II for a viên chức; the same parts for others): the year's average of
-    each part of the monthly results, the year's total and level (after the yearly quota), and why."""
-
-    regime: Regime
-    person_name: str
-    staff_code: str
-    position: str
-    unit_name: str
-    category: str
-    year: int
-    months: int
-    general_points: Decimal | None
-    general_max: Decimal | None
-    task_points: Decimal | None
-    task_max: Decimal | None
-    total: Decimal | None
-    max_total: Decimal
-    level: str
-    note: str
-    explanation: tuple[str, ...]
-    final: bool  # every period of the year is closed
+NO_QUARTER_NOTE = "không có kết quả đã chốt trong quý"
 
 
 class ReportService:
@@ -224,6 +121,45 @@ class ReportService:
             allowed = self.allowed_units(uow, actor)
             units = [(u.id, u.name) for u in uow.units.all() if u.id is not None]
             return [(uid, name) for uid, name in units if allowed is None or uid in allowed]
+
+    def report_periods(self, actor: Actor, unit_ref: str | int) -> list[ReportPeriod]:
+        """What the unit can be reported on: its latest periods, the quarters of its monthly periods, its years."""
+        with self.db.reader() as uow:
+            unit = self._unit(uow, actor, unit_ref)
+            assert unit.id is not None
+            return report_periods([p.key for p in uow.periods.by_unit(unit.id)])
+
+    def members(self, actor: Actor, unit_ref: str | int, key: str) -> list[tuple[int, str]]:
+        """Whose form can be printed: for a period, (record id, name) of everyone who handed theirs in, by name; for a
+        year ("2026"), (person id, name) of everyone with a closed period in it."""
+        with self.db.reader() as uow:
+            unit = self._unit(uow, actor, unit_ref)
+            assert unit.id is not None
+            ids = sorted(uow.units.subtree_ids(unit.id))
+            people = {p.id: p for p in uow.people.in_units(ids) if p.id is not None}
+            if key.isdigit():
+                codes = {row.staff_code for row in self.years.unit_year(Actor.cli("report"), unit.code, int(key))}
+                found = [(pid, p.full_name) for pid, p in people.items() if p.staff_code in codes]
+            else:
+                found = []
+                for uid in ids:
+                    period = uow.periods.of_unit(uid, key)
+                    if period is None or period.id is None:
+                        continue
+                    for record in uow.assessments.in_period(period.id):
+                        member = people.get(record.person_id)
+                        if record.id is not None and member is not None and handed_in(record.state):
+                            found.append((record.id, member.full_name))
+        return sorted(found, key=lambda item: (item[1], item[0]))
+
+    def year_form_of(self, actor: Actor, person_id: int, year: int) -> YearFormData:
+        """A person's yearly form, the person found by id (HR's and leaders' picks in chat)."""
+        with self.db.reader() as uow:
+            person = uow.people.get(person_id)
+            if person is None:
+                raise Refusal("not_found")
+            code = person.staff_code
+        return self.year_form(actor, code, year)
 
     def period_keys(self, actor: Actor, unit_ref: str | int, limit: int = 6) -> list[tuple[str, str]]:
         """The unit's periods, newest first: (key, label)."""
@@ -341,29 +277,34 @@ class ReportService:
                 )
             )
         regime = load_regime(next(iter(found.values())).regime_id)
-        counts: dict[str, int] = {}
-        for summary_row in rows:
-            key = summary_row.level or NOT_SUBMITTED_NOTE
-            counts[key] = counts.get(key, 0) + 1
-        order = [level.display for level in regime.levels]
-        level_counts = tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+        level_counts = _level_counts(regime, rows)
         final = date(year, 12, 31) < self.years.today()
         return SummaryData(unit.name, unit.code, str(year), f"năm {year}", regime, tuple(rows), level_counts, (), final)
 
     # -- a unit's summary --------------------------------------------------------------------------------------
 
     def summary(self, actor: Actor, unit_ref: str | int, period_key: str, *, subtree: bool = True) -> SummaryData:
-        """The summary of a unit (and, with `subtree`, the units below it) for one period."""
+        """The summary of a unit (and, with `subtree`, the units below it) for one period, a quarter of monthly
+        periods ("2026-Q4": each month's points and the quarter's) or a year ("2026")."""
+        if re.fullmatch(r"\d{4}", period_key):
+            return self.year_summary(actor, unit_ref, int(period_key))
         try:
-            label = span_from_key(period_key).label()
+            span = span_from_key(period_key)
         except ValueError:
             raise Refusal("unknown_period_key", key=period_key[:16]) from None
+        label = span.label()
         with self.db.reader() as uow:
             unit = self._unit(uow, actor, unit_ref)
             assert unit.id is not None
             ids = sorted(uow.units.subtree_ids(unit.id)) if subtree else [unit.id]
             names = {u.id: u.name for u in uow.units.all()}
             periods = [p for uid in ids if (p := uow.periods.of_unit(uid, period_key)) is not None]
+            if not periods and span.is_quarter:
+                months = [f"{span.year}-{m:02d}" for m in range(span.starts_on.month, span.starts_on.month + 3)]
+                monthly = [p for uid in ids for m in months if (p := uow.periods.of_unit(uid, m)) is not None]
+                if monthly:
+                    people = [m for uid in ids for m in sorted(uow.people.in_units([uid]), key=lambda p: p.full_name)]
+                    return self._quarter(unit, period_key, months, monthly, people, names)
             if not periods:
                 raise Refusal("report_no_period", unit=unit.name, period=label)
             rows: list[SummaryRow] = []
@@ -380,14 +321,9 @@ class ReportService:
                     group = _quota_of(record)
                     if group is not None and group[0] not in seen:
                         seen.add(group[0])
-                        quota.append(_check(group, records.values(), period))
+                        quota.append(_check(group, records.values(), period, names.get(period.unit_id, "")))
             regime = ev.regime_of(periods[0].regime_id)
-            counts: dict[str, int] = {}
-            for row in rows:
-                key = row.level or NOT_SUBMITTED_NOTE
-                counts[key] = counts.get(key, 0) + 1
-            order = [level.display for level in regime.levels]
-            level_counts = tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+            level_counts = _level_counts(regime, rows)
             return SummaryData(
                 unit.name,
                 unit.code,
@@ -399,6 +335,76 @@ class ReportService:
                 tuple(quota),
                 all(p.status == "closed" for p in periods),
             )
+
+    def _quarter(
+        self, unit: Unit, key: str, months: list[str], periods: list[Any], people: list[Person], names: dict[Any, str]
+    ) -> SummaryData:
+        """A quarter of monthly periods: each person's final points of each month and the quarter's points and level
+        as the roll-up gives them (the same as in their year), from the months closed so far."""
+        span = span_from_key(key)
+        rows: list[SummaryRow] = []
+        for member in people:
+            assert member.id is not None
+            rollup, entries = self.years.results.year(member.id, span.year)
+            totals = {entry.period.key: entry.total for entry in entries}
+            quarter = next((q for q in rollup.quarters if q.key == key), None) if rollup is not None else None
+            level = quarter.level if quarter is not None else None
+            notes = [f"chưa có kết quả đã chốt tháng {span_from_key(m).label()}" for m in months if m not in totals]
+            if quarter is not None and quarter.merged_into_year:
+                notes.insert(0, "quý IV được đánh giá cùng với năm")
+            if not any(m in totals for m in months):
+                notes = [NO_QUARTER_NOTE]
+            rows.append(
+                SummaryRow(
+                    len(rows) + 1, member.staff_code, member.full_name, member.position,
+                    names.get(member.unit_id, ""), member.category, rollup.regime_id if rollup else "",
+                    None, None, quarter.total if quarter is not None else None,
+                    level.display if level is not None else "", level.code if level is not None else None,
+                    "; ".join(notes), tuple(totals.get(m) for m in months),
+                )
+            )  # fmt: skip
+        regime = ev.regime_of(max(periods, key=lambda p: p.starts_on).regime_id)
+        units = {p.unit_id for p in periods}
+        closed = len(periods) == 3 * len(units) and all(p.status == "closed" for p in periods)
+        labels = tuple(span_from_key(m).label() for m in months)
+        return SummaryData(
+            unit.name,
+            unit.code,
+            key,
+            span.label(),
+            regime,
+            tuple(rows),
+            _level_counts(regime, rows, NO_QUARTER_NOTE),
+            (),
+            closed,
+            labels,
+        )
+
+
+def report_periods(keys: Sequence[str], *, periods: int = 6, quarters: int = 4, years: int = 2) -> list[ReportPeriod]:
+    """A unit's reports from its period keys, newest first in each kind: its latest `periods`, the latest `quarters`
+    of its monthly periods, its latest `years`."""
+    ordered = sorted(set(keys), key=lambda k: span_from_key(k).starts_on, reverse=True)
+    found = [ReportPeriod(k, span_from_key(k).label(), PERIOD) for k in ordered[:periods]]
+    monthly = [span_from_key(k) for k in ordered if not span_from_key(k).is_quarter]
+    quarter_keys = dict.fromkeys(f"{s.year}-Q{(s.starts_on.month - 1) // 3 + 1}" for s in monthly)
+    found += [ReportPeriod(k, span_from_key(k).label(), QUARTER) for k in list(quarter_keys)[:quarters]]
+    year_keys = dict.fromkeys(str(span_from_key(k).year) for k in ordered)
+    found += [ReportPeriod(k, f"Năm {k}", YEAR) for k in list(year_keys)[:years]]
+    return found
+
+
+def _level_counts(
+    regime: Regime, rows: Sequence[SummaryRow], missing: str = NOT_SUBMITTED_NOTE
+) -> tuple[tuple[str, int], ...]:
+    """How many rows are at each level (`missing`: the rows without one), the regime's levels first (best first),
+    then whatever else is counted."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = row.level or missing
+        counts[key] = counts.get(key, 0) + 1
+    order = [level.display for level in regime.levels]
+    return tuple(sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
 
 
 def _criteria_rows(regime: Regime, record: Assessment) -> tuple[CriterionRow, ...]:
@@ -452,6 +458,12 @@ def _form(uow: UnitOfWork, record: Assessment, person: Person, view: AssessmentV
     if record.state == LOCKED and record.level and record.final_level and record.final_level != record.level:
         before = regime.level(record.level).display if record.level in regime.level_by_code else ""
     unit = uow.units.get(person.unit_id)
+    parent = uow.units.get(unit.parent_id) if unit is not None and unit.parent_id is not None else None
+    extras = tuple(
+        (group.kind, group.name, next((p.points for p in result.parts if p.code == group.code), None))
+        for group in regime.groups
+        if group.kind in ("bonus", "penalty") and result is not None
+    )
     return FormData(
         regime,
         person.full_name,
@@ -478,6 +490,8 @@ def _form(uow: UnitOfWork, record: Assessment, person: Person, view: AssessmentV
         view.decided_at,
         view.decision_reason or "",
         tuple(line.text for line in (result.explanation if result is not None else ())),
+        parent.name if parent is not None else "",
+        extras,
     )
 
 
@@ -525,9 +539,9 @@ def _quota_of(record: Assessment | None) -> tuple[str, dict[str, Any]] | None:
     return f"{kind}:{record.regime_id or ''}:{record.category}", quota
 
 
-def _check(group: tuple[str, dict[str, Any]], records: Any, period: Any) -> QuotaCheck:
+def _check(group: tuple[str, dict[str, Any]], records: Any, period: Any, unit_name: str) -> QuotaCheck:
     name, quota = group
     members = [r for r in records if _quota_of(r) is not None and _quota_of(r)[0] == name]  # type: ignore[index]
     top = record_regime(members[0], period).quota if members else None
     kept = sum(1 for r in members if top is not None and r.final_level == top.level)
-    return QuotaCheck(name, int(quota.get("allowed", 0)), int(quota.get("basis_count", 0)), kept)
+    return QuotaCheck(name, int(quota.get("allowed", 0)), int(quota.get("basis_count", 0)), kept, unit_name)
