@@ -5,6 +5,7 @@ own monitoring form (Word) and their trend, and nobody else's."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from docx import Document
@@ -41,7 +42,8 @@ async def test_hr_gets_the_summary_and_the_chart_and_each_person_their_own_form(
     await settle(world)
     units = await said(giang, "/baocao", "Chọn đơn vị")
     periods = await giang.tap(units, "Phòng Tổng hợp")
-    assert "Chọn kỳ đánh giá" in (periods.text or "") and periods.button_texts() == ["11/2026"]
+    assert "Chọn kỳ đánh giá" in (periods.text or "")
+    assert periods.button_texts() == ["11/2026", "Quý IV/2026", "Năm 2026"]  # the period, its quarter, its year
     kinds = await giang.tap(periods, "11/2026")
     start = max(m.seq for m in giang.bot_messages())
     await giang.tap(kinds, "Bảng tổng hợp")
@@ -101,6 +103,74 @@ async def test_a_leader_reports_on_their_units_only_and_staff_on_none(world: Bot
     refused = await said(an, "/baocao", "đơn vị mình phụ trách")
     assert "Bạn chỉ xem được báo cáo của đơn vị mình phụ trách." in (refused.text or "")
     assert person(world, "CV01")
+
+
+async def test_hr_prints_anyones_form_the_quarter_and_the_year_end_file(world: BotWorld) -> None:
+    """HR picks a person's form from the unit's list, the quarter's summary (each month's points) and the year-end
+    file (a zip of the yearly forms, the summary, the minutes and the notice); a leader of another unit cannot."""
+    open_period(world)
+    approve(world, "TP01", submit(world, "CV01"))
+    approve(world, "TP01", submit(world, "CV02", good=True))
+    close(world)
+    giang = await world.linked_user("TC01", "Giang")
+    await settle(world)
+    units = await said(giang, "/baocao", "Chọn đơn vị")
+    periods = await giang.tap(units, "Phòng Tổng hợp")
+    kinds = await giang.tap(periods, "11/2026")
+    people = await giang.tap(kinds, "Phiếu đánh giá của từng người")
+    assert "trang 1/1" in (people.text or "") and "Lê Văn An" in people.button_texts()
+    start = max(m.seq for m in giang.bot_messages())
+    await giang.tap(people, "Lê Văn An")
+    message, content = await file_after(world, giang, start)
+    assert "Phiếu theo dõi, đánh giá của Lê Văn An" in _said_since(giang, start)
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert "Họ và tên: Lê Văn An" in text
+    kinds = await giang.tap(people, "Các loại báo cáo")  # one panel, edited in place: back to the periods
+    periods = await giang.tap(kinds, "Chọn kỳ khác")
+    quarter = await giang.tap(periods, "Quý IV/2026")
+    assert "Phiếu đánh giá của từng người" not in quarter.button_texts()  # a quarter has no form of its own here
+    start = max(m.seq for m in giang.bot_messages())
+    await giang.tap(quarter, "Bảng tổng hợp")
+    message, content = await file_after(world, giang, start)
+    assert message.document is not None and message.document["file_name"] == "tonghop-TH-2026-Q4.xlsx"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "Điểm tháng 11/2026" in cells and "Điểm bình quân quý" in cells and "Lê Văn An" in cells
+    periods = await giang.tap(quarter, "Chọn kỳ khác")
+    year = await giang.tap(periods, "Năm 2026")
+    start = max(m.seq for m in giang.bot_messages())
+    await giang.tap(year, "Hồ sơ cuối năm")
+    message, content = await file_after(world, giang, start)
+    assert message.document is not None and message.document["file_name"] == "ho-so-TH-2026.zip"
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert "TH-2026/bien-ban-hop.docx" in names and "TH-2026/thong-bao-ket-qua.docx" in names
+    assert any(name.startswith("TH-2026/phieu/") for name in names)
+    assert "Bản tạm" in _said_since(giang, start)  # the year is not over
+    year_people = await giang.tap(year, "Phiếu xếp loại năm của từng người")
+    start = max(m.seq for m in giang.bot_messages())
+    await giang.tap(year_people, "Lê Văn An")
+    message, content = await file_after(world, giang, start)
+    text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    assert "PHIẾU XẾP LOẠI CHẤT LƯỢNG" in text and "Lê Văn An" in _all_text(content)
+    # A leader of another unit forging the year's person button gets nothing.
+    cuong = await world.linked_user("TP02", "Cường")
+    mine = await said(cuong, "/baocao", "Chọn kỳ đánh giá")
+    start = max(m.seq for m in cuong.bot_messages())
+    answered = await cuong.answer_to(cuong.press_forged(mine, year_people.button("Lê Văn An")["callback_data"]))
+    assert "Không tìm thấy" in (answered.answer_text or "")
+    assert not [m for m in cuong.bot_messages() if m.seq > start and m.document]
+
+
+def _said_since(user: SimUser, after: int) -> str:
+    """What the bot wrote this person after message `after` (texts and captions)."""
+    return "\n".join(m.text or m.caption or "" for m in user.bot_messages() if m.seq > after)
+
+
+def _all_text(content: bytes) -> str:
+    document = Document(io.BytesIO(content))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def unit_id(world: BotWorld, code: str) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from danhgia.chat.callbacks import Callback
 
 FEATURE = "bc"
-SUMMARY, CHART = "x", "c"  # the kinds of report `Make` builds
+SUMMARY, CHART, PACKAGE = "x", "c", "z"  # the kinds of report `Make` builds (the package: a year's file)
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class PickPeriod(Callback, feature=FEATURE, code="p"):
 
 @dataclass(frozen=True)
 class Make(Callback, feature=FEATURE, code="m"):
-    """Build and send one report (`kind`: the summary or the chart)."""
+    """Build and send one report (`kind`: the summary, the chart or — for a year — the year-end package)."""
 
     unit_id: int
     key: str
@@ -37,7 +37,7 @@ class Make(Callback, feature=FEATURE, code="m"):
 
 @dataclass(frozen=True)
 class OwnForm(Callback, feature=FEATURE, code="f"):
-    """A person's own monitoring form for one of their records."""
+    """The monitoring form of one record: the person's own, or one HR or the person's leader picks."""
 
     assessment_id: int
 
@@ -60,3 +60,20 @@ class OwnYearForm(Callback, feature=FEATURE, code="n"):
 @dataclass(frozen=True)
 class OwnTrend(Callback, feature=FEATURE, code="t"):
     """A person's own points month by month, as a chart."""
+
+
+@dataclass(frozen=True)
+class PickPerson(Callback, feature=FEATURE, code="w"):
+    """Whose form to print among a unit's people for a period or a year (a page of the list)."""
+
+    unit_id: int
+    key: str
+    page: int
+
+
+@dataclass(frozen=True)
+class PersonYearForm(Callback, feature=FEATURE, code="y"):
+    """Someone's yearly form, printed by HR or their leader."""
+
+    person_id: int
+    year: int

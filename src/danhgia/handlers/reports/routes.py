@@ -19,30 +19,45 @@ from danhgia.handlers.context import Context, run_sync, services_of
 from danhgia.handlers.reports.callbacks import (
     CHART,
     FEATURE,
+    PACKAGE,
     SUMMARY,
     Make,
     OwnForm,
     OwnTrend,
     OwnYearForm,
+    PersonYearForm,
     PickPeriod,
+    PickPerson,
     PickUnit,
     Progress,
 )
-from danhgia.handlers.reports.panels import kinds_panel, periods_panel, units_panel
+from danhgia.handlers.reports.panels import kinds_panel, people_panel, periods_panel, units_panel
 from danhgia.handlers.routes import Routes
 from danhgia.handlers.ui import ack, close_text_step, command_person, guarded, show
 from danhgia.reports.charts import level_chart, progress_chart, trend_chart
 from danhgia.reports.forms import form_docx, year_form_docx
+from danhgia.reports.package import year_package
 from danhgia.reports.summary import summary_xlsx
-from danhgia.texts import join_html, t, t_html
+from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor, Identity
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.report_data import ReportPeriod
 
 routes = Routes(FEATURE)
+MAX_UPLOAD = 50 * 1024 * 1024  # the largest file a bot may send (sendDocument)
 
 
 def _may_report(identity: Identity) -> bool:
     return identity.has_role(ROLE_HR, ROLE_ADMIN, ROLE_LEADER)
+
+
+async def _period(context: Context, actor: Actor, unit_id: int, key: str) -> tuple[str, ReportPeriod]:
+    """The unit's name and one of the periods it can be reported on (a key not offered is refused)."""
+    reports = services_of(context).reports
+    periods = {p.key: p for p in await run_sync(reports.report_periods, actor, unit_id)}
+    if key not in periods:
+        raise Refusal("not_found")
+    return dict(await run_sync(reports.units, actor)).get(unit_id, ""), periods[key]
 
 
 @guarded
@@ -57,7 +72,7 @@ async def report_command(update: Update, context: Context) -> None:
     units = await run_sync(services_of(context).reports.units, actor)
     if len(units) == 1:
         (unit_id, name), lang = units[0], identity.language
-        periods = await run_sync(services_of(context).reports.period_keys, actor, unit_id)
+        periods = await run_sync(services_of(context).reports.report_periods, actor, unit_id)
         await show(update, periods_panel(unit_id, name, periods, lang))
         return
     await show(update, units_panel(units, identity.language))
@@ -67,7 +82,7 @@ async def report_command(update: Update, context: Context) -> None:
 async def pick_unit(update: Update, context: Context, identity: Identity, data: PickUnit) -> None:
     """The periods of the chosen unit (a unit the person may not report on is refused)."""
     actor = Actor.person(identity.person_id)
-    periods = await run_sync(services_of(context).reports.period_keys, actor, data.unit_id)
+    periods = await run_sync(services_of(context).reports.report_periods, actor, data.unit_id)
     name = dict(await run_sync(services_of(context).reports.units, actor)).get(data.unit_id, "")
     await close_text_step(context, identity)
     await ack(update)
@@ -76,51 +91,74 @@ async def pick_unit(update: Update, context: Context, identity: Identity, data: 
 
 @routes.on(PickPeriod)
 async def pick_period(update: Update, context: Context, identity: Identity, data: PickPeriod) -> None:
-    """The reports of the chosen period."""
-    actor = Actor.person(identity.person_id)
-    periods = dict(await run_sync(services_of(context).reports.period_keys, actor, data.unit_id, 120))
-    if data.key not in periods:
-        raise Refusal("not_found")
-    name = dict(await run_sync(services_of(context).reports.units, actor)).get(data.unit_id, "")
+    """The reports of the chosen period, quarter or year."""
+    name, period = await _period(context, Actor.person(identity.person_id), data.unit_id, data.key)
     await ack(update)
-    await show(update, kinds_panel(data.unit_id, name, data.key, periods[data.key], identity.language))
+    await show(update, kinds_panel(data.unit_id, name, period, identity.language))
+
+
+@routes.on(PickPerson)
+async def pick_person(update: Update, context: Context, identity: Identity, data: PickPerson) -> None:
+    """A page of the people whose form can be printed for the period or the year."""
+    actor = Actor.person(identity.person_id)
+    name, period = await _period(context, actor, data.unit_id, data.key)
+    people = await run_sync(services_of(context).reports.members, actor, data.unit_id, data.key)
+    await ack(update)
+    await show(update, people_panel(data.unit_id, name, period, people, data.page, identity.language))
 
 
 @routes.on(Make)
 async def make(update: Update, context: Context, identity: Identity, data: Make) -> None:
     """Build the report off the event loop, then send it (a file, or a picture)."""
-    if data.kind not in (SUMMARY, CHART):
+    if data.kind not in (SUMMARY, CHART, PACKAGE) or (data.kind == PACKAGE and not data.key.isdigit()):
         raise Refusal("not_found")
-    lang = identity.language
-    summary = await run_sync(
-        services_of(context).reports.summary, Actor.person(identity.person_id), data.unit_id, data.key
-    )
+    lang, actor = identity.language, Actor.person(identity.person_id)
+    reports = services_of(context).reports
+    summary = await run_sync(reports.summary, actor, data.unit_id, data.key)
     await ack(update, t("baocao.making", lang))
     name = f"{summary.unit_code}-{summary.period_key}"
     if data.kind == SUMMARY:
         content = await run_sync(summary_xlsx, summary)
         attachment = Attachment(f"tonghop-{name}.xlsx", content)
         text = t_html("baocao.summary_sent", lang, unit=summary.unit_name, period=summary.period_label)
-    else:
+    elif data.kind == CHART:
         content = await run_sync(level_chart, summary)
         attachment = Attachment(f"xeploai-{name}.png", content, photo=True)
         text = t_html("baocao.chart_sent", lang, unit=summary.unit_name, period=summary.period_label)
+    else:
+        forms = await run_sync(reports.year_forms, actor, data.unit_id, int(data.key))
+        content = await run_sync(year_package, summary, forms)
+        attachment = Attachment(f"ho-so-{name}.zip", content)
+        text = t_html("baocao.package_sent", lang, unit=summary.unit_name, year=data.key, count=len(forms))
+    if len(content) > MAX_UPLOAD:
+        await show(update, Panel(t_html("baocao.too_large", lang, unit=summary.unit_code, key=data.key)), new=True)
+        return
     if not summary.closed:
         text = join_html([text, t_html("baocao.provisional", lang)])
     await show(update, Panel(text, attachments=(attachment,)), new=True)
 
 
-@routes.on(OwnForm)
-async def own_form(update: Update, context: Context, identity: Identity, data: OwnForm) -> None:
-    """The person's own form for one of their records (anyone else's is refused as not found)."""
-    form = await run_sync(services_of(context).reports.form, Actor.person(identity.person_id), data.assessment_id)
-    await ack(update, t("baocao.making", identity.language))
-    content = await run_sync(form_docx, form)
-    attachment = Attachment(f"phieu-{form.staff_code}-{form.period_key}.docx", content)
-    text = t_html("baocao.form_sent", identity.language, period=form.period_label)
-    if not form.final:
+async def _send_document(update: Update, identity: Identity, text: Html, final: bool, attachment: Attachment) -> None:
+    """Send a form (marked provisional while its period or year is not closed)."""
+    if not final:
         text = join_html([text, t_html("baocao.provisional", identity.language)])
     await show(update, Panel(text, attachments=(attachment,)), new=True)
+
+
+@routes.on(OwnForm)
+async def own_form(update: Update, context: Context, identity: Identity, data: OwnForm) -> None:
+    """The form of one record: the person's own, or one HR or the person's leader may read (anyone else's is
+    refused as not found)."""
+    form = await run_sync(services_of(context).reports.form, Actor.person(identity.person_id), data.assessment_id)
+    lang = identity.language
+    await ack(update, t("baocao.making", lang))
+    content = await run_sync(form_docx, form)
+    attachment = Attachment(f"phieu-{form.staff_code}-{form.period_key}.docx", content)
+    if form.staff_code == identity.staff_code:
+        text = t_html("baocao.form_sent", lang, period=form.period_label)
+    else:
+        text = t_html("baocao.form_sent_of", lang, name=form.person_name, period=form.period_label)
+    await _send_document(update, identity, text, form.final, attachment)
 
 
 @routes.on(Progress)
@@ -150,9 +188,19 @@ async def own_year_form(update: Update, context: Context, identity: Identity, da
     content = await run_sync(year_form_docx, form)
     attachment = Attachment(f"phieu-nam-{form.staff_code}-{form.year}.docx", content)
     text = t_html("baocao.year_form_sent", identity.language, year=form.year)
-    if not form.final:
-        text = join_html([text, t_html("baocao.provisional", identity.language)])
-    await show(update, Panel(text, attachments=(attachment,)), new=True)
+    await _send_document(update, identity, text, form.final, attachment)
+
+
+@routes.on(PersonYearForm)
+async def person_year_form(update: Update, context: Context, identity: Identity, data: PersonYearForm) -> None:
+    """Someone's yearly form, for HR or their leader (anyone else's is refused as not found)."""
+    actor = Actor.person(identity.person_id)
+    form = await run_sync(services_of(context).reports.year_form_of, actor, data.person_id, data.year)
+    await ack(update, t("baocao.making", identity.language))
+    content = await run_sync(year_form_docx, form)
+    attachment = Attachment(f"phieu-nam-{form.staff_code}-{form.year}.docx", content)
+    text = t_html("baocao.year_form_sent_of", identity.language, name=form.person_name, year=form.year)
+    await _send_document(update, identity, text, form.final, attachment)
 
 
 @routes.on(OwnTrend)
