@@ -342,6 +342,7 @@ class ReportService:
         """A quarter of monthly periods: each person's final points of each month and the quarter's points and level
         as the roll-up gives them (the same as in their year), from the months closed so far."""
         span = span_from_key(key)
+        closed_months = {(p.unit_id, p.key) for p in periods if p.status == "closed"}
         rows: list[SummaryRow] = []
         for member in people:
             assert member.id is not None
@@ -349,7 +350,12 @@ class ReportService:
             totals = {entry.period.key: entry.total for entry in entries}
             quarter = next((q for q in rollup.quarters if q.key == key), None) if rollup is not None else None
             level = quarter.level if quarter is not None else None
-            notes = [f"chưa có kết quả đã chốt tháng {span_from_key(m).label()}" for m in months if m not in totals]
+            notes = [
+                ("không có kết quả" if (member.unit_id, m) in closed_months else "chưa chốt")
+                + f" tháng {span_from_key(m).label()}"
+                for m in months
+                if m not in totals
+            ]
             if quarter is not None and quarter.merged_into_year:
                 notes.insert(0, "quý IV được đánh giá cùng với năm")
             if not any(m in totals for m in months):
