@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from decimal import Decimal as D
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from playwright.async_api import Browser, ConsoleMessage, Locator, Page, Viewpor
 
 from danhgia.bot.demo import Demo
 from danhgia.bot.settings import Settings
+from danhgia.reports.charts import trend_chart
 from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
 from danhgia.sandbox.spec import UploadedFile
@@ -441,6 +443,17 @@ async def test_sandbox_page_renders_the_bots_html_safely(browser: Browser) -> No
         download = await page.request.get(url + href)
         assert download.ok
         assert (await download.body()).decode() == "ma,ten\nCV01,Lê Văn An\n"
+
+        # A chart the bot sends is shown inline, as Telegram shows a photo.
+        chart = trend_chart("Lê Văn An", [("09/2026", D(88)), ("10/2026", D("91.5")), ("11/2026", D(95))], D(100))
+        photo = UploadedFile("xu-huong.png", "image/png", chart)
+        await sandbox.call(sandbox.token, "sendPhoto", {"chat_id": user.id, "photo": photo}, typed=True)
+        image = last_bot_message(page).locator("img.photo")
+        await expect(image).to_be_visible()
+        await page.wait_for_function("() => { const i = document.querySelector('img.photo'); return i && i.complete }")
+        assert await image.evaluate("i => i.naturalWidth") > 300
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / "photo.png"), animations="disabled")
         assert errors == []
     finally:
         await server.stop()
