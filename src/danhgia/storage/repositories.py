@@ -440,6 +440,11 @@ class AuditRepository:
             values["at"] = utcnow()
         self.session.connection().execute(_AUDIT_INSERT, values)
 
+    def append_many(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Add many lines at once (each a dict of the log's columns)."""
+        if entries:
+            self.session.connection().execute(_AUDIT_INSERT, [dict(e) for e in entries])
+
     def entries(self, entity: str | None = None, entity_id: str | None = None) -> Sequence[AuditEntry]:
         """Log lines, oldest first, optionally for one entity."""
         query = select(AuditEntry)
@@ -624,6 +629,26 @@ class AssessmentRepository:
             return False
         self.session.expire(assessment)
         return True
+
+    def bump_many(self, changes: Sequence[tuple[int, int, dict[str, Any]]]) -> bool:
+        """Write each (id, expected version, values) at once, each only if nobody changed the record since; False
+        when any was changed (the caller rolls back). The loaded records are left as they are (not expired)."""
+        if not changes:
+            return True
+        table = Assessment.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .execution_options(synchronize_session=False)
+        )
+        rows = [
+            {**values, "version": version + 1, "b_id": ident, "b_version": version}
+            for ident, version, values in changes
+        ]
+        connection = self.session.connection()
+        if not connection.dialect.supports_sane_multi_rowcount:
+            return all(connection.execute(statement, row).rowcount == 1 for row in rows)
+        return connection.execute(statement, rows).rowcount == len(rows)
 
 
 class ReviewCardRepository:

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,6 +75,28 @@ def queue(
     except IntegrityError:
         return False
     return True
+
+
+def queue_many(uow: UnitOfWork, messages: Sequence[tuple[str, int, dict[str, Any], str]], now: datetime) -> int:
+    """Queue many messages at once (kind, person id, payload, dedupe key), skipping the keys already used; returns
+    how many were queued."""
+    rows = [
+        {
+            "kind": kind,
+            "person_id": person_id,
+            "payload": payload,
+            "dedupe_key": key,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for kind, person_id, payload, key in messages
+    ]
+    added = uow.outbox.add_many(rows)
+    if added:
+        _queued.set()
+    return added
 
 
 @dataclass(frozen=True)

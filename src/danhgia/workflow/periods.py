@@ -25,13 +25,13 @@ from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, fingerprint
-from danhgia.workflow.council import CouncilSettings, flag_at_closing
+from danhgia.workflow.council import CouncilSettings
 from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, RETURNED, blocks_closing, handed_in, pending
-from danhgia.workflow.outbox import queue
+from danhgia.workflow.locking import lock_records
+from danhgia.workflow.outbox import queue, queue_many
 from danhgia.workflow.quota import (
     GROUP_LEADERS,
     GROUP_STAFF,
-    own_quota_lines,
     quota_at_closing,
     quota_group,
     quota_summary,
@@ -352,7 +352,8 @@ class PeriodService:
             if blockers:
                 return CloseOutcome(info, False, blockers=blockers, fingerprint=mark, changed=changed)
             approved = [r for r in records if r.state == APPROVED]
-            results = {r.id or 0: self._final_result(uow, r, period) for r in approved}
+            leave = {x.person_id for x in uow.leaves.overlapping(period.starts_on, period.ends_on, list(people))}
+            results = {r.id or 0: self._final_result(uow, r, period, r.person_id in leave) for r in approved}
             groups: dict[str, list[Assessment]] = {GROUP_LEADERS: [], GROUP_STAFF: []}
             for record in approved:
                 groups.setdefault(quota_group(record, period), []).append(record)
@@ -412,61 +413,15 @@ class PeriodService:
                     fingerprint=mark,
                     changed=changed,
                 )
-            flagged: list[tuple[str, str]] = []
-            for record in approved:
-                assert record.id is not None
-                result = results[record.id]
-                stored = ev.result_json(result)
-                group = quota_group(record, period)
-                if group in quota_json:
-                    stored["quota"] = own_quota_lines(quota_json[group], viewer=_code(people, record))
-                old = {"state": record.state, "total": _s(record.total), "level": record.level}
-                values = {
-                    "state": LOCKED,
-                    "locked_at": now,
-                    "total": result.total,
-                    "level": result.level.code if result.level else None,
-                    "final_level": finals.get(record.id),
-                    "result": stored,
-                    "updated_at": now,
-                }
-                if not uow.assessments.bump(record, record.version, values):
-                    uow.rollback()
-                    raise Refusal("stale")
-                cases = flag_at_closing(
-                    uow, period, record, result, self.council, _code(people, record) in tied, now, actor
-                )
-                flagged += [(people[record.person_id].full_name, kind) for kind in cases]
-                audit(
-                    uow,
-                    actor,
-                    Change(
-                        "assessment.lock",
-                        "assessment",
-                        str(record.id),
-                        old,
-                        {"state": LOCKED, "total": _s(result.total), "final_level": finals.get(record.id)},
-                    ),
-                    now,
-                )
-                queue(
-                    uow,
-                    "final_result",
-                    record.person_id,
-                    {"assessment_id": record.id},
-                    now,
-                    dedupe_key=f"final_result:{record.id}:{record.version + 1}",
-                )
-            for person in missing:
-                assert person.id is not None
-                queue(
-                    uow,
-                    "no_result",
-                    person.id,
-                    {"period_id": period.id},
-                    now,
-                    dedupe_key=f"no_result:{period.id}:{person.id}",
-                )
+            code_of = {pid: p.staff_code for pid, p in people.items()}
+            cases = lock_records(
+                uow, actor, period, approved, results, finals, quota_json, code_of, tied, self.council, now
+            )
+            flagged = [(people[pid].full_name, kind) for pid, kind in cases]
+            notices = [
+                ("no_result", p.id or 0, {"period_id": period.id}, f"no_result:{period.id}:{p.id}") for p in missing
+            ]
+            queue_many(uow, notices, now)
             period.status = "closed"
             period.closed_at = now
             period.closed_by = actor.person_id
@@ -557,13 +512,14 @@ class PeriodService:
             ties.append(outcome.tie)
         return winners, tuple(ties), outcome
 
-    def _final_result(self, uow: UnitOfWork, record: Assessment, period: Period) -> EvaluationResult:
-        """Recompute a record with the final facts (a leader's unit criterion from the decided levels)."""
+    def _final_result(self, uow: UnitOfWork, record: Assessment, period: Period, leave: bool) -> EvaluationResult:
+        """Recompute a record with the final facts (a leader's unit criterion from the decided levels; `leave`: the
+        person took leave in the period, so their working time is read)."""
         person = uow.people.get(record.person_id)
         assert person is not None
         regime = record_regime(record, period)
         leader = self.assessments.leader_facts(uow, record.person_id, period, regime) if record.is_leader else None
-        facts = self.assessments.working_time(uow, record.person_id, period)
+        facts = self.assessments.working_time(uow, record.person_id, period) if leave else None
         return ev.evaluate_record(
             regime,
             person.staff_code,

@@ -88,3 +88,15 @@ def own_quota_lines(summary: dict[str, Any], *, viewer: str) -> dict[str, Any]:
     own = dict(summary)
     own["explanation"] = [line.stored for line in visible_lines(lines, viewer)]
     return own
+
+
+class QuotaLines:
+    """A group's quota summary read once, then given to each of its members as `own_quota_lines` would."""
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        self.summary = summary
+        self.lines = read_lines(summary.get("explanation"))
+
+    def of(self, viewer: str) -> dict[str, Any]:
+        """The summary as the person with staff code `viewer` may keep it."""
+        return {**self.summary, "explanation": [line.stored for line in visible_lines(self.lines, viewer)]}
