@@ -4,7 +4,8 @@ person their own monitoring form (Word), "📈 Xu hướng" their points month b
 read what is the workflow's rule (workflow/reports.py): a forged unit or record is refused as if it did not exist.
 
 Documents are built off the event loop (a worker thread) after a "đang tạo báo cáo…" answer, so a large unit
-does not hold up anyone else.
+does not hold up anyone else. The document libraries (matplotlib, openpyxl, python-docx: some 60 MB) are imported
+when a report is first asked for, not when the bot starts.
 """
 
 from __future__ import annotations
@@ -34,10 +35,6 @@ from danhgia.handlers.reports.callbacks import (
 from danhgia.handlers.reports.panels import kinds_panel, people_panel, periods_panel, units_panel
 from danhgia.handlers.routes import Routes
 from danhgia.handlers.ui import ack, close_text_step, command_person, guarded, show
-from danhgia.reports.charts import level_chart, progress_chart, trend_chart
-from danhgia.reports.forms import form_docx, year_form_docx
-from danhgia.reports.package import year_package
-from danhgia.reports.summary import summary_xlsx
 from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, ROLE_LEADER, Actor, Identity
 from danhgia.workflow.refusal import Refusal
@@ -110,6 +107,10 @@ async def pick_person(update: Update, context: Context, identity: Identity, data
 @routes.on(Make)
 async def make(update: Update, context: Context, identity: Identity, data: Make) -> None:
     """Build the report off the event loop, then send it (a file, or a picture)."""
+    from danhgia.reports.charts import level_chart
+    from danhgia.reports.package import year_package
+    from danhgia.reports.summary import summary_xlsx
+
     if data.kind not in (SUMMARY, CHART, PACKAGE) or (data.kind == PACKAGE and not data.key.isdigit()):
         raise Refusal("not_found")
     lang, actor = identity.language, Actor.person(identity.person_id)
@@ -149,6 +150,8 @@ async def _send_document(update: Update, identity: Identity, text: Html, final: 
 async def own_form(update: Update, context: Context, identity: Identity, data: OwnForm) -> None:
     """The form of one record: the person's own, or one HR or the person's leader may read (anyone else's is
     refused as not found)."""
+    from danhgia.reports.forms import form_docx
+
     form = await run_sync(services_of(context).reports.form, Actor.person(identity.person_id), data.assessment_id)
     lang = identity.language
     await ack(update, t("baocao.making", lang))
@@ -164,6 +167,8 @@ async def own_form(update: Update, context: Context, identity: Identity, data: O
 @routes.on(Progress)
 async def progress(update: Update, context: Context, identity: Identity, data: Progress) -> None:
     """HR's picture of a unit's open period: submitted (approved, waiting for the leader), not yet submitted."""
+    from danhgia.reports.charts import progress_chart
+
     rows = await run_sync(services_of(context).periods.overview, Actor.person(identity.person_id), data.key)
     row = next((r for r in rows if r.unit_id == data.unit_id), None)
     if row is None:
@@ -182,6 +187,8 @@ async def progress(update: Update, context: Context, identity: Identity, data: P
 @routes.on(OwnYearForm)
 async def own_year_form(update: Update, context: Context, identity: Identity, data: OwnYearForm) -> None:
     """The person's own yearly form (before the year is over: marked provisional)."""
+    from danhgia.reports.forms import year_form_docx
+
     actor = Actor.person(identity.person_id)
     form = await run_sync(services_of(context).reports.year_form, actor, identity.staff_code, data.year)
     await ack(update, t("baocao.making", identity.language))
@@ -194,6 +201,8 @@ async def own_year_form(update: Update, context: Context, identity: Identity, da
 @routes.on(PersonYearForm)
 async def person_year_form(update: Update, context: Context, identity: Identity, data: PersonYearForm) -> None:
     """Someone's yearly form, for HR or their leader (anyone else's is refused as not found)."""
+    from danhgia.reports.forms import year_form_docx
+
     actor = Actor.person(identity.person_id)
     form = await run_sync(services_of(context).reports.year_form_of, actor, data.person_id, data.year)
     await ack(update, t("baocao.making", identity.language))
@@ -206,6 +215,8 @@ async def person_year_form(update: Update, context: Context, identity: Identity,
 @routes.on(OwnTrend)
 async def own_trend(update: Update, context: Context, identity: Identity, data: OwnTrend) -> None:
     """The person's own points of each period (locked results, and the pending ones as they stand)."""
+    from danhgia.reports.charts import trend_chart
+
     history = await run_sync(services_of(context).results.history, identity.person_id)
     await ack(update, t("baocao.making", identity.language))
     ordered = sorted(history, key=lambda e: e.period.starts_on)
