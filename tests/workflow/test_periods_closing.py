@@ -18,6 +18,8 @@ from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services
 from danhgia.workflow.tasks import CheckinOutcome
 from tests.conftest import write_roster
+from tests.workflow.test_regimes import build_mixed
+from tests.workflow.test_regimes import submit_and_approve as approved_at_full_points
 
 
 @pytest.fixture
@@ -171,3 +173,29 @@ def test_a_pick_keeps_the_tied_people_its_bits_name() -> None:
     tie = TieChoice(GROUP_STAFF, ("S1", "S2", "S3"), ("Một", "Hai", "Ba"), "90", 2)
     assert picked(tie, 0b101) == ("S1", "S3")
     assert picked(tie, 0b001) is None and picked(tie, 0b111) is None and picked(tie, 0b1000 | 0b11) is None
+
+
+def test_locking_in_one_batch_writes_nothing_when_any_record_changed(services: Services, tmp_path: Path) -> None:
+    """The records of a closing are written in one statement, each only at the version read: one record changed
+    meanwhile and the batch reports it (closing then refuses as stale and rolls back) — on SQLite and PostgreSQL."""
+    services, ids, unit_id = build_mixed(services, tmp_path)
+    (period,) = services.periods.open(Actor.person(ids["HR10"]), unit_id, "2026-11")
+    for code in ("C0", "C1"):
+        approved_at_full_points(services, ids, code)
+    with services.db.uow() as uow:
+        first, second = uow.assessments.in_period(period.id)[:2]
+        assert first.id is not None and second.id is not None
+        changes = [(first.id, first.version, {"state": "locked"}), (second.id, second.version + 7, {"state": "locked"})]
+        assert not uow.assessments.bump_many(changes)
+        uow.rollback()
+    with services.db.uow() as uow:
+        assert {r.state for r in uow.assessments.in_period(period.id)} == {"approved"}
+        first, second = uow.assessments.in_period(period.id)[:2]
+        assert first.id is not None and second.id is not None
+        assert uow.assessments.bump_many([(r.id or 0, r.version, {"state": "locked"}) for r in (first, second)])
+        uow.commit()
+    with services.db.reader() as uow:
+        assert [(r.state, r.version) for r in uow.assessments.in_period(period.id)] == [
+            ("locked", first.version + 1),
+            ("locked", second.version + 1),
+        ]
