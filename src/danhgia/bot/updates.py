@@ -13,25 +13,41 @@ each; once an update is handled (its answer sent, or its failure answered), it i
 A process killed while handling an update handles it again on the next start: a use case already applied then
 refuses as already done (versions and states guard every change), so nothing is applied twice; only an answer
 that was on its way at the kill may be sent twice.
+
+Several instances on one PostgreSQL database (`shared`: workflow.inbox.SharedInbox), each receiving any update: the
+inbox is the queue. An instance records the update (the unique update_id makes exactly one instance queue it),
+then takes the chat's lock — a PostgreSQL advisory lock on a connection of its own, freed if the process dies —
+and handles, in update_id order, every pending update of that chat up to its own, whoever recorded them, each
+marked done before the next; one that finds its update already done does nothing. Updates left pending by an
+instance that died (their chat's lock freed with its connection) are taken over by the sweep of another instance
+within seconds. Panel edits made by other instances in a chat are learnt (from the inbox) when its lock is taken.
+With SQLite (one process) a chat's order is kept by an asyncio.Lock, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import psycopg
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
+from danhgia.handlers.edits import PanelMemory
 from danhgia.handlers.trace import tracing
-from danhgia.workflow.inbox import InboxService
+from danhgia.handlers.ui import MEMORY_KEY
+from danhgia.workflow.inbox import InboxService, InboxTurn, SharedInbox
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_ATTEMPTS = 3  # an update whose handling killed the process this many times is given up (and logged)
+SWEEP_SECONDS = 3.0  # shared inbox: how often pending updates are looked at (those seen twice are taken over)
+KNOWN_CHATS = 50_000  # shared inbox: chats whose latest learnt edit is remembered
 
 
 def chat_key(update: object) -> int | None:
@@ -54,9 +70,10 @@ async def on_inbox(inbox: InboxService, fn: Callable[..., T], *args: Any) -> T:
 class RecordingQueue(asyncio.Queue[object]):
     """The update queue: an update is recorded before it is queued (and so before it is acknowledged)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, shared: bool = False) -> None:
         super().__init__()
         self.inbox: InboxService | None = None
+        self.shared = shared  # several instances: attempts are counted under the chat's lock, not here
 
     async def put(self, item: object) -> None:
         """Record the update, then queue it; one recorded before is not queued again."""
@@ -73,6 +90,10 @@ class RecordingQueue(asyncio.Queue[object]):
             return 0
         queued = 0
         for recorded in await on_inbox(self.inbox, self.inbox.pending):
+            if self.shared:  # other instances may be handling some: the chat's lock sorts it out
+                await super().put(Update.de_json(recorded.payload, bot))
+                queued += 1
+                continue
             if recorded.attempts >= MAX_ATTEMPTS:
                 log.error("update %s was tried %d times without an answer: given up", recorded.update_id, MAX_ATTEMPTS)
                 await on_inbox(self.inbox, self.inbox.done, recorded.update_id)
@@ -86,19 +107,50 @@ class RecordingQueue(asyncio.Queue[object]):
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats (up to `max_concurrent_updates`), sequential within a chat."""
+    """Concurrent across chats (up to `max_concurrent_updates`), sequential within a chat — within this process,
+    or, given a `shared` inbox, across every instance on the database (then `attach` the Application)."""
 
-    __slots__ = ("_locks", "_users", "inbox")
+    __slots__ = (
+        "_app",
+        "_horizon",
+        "_locks",
+        "_seen",
+        "_suspects",
+        "_sweeper",
+        "_users",
+        "inbox",
+        "shared",
+        "sweep_seconds",
+    )
 
-    def __init__(self, max_concurrent_updates: int = 32) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 32,
+        shared: SharedInbox | None = None,
+        sweep_seconds: float = SWEEP_SECONDS,
+    ) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self._locks: dict[int | None, asyncio.Lock] = {}
+        self._users: dict[int | None, int] = {}
         self.inbox: InboxService | None = None
+        self.shared = shared
+        self.sweep_seconds = sweep_seconds
+        self._app: Any = None
+        self._seen: dict[int | None, int] = {}  # chat → the latest update whose panel edits this process knows
+        self._horizon = 0  # every edit recorded before this process started was loaded at start-up
+        self._suspects: set[int] = set()  # updates pending at the last sweep
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def attach(self, app: Any) -> None:
+        """The Application that handles the updates other instances recorded (shared inbox only)."""
+        self._app = app
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat's earlier updates, handle this one, then mark it done in the inbox."""
         key = chat_key(update)
+        if self.shared is not None and isinstance(update, Update):
+            await self._take_turn(key, update.update_id, coroutine, wait=True)
+            return
         if key is None:
             with tracing() as trace:
                 await coroutine
@@ -124,8 +176,126 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             except Exception:  # the answer went out; a failure here only means it may be handled once more
                 log.exception("could not mark update %s as handled", update.update_id)
 
+    # -- several instances: the shared inbox -------------------------------------------------------------
+
+    async def _take_turn(self, key: int | None, upto: int, own: Awaitable[Any] | None, *, wait: bool) -> int:
+        """Under the chat's lock (this process's, then the database's), handle the chat's pending updates up to
+        `upto` in order; `own` is update `upto`'s own handling (closed unawaited if another instance did it).
+        Returns how many updates were handled (or given up)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        handled_own, count = False, 0
+        try:
+            if wait or not lock.locked():  # the sweep never waits for a chat this process is busy with
+                async with lock:
+                    handled_own, count = await self._drain(key, upto, own, wait=wait)
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                self._locks.pop(key, None)
+            if own is not None and not handled_own and inspect.iscoroutine(own):
+                own.close()  # handled by another instance (or left to the sweep): never run here
+        return count
+
+    async def _drain(self, key: int | None, upto: int, own: Awaitable[Any] | None, *, wait: bool) -> tuple[bool, int]:
+        assert self.shared is not None
+        handled_own, count = False, 0
+        try:
+            async with self.shared.turn(key, wait=wait) as turn:
+                if turn is None:
+                    return False, 0
+                await self._learn_edits(turn, key)
+                while (recorded := await turn.next(upto)) is not None:
+                    count += 1
+                    if recorded.attempts > MAX_ATTEMPTS:
+                        log.error(
+                            "update %s was tried %d times without an answer: given up", recorded.update_id, MAX_ATTEMPTS
+                        )
+                        await turn.done(recorded.update_id)
+                        continue
+                    if own is not None and recorded.update_id == upto:
+                        work, handled_own = own, True
+                    else:
+                        work = self._handle_recorded(recorded.payload)
+                    with tracing() as trace:
+                        await work
+                    await self._shared_done(turn, key, recorded.update_id, trace.edits)
+        except psycopg.errors.LockNotAvailable:
+            log.warning("chat %s stayed locked by another instance too long: its updates are left to the sweep", key)
+        except psycopg.Error:  # the lock's connection failed: what was not marked done is handled again (sweep)
+            log.exception("lost the database connection holding chat %s's lock", key)
+        return handled_own, count
+
+    def _handle_recorded(self, payload: dict[str, Any]) -> Awaitable[Any]:
+        if self._app is None:
+            raise RuntimeError("PerChatUpdateProcessor.attach(app) is needed with a shared inbox")
+        return self._app.process_update(Update.de_json(payload, self._app.bot))  # type: ignore[no-any-return]
+
+    async def _shared_done(self, turn: InboxTurn, key: int | None, update_id: int, edits: list[list[Any]]) -> None:
+        try:
+            await turn.done(update_id, edits)
+        except psycopg.Error:  # mark it done another way before giving the (maybe lost) lock up
+            if self.inbox is not None:
+                with contextlib.suppress(Exception):
+                    await on_inbox(self.inbox, self.inbox.done, update_id, edits)
+            raise
+        if len(self._seen) > KNOWN_CHATS:
+            self._seen.clear()
+        self._seen[key] = max(update_id, self._seen.get(key, self._horizon))
+
+    async def _learn_edits(self, turn: InboxTurn, key: int | None) -> None:
+        """Remember the panel edits other instances made in this chat since this process last looked."""
+        memory = self._app.bot_data.get(MEMORY_KEY) if self._app is not None else None
+        if not isinstance(memory, PanelMemory):
+            return
+        seen = self._seen.get(key, self._horizon)
+        for update_id, edits in await turn.edits_after(seen):
+            for chat_id, message_id, view, content in edits:
+                memory.remember(int(chat_id), int(message_id), str(view), str(content))
+            seen = update_id
+        self._seen[key] = seen
+
+    async def sweep(self) -> int:
+        """Take over the updates left pending by an instance that died: those pending at two sweeps in a row, in
+        chats nobody holds; returns how many updates were handled (or given up)."""
+        if self.shared is None:
+            return 0
+        pending = await self.shared.pending()
+        suspects, self._suspects = self._suspects, {update_id for _, update_id in pending}
+        latest: dict[int | None, int] = {}
+        for key, update_id in pending:
+            if update_id in suspects:
+                latest[key] = max(update_id, latest.get(key, 0))
+        taken = 0
+        for key, upto in latest.items():
+            taken += await self._take_turn(key, upto, None, wait=False)
+        if taken:
+            log.info("took over %d update(s) left pending (an instance died, or was slow)", taken)
+        return taken
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("sweep of the pending updates failed")
+
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Shared inbox: note where the edits loaded at start-up end, and start the sweep."""
+        if self.shared is None:
+            return
+        self._horizon = await self.shared.high_water()
+        if self.sweep_seconds > 0 and self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="danhgia inbox sweep")
 
     async def shutdown(self) -> None:
-        """Nothing to free."""
+        """Shared inbox: stop the sweep and close the chats' lock connections."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        if self.shared is not None:
+            await self.shared.close()

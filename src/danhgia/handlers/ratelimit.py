@@ -8,6 +8,9 @@ python-telegram-bot's AIORateLimiter is a leaky bucket: it lets a burst of 30 th
 the same second, which a server counting a sliding second answers with 429s. This limiter counts in sliding
 windows, each message from the moment it leaves until a full window after its answer came back, so however
 long it spent on the way, the server never sees more than the limit in any of its windows.
+
+Several instances share one budget through Redis (handlers/ratelimit_shared.py): a subclass that keeps the same
+windows in Redis through the hooks here (`reserve`, `settle`, `flood`).
 """
 
 from __future__ import annotations
@@ -210,6 +213,20 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                     return windows
             await asyncio.sleep(wait)
 
+    async def reserve(self, chat_id: int | None, bulk: bool) -> Any:
+        """Wait until one more message may go to this chat and count it; returns what `settle` is given."""
+        return await self._acquire(chat_id, bulk)
+
+    async def settle(self, reservation: Any) -> None:
+        """The message's answer came back (or it failed): from now it counts for one more full window."""
+        answered = time.monotonic()
+        for window in reservation:
+            window.done(answered)
+
+    async def flood(self, chat_id: int | None, seconds: float) -> None:
+        """Telegram asked to wait (a 429) before writing to this chat (None: at all): this limiter already pauses
+        itself; a limiter shared by several instances tells the others."""
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -228,9 +245,9 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
         limited = endpoint in SENDING
         network_failures = 0
         for attempt in range(retries + NETWORK_RETRIES + 1):
-            windows: list[Window] = []
+            reservation: Any = None
             if limited:
-                windows = await self._acquire(chat_id, bulk)
+                reservation = await self.reserve(chat_id, bulk)
             else:
                 await self._retry_after.wait()
                 await self._chat_pause(chat_id)
@@ -255,6 +272,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                     if isinstance(error.retry_after, int | float)
                     else error.retry_after.total_seconds()
                 )
+                await self.flood(chat_id, float(pause))
                 if chat_id is not None:  # that chat's flood control: only that chat waits
                     log.info("Telegram asked to wait %.1f s before writing to chat %s again (429)", pause, chat_id)
                     self._paused[chat_id] = time.monotonic() + float(pause) + 0.1
@@ -266,7 +284,6 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                 finally:
                     self._retry_after.set()
             finally:
-                answered = time.monotonic()
-                for window in windows:
-                    window.done(answered)
+                if reservation is not None:
+                    await self.settle(reservation)
         raise AssertionError("unreachable")

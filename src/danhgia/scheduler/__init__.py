@@ -1,1 +1,2 @@
-"""Everything the bot does on a timer: the jobs on the job queue (jobs.py) and the reminder ticker (ticker.py)."""
+"""Everything the bot does on a timer: the jobs on the job queue (jobs.py), the reminder ticker (ticker.py), and which
+instance runs them when several share one PostgreSQL database (leader.py)."""
