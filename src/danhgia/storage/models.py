@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from danhgia.storage.types import DecimalText, UTCDateTime, utcnow
@@ -42,6 +42,7 @@ class Person(SQLModel, table=True):
     """A member of staff (cán bộ, công chức, viên chức, người lao động)."""
 
     __tablename__ = "person"
+    __table_args__ = (Index("ix_person_unit", "unit_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     staff_code: str = Field(max_length=64, unique=True, index=True)
@@ -213,6 +214,7 @@ class Assessment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("period_id", "person_id", name="uq_assessment_period_person"),
         Index("ix_assessment_reviewer_state", "reviewer_id", "state"),
+        Index("ix_assessment_person", "person_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -328,7 +330,18 @@ class InboundUpdate(SQLModel, table=True):
     once handled: a crash loses none and a redelivered one is a no-op."""
 
     __tablename__ = "inbound_update"
-    __table_args__ = (Index("ix_inbound_update_pending", "state", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbound_update_pending", "state", "update_id"),
+        # several instances: a chat's pending updates in order, and the panel edits made in a chat
+        Index("ix_inbound_update_chat", "chat_key", "update_id"),
+        Index(
+            "ix_inbound_update_chat_pending",
+            "chat_key",
+            "update_id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
