@@ -837,6 +837,15 @@ class OutboxRepository:
             added += len(connection.execute(statement, rows[start : start + 500]).all())
         return added
 
+    def counts_between(self, kinds: Sequence[str], first: datetime, last: datetime) -> tuple[int, int, datetime | None]:
+        """Messages of these kinds queued in [first, last): how many, how many sent, the last sending time."""
+        window = and_(col(Outbox.kind).in_(list(kinds)), col(Outbox.created_at) >= first, col(Outbox.created_at) < last)
+        queued = self.session.exec(select(func.count()).select_from(Outbox).where(window)).one()
+        sent, at = self.session.exec(
+            select(func.count(), func.max(Outbox.sent_at)).where(window, col(Outbox.status) == "sent")
+        ).one()
+        return int(queued), int(sent), at
+
     def batch_done(self, key: str) -> bool:
         """Whether a batch of reminders was already queued."""
         return self.session.get(ReminderBatch, key) is not None

@@ -31,6 +31,7 @@ from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import lifecycle, outbox
 from danhgia.workflow.absence import AbsenceService
+from danhgia.workflow.broadcast import BroadcastStatus, spread, status
 from danhgia.workflow.calendar import (
     PeriodDates,
     PeriodSpan,
@@ -240,7 +241,7 @@ class ReminderService:
             planned += self._period_reminders(uow, day, calendar, people, away, until)
             planned += self._delegations_beginning(uow, day, people, away, until)
             planned += self._council_overdue(uow, day, people, until)
-        return planned
+        return spread(planned, lambda on: self.at(on, self.timeline.quiet_until))  # Telegram's ceiling, planned for
 
     def _weekly(
         self, day: date, calendar: WorkCalendar, people: dict[int, Any], away: Away, until: datetime
@@ -442,6 +443,11 @@ class ReminderService:
             _reminder("hr_digest", hr, at, until, batch, payload, closing=dates.closing.isoformat(), units=rows)
             for hr in _hr_people(uow, people)
         ]
+
+    def broadcast_status(self, day: date) -> BroadcastStatus:
+        """The day's broadcast reminders: queued, sent, and when the last went out (for HR's digest)."""
+        with self.db.reader() as uow:
+            return status(uow, self.at(day, time(0)), self.at(day + timedelta(days=1), time(0)))
 
     # -- still worth sending? -------------------------------------------------------------------------------------
 

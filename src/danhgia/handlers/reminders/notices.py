@@ -120,7 +120,10 @@ async def render_digest(bot: Bot, services: Services, item: OutboxItem) -> None:
     except ValueError:
         label = str(item.payload.get("label", ""))
     previous = key == services.periods.span().previous().key
-    await notifier.send(bot, item, digest_notice(label, on, deadline, closing, units, previous, item.language))
+    found = await run_sync(services.reminders.broadcast_status, on)
+    last = found.last_sent_at.astimezone(services.reminders.tz).strftime("%H:%M") if found.last_sent_at else ""
+    sending = (found.queued, found.sent, last)
+    await notifier.send(bot, item, digest_notice(label, on, deadline, closing, units, previous, item.language, sending))
 
 
 @notifier.renderer("unreachable")

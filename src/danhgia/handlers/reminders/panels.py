@@ -157,12 +157,25 @@ def digest_table(units: list[dict[str, Any]], lang: str) -> Html:
 
 
 def digest_notice(
-    label: str, on: date, deadline: date, closing: date, units: list[dict[str, Any]], previous: bool, lang: str
+    label: str,
+    on: date,
+    deadline: date,
+    closing: date,
+    units: list[dict[str, Any]],
+    previous: bool,
+    lang: str,
+    sending: tuple[int, int, str] | None = None,
 ) -> Panel:
-    """HR's daily digest: the table, the 360° round's counts, and a button to /kydanhgia's overview of the period
-    (`previous`: the period before the current one)."""
+    """HR's daily digest: the table, the 360° round's counts, the day's reminders (`sending`: queued, sent, the local
+    time the last went out), and a button to /kydanhgia's overview of the period (`previous`: the period before)."""
     head = t_html("nhac.digest", lang, label=label, day=day(on), deadline=day(deadline), closing=day(closing))
     lines = [head, digest_table(units, lang), t_html("nhac.digest_legend", lang)]
+    if sending is not None and sending[0]:
+        queued, sent, last = sending
+        if sent >= queued:
+            lines.append(t_html("nhac.digest_sent", lang, count=queued, last=last))
+        else:
+            lines.append(t_html("nhac.digest_sending", lang, sent=sent, count=queued))
     rounds = [u for u in units if u.get("ratings_asked")]
     if rounds:  # the 360° round, counts only
         sent = sum(int(u.get("ratings_sent", 0)) for u in rounds)

@@ -1,0 +1,74 @@
+"""Telegram's sending ceiling, planned for: a reminder batch to N people takes N / `SEND_RATE` seconds to send, so it
+starts that much before its time (never inside quiet hours) and the last message goes out by the configured time;
+within what is due together, the people whose deadline is nearest come first. HR's digest says when the day's last
+reminder went out (`status`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from danhgia.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from danhgia.workflow.reminders import Planned
+
+#: Messages a second planned for reminders: Telegram's 30 a second for a bot, less room for people's own traffic
+#: (answers to what they tap) while a batch goes out.
+SEND_RATE = 25
+#: Kinds sent to many people at once whose sending time is planned.
+BROADCAST_KINDS = ("remind_plan", "remind_checkin", "remind_self", "remind_rating", "remind_review")
+_FAR = "9999-12-31"
+
+
+def sending_time(count: int, rate: int = SEND_RATE) -> timedelta:
+    """How long `count` messages take at `rate` a second (whole seconds, rounded up)."""
+    return timedelta(seconds=math.ceil(count / rate))
+
+
+def lead_time(count: int) -> timedelta:
+    """How much earlier a batch of `count` starts: its sending time in whole minutes (the reminder tick's step),
+    none for a batch sent within a minute."""
+    return timedelta(minutes=sending_time(count) // timedelta(minutes=1))
+
+
+def spread(planned: Sequence[Planned], earliest: Callable[[date], datetime]) -> list[Planned]:
+    """The reminders of a day with each broadcast batch moved earlier by its `lead_time` (not before `earliest` of
+    its day: the end of the quiet hours), the nearest deadline first (then the earliest time, then the kind)."""
+    batches: dict[str, list[Planned]] = defaultdict(list)
+    for item in planned:
+        batches[item.batch].append(item)
+    moved: list[Planned] = []
+    for items in batches.values():
+        if items[0].kind not in BROADCAST_KINDS:
+            moved += items
+            continue
+        at = items[0].at
+        start = max(at - lead_time(len(items)), min(earliest(at.date()), at))
+        moved += [replace(item, at=start) for item in items]
+    return sorted(moved, key=lambda p: (str(p.payload.get("deadline") or _FAR), p.at, p.kind, p.person_id))
+
+
+@dataclass(frozen=True)
+class BroadcastStatus:
+    """The reminders queued for a day: how many, how many went out, the time the last went out (None while none)."""
+
+    queued: int
+    sent: int
+    last_sent_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        """Every reminder of the day went out."""
+        return self.queued > 0 and self.sent == self.queued
+
+
+def status(uow: UnitOfWork, first: datetime, last: datetime) -> BroadcastStatus:
+    """The broadcast reminders queued between two moments (a day), and when the last of them was sent."""
+    queued, sent, last_sent = uow.outbox.counts_between(BROADCAST_KINDS, first, last)
+    return BroadcastStatus(queued, sent, last_sent)
