@@ -11,12 +11,27 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar
 
 from danhgia.storage.uow import UnitOfWork
 
-if TYPE_CHECKING:
-    from danhgia.workflow.reminders import Planned
+
+class Sendable(Protocol):
+    """What planning needs of a reminder (`reminders.Planned`, a frozen dataclass)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def batch(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+P = TypeVar("P", bound=Sendable)
 
 #: Messages a second planned for reminders: Telegram's 30 a second for a bot, less room for people's own traffic
 #: (answers to what they tap) while a batch goes out.
@@ -37,20 +52,20 @@ def lead_time(count: int) -> timedelta:
     return timedelta(minutes=sending_time(count) // timedelta(minutes=1))
 
 
-def spread(planned: Sequence[Planned], earliest: Callable[[date], datetime]) -> list[Planned]:
+def spread(planned: Sequence[P], earliest: Callable[[date], datetime]) -> list[P]:
     """The reminders of a day with each broadcast batch moved earlier by its `lead_time` (not before `earliest` of
     its day: the end of the quiet hours), the nearest deadline first (then the earliest time, then the kind)."""
-    batches: dict[str, list[Planned]] = defaultdict(list)
+    batches: dict[str, list[P]] = defaultdict(list)
     for item in planned:
         batches[item.batch].append(item)
-    moved: list[Planned] = []
+    moved: list[P] = []
     for items in batches.values():
         if items[0].kind not in BROADCAST_KINDS:
             moved += items
             continue
         at = items[0].at
         start = max(at - lead_time(len(items)), min(earliest(at.date()), at))
-        moved += [replace(item, at=start) for item in items]
+        moved += [replace(item, at=start) for item in items]  # type: ignore[type-var]
     return sorted(moved, key=lambda p: (str(p.payload.get("deadline") or _FAR), p.at, p.kind, p.person_id))
 
 
