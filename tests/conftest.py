@@ -8,7 +8,7 @@ import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from danhgia.bot.app import build_application, running
+from danhgia.bot.app import build_application, running, running_webhook
 from danhgia.bot.settings import Settings
 from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
@@ -32,6 +32,9 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 MOVED_CLOCK_MIN_DAYS = 300  # the moved-clock run shifts the clock by 365 days
+TRANSPORT_ENV = "DANHGIA_TEST_TRANSPORT"  # "webhook": the end-to-end tests' bot receives through a webhook
+TRANSPORTS = ("polling", "webhook")
+WEBHOOK_SECRET = "e2e_webhook-SECRET_0123456789"
 ROSTER_HEADER = ["ma_can_bo", "ho_ten", "ma_don_vi", "ten_don_vi", "chuc_vu", "vai_tro", "ma_cap_tren", "ma_don_vi_cha"]
 # A small department: a director, two units with leaders and staff, an HR officer and an administrator.
 ROSTER_ROWS = [
@@ -55,6 +58,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "libfaketime is not in effect, so this run would prove nothing",
             returncode=3,
         )
+
+
+def transport() -> str:
+    """How the end-to-end tests' bot receives updates: long polling, or a webhook the sandbox posts to when
+    DANHGIA_TEST_TRANSPORT=webhook."""
+    chosen = os.environ.get(TRANSPORT_ENV, "").strip() or "polling"
+    if chosen not in TRANSPORTS:
+        raise pytest.UsageError(f"{TRANSPORT_ENV} must be one of {', '.join(TRANSPORTS)}, not {chosen!r}")
+    return chosen
 
 
 def write_roster(path: Path, rows: list[list[str]], header: list[str] | None = None, bom: bool = False) -> Path:
@@ -189,18 +201,24 @@ def bot_settings(server: SandboxServer, database_url: str, **overrides: Any) -> 
 class BotWorld:
     """The running bot, its services and the sandbox, with helpers to act as staff."""
 
-    def __init__(self, sandbox: BotApiSandbox, services: Services, settings: Settings) -> None:
+    def __init__(
+        self, sandbox: BotApiSandbox, services: Services, settings: Settings, transport_name: str | None = None
+    ) -> None:
         self.sandbox = sandbox
         self.services = services
         self.settings = settings
+        self.transport = transport_name or transport()
         self._stack: AsyncExitStack | None = None
         self.app: Any = None
 
     async def start(self) -> None:
-        """Start the Application as `danhgia run` builds it (polling the sandbox)."""
+        """Start the Application as `danhgia run` builds it, polling the sandbox or behind a webhook it posts to."""
         self._stack = AsyncExitStack()
         self.app = build_application(self.settings, self.services)
-        await self._stack.enter_async_context(running(self.app))
+        if self.transport == "webhook":
+            await self._stack.enter_async_context(running_webhook(self.app, WEBHOOK_SECRET))
+        else:
+            await self._stack.enter_async_context(running(self.app))
 
     async def tick(self) -> int:
         """One reminder tick at the services' clock (what the scheduler does every minute), then delivery."""
@@ -243,16 +261,19 @@ class BotWorld:
         return user
 
 
-@pytest.fixture
-async def world(server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_path: Path) -> AsyncIterator[BotWorld]:
-    """The real Application (as `danhgia run` builds it) polling the sandbox, with the demo roster imported."""
+@asynccontextmanager
+async def open_world(
+    server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_path: Path, transport_name: str | None = None
+) -> AsyncIterator[BotWorld]:
+    """The real Application (as `danhgia run` builds it) against the sandbox, with the demo roster imported;
+    receiving through `transport_name` (by default as DANHGIA_TEST_TRANSPORT says)."""
     from danhgia.workflow.common import Actor
     from danhgia.workflow.roster_file import read_roster
 
     settings = bot_settings(server, sqlite_url)
     services = make_services(sqlite_url, clock)
     services.roster.import_table(read_roster(write_roster(tmp_path / "roster.csv", ROSTER_ROWS)), Actor.cli("test"))
-    bot_world = BotWorld(server.sandbox, services, settings)
+    bot_world = BotWorld(server.sandbox, services, settings, transport_name)
     await bot_world.start()
     try:
         yield bot_world
@@ -260,3 +281,11 @@ async def world(server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_
         await bot_world.stop()
         bot_world.services.db.dispose()
         services.db.dispose()
+
+
+@pytest.fixture
+async def world(server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_path: Path) -> AsyncIterator[BotWorld]:
+    """The real Application (as `danhgia run` builds it) polling the sandbox — or behind a webhook the sandbox posts
+    to, when DANHGIA_TEST_TRANSPORT=webhook — with the demo roster imported."""
+    async with open_world(server, sqlite_url, clock, tmp_path) as bot_world:
+        yield bot_world

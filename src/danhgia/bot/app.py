@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder
@@ -44,6 +46,17 @@ SWITCH_INTERVAL = 0.0005
 READ_TIMEOUT = 12.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 TICKER_KEY = "reminder_ticker"  # bot_data: the reminder ticker, for whoever ticks by hand (the demo, the tests)
+WEBHOOK_PATH = "/telegram"  # where `running_webhook` serves when given no address
+WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default: requests it may have in flight to the webhook at once
+
+
+class WebhookUnavailable(Exception):
+    """The webhook's address cannot be listened on (taken by another program, not an address of this machine)."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"{address}: {reason}")
+        self.address = address
+        self.reason = reason
 
 
 def configure_logging(level: str) -> None:
@@ -139,19 +152,14 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
 
 
 @asynccontextmanager
-async def running(app: App, poll_timeout: int = 1) -> AsyncIterator[App]:
-    """Run an Application inside an existing event loop (tests, the demo) the way `run_polling` does."""
+async def _serving(app: App, receive: Callable[[], Awaitable[object]]) -> AsyncIterator[App]:
+    """Initialise, run `post_init`, start receiving updates with `receive`, start; undo it all on exit."""
     await app.initialize()
     try:
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0.0,
-            timeout=poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        await receive()
         await app.start()
         try:
             yield app
@@ -166,20 +174,125 @@ async def running(app: App, poll_timeout: int = 1) -> AsyncIterator[App]:
         await app.shutdown()
 
 
-def run(settings: Settings) -> None:
-    """Long-poll Telegram until Ctrl-C or SIGTERM; updates sent meanwhile wait on Telegram's side."""
-    configure_logging(settings.log_level)
-    db = open_database(settings)
-    services = build_services(settings, db)
-    app = build_application(settings, services)
-    try:
-        app.run_polling(
+@asynccontextmanager
+async def running(app: App, poll_timeout: int = 1) -> AsyncIterator[App]:
+    """Run an Application inside an existing event loop (tests, the demo) the way `run_polling` does."""
+
+    async def poll() -> object:
+        assert app.updater is not None
+        return await app.updater.start_polling(  # deletes any webhook first
+            poll_interval=0.0,
+            timeout=poll_timeout,
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
-            timeout=settings.poll_timeout,
-            poll_interval=0.0,
-            close_loop=False,
         )
+
+    async with _serving(app, poll):
+        yield app
+
+
+def listening_socket(listen: str, port: int) -> socket.socket:
+    """A TCP socket listening on `listen`:`port` (0: any free port) for the webhook server; WebhookUnavailable when
+    the address cannot be taken."""
+    family = socket.AF_INET6 if ":" in listen else socket.AF_INET
+    address = f"[{listen}]:{port}" if family == socket.AF_INET6 else f"{listen}:{port}"
+    try:
+        sock = socket.create_server((listen, port), family=family, backlog=128)
+    except OSError as error:
+        raise WebhookUnavailable(address, error.strerror or str(error)) from error
+    sock.setblocking(False)
+    return sock
+
+
+def webhook_path(url: str) -> str:
+    """The path the webhook server answers on: the public address's own path (a reverse proxy passes it as is)."""
+    return urlsplit(url).path.rstrip("/") or "/"
+
+
+@asynccontextmanager
+async def running_webhook(
+    app: App,
+    secret_token: str,
+    url: str | None = None,
+    *,
+    listen: str = "127.0.0.1",
+    port: int = 0,
+    max_connections: int = WEBHOOK_MAX_CONNECTIONS,
+) -> AsyncIterator[App]:
+    """Run an Application inside an existing event loop behind python-telegram-bot's webhook server, the way
+    `run_webhook` does: setWebhook(`url`, `secret_token`, ALLOWED_UPDATES, drop_pending_updates=False), then serve.
+
+    The server listens on `listen`:`port` (0: a free port) and answers on `url`'s path; without `url`, Telegram is
+    told `http://{listen}:{port}/telegram`. Every request without the secret header is refused with 403; an update
+    is answered 200 only once `RecordingQueue.put` has recorded it (a failure answers 500, and Telegram retries).
+    """
+    sock = listening_socket(listen, port)
+    try:
+        host, bound = sock.getsockname()[:2]
+        address = url or f"http://{f'[{host}]' if ':' in host else host}:{bound}{WEBHOOK_PATH}"
+
+        async def serve() -> object:
+            assert app.updater is not None
+            return await app.updater.start_webhook(
+                url_path=webhook_path(address),
+                webhook_url=address,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                max_connections=max_connections,
+                secret_token=secret_token,
+                unix=sock,  # python-telegram-bot's name for "serve on this socket"; a TCP one here
+            )
+
+        async with _serving(app, serve):
+            yield app
     finally:
-        db.dispose()
-        log.info("danhgia stopped")
+        sock.close()
+
+
+def run(settings: Settings, *, webhook: bool = False) -> None:
+    """Long-poll Telegram (or, with `webhook`, serve the webhook WEBHOOK_URL names) until Ctrl-C or SIGTERM;
+    updates sent meanwhile wait on Telegram's side.
+
+    Webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET (ValueError otherwise) and raises WebhookUnavailable when
+    WEBHOOK_LISTEN:WEBHOOK_PORT cannot be listened on; the webhook stays set on Telegram when the bot stops.
+    """
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else ""
+    if webhook and not (settings.webhook_url and secret):
+        raise ValueError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
+    configure_logging(settings.log_level)
+    sock = listening_socket(settings.webhook_listen, settings.webhook_port) if webhook else None
+    try:
+        db = open_database(settings)
+        try:
+            app = build_application(settings, build_services(settings, db))
+            if sock is None:
+                app.run_polling(
+                    allowed_updates=ALLOWED_UPDATES,
+                    drop_pending_updates=False,
+                    timeout=settings.poll_timeout,
+                    poll_interval=0.0,
+                    close_loop=False,
+                )
+            else:
+                log.info(
+                    "webhook: listening on %s:%d for %s",
+                    settings.webhook_listen,
+                    sock.getsockname()[1],
+                    settings.webhook_url,
+                )
+                app.run_webhook(
+                    url_path=webhook_path(settings.webhook_url),
+                    webhook_url=settings.webhook_url,
+                    allowed_updates=ALLOWED_UPDATES,
+                    drop_pending_updates=False,
+                    max_connections=WEBHOOK_MAX_CONNECTIONS,
+                    secret_token=secret,
+                    unix=sock,  # bound above, so that a taken port is said before anything starts
+                    close_loop=False,
+                )
+        finally:
+            db.dispose()
+            log.info("danhgia stopped")
+    finally:
+        if sock is not None:
+            sock.close()

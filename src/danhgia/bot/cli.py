@@ -56,10 +56,20 @@ def parse_day(value: str | None) -> date | None:
 
 
 @app.command()
-def run() -> None:
-    """Chạy bot (long polling) với BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL."""
+def run(
+    webhook: Annotated[
+        bool,
+        typer.Option(
+            "--webhook",
+            help="Nhận cập nhật qua webhook (WEBHOOK_URL, WEBHOOK_LISTEN, WEBHOOK_PORT, WEBHOOK_SECRET) "
+            "thay vì long polling.",
+        ),
+    ] = False,
+) -> None:
+    """Chạy bot (long polling, hoặc webhook với --webhook) với BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL."""
     from telegram.error import InvalidToken, NetworkError
 
+    from danhgia.bot.app import WebhookUnavailable
     from danhgia.bot.app import run as run_bot
 
     settings = load_settings()
@@ -67,12 +77,20 @@ def run() -> None:
         settings.token()
     except MissingTokenError:
         fail(t("cli.missing_token"), 2)
+    if webhook and not settings.webhook_url:
+        fail(t("webhook.no_url"), 2)
+    if webhook and (settings.webhook_secret is None or not settings.webhook_secret.get_secret_value()):
+        fail(t("webhook.no_secret"), 2)
+    if not webhook and settings.webhook_url:
+        typer.echo(t("webhook.polling_instead"), err=True)
     try:
-        run_bot(settings)
+        run_bot(settings, webhook=webhook)
     except InvalidToken:
         fail(t("cli.invalid_token"), 2)
     except NetworkError as error:
         fail(t("cli.unreachable", url=settings.telegram_api_url, error=error), 1)
+    except WebhookUnavailable as error:
+        fail(t("webhook.cannot_listen", address=error.address, error=error.reason), 1)
 
 
 @db_app.command("upgrade")

@@ -1,4 +1,5 @@
-"""The sandbox's Bot API: the methods the bot calls, the updates it polls for, and the users' side.
+"""The sandbox's Bot API: the methods the bot calls, the updates it polls for (or that go to its webhook), and the
+users' side.
 
 One `BotApiSandbox` serves one bot. Everything runs on the asyncio loop that owns it; tests and the demo
 page act as users through `act_*` methods and wait for the bot with `wait_for`.
@@ -19,7 +20,8 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
 from danhgia.sandbox.spec import ApiSpec, MethodSpec, UploadedFile
-from danhgia.sandbox.state import CallbackQuery, Chat, Edit, Message, User
+from danhgia.sandbox.state import CallbackQuery, Chat, Edit, Message, User, Webhook
+from danhgia.sandbox.webhook import WebhookDelivery
 from danhgia.texts.telegram_html import HtmlParseError, parse_html, utf16_len
 
 T = TypeVar("T")
@@ -31,6 +33,11 @@ _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(@[A-Za-z0-9_]+)?")
 _TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]{8,}$")
 _BOT_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _URL = re.compile(r"^(https?|tg)://\S+$")
+RECHECK = 0.2  # seconds: `wait_for` looks again at least this often
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]*$")
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
 
 
 class ApiError(Exception):
@@ -175,6 +182,8 @@ class BotApiSandbox:
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: list[str] | None = None
         self.too_many_requests = 0
+        self._webhook: Webhook | None = None
+        self.delivery = WebhookDelivery(self)  # posts the updates while a webhook is set
         self._next_update_id = 700_000_001
         self._next_user_id = 10_000_001
         self._next_group_id = -1_000_000_001
@@ -188,6 +197,7 @@ class BotApiSandbox:
             "logout": self._true,
             "close": self._true,
             "getupdates": self._get_updates,
+            "setwebhook": self._set_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "deletewebhook": self._delete_webhook,
             "sendmessage": self._send_message,
@@ -250,7 +260,11 @@ class BotApiSandbox:
         return self._version
 
     async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10.0, what: str = "") -> T:
-        """Wait until `predicate()` returns something truthy and return it; TimeoutError after `timeout` s."""
+        """Wait until `predicate()` returns something truthy and return it; TimeoutError after `timeout` s.
+
+        The predicate is checked at every change of the sandbox and at least every RECHECK seconds: it may look at
+        what the sandbox does not see change (the bot's database), and nothing else may happen meanwhile (no
+        getUpdates call wakes the sandbox while a webhook is set)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -262,7 +276,7 @@ class BotApiSandbox:
                 raise TimeoutError(f"sandbox: waited {timeout} s for {what or 'a condition'}")
             event = self._changed
             try:
-                await asyncio.wait_for(event.wait(), remaining)
+                await asyncio.wait_for(event.wait(), min(remaining, RECHECK))
             except TimeoutError:
                 continue
 
@@ -357,13 +371,97 @@ class BotApiSandbox:
             "has_main_web_app": False,
         }
 
-    async def _get_webhook_info(self, _params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+    # -- webhooks ----------------------------------------------------------------------------------
 
-    async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+    @property
+    def webhook(self) -> Webhook | None:
+        """The webhook the bot set (updates are then posted to it, and getUpdates is refused), or None."""
+        return self._webhook
+
+    async def close(self) -> None:
+        """Stop delivering to the webhook (the server stops; the updates stay pending)."""
+        await self.delivery.stop()
+
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "").strip()
+        secret = params.get("secret_token")
+        secret = str(secret) if secret not in (None, "") else None
+        if secret is not None and len(secret) > 256:
+            raise self._bad("secret token is too long")
+        if secret is not None and not _SECRET_TOKEN.match(secret):
+            raise self._bad("secret token contains unallowed characters")
+        if params.get("certificate") is not None:
+            raise self._bad("the sandbox does not take custom certificates")
+        if not url:  # an empty URL removes the webhook
+            return await self._delete_webhook(params)
+        parsed = urlparse(url)
+        # Telegram takes HTTPS on ports 80, 88, 443 and 8443 only; the sandbox also takes plain HTTP on any port,
+        # so that a bot on this machine can be reached without a certificate.
+        if parsed.scheme not in ("http", "https"):
+            raise self._bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if not parsed.hostname:
+            raise self._bad("bad webhook: Failed to resolve host: Name or service not known")
+        raw_connections = params.get("max_connections")
+        max_connections = 40 if raw_connections in (None, "") else min(100, max(1, int(raw_connections)))  # clamped
+        if "allowed_updates" in params:
+            self.allowed_updates = list(params["allowed_updates"] or []) or None
         if params.get("drop_pending_updates"):
             self.updates.clear()
+        earlier = self._webhook
+        self._webhook = Webhook(url, secret, max_connections, params.get("ip_address"))
+        if earlier is not None:  # the last delivery error is still the last one
+            self._webhook.last_error_date = earlier.last_error_date
+            self._webhook.last_error_message = earlier.last_error_message
+        self.delivery.start()
+        self._bump()
         return True
+
+    async def _get_webhook_info(self, _params: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.deliverable()),
+        }
+        hook = self._webhook
+        if hook is None:
+            return info
+        info["url"] = hook.url
+        if hook.ip_address:
+            info["ip_address"] = hook.ip_address
+        if hook.last_error_date is not None:
+            info["last_error_date"] = hook.last_error_date
+            info["last_error_message"] = hook.last_error_message or ""
+        info["max_connections"] = hook.max_connections
+        if self.allowed_updates:
+            info["allowed_updates"] = list(self.allowed_updates)
+        return info
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        if self._webhook is not None:
+            self._webhook = None
+            await self.delivery.stop()
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        self._bump()
+        return True
+
+    def is_pending(self, update_id: int) -> bool:
+        """Whether an update still waits to be delivered (by getUpdates or the webhook)."""
+        return any(u["update_id"] == update_id for u in self.updates)
+
+    def acknowledge(self, update_id: int) -> None:
+        """The webhook answered 2xx to an update: it is delivered."""
+        self.updates = [u for u in self.updates if u["update_id"] != update_id]
+        self._bump()
+
+    def webhook_failed(self, message: str) -> None:
+        """A delivery to the webhook failed: the error getWebhookInfo reports."""
+        if self._webhook is not None:
+            self._webhook.last_error_date = int(self.date_clock())
+            self._webhook.last_error_message = message
+            self._bump()
+
+    # -- getUpdates --------------------------------------------------------------------------------
 
     def _confirm(self, offset: int) -> None:
         if offset > 0:
@@ -371,12 +469,15 @@ class BotApiSandbox:
         elif offset < 0:
             self.updates = self.updates[offset:]
 
-    def _deliverable(self) -> list[dict[str, Any]]:
+    def deliverable(self) -> list[dict[str, Any]]:
+        """The pending updates of the kinds the bot asked for (allowed_updates), oldest first."""
         if not self.allowed_updates:
             return [u for u in self.updates if "chat_member" not in u and "message_reaction" not in u]
         return [u for u in self.updates if any(kind in u for kind in self.allowed_updates)]
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self._webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         self._confirm(int(params.get("offset", 0) or 0))
         if "allowed_updates" in params:
             self.allowed_updates = list(params["allowed_updates"] or []) or None
@@ -388,12 +489,14 @@ class BotApiSandbox:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
+            if self._webhook is not None:  # set while this request waited
+                raise ApiError(409, WEBHOOK_CONFLICT)
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
                     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
                 )
-            ready = self._deliverable()[:limit]
+            ready = self.deliverable()[:limit]
             remaining = deadline - loop.time()
             if ready or remaining <= 0:
                 return ready

@@ -264,7 +264,8 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (and delivering to a webhook)."""
+        await self.sandbox.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -1,4 +1,4 @@
-"""What the sandbox remembers: users, chats, and every message with its keyboard and edits."""
+"""What the sandbox remembers: users, chats, every message with its keyboard and edits, and the webhook."""
 
 from __future__ import annotations
 
@@ -125,3 +125,15 @@ class CallbackQuery:
     answered: bool = False
     answer_text: str | None = None
     show_alert: bool = False
+
+
+@dataclass
+class Webhook:
+    """The webhook the bot set with setWebhook, and the last error of delivering to it (getWebhookInfo)."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
+    ip_address: str | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
