@@ -122,7 +122,11 @@ async def test_run_webhook_serves_and_refuses_a_request_without_the_secret(
     server: SandboxServer, sqlite_url: str, tmp_path: Path
 ) -> None:
     services, code, an = linked_setup(server, sqlite_url, tmp_path)
-    process = await start_bot(server, sqlite_url, tmp_path, transport_name="webhook")
+    health = free_port()
+    process = await start_bot(server, sqlite_url, tmp_path, transport_name="webhook", HEALTH_PORT=str(health))
+    async with httpx.AsyncClient(trust_env=False, timeout=10) as client:  # /healthz for the load balancer
+        answer = await client.get(f"http://127.0.0.1:{health}/healthz")
+        assert answer.status_code == 200 and answer.json()["database"] == "ok"
     hook = server.sandbox.webhook
     assert hook is not None and hook.secret_token == WEBHOOK_SECRET and hook.url.endswith("/telegram")
     an.send(f"/start {code}")

@@ -37,11 +37,9 @@ BURST = 10  # per person: /help, then the same button of the same panel (next we
 HELP = "Các lệnh dành cho bạn"
 
 
-def for_several_instances(app: Any, services: Services) -> None:
-    """What build_application adds on PostgreSQL: the shared inbox (the scheduler's election is on by default)."""
-    app.update_queue.shared = True
-    app.update_processor.shared = SharedInbox.of(services.inbox)
-    app.update_processor.attach(app)
+def for_several_instances(app: Any) -> None:
+    """build_application on PostgreSQL wires the shared inbox by itself (and the scheduler's election)."""
+    assert app.update_queue.shared and isinstance(app.update_processor.shared, SharedInbox)
 
 
 async def balance(apps: list[Any], server: SandboxServer, routes: dict[int, list[int]]) -> None:
@@ -64,7 +62,7 @@ async def instance(server: SandboxServer, url: str, clock: ManualClock) -> Async
     """One instance: its own services and Application, started without receiving by itself."""
     services = make_services(url, clock)
     app = build_application(bot_settings(server, url, hold_notices=False), services)
-    for_several_instances(app, services)
+    for_several_instances(app)
     await app.initialize()
     try:
         assert app.post_init is not None and app.post_stop is not None

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder
 
 from danhgia import handlers
+from danhgia.bot.health import HealthServer, start_health_server
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor, RecordingQueue
 from danhgia.handlers import notifier
@@ -34,6 +35,7 @@ from danhgia.scheduler import jobs
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.inbox import SharedInbox
 from danhgia.workflow.services import Services
 
 # python-telegram-bot's coming behaviour, opted in: durations such as a 429's retry_after are timedeltas.
@@ -45,6 +47,7 @@ SWITCH_INTERVAL = 0.0005
 # that rare on a loaded machine (python-telegram-bot's default is 5 s).
 READ_TIMEOUT = 12.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+HEALTH_KEY = "health_server"  # bot_data: (WEBHOOK_LISTEN, HEALTH_PORT) until started, then the /healthz server
 TICKER_KEY = "reminder_ticker"  # bot_data: the reminder ticker, for whoever ticks by hand (the demo, the tests)
 WEBHOOK_PATH = "/telegram"  # where `running_webhook` serves when given no address
 WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default: requests it may have in flight to the webhook at once
@@ -111,6 +114,8 @@ async def on_startup(app: App) -> None:
     await publish_default_menus(app.bot, offered_by(services))
     await sync_menus(app)
     await jobs.start(app)
+    if isinstance(address := app.bot_data.get(HEALTH_KEY), tuple):  # /healthz once the bot is ready
+        app.bot_data[HEALTH_KEY] = await start_health_server(services, *address)
     api = app.bot.base_url.removesuffix("/").rpartition("/bot")[0] or app.bot.base_url  # never the token
     log.info("danhgia is running as @%s (Bot API server %s)", app.bot.username, api)
 
@@ -124,9 +129,10 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
     # to 5 ms (Python's default switch interval) for their turn on every hand-off. 0.5 ms keeps them prompt.
     sys.setswitchinterval(SWITCH_INTERVAL)
     api = settings.telegram_api_url
-    updates = RecordingQueue()
+    shared = SharedInbox.of(services.inbox)  # PostgreSQL: several instances share the inbox; SQLite: None
+    updates = RecordingQueue(shared=shared is not None)
     updates.inbox = services.inbox
-    processor = PerChatUpdateProcessor()
+    processor = PerChatUpdateProcessor(shared=shared)
     processor.inbox = services.inbox
     builder: Any = (
         ApplicationBuilder()
@@ -138,17 +144,38 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
         .request(TelegramRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT))
         .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         .post_init(on_startup)
-        .post_stop(jobs.stop)
+        .post_stop(on_stop)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(SlidingWindowRateLimiter())
+        builder = builder.rate_limiter(_limiter(settings))
     app: App = builder.build()
+    processor.attach(app)
     app.bot_data[SERVICES_KEY] = services
+    if settings.health_port:
+        app.bot_data[HEALTH_KEY] = (settings.webhook_listen, settings.health_port)
     use_database(services.db)
     tick_seconds = settings.reminder_tick_seconds if settings.reminders else None
     app.bot_data[TICKER_KEY] = jobs.register(app, services, notifier.deliver_round, tick_seconds)
     handlers.register(app)
     return app
+
+
+def _limiter(settings: Settings) -> SlidingWindowRateLimiter:
+    """Telegram's limits kept by this process alone, or — with REDIS_URL — by every instance of this bot together."""
+    if not settings.redis_url:
+        return SlidingWindowRateLimiter()
+    from danhgia.handlers.ratelimit_shared import SharedRateLimiter  # redis: only where several instances run
+
+    bot_id = settings.token().partition(":")[0]
+    return SharedRateLimiter(settings.redis_url, prefix=f"danhgia:{bot_id}", fallback_share=1 / settings.instances)
+
+
+async def on_stop(app: App) -> None:
+    """Stop the /healthz endpoint, then the timed jobs."""
+    server = app.bot_data.pop(HEALTH_KEY, None)
+    if isinstance(server, HealthServer):
+        await server.stop()
+    await jobs.stop(app)
 
 
 @asynccontextmanager

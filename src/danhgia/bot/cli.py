@@ -14,7 +14,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from danhgia.bot import cli_cycle, cli_regimes, cli_reports, cli_scoring
+from danhgia.bot import cli_cycle, cli_doctor, cli_regimes, cli_reports, cli_scoring
 from danhgia.bot.cli_common import day, fail, load_settings
 from danhgia.bot.settings import MissingTokenError, Settings
 from danhgia.texts import t
@@ -38,6 +38,7 @@ cli_scoring.register(app)
 cli_cycle.register(app)
 cli_regimes.register(app)
 cli_reports.register(app)
+cli_doctor.register(app)
 
 
 def require_sandbox() -> None:

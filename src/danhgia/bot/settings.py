@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -); required "
         "with a webhook.",
     )
+    redis_url: str = Field(
+        default="",
+        description="Redis for the sending budget several instances share (redis://127.0.0.1:6379/0); empty: "
+        "each process keeps Telegram's limits alone (one instance).",
+    )
+    instances: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Instances running (each sends its share of the limits while Redis is away).",
+    )
     health_port: int = Field(
         default=0, ge=0, le=65535, description="Port of the /healthz endpoint on WEBHOOK_LISTEN (0: none)."
     )
