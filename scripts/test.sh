@@ -45,6 +45,12 @@ fi
 .venv/bin/lint-imports --no-cache
 .venv/bin/pytest "$@"
 
+# Every end-to-end test once more with Telegram posting to a webhook (`danhgia run --webhook`) instead of long polling.
+if [ "$#" -eq 0 ]; then
+    echo "The end-to-end tests again, updates delivered to a webhook:"
+    DANHGIA_TEST_TRANSPORT=webhook .venv/bin/pytest tests/e2e
+fi
+
 if command -v faketime >/dev/null 2>&1; then
     echo "The same tests with the clock moved a year ahead (faketime +365d):"
     DANHGIA_CLOCK_AHEAD_OF="$(date +%s)" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '+365d' .venv/bin/pytest "$@"
