@@ -141,7 +141,10 @@ def build(db: Database, staff: int, units: int, record: dict[str, Any]) -> list[
 
 
 def rss_mb() -> float:
-    """The peak resident memory of this process, in MB."""
+    """The peak resident memory of this process, in MB (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
