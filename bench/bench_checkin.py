@@ -49,7 +49,7 @@ from danhgia.workflow.services import Services, WorkflowConfig
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=VN)  # a Friday afternoon, check-in time
-OUTCOMES = ("Xong đúng hạn", "Xong trễ hạn", "Đang làm")
+OUTCOMES = ("Xong đúng hạn", "Xong trễ hạn", "Đang thực hiện")
 
 
 def make_roster(path: Path, staff: int) -> None:
