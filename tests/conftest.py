@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import shutil
 import time
@@ -289,3 +290,14 @@ async def world(server: SandboxServer, sqlite_url: str, clock: ManualClock, tmp_
     to, when DANHGIA_TEST_TRANSPORT=webhook — with the demo roster imported."""
     async with open_world(server, sqlite_url, clock, tmp_path) as bot_world:
         yield bot_world
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A command run in a test (`danhgia run` through typer's runner) configures logging to the runner's stream,
+    closed once it returns: the root logger's handlers and level are put back after every test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
