@@ -16,7 +16,6 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder
 
 from danhgia import handlers
-from danhgia.bot.health import HealthServer, start_health_server
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import PerChatUpdateProcessor, RecordingQueue
 from danhgia.handlers import notifier
@@ -115,6 +114,8 @@ async def on_startup(app: App) -> None:
     await sync_menus(app)
     await jobs.start(app)
     if isinstance(address := app.bot_data.get(HEALTH_KEY), tuple):  # /healthz once the bot is ready
+        from danhgia.bot.health import start_health_server  # tornado: only where /healthz is served
+
         app.bot_data[HEALTH_KEY] = await start_health_server(services, *address)
     api = app.bot.base_url.removesuffix("/").rpartition("/bot")[0] or app.bot.base_url  # never the token
     log.info("danhgia is running as @%s (Bot API server %s)", app.bot.username, api)
@@ -173,7 +174,7 @@ def _limiter(settings: Settings) -> SlidingWindowRateLimiter:
 async def on_stop(app: App) -> None:
     """Stop the /healthz endpoint, then the timed jobs."""
     server = app.bot_data.pop(HEALTH_KEY, None)
-    if isinstance(server, HealthServer):
+    if server is not None and not isinstance(server, tuple):  # started (a tuple: the address, never started)
         await server.stop()
     await jobs.stop(app)
 

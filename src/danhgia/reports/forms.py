@@ -406,22 +406,27 @@ def _period_text(data: FormData) -> str:
     return f"Tháng {span.starts_on.month} năm {span.year}"
 
 
-def _title(document: DocxDocument, data: FormData, layout: _Layout) -> None:
-    if layout.form_number:
-        add_paragraph(document, layout.form_number, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
+def _title_lines(document: DocxDocument, title: str, *, below_number: bool, provisional: str | None) -> None:
+    """The form's title (closer to a form number or appendix line above it) and, for a form not final yet, the
+    provisional mark under it."""
     add_paragraph(
         document,
-        _title_text(layout),
+        title,
         bold=True,
         size=Pt(14),
         align=WD_ALIGN_PARAGRAPH.CENTER,
-        before=4 if layout.form_number else 10,
+        before=4 if below_number else 10,
         keep=True,
     )
-    if not data.final:
-        add_paragraph(
-            document, "BẢN TẠM — kỳ đánh giá chưa chốt", bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER
-        )
+    if provisional is not None:
+        add_paragraph(document, provisional, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def _title(document: DocxDocument, data: FormData, layout: _Layout) -> None:
+    if layout.form_number:
+        add_paragraph(document, layout.form_number, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
+    provisional = None if data.final else "BẢN TẠM — kỳ đánh giá chưa chốt"
+    _title_lines(document, _title_text(layout), below_number=bool(layout.form_number), provisional=provisional)
     add_paragraph(document, f"(Kỳ theo dõi, đánh giá: {_period_text(data)})", align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
 
 
@@ -851,17 +856,8 @@ def _year_title(document: DocxDocument, data: YearFormData, layout: _YearLayout)
     if layout.appendix:
         add_paragraph(document, APPENDIX, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, before=4)
         add_paragraph(document, APPENDIX_OF, italic=True, size=HEADER, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    add_paragraph(
-        document,
-        _year_title_text(layout),
-        bold=True,
-        size=Pt(14),
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        before=4 if layout.appendix else 10,
-        keep=True,
-    )
-    if not data.final:
-        add_paragraph(document, YEAR_PROVISIONAL, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    provisional = None if data.final else YEAR_PROVISIONAL
+    _title_lines(document, _year_title_text(layout), below_number=bool(layout.appendix), provisional=provisional)
     add_paragraph(document, f"Năm {data.year}", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
 
 
