@@ -8,7 +8,8 @@ approved — a copy of one record made through the workflow, so scoring sees rea
 has no record (a "no result" notice at closing). Then, through the workflow as HR's "Chốt kỳ" does:
 
 - closing every unit's period (scoring each record, the quota, locking, the audit, the notices queued): seconds for
-  the whole organisation (issue 19: ≤ 60 s at 200 000 staff);
+  the whole organisation (issue 19: ≤ 60 s at 200 000 staff) — as HR's "Chốt kỳ toàn khối" on the root unit does
+  (the preview, then the confirmed closing by batches), or with --per-unit one unit's "Chốt kỳ" after the other;
 - /ketqua's reads (the person's history and their year's roll-up) for 400 people picked at random: p50 and p95 (issue
   19: p95 at 200 000 staff ≤ 1.2 × at 1 000 — run once with --staff 1000 --units 50 to compare);
 - the peak memory (RSS) of this process after closing and reading.
@@ -88,15 +89,19 @@ def varied(answers: dict[str, Any], rank: int) -> dict[str, Any]:
     return {**answers, "criteria": criteria}
 
 
-def build(db: Database, staff: int, units: int, record: dict[str, Any]) -> list[int]:
-    """`units` units of `staff // units` people each (the first their leader), their open November period and every
-    staff member's approved record; the periods' ids."""
+def build(db: Database, staff: int, units: int, record: dict[str, Any]) -> tuple[int, list[int]]:
+    """`units` units under one root unit, of `staff // units` people each (the first their leader), their open
+    November period and every staff member's approved record; the root unit's id and the periods' ids."""
     per_unit = staff // units
     engine = db.engine
     started = time.perf_counter()
     with engine.begin() as conn:
-        first_unit = (conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM unit")).scalar() or 0) + 1
-        conn.execute(insert(Unit), [{"code": f"U{u:05d}", "name": f"Phòng {u}"} for u in range(units)])
+        root = (conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM unit")).scalar() or 0) + 1
+        conn.execute(insert(Unit), [{"code": "ROOT", "name": "Thành phố"}])
+        first_unit = root + 1
+        conn.execute(
+            insert(Unit), [{"code": f"U{u:05d}", "name": f"Phòng {u}", "parent_id": root} for u in range(units)]
+        )
         first_person = (conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM person")).scalar() or 0) + 1
         rows = [
             {"staff_code": f"CB{i:06d}", "full_name": f"Cán bộ {i}", "unit_id": first_unit + i // per_unit}
@@ -137,7 +142,7 @@ def build(db: Database, staff: int, units: int, record: dict[str, Any]) -> list[
         for at in range(0, len(records), BATCH):
             conn.execute(insert(Assessment), records[at : at + BATCH])
     print(f"built {units * per_unit} people in {units} units in {time.perf_counter() - started:.1f} s")
-    return [first_period + u for u in range(units)]
+    return root, [first_period + u for u in range(units)]
 
 
 def rss_mb() -> float:
@@ -148,7 +153,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(staff: int, units: int, url: str | None, sample: int) -> None:
+def main(staff: int, units: int, url: str | None, sample: int, per_unit: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = url or f"sqlite:///{Path(tmp) / 'scale.db'}"
         engine = make_engine(url)
@@ -159,18 +164,32 @@ def main(staff: int, units: int, url: str | None, sample: int) -> None:
         clock = ManualClock(NOW)
         services = Services(Database(engine), WorkflowConfig(VN, timedelta(days=14)), clock)
         record, hr = template(services, Path(tmp))
-        period_ids = build(services.db, staff, units, record)
+        root, period_ids = build(services.db, staff, units, record)
         print(f"RSS after building: {rss_mb():.0f} MB")
         clock.set(CLOSING)
-        started = time.perf_counter()
-        locked = 0
-        for pid in period_ids:
-            outcome = services.periods.close(Actor.person(hr), pid)
-            assert outcome.closed, outcome
-            locked += outcome.locked
-        elapsed = time.perf_counter() - started
+        hr_actor = Actor.person(hr)
+        if per_unit:  # HR's "Chốt kỳ" on each unit, one after the other
+            started = time.perf_counter()
+            locked = 0
+            for pid in period_ids:
+                outcome = services.periods.close(hr_actor, pid)
+                assert outcome.closed, outcome
+                locked += outcome.locked
+            elapsed = time.perf_counter() - started
+            print(f"closed {len(period_ids)} periods one by one, {locked} records locked, in {elapsed:.1f} s")
+        else:  # HR's "Chốt kỳ toàn khối" on the root: the preview, then the confirmation
+            started = time.perf_counter()
+            preview = services.periods.preview_tree(hr_actor, root, "2026-11")
+            shown = time.perf_counter() - started
+            assert preview.ready == len(period_ids), preview.ready
+            print(f"preview of {preview.ready} periods, {preview.records} records: {shown:.1f} s")
+            started = time.perf_counter()
+            done = services.periods.close_tree(hr_actor, root, "2026-11", preview.mark)
+            elapsed = time.perf_counter() - started
+            assert done.closed == len(period_ids) and not done.moved and not done.tied, done
+            locked = done.locked
+            print(f"closed {done.closed} periods at once, {locked} records locked, in {elapsed:.1f} s")
         queued = services.outbox.pending_count()
-        print(f"closed {len(period_ids)} periods, {locked} records locked, in {elapsed:.1f} s")
         print(f"  = {elapsed / max(locked, 1) * 1000:.2f} ms per record; notices waiting in the outbox: {queued}")
         rng = random.Random(7)
         with services.db.reader() as uow:
@@ -228,9 +247,10 @@ if __name__ == "__main__":
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--url", default=None, help="a PostgreSQL URL (its public schema is dropped!); SQLite if none")
     parser.add_argument("--sample", type=int, default=400)
+    parser.add_argument("--per-unit", action="store_true", help="close each unit's period on its own")
     parser.add_argument("--bot-rss", default=None, help=argparse.SUPPRESS)  # the child process of `main`
     args = parser.parse_args()
     if args.bot_rss:
         bot_rss(args.bot_rss, args.sample)
     else:
-        main(args.staff, args.units, args.url, args.sample)
+        main(args.staff, args.units, args.url, args.sample, args.per_unit)

@@ -123,7 +123,7 @@ async def received(user: SimUser, fragment: str, timeout: float = 10.0) -> Messa
 
 async def closed_th(world: BotWorld, giang: SimUser) -> Message:
     """Close November for Phòng Tổng hợp through the panels; returns the summary."""
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     th = await tap(giang, panel, "Phòng Tổng hợp")
     confirm = await tap(giang, th, "Chốt kỳ")
     return await tap(giang, confirm, "✅ Chốt kỳ")
@@ -134,7 +134,7 @@ async def closed_th(world: BotWorld, giang: SimUser) -> Message:
 
 async def test_hr_opens_november_for_the_department_and_its_sub_units(world: BotWorld) -> None:
     giang = await world.linked_user("TC01", "Giang")
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     assert "Kỳ đánh giá 11/2026" in panel.text
     assert "Sở Nội vụ (SO): chưa mở" in panel.text
     assert "└ Phòng Tổng hợp (TH): chưa mở" in panel.text and "└ Phòng Công chức (CC): chưa mở" in panel.text
@@ -182,7 +182,7 @@ async def test_someone_outside_hr_is_refused_politely_and_forged_buttons_change_
         assert uow.periods.of_unit(unit(world, "TH"), "2026-10") is None
     # The system administrator (quan_tri) may oversee the periods too.
     hai = await world.linked_user("QT01", "Hải")
-    overview = await said(hai, "/kydanhgia", "Kỳ đánh giá")
+    overview = await said(hai, "/kydanhgia", "📋 Kỳ đánh giá")
     assert "Phòng Tổng hợp (TH): đang mở · 4 chưa bắt đầu" in overview.text
 
 
@@ -194,7 +194,7 @@ async def test_closing_is_refused_while_a_record_waits_for_review(world: BotWorl
     submit(world, "CV01")  # An waits for Hoa's review
     approve(world, "TP01", submit(world, "CV02", good=True))
     giang = await world.linked_user("TC01", "Giang")
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     th = await tap(giang, panel, "Phòng Tổng hợp")
     assert "Chờ duyệt: 1" in th.text and "Đã duyệt: 1" in th.text and "Chưa bắt đầu: 2" in th.text
     confirm = await tap(giang, th, "Chốt kỳ")
@@ -224,7 +224,7 @@ async def test_closing_applies_the_quota_and_everyone_hears_privately(world: Bot
     approve(world, "TP01", submit(world, "CV01"))  # 100 points: Hoàn thành xuất sắc
     approve(world, "TP01", submit(world, "CV02", good=True))  # 80 points: Hoàn thành tốt
     giang = await world.linked_user("TC01", "Giang")
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     confirm = await tap(giang, await tap(giang, panel, "Phòng Tổng hợp"), "Chốt kỳ")
     # NĐ 335: Hoàn thành xuất sắc ≤ 20 % of those rated Hoàn thành tốt — in a unit this small, nobody keeps it.
     assert "Dự kiến hạ mức do giới hạn tỷ lệ (1): Lê Văn An" in confirm.text
@@ -274,7 +274,7 @@ async def test_people_tied_on_the_quota_line_are_left_to_hr_with_buttons(world: 
         approve(world, "TP09", submit(world, f"N{i}", good=i >= 2))
     p9 = period_of(world, "P9")
     giang = await world.linked_user("TC01", "Giang")
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     confirm = await tap(giang, await tap(giang, panel, "Phòng Chín"), "Chốt kỳ")
     assert "Có người bằng điểm ở ngưỡng tỷ lệ" in confirm.text
     tie = await tap(giang, confirm, "✅ Chốt kỳ")
@@ -364,7 +364,7 @@ async def test_next_month_hr_meets_november_first_while_it_is_open_and_can_switc
     await closed_th(world, giang)
     world.services.clock.advance(timedelta(days=28))  # type: ignore[attr-defined]
     # Early December, November is still open in Sở Nội vụ: closing it is the work at hand, so it comes first.
-    november = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    november = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     assert "Kỳ đánh giá 11/2026" in november.text
     assert "Phòng Tổng hợp (TH): đã chốt · 1 bản đã chốt" in november.text
     assert "Sở Nội vụ (SO): đang mở" in november.text
@@ -378,7 +378,7 @@ async def test_closing_applies_only_to_what_its_confirmation_summarised(world: B
     open_period(world)
     giang = await world.linked_user("TC01", "Giang")
     approve(world, "TP01", submit(world, "CV01"))
-    panel = await said(giang, "/kydanhgia", "Kỳ đánh giá")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
     th = await tap(giang, panel, "Phòng Tổng hợp")
     confirm = await tap(giang, th, "Chốt kỳ")
     assert "Đã duyệt, sẵn sàng chốt: 1 bản" in confirm.text
@@ -392,3 +392,36 @@ async def test_closing_applies_only_to_what_its_confirmation_summarised(world: B
     assert world.services.periods.info(period_of(world, "TH")).status == "open"
     summary = await tap(giang, again, "✅ Chốt kỳ")
     assert "Đã chốt kỳ 11/2026 — Phòng Tổng hợp" in summary.text and "Đã khóa 2 bản" in summary.text
+
+
+async def test_hr_closes_the_whole_department_at_once_bound_to_what_the_confirmation_showed(world: BotWorld) -> None:
+    open_period(world)  # Sở Nội vụ with Phòng Tổng hợp and Phòng Công chức
+    an, dung = await world.linked_user("CV01", "An"), await world.linked_user("CV03", "Dung")
+    approve(world, "TP01", submit(world, "CV01"))
+    approve(world, "TP01", submit(world, "CV02", good=True))
+    waiting = submit(world, "CV03")  # Dung waits for Cường's review
+    giang = await world.linked_user("TC01", "Giang")
+    panel = await said(giang, "/kydanhgia", "📋 Kỳ đánh giá")
+    so = await tap(giang, panel, "Sở Nội vụ")
+    confirm = await tap(giang, so, "Chốt kỳ toàn khối (3 đơn vị)")
+    assert "Chốt kỳ 11/2026 — Sở Nội vụ và các đơn vị trực thuộc" in confirm.text
+    assert "Sẵn sàng chốt: 2 đơn vị, 2 bản đã duyệt." in confirm.text
+    assert "Còn bản chờ xử lý — chưa chốt lần này (1 đơn vị): Phòng Công chức (1)" in confirm.text
+    # Cường decides meanwhile: the old confirmation closes nothing and shows the new count.
+    approve(world, "TP02", waiting)
+    changed = await tap(giang, confirm, "✅ Chốt 2 đơn vị")
+    assert "chưa đơn vị nào được chốt" in changed.text and "Sẵn sàng chốt: 3 đơn vị, 3 bản đã duyệt." in changed.text
+    statuses = {code: world.services.periods.info(period_of(world, code)).status for code in ("SO", "TH", "CC")}
+    assert set(statuses.values()) == {"open"}
+    summary = await tap(giang, changed, "✅ Chốt 3 đơn vị")
+    assert summary.message_id == panel.message_id
+    assert "Đã chốt kỳ 11/2026 — Sở Nội vụ và các đơn vị trực thuộc" in summary.text
+    assert "Đã chốt: 3 đơn vị, khóa 3 bản đánh giá." in summary.text
+    assert "Hạ mức do giới hạn tỷ lệ: 2 người." in summary.text  # An and Dung, as each unit closed on its own
+    statuses = {code: world.services.periods.info(period_of(world, code)).status for code in ("SO", "TH", "CC")}
+    assert set(statuses.values()) == {"closed"}
+    final = await received(an, "Kết quả chính thức kỳ 11/2026")
+    assert "Xếp loại: Hoàn thành tốt nhiệm vụ" in final.text and "hạ từ «Hoàn thành xuất sắc nhiệm vụ»" in final.text
+    assert "Kết quả chính thức kỳ 11/2026" in (await received(dung, "Kết quả chính thức kỳ 11/2026")).text
+    # Nothing is left open below Sở Nội vụ: no branch closing to offer any more.
+    assert "Chốt kỳ toàn khối" not in " ".join((await tap(giang, summary, "Quay lại đơn vị")).button_texts())

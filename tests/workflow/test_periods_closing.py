@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from danhgia.workflow.common import Actor
-from danhgia.workflow.periods import GROUP_LEADERS, GROUP_STAFF, CloseOutcome, TieChoice, picked, tie_mark
+from danhgia.workflow.periods import CloseOutcome, TieChoice, picked, tie_mark
+from danhgia.workflow.quota import GROUP_LEADERS, GROUP_STAFF
 from danhgia.workflow.refusal import Refusal
 from danhgia.workflow.roster_file import read_roster
 from danhgia.workflow.services import Services

@@ -93,6 +93,9 @@ _CHECKIN = (
     )
 )
 _AUDIT_INSERT = insert(AuditEntry)
+_INBOX_DONE_WHERE = update(InboundUpdate).where(col(InboundUpdate.update_id) == bindparam("uid"))
+_INBOX_DONE_EDITS = _INBOX_DONE_WHERE.values(state="done", handled_at=bindparam("at"), edits=bindparam("edits"))
+_INBOX_DONE_PLAIN = _INBOX_DONE_WHERE.values(state="done", handled_at=bindparam("at"), edits=None)  # SQL NULL
 _OWNED = select(Task).where(col(Task.id) == bindparam("task"), col(Task.person_id) == bindparam("person"))
 _AUDIT_COLUMNS = (
     "at",
@@ -256,6 +259,20 @@ class PersonRepository:
         if active_only:
             query = query.where(Person.active == True)  # noqa: E712
         return list(self.session.exec(query.order_by(col(Person.staff_code))))
+
+    def by_ids(self, person_ids: Iterable[int]) -> list[Person]:
+        """The people with these ids (any of them missing is left out)."""
+        ids = list(person_ids)
+        return list(self.session.exec(select(Person).where(col(Person.id).in_(ids)))) if ids else []
+
+    def activity(self, unit_ids: Iterable[int], person_ids: Iterable[int] = ()) -> list[tuple[int, int, bool]]:
+        """(id, unit id, active) of the active people of these units and of these people, without loading them."""
+        columns = select(col(Person.id), col(Person.unit_id), col(Person.active))
+        units, ids = list(unit_ids), list(person_ids)
+        rows = list(self.session.exec(columns.where(col(Person.unit_id).in_(units), Person.active == True)))  # noqa: E712
+        if ids:
+            rows += list(self.session.exec(columns.where(col(Person.id).in_(ids))))
+        return [(int(pid), int(uid), bool(active)) for pid, uid, active in rows]
 
     def unlinked(self, unit_ids: Iterable[int] | None = None) -> list[Person]:
         """Active people with no Telegram account linked, optionally only in these units."""
@@ -482,6 +499,19 @@ class PeriodRepository:
         """Every open period."""
         return list(self.session.exec(select(Period).where(Period.status == "open").order_by(col(Period.id))))
 
+    def by_ids(self, period_ids: Iterable[int]) -> list[Period]:
+        """The periods with these ids, in id order."""
+        ids = list(period_ids)
+        query = select(Period).where(col(Period.id).in_(ids)).order_by(col(Period.id))
+        return list(self.session.exec(query)) if ids else []
+
+    def open_in_units(self, unit_ids: Iterable[int], key: str) -> list[Period]:
+        """The open periods with this key of these units, in id order."""
+        query = select(Period).where(
+            Period.key == key, Period.status == "open", col(Period.unit_id).in_(list(unit_ids))
+        )
+        return list(self.session.exec(query.order_by(col(Period.id))))
+
     def with_key(self, key: str) -> list[Period]:
         """Every unit's period with this key."""
         return list(self.session.exec(select(Period).where(Period.key == key)))
@@ -568,6 +598,26 @@ class AssessmentRepository:
         """Every assessment of a period."""
         query = select(Assessment).where(Assessment.period_id == period_id).order_by(col(Assessment.id))
         return list(self.session.exec(query))
+
+    def in_periods(self, period_ids: Iterable[int]) -> list[Assessment]:
+        """Every assessment of these periods, in id order."""
+        ids = list(period_ids)
+        query = select(Assessment).where(col(Assessment.period_id).in_(ids)).order_by(col(Assessment.id))
+        return list(self.session.exec(query)) if ids else []
+
+    def states_in_periods(self, period_ids: Iterable[int]) -> list[tuple[int, int, int, int, str]]:
+        """(period id, id, person id, version, state) of every assessment of these periods, without loading them."""
+        ids = list(period_ids)
+        if not ids:
+            return []
+        query = select(
+            col(Assessment.period_id),
+            col(Assessment.id),
+            col(Assessment.person_id),
+            col(Assessment.version),
+            col(Assessment.state),
+        ).where(col(Assessment.period_id).in_(ids))
+        return [(int(a), int(b), int(c), int(d), str(e)) for a, b, c, d, e in self.session.exec(query)]
 
     def everything(self) -> list[tuple[Assessment, Period]]:
         """Every assessment with its period, oldest period first (the archive)."""
@@ -782,6 +832,40 @@ class InboxRepository:
             .where(col(InboundUpdate.update_id) == update_id)
             .values(state="done", handled_at=now, edits=edits or None)
         )
+
+    def record_many(self, rows: Sequence[tuple[int, dict[str, Any], int | None]], now: datetime) -> list[bool]:
+        """`record` for many (update id, payload, chat key) in one statement; each True unless recorded before (an
+        id given twice here counts once)."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Any = pg_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        values = [
+            {"update_id": u, "payload": p, "chat_key": k, "state": "pending", "attempts": 0, "received_at": now}
+            for u, p, k in rows
+        ]
+        result = self.session.connection().execute(statement.returning(col(InboundUpdate.update_id)), values)
+        inserted = {int(u) for (u,) in result.all()}
+        new = []
+        for update_id, _, _ in rows:
+            new.append(update_id in inserted)
+            inserted.discard(update_id)
+        return new
+
+    def done_many(self, marks: Sequence[tuple[int, list[list[Any]] | None]], now: datetime) -> None:
+        """`done` for many (update id, panel edits) in one statement."""
+        with_edits = [{"uid": u, "at": now, "edits": edits} for u, edits in marks if edits]
+        without = [{"uid": u, "at": now} for u, edits in marks if not edits]
+        connection = self.session.connection()
+        if with_edits:
+            connection.execute(_INBOX_DONE_EDITS, with_edits)
+        if without:
+            connection.execute(_INBOX_DONE_PLAIN, without)
 
     def edits_since(self, since: datetime) -> list[list[Any]]:
         """The panel edits of the updates handled since `since`, oldest first."""

@@ -16,29 +16,21 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from danhgia.scoring import EvaluationResult, apply_quota
 from danhgia.storage.models import Assessment, Period, Person
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import evaluation as ev
-from danhgia.workflow.assessments import AssessmentService, PeriodInfo, ratings_of
+from danhgia.workflow.assessments import AssessmentService, PeriodInfo
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.closing import TieChoice, plan_period, read_inputs, write_plans
+from danhgia.workflow.closing_tree import TreeOutcome, TreePreview, close_tree, survey
 from danhgia.workflow.collation import name_key
-from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit, fingerprint
+from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
 from danhgia.workflow.council import CouncilSettings
-from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, RETURNED, blocks_closing, handed_in, pending
-from danhgia.workflow.locking import lock_records
-from danhgia.workflow.outbox import queue, queue_many
-from danhgia.workflow.quota import (
-    GROUP_LEADERS,
-    GROUP_STAFF,
-    quota_at_closing,
-    quota_group,
-    quota_summary,
-)
+from danhgia.workflow.lifecycle import APPROVED, DRAFT, LOCKED, RETURNED, handed_in, pending
+from danhgia.workflow.outbox import queue
 from danhgia.workflow.ratings import assign as assign_ratings
 from danhgia.workflow.refusal import Refusal
-from danhgia.workflow.regimes import record_regime
 
 
 @dataclass(frozen=True)
@@ -80,17 +72,6 @@ class PersonStatus:
     def submitted(self) -> bool:
         """They handed their record in (whatever happened to it since); False without a record."""
         return self.assessment_id is not None and handed_in(self.state)
-
-
-@dataclass(frozen=True)
-class TieChoice:
-    """People tied on the quota's cut line in one group: HR picks `slots` of them to keep the level."""
-
-    group: str
-    staff_codes: tuple[str, ...]
-    names: tuple[str, ...]
-    total: str
-    slots: int
 
 
 @dataclass(frozen=True)
@@ -333,128 +314,47 @@ class PeriodService:
             info = self.assessments.period_info(uow, period)
             if period.status != "open":
                 raise Refusal("period_closed")
-            records = uow.assessments.in_period(period.id)
-            people = _people_of(uow, period, records)
-            mark = fingerprint(
-                [
-                    *((r.id, r.version, r.state) for r in records),
-                    *(("person", pid, p.active) for pid, p in people.items()),
-                    ("exceptional", period.exceptional),
-                ]
-            )
+            (item,) = read_inputs(uow, [period])
+            plan = plan_period(uow, self.assessments, item, tie_winners)
+            mark = plan.mark
             changed = expected is not None and mark != expected
             dry_run = dry_run or changed
-            blockers = tuple(
-                (people[r.person_id].full_name if r.person_id in people else str(r.person_id), r.state)
-                for r in records
-                if blocks_closing(r.state)
-            )
-            if blockers:
-                return CloseOutcome(info, False, blockers=blockers, fingerprint=mark, changed=changed)
-            approved = [r for r in records if r.state == APPROVED]
-            leave = {x.person_id for x in uow.leaves.overlapping(period.starts_on, period.ends_on, list(people))}
-            results = {r.id or 0: self._final_result(uow, r, period, r.person_id in leave) for r in approved}
-            groups: dict[str, list[Assessment]] = {GROUP_LEADERS: [], GROUP_STAFF: []}
-            for record in approved:
-                groups.setdefault(quota_group(record, period), []).append(record)
-            finals: dict[int, str | None] = {}
-            demoted: list[str] = []
-            quota_json: dict[str, Any] = {}
-            tied: set[str] = set()
-            for group, members in groups.items():
-                if not members:
-                    continue
-                regime = record_regime(members[0], period)
-                scored = [results[m.id or 0] for m in members]
-                if not quota_at_closing(regime):  # no quota, or a yearly one (NĐ 233): the month keeps its points
-                    for member in members:
-                        level = results[member.id or 0].level
-                        finals[member.id or 0] = level.code if level else None
-                    continue
-                assert regime.quota is not None
-                exceptional = period.exceptional and regime.quota.exceptional_ratio is not None
-                probe = apply_quota(regime, scored, exceptional=exceptional)
-                if probe.tie is not None:
-                    tied |= set(probe.tie.person_ids)  # HR's choice goes to the council as a case
-                here = {_code(people, m) for m in members}
-                chosen = tuple(w for w in tie_winners if w in here)
-                outcome = apply_quota(regime, scored, exceptional=exceptional, tie_winners=chosen)
-                if outcome.tie is not None and not set(outcome.tie.person_ids) & set(tie_winners):
-                    codes = outcome.tie.person_ids
-                    names = tuple(
-                        next((people[m.person_id].full_name for m in members if _code(people, m) == c), c)
-                        for c in codes
-                    )
-                    return CloseOutcome(
-                        info,
-                        False,
-                        tie=TieChoice(group, codes, names, str(outcome.tie.total), outcome.tie.slots),
-                        fingerprint=mark,
-                        changed=changed,
-                    )
-                quota_json[group] = quota_summary(outcome)
-                for member in members:
-                    code = _code(people, member)
-                    level = outcome.level_of(code)
-                    finals[member.id or 0] = level.code if level else None
-                    decision = next(d for d in outcome.decisions if d.person_id == code)
-                    if decision.demoted:
-                        demoted.append(people[member.person_id].full_name)
-            submitted = {r.person_id for r in records if handed_in(r.state)}
-            missing = [p for pid, p in people.items() if pid not in submitted and p.active]
-            if dry_run:
-                return CloseOutcome(
-                    info,
-                    False,
-                    locked=len(approved),
-                    demoted=tuple(demoted),
-                    not_submitted=tuple(p.full_name for p in missing),
-                    quota=quota_json,
-                    fingerprint=mark,
-                    changed=changed,
-                )
-            code_of = {pid: p.staff_code for pid, p in people.items()}
-            cases = lock_records(
-                uow, actor, period, approved, results, finals, quota_json, code_of, tied, self.council, now
-            )
-            flagged = [(people[pid].full_name, kind) for pid, kind in cases]
-            notices = [
-                ("no_result", p.id or 0, {"period_id": period.id}, f"no_result:{period.id}:{p.id}") for p in missing
-            ]
-            queue_many(uow, notices, now)
-            period.status = "closed"
-            period.closed_at = now
-            period.closed_by = actor.person_id
-            uow.session.add(period)
-            audit(
-                uow,
-                actor,
-                Change(
-                    "period.close",
-                    "period",
-                    str(period.id),
-                    {"status": "open"},
-                    {
-                        "status": "closed",
-                        "locked": len(approved),
-                        "demoted": demoted,
-                        "not_submitted": [p.staff_code for p in missing],
-                        "tie_winners": list(tie_winners),
-                    },
-                ),
-                now,
-            )
-            uow.commit()
-            info = self.assessments.period_info(uow, period)
-            return CloseOutcome(
+            if plan.blockers:
+                return CloseOutcome(info, False, blockers=plan.blockers, fingerprint=mark, changed=changed)
+            if plan.tie is not None:
+                return CloseOutcome(info, False, tie=plan.tie, fingerprint=mark, changed=changed)
+            assert plan.lock is not None
+            outcome = CloseOutcome(
                 info,
-                True,
-                locked=len(approved),
-                demoted=tuple(demoted),
-                not_submitted=tuple(p.full_name for p in missing),
-                quota=quota_json,
-                flagged=tuple(flagged),
+                False,
+                locked=len(plan.lock.approved),
+                demoted=tuple(plan.demoted),
+                not_submitted=tuple(p.full_name for p in plan.missing),
+                quota=plan.lock.quota,
+                fingerprint=mark,
+                changed=changed,
             )
+            if dry_run:
+                return outcome
+            (cases,) = write_plans(uow, actor, [plan], {period.id: tie_winners}, self.council, now)
+            uow.commit()
+            flagged = tuple((item.people[pid].full_name, kind) for pid, kind in cases)
+            info = replace(info, status=period.status)
+            return replace(outcome, period=info, closed=True, flagged=flagged, fingerprint="", changed=False)
+
+    def preview_tree(self, actor: Actor, unit_id: int, key: str) -> TreePreview:
+        """What closing the unit's period `key` and every open one below it would do (HR; nothing is scored)."""
+        with self.db.reader() as uow:
+            self._require_hr(uow, actor)
+            return survey(uow, unit_id, key)
+
+    def close_tree(self, actor: Actor, unit_id: int, key: str, expected: str) -> TreeOutcome:
+        """Close the unit's period `key` and every open one below it as the preview with mark `expected` showed,
+        by batches; nothing is closed (`changed`, the new preview) when anything changed since."""
+        preview = self.preview_tree(actor, unit_id, key)
+        if preview.mark != expected:
+            return TreeOutcome(preview, changed=True)
+        return close_tree(self.db, self.assessments, self.council, actor, preview, self.clock.now)
 
     def close_confirmed(self, actor: Actor, period_id: int, expected: str) -> Closing:
         """Close as the confirmation showed (`expected`: its preview's fingerprint): closed, the blockers, the new
@@ -512,25 +412,6 @@ class PeriodService:
             ties.append(outcome.tie)
         return winners, tuple(ties), outcome
 
-    def _final_result(self, uow: UnitOfWork, record: Assessment, period: Period, leave: bool) -> EvaluationResult:
-        """Recompute a record with the final facts (a leader's unit criterion from the decided levels; `leave`: the
-        person took leave in the period, so their working time is read)."""
-        person = uow.people.get(record.person_id)
-        assert person is not None
-        regime = record_regime(record, period)
-        leader = self.assessments.leader_facts(uow, record.person_id, period, regime) if record.is_leader else None
-        facts = self.assessments.working_time(uow, record.person_id, period) if leave else None
-        return ev.evaluate_record(
-            regime,
-            person.staff_code,
-            record.self_input,
-            list(record.tasks_snapshot or []),
-            record.review_input,
-            leader,
-            facts,
-            ratings_of(uow, regime, period, record.person_id, closing=True),
-        )
-
 
 def picked(tie: TieChoice, pick: int) -> tuple[str, ...] | None:
     """The staff codes a pick (bit i: the i-th tied person) keeps at the level; None unless it fills the slots."""
@@ -564,10 +445,6 @@ def _people_of(uow: UnitOfWork, period: Period, records: list[Assessment]) -> di
         if record.person_id not in people and (person := uow.people.get(record.person_id)) is not None:
             people[record.person_id] = person
     return people
-
-
-def _code(people: dict[Any, Any], record: Assessment) -> str:
-    return str(people[record.person_id].staff_code)
 
 
 def _s(value: object) -> str | None:

@@ -32,7 +32,9 @@ from danhgia.handlers.periods.routes import routes
 from danhgia.scoring.loader import DEFAULT_REGIME_ID
 from danhgia.texts import Html
 from danhgia.workflow.assessments import PeriodInfo
-from danhgia.workflow.periods import GROUP_STAFF, CloseOutcome, Closing, PersonStatus, TieChoice, UnitStatus
+from danhgia.workflow.closing_tree import TreeOutcome, TreePreview
+from danhgia.workflow.periods import CloseOutcome, Closing, PersonStatus, TieChoice, UnitStatus
+from danhgia.workflow.quota import GROUP_STAFF
 
 VI = "vi"
 NOVEMBER = PeriodInfo(
@@ -270,3 +272,48 @@ def test_tie_choices_travel_as_hex_masks_and_forged_ones_are_refused() -> None:
     assert read_choices("5.0.ff") == (5, 0, 255)
     for forged in ("", "zz", "1..2", "-1", "f" * 16):
         assert read_choices(forged) is None, forged
+
+
+# -- closing a branch ----------------------------------------------------------------------------------------------
+
+
+def tree_preview(**values: Any) -> TreePreview:
+    fields: dict[str, Any] = {"unit_id": 5, "unit_name": "Sở Nội vụ", "key": "2026-11", "ready": 3, "records": 40}
+    fields |= {"not_submitted": 2, "blocked": (), "mark": "0a1b2c3d4e5f", "marks": {}, "sizes": {}}
+    return TreePreview(**(fields | values))
+
+
+def test_a_unit_with_open_units_below_offers_closing_the_whole_branch() -> None:
+    rows = tree()
+    rows[0] = unit(5, "SO", "Sở Nội vụ", 0, replace(NOVEMBER, id=40, unit_id=5, unit_code="SO"), approved=1)
+    rows[2] = unit(8, "CC", "Phòng Công chức", 1, replace(NOVEMBER, id=42, unit_id=8), approved=3)
+    panel = panels.unit_panel(rows, 5, "2026-11", "0", VI, None, can_reopen=True)
+    assert data_of(panel)["🔒 Chốt kỳ toàn khối (3 đơn vị)"] == "v1:pd:ct:5:0"
+    alone = panels.unit_panel(tree(), 7, "2026-11", "0", VI, None, can_reopen=True)  # nothing open below
+    assert not any("toàn khối" in label for label in data_of(alone))
+
+
+def test_the_branch_confirmation_counts_the_units_and_names_those_that_wait() -> None:
+    waiting = tuple((f"Phòng {i}", i) for i in range(1, 15))
+    panel = panels.tree_confirm_panel(tree_preview(blocked=waiting), "0", VI)
+    assert "Chốt kỳ 11/2026 — Sở Nội vụ và các đơn vị trực thuộc" in panel.text
+    assert "Sẵn sàng chốt: <b>3</b> đơn vị, 40 bản đã duyệt." in panel.text
+    assert "Chưa nộp tự đánh giá: 2 người" in panel.text
+    assert "(14 đơn vị): Phòng 1 (1), Phòng 2 (2)" in panel.text and "Phòng 12 (12) và 2 đơn vị khác" in panel.text
+    assert "Phòng 13" not in panel.text
+    assert data_of(panel) == {
+        "✅ Chốt 3 đơn vị": "v1:pd:CT:5:0:0a1b2c3d4e5f",
+        "🔄 Xem lại": "v1:pd:ct:5:0",
+        "◀ Quay lại đơn vị": "v1:pd:u:5:0",
+    }
+    none = panels.tree_confirm_panel(tree_preview(ready=0, records=0, blocked=waiting[:1]), "0", VI)
+    assert "Chưa có đơn vị nào sẵn sàng chốt." in none.text and "✅" not in " ".join(data_of(none))
+
+
+def test_the_branch_summary_says_what_closed_and_what_was_left_open() -> None:
+    done = TreeOutcome(tree_preview(), 2, 38, 1, 2, 0, tied=("Phòng Chín",), moved=("Phòng Mười",))
+    panel = panels.tree_summary_panel(done, "0", VI)
+    assert "Đã chốt: 2 đơn vị, khóa 38 bản đánh giá." in panel.text
+    assert "Hạ mức do giới hạn tỷ lệ: 1 người." in panel.text and "Không có kết quả (không nộp): 2 người." in panel.text
+    assert "cần bạn chọn (1): Phòng Chín" in panel.text and "sau khi bạn xem (1): Phòng Mười" in panel.text
+    assert "Mỗi người đã được gửi kết quả riêng." in panel.text

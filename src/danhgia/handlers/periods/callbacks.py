@@ -47,6 +47,23 @@ class AskClose(Callback, feature=FEATURE, code="c"):
 
 
 @dataclass(frozen=True)
+class AskCloseTree(Callback, feature=FEATURE, code="ct"):
+    """The confirmation step of closing a unit's period and every open one below it (its preview)."""
+
+    unit_id: int
+    which: str
+
+
+@dataclass(frozen=True)
+class CloseTree(Callback, feature=FEATURE, code="CT"):
+    """Close the unit's period and every open one below it, bound to the preview shown (`mark`)."""
+
+    unit_id: int
+    which: str
+    mark: str
+
+
+@dataclass(frozen=True)
 class MarkExceptional(Callback, feature=FEATURE, code="x"):
     """Mark (1) or unmark (0) the unit as outstanding, on the confirmation step."""
 

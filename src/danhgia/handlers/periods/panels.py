@@ -15,7 +15,9 @@ from danhgia.handlers.periods.callbacks import (
     PREVIOUS,
     TIE_MAX,
     AskClose,
+    AskCloseTree,
     Close,
+    CloseTree,
     CloseWithTie,
     MarkExceptional,
     OpenUnit,
@@ -32,6 +34,7 @@ from danhgia.texts import Html, join_html, t, t_html
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentView, PeriodInfo
 from danhgia.workflow.calendar import span_from_key
+from danhgia.workflow.closing_tree import TreeOutcome, TreePreview
 from danhgia.workflow.lifecycle import APPROVED, LOCKED, REOPENED, blocks_closing
 from danhgia.workflow.periods import CloseOutcome, Closing, PersonStatus, UnitStatus
 from danhgia.workflow.quota import GROUP_LEADERS, group_kind, group_regime_id
@@ -136,6 +139,9 @@ def unit_panel(
         lines.append(t_html("kydanhgia.unit_closed_counts", lang, **counts))
         if can_reopen and (row.locked or row.pending):
             actions.append([ReopenList(period.id, 0).choice(t("kydanhgia.reopen_button", lang))])
+    open_here = [r for r in tree if r.period is not None and r.period.status == "open"]
+    if len(open_here) > 1:  # units below are open too: all of them at once
+        actions.append([AskCloseTree(unit_id, which).choice(t("kydanhgia.tree_button", lang, count=len(open_here)))])
     closed_below = [r for r in tree[1:] if r.period is None]
     if period is not None and closed_below:
         lines.append(t_html("kydanhgia.sub_units_not_open", lang, count=len(closed_below)))
@@ -370,3 +376,64 @@ def reopened_panel(info: PeriodInfo, view: AssessmentView, reason: str, back: st
     done = t_html("kydanhgia.reopened", lang, **values)
     rows = [[ReopenList(info.id, 0).choice(t("kydanhgia.back_to_reopen", lang))], [back_button(info, back, lang)]]
     return Panel(done, keyboard(rows))
+
+
+# -- closing a branch ----------------------------------------------------------------------------------------------
+
+TREE_NAMES = 12  # unit names listed before "and N more"
+
+
+def _unit_names(names: list[str], lang: str) -> str:
+    shown = ", ".join(names[:TREE_NAMES])
+    if len(names) > TREE_NAMES:
+        shown += " " + t("kydanhgia.tree_more", lang, count=len(names) - TREE_NAMES)
+    return shown
+
+
+def tree_confirm_panel(preview: TreePreview, which: str, lang: str, note: Html | None = None) -> Panel:
+    """The confirmation of closing a unit's period and every open one below it: the units ready (and their
+    records), the people without a record, the units that cannot close yet; its button binds to the preview."""
+    lines = [
+        t_html("kydanhgia.tree_header", lang, period=label_of(preview.key), unit=preview.unit_name),
+        t_html("kydanhgia.tree_intro", lang),
+        Html(""),
+        t_html("kydanhgia.tree_ready", lang, count=preview.ready, records=preview.records)
+        if preview.ready
+        else t_html("kydanhgia.tree_none_ready", lang),
+    ]
+    if preview.ready and preview.not_submitted:
+        lines.append(t_html("kydanhgia.tree_missing", lang, count=preview.not_submitted))
+    if preview.blocked:
+        each = [t("kydanhgia.tree_blocked_unit", lang, name=name, count=count) for name, count in preview.blocked]
+        lines.append(t_html("kydanhgia.tree_blocked", lang, count=len(preview.blocked), names=_unit_names(each, lang)))
+    if preview.ready:
+        lines.append(t_html("kydanhgia.tree_ties", lang))
+    rows: list[list[Choice]] = []
+    if preview.ready:
+        button = t("kydanhgia.tree_confirm", lang, count=preview.ready)
+        rows.append([CloseTree(preview.unit_id, which, preview.mark).choice(button)])
+    rows.append([AskCloseTree(preview.unit_id, which).choice(t("kydanhgia.check_again", lang))])
+    rows.append([ShowUnit(preview.unit_id, which).choice(t("kydanhgia.back_to_unit", lang))])
+    panel = Panel(join_html(lines), keyboard(rows))
+    return panel.under(note) if note else panel
+
+
+def tree_summary_panel(outcome: TreeOutcome, which: str, lang: str) -> Panel:
+    """What closing a branch did, and the units it left open (a tie to choose, or changed since the preview)."""
+    preview = outcome.preview
+    counts = {"closed": outcome.closed, "locked": outcome.locked, "demoted": outcome.demoted}
+    counts |= {"no_result": outcome.no_result, "flagged": outcome.flagged}
+    lines = [
+        t_html("kydanhgia.tree_done_header", lang, period=label_of(preview.key), unit=preview.unit_name),
+        t_html("kydanhgia.tree_done", lang, **counts),
+    ]
+    if outcome.tied:
+        names = _unit_names(list(outcome.tied), lang)
+        lines.append(t_html("kydanhgia.tree_left_tied", lang, count=len(outcome.tied), names=names))
+    if outcome.moved:
+        names = _unit_names(list(outcome.moved), lang)
+        lines.append(t_html("kydanhgia.tree_left_moved", lang, count=len(outcome.moved), names=names))
+    if outcome.closed:
+        lines += [Html(""), t_html("kydanhgia.closed_sent", lang)]
+    back = [[ShowUnit(preview.unit_id, which).choice(t("kydanhgia.back_to_unit", lang))]]
+    return Panel(join_html(lines), keyboard(back))

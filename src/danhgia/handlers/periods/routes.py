@@ -15,7 +15,9 @@ from danhgia.handlers.periods.callbacks import (
     FEATURE,
     PREVIOUS,
     AskClose,
+    AskCloseTree,
     Close,
+    CloseTree,
     CloseWithTie,
     MarkExceptional,
     OpenUnit,
@@ -210,6 +212,43 @@ async def close(update: Update, context: Context, identity: Identity, data: Clos
     await close_text_step(context, identity)
     step = await run_sync(services_of(context).periods.close_confirmed, actor_of(identity), info.id, data.mark)
     await _step(update, context, identity, info, step, back)
+
+
+@routes.on(AskCloseTree)
+async def ask_close_tree(update: Update, context: Context, identity: Identity, data: AskCloseTree) -> None:
+    """The confirmation step of closing a unit's period and every open one below it."""
+    await _tree(update, context, identity, data.unit_id, data.which, None)
+
+
+@routes.on(CloseTree)
+async def close_tree(update: Update, context: Context, identity: Identity, data: CloseTree) -> None:
+    """Close the branch as its confirmation showed, or show the new preview when anything changed since."""
+    await _tree(update, context, identity, data.unit_id, data.which, data.mark)
+
+
+async def _tree(
+    update: Update, context: Context, identity: Identity, unit_id: int, which: str, mark: str | None
+) -> None:
+    services = services_of(context)
+    lang = identity.language
+    key = _key_of(services, which)
+    if key is None:
+        await ack(update, t("fallback.stale_button", lang))
+        return
+    await close_text_step(context, identity)
+    periods = services.periods
+    if mark is None:
+        preview = await run_sync(periods.preview_tree, actor_of(identity), unit_id, key)
+        await ack(update)
+        await show(update, panels.tree_confirm_panel(preview, which, lang))
+        return
+    await ack(update, t("kydanhgia.tree_working", lang))  # a city's month takes a while: answer the tap first
+    outcome = await run_sync(periods.close_tree, actor_of(identity), unit_id, key, mark)
+    if outcome.changed:
+        note = t_html("kydanhgia.tree_changed", lang)
+        await show(update, panels.tree_confirm_panel(outcome.preview, which, lang, note))
+        return
+    await show(update, panels.tree_summary_panel(outcome, which, lang))
 
 
 @routes.on(PickTie)
