@@ -272,7 +272,7 @@ class PersonRepository:
         rows = list(self.session.exec(columns.where(col(Person.unit_id).in_(units), Person.active == True)))  # noqa: E712
         if ids:
             rows += list(self.session.exec(columns.where(col(Person.id).in_(ids))))
-        return [(int(pid), int(uid), bool(active)) for pid, uid, active in rows]
+        return [(int(pid or 0), int(uid), bool(active)) for pid, uid, active in rows]
 
     def unlinked(self, unit_ids: Iterable[int] | None = None) -> list[Person]:
         """Active people with no Telegram account linked, optionally only in these units."""
@@ -610,14 +610,15 @@ class AssessmentRepository:
         ids = list(period_ids)
         if not ids:
             return []
-        query = select(
+        query = sa_select(
             col(Assessment.period_id),
             col(Assessment.id),
             col(Assessment.person_id),
             col(Assessment.version),
             col(Assessment.state),
         ).where(col(Assessment.period_id).in_(ids))
-        return [(int(a), int(b), int(c), int(d), str(e)) for a, b, c, d, e in self.session.exec(query)]
+        rows = self.session.execute(query)
+        return [(int(a), int(b or 0), int(c), int(d), str(e)) for a, b, c, d, e in rows]
 
     def everything(self) -> list[tuple[Assessment, Period]]:
         """Every assessment with its period, oldest period first (the archive)."""
