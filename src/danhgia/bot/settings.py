@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         le=64,
         description="Instances running (each sends its share of the limits while Redis is away).",
     )
+    paid_broadcast_stars_per_month: int = Field(
+        default=0,
+        ge=0,
+        le=10_000_000,
+        description="Telegram Stars a month the bot may spend sending reminders as paid broadcasts (up to 1 000 a "
+        "second, 0.1 Star a message, from the bot's balance); never exceeded. 0: off.",
+    )
     health_port: int = Field(
         default=0, ge=0, le=65535, description="Port of the /healthz endpoint on WEBHOOK_LISTEN (0: none)."
     )
@@ -196,6 +203,7 @@ class Settings(BaseSettings):
             regime_by_category=parse_category_map(self.regime_by_category),
             timeline=timeline,
             hold_notices=self.hold_notices,
+            paid_stars_per_month=self.paid_broadcast_stars_per_month,
             council=CouncilSettings(
                 self.council_quorum, self.contest_days, self.council_gap_points, self.council_case_days
             ),

@@ -4,6 +4,11 @@ errors and 429s are retried later, a blocked chat or a message that has lost its
 When rounds run is the scheduler's business (scheduler/jobs.py: every few seconds, and at once after a handler
 queued something, `wake`); here a lock keeps one round at a time per process, and the database's claim keeps
 processes apart.
+
+A message claimed as a paid broadcast (`OutboxItem.paid`: its Stars are reserved, workflow/paid.py) is sent with
+`allow_paid_broadcast` and counted in the rate limiter's paid window (1 000 a second); its Stars are spent once
+Telegram accepted it — or may have (an answer lost on the way) — and given back when it was refused or not sent.
+If Telegram finds the bot's balance of Stars short, paying pauses and the message goes again, free.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from telegram.ext import ExtBot
 from danhgia.chat.panel import Panel
 from danhgia.handlers import present
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync
-from danhgia.handlers.ratelimit import BULK
+from danhgia.handlers.ratelimit import BULK, PAID, not_carried_out
 from danhgia.scheduler import jobs
 from danhgia.workflow.outbox import OutboxItem, queued_since_last_round
 from danhgia.workflow.reminders import ExpiredReminder
@@ -30,6 +35,7 @@ from danhgia.workflow.services import Services
 log = logging.getLogger(__name__)
 Renderer = Callable[[Bot, Services, OutboxItem], Awaitable[None]]
 PARALLEL_PEOPLE = 8
+PARALLEL_PAID = 32  # people served side by side while paid broadcasts go out (1 000 a second, not 30)
 _LOCK_KEY = "notifier.lock"
 _renderers: dict[str, Renderer] = {}
 SILENT = frozenset({"card_refresh"})  # edits of messages already there: no notification, so any hour will do
@@ -56,9 +62,17 @@ async def send(bot: Bot, item: OutboxItem, content: Panel | str) -> int:
     if item.chat_id is None:
         raise Obsolete("no linked Telegram account")
     paced = cast(ExtBot[str], bot)  # the Application's bot: with a rate limiter it takes its arguments
-    pace = BULK if getattr(paced, "rate_limiter", None) is not None else None
-    message = await present.send(paced, item.chat_id, present.as_panel(content), rate_limit_args=pace)
+    limited = getattr(paced, "rate_limiter", None) is not None
+    pace = (PAID if item.paid else BULK) if limited else None
+    paid: dict[str, Any] = {"allow_paid_broadcast": True} if item.paid else {}
+    message = await present.send(paced, item.chat_id, present.as_panel(content), rate_limit_args=pace, **paid)
     return message.message_id
+
+
+def balance_short(error: TelegramError) -> bool:
+    """Whether Telegram refused a paid broadcast because the bot's balance of Stars is too low."""
+    text = str(error).lower()
+    return "balance" in text or "stars" in text
 
 
 async def deliver_round(app: App, limit: int = 50, *, wait: bool = False) -> int:
@@ -89,7 +103,7 @@ async def _deliver_all(bot: Bot, services: Services, items: list[OutboxItem]) ->
     per_person: dict[int, list[OutboxItem]] = {}
     for item in items:
         per_person.setdefault(item.person_id, []).append(item)
-    gate = asyncio.Semaphore(PARALLEL_PEOPLE)
+    gate = asyncio.Semaphore(PARALLEL_PAID if any(item.paid for item in items) else PARALLEL_PEOPLE)
 
     async def one_person(queue: list[OutboxItem]) -> None:
         async with gate:
@@ -128,15 +142,20 @@ async def _deliver(bot: Bot, services: Services, item: OutboxItem) -> None:
         await run_sync(services.outbox.skipped, item.id, f"forbidden: {error}")
         await run_sync(services.reminders.mark_unreachable, item.person_id)
     except BadRequest as error:
+        if item.paid and balance_short(error):
+            log.warning("the bot's balance of Telegram Stars is short: reminders go free for a while (%s)", error)
+            await run_sync(services.outbox.balance_short, item.id)
+            return
         log.warning("Telegram refused outbox message %s (%s): %s", item.id, item.kind, error)
         await run_sync(services.outbox.skipped, item.id, f"bad request: {error}")
-    except (TimedOut, NetworkError) as error:
-        await run_sync(services.outbox.failed, item.id, f"network: {error}")
+    except (TimedOut, NetworkError) as error:  # sent, or not: a paid one's Stars count unless it certainly was not
+        charged = item.paid and not not_carried_out(error)
+        await run_sync(services.outbox.failed, item.id, f"network: {error}", None, charged=charged)
     except TelegramError as error:
         await run_sync(services.outbox.failed, item.id, f"telegram: {error}")
-    except Exception as error:  # a bug in a renderer must not stop the others
+    except Exception as error:  # a bug in a renderer must not stop the others (it may have sent: Stars count)
         log.exception("outbox message %s (%s) failed", item.id, item.kind)
-        await run_sync(services.outbox.failed, item.id, f"error: {error!r}")
+        await run_sync(services.outbox.failed, item.id, f"error: {error!r}", None, charged=item.paid)
     else:
         await run_sync(services.outbox.delivered, item.id)
 

@@ -1,7 +1,9 @@
 """Telegram's sending limits, kept by the bot itself: at most 30 messages in any second overall, 20 a minute to a
 group, and — for messages the bot sends on its own (reminders, notices: `rate_limit_args=BULK`) — at most 3 in
 any 3 seconds to one private chat (about 1/s); a direct answer to what a person just did is limited only by
-the overall rate. A 429 for a request to a chat pauses that chat only for its `retry_after` (Telegram's
+the overall rate. A message sent as a paid broadcast (`allow_paid_broadcast`, `rate_limit_args=PAID`) is not counted
+in the 30 a second but in Telegram's 1 000 a second for paid messages, and keeps the per-chat pace. A 429 for a
+request to a chat pauses that chat only for its `retry_after` (Telegram's
 per-chat flood control), then the request is retried; a 429 for any other request pauses every request.
 
 python-telegram-bot's AIORateLimiter is a leaky bucket: it lets a burst of 30 through and then 30 more in
@@ -143,10 +145,11 @@ class Window:
 
 
 BULK = "bulk"  # pass as rate_limit_args for messages nobody is waiting for (keeps the per-chat pace)
+PAID = "paid"  # pass as rate_limit_args for a bulk message sent with allow_paid_broadcast (1 000 a second)
 
 
 class SlidingWindowRateLimiter(BaseRateLimiter[str]):
-    """Keeps the overall, per-chat and per-group limits in sliding windows; retries 429s."""
+    """Keeps the overall, paid, per-chat and per-group limits in sliding windows; retries 429s."""
 
     def __init__(
         self,
@@ -156,8 +159,10 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
         group_per_minute: int = 20,
         margin: float = 0.01,
         max_retries: int = 5,
+        paid_per_second: int = 1000,
     ) -> None:
         self.overall = Window(overall_per_second, 1.0 + margin)
+        self.paid = Window(paid_per_second, 1.0 + margin)  # messages sent with allow_paid_broadcast
         self.private_burst = private_burst
         self.private_period = private_period + margin
         self.group_per_minute = group_per_minute
@@ -196,16 +201,18 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                 return
             await asyncio.sleep(left)
 
-    async def _acquire(self, chat_id: int | None, bulk: bool) -> list[Window]:
-        """Wait until one more message may go to this chat, count it, and return the windows it counts in."""
+    async def _acquire(self, chat_id: int | None, bulk: bool, paid: bool = False) -> list[Window]:
+        """Wait until one more message may go to this chat, count it, and return the windows it counts in (a paid
+        one in the paid window instead of the overall one)."""
         while True:
             await self._retry_after.wait()
             await self._chat_pause(chat_id)
             async with self._lock:
                 now = time.monotonic()
-                paced = chat_id is not None and (bulk or chat_id < 0)
+                paced = chat_id is not None and (bulk or paid or chat_id < 0)
                 chat = self._chat_window(chat_id) if paced and chat_id is not None else None
-                windows = [self.overall] if chat is None else [self.overall, chat]
+                first = self.paid if paid else self.overall
+                windows = [first] if chat is None else [first, chat]
                 wait = max(w.wait_time(now) for w in windows)
                 if wait <= 0:
                     for window in windows:
@@ -213,9 +220,10 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
                     return windows
             await asyncio.sleep(wait)
 
-    async def reserve(self, chat_id: int | None, bulk: bool) -> Any:
-        """Wait until one more message may go to this chat and count it; returns what `settle` is given."""
-        return await self._acquire(chat_id, bulk)
+    async def reserve(self, chat_id: int | None, bulk: bool, paid: bool = False) -> Any:
+        """Wait until one more message may go to this chat and count it (`paid`: sent with allow_paid_broadcast);
+        returns what `settle` is given."""
+        return await self._acquire(chat_id, bulk, paid)
 
     async def settle(self, reservation: Any) -> None:
         """The message's answer came back (or it failed): from now it counts for one more full window."""
@@ -238,7 +246,8 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for the limits of a sending method, run the request, retry after a 429."""
         retries = self.max_retries
-        bulk = rate_limit_args == BULK
+        paid = rate_limit_args == PAID and bool(data.get("allow_paid_broadcast"))
+        bulk = rate_limit_args in (BULK, PAID)
         chat_id: int | None = None
         with contextlib.suppress(TypeError, ValueError):
             chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
@@ -247,7 +256,7 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
         for attempt in range(retries + NETWORK_RETRIES + 1):
             reservation: Any = None
             if limited:
-                reservation = await self.reserve(chat_id, bulk)
+                reservation = await self.reserve(chat_id, bulk, paid)
             else:
                 await self._retry_after.wait()
                 await self._chat_pause(chat_id)

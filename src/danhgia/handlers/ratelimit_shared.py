@@ -1,6 +1,7 @@
 """Telegram's sending limits kept by every instance together: the sliding windows of handlers/ratelimit.py, held in
 Redis and updated by one atomic script, so that all instances of one bot never send more than 30 messages in any
-second, 20 a minute to a group and (for messages nobody waits for) 3 in any 3 seconds to a private chat.
+second (1 000 for messages sent as paid broadcasts, counted apart), 20 a minute to a group and (for messages nobody
+waits for) 3 in any 3 seconds to a private chat.
 
 A window is a sorted set of the messages let through: a message enters with a provisional score (now + the
 longest a request may take) and, once its answer came back, counts from then for a full window — as in the
@@ -109,8 +110,11 @@ class SharedRateLimiter(SlidingWindowRateLimiter):
         max_retries: int = 5,
         flight_seconds: float = FLIGHT_SECONDS,
         client: Redis | None = None,
+        paid_per_second: int = 1000,
     ) -> None:
-        super().__init__(overall_per_second, private_burst, private_period, group_per_minute, margin, max_retries)
+        super().__init__(
+            overall_per_second, private_burst, private_period, group_per_minute, margin, max_retries, paid_per_second
+        )
         self.redis: Redis = client or Redis.from_url(
             redis_url,
             socket_timeout=REDIS_TIMEOUT,
@@ -128,6 +132,7 @@ class SharedRateLimiter(SlidingWindowRateLimiter):
             max(1, math.floor(group_per_minute * fallback_share)),
             margin,
             max_retries,
+            max(1, math.floor(paid_per_second * fallback_share)),
         )
         self._reserve = self.redis.register_script(RESERVE)
         self._settle = self.redis.register_script(SETTLE)
@@ -140,20 +145,24 @@ class SharedRateLimiter(SlidingWindowRateLimiter):
         """Whether the shared budget is in use now (False: this instance sends on its own share)."""
         return self._probe is None
 
-    def _windows(self, chat_id: int | None, bulk: bool) -> list[tuple[str, int, float]]:
-        windows = [(f"{self.prefix}:all", self.overall.limit, self.overall.period)]
-        if chat_id is not None and (bulk or chat_id < 0):
+    def _windows(self, chat_id: int | None, bulk: bool, paid: bool = False) -> list[tuple[str, int, float]]:
+        if paid:  # a paid broadcast: Telegram's 1 000 a second, not the 30 of the others
+            windows = [(f"{self.prefix}:paid", self.paid.limit, self.paid.period)]
+        else:
+            windows = [(f"{self.prefix}:all", self.overall.limit, self.overall.period)]
+        if chat_id is not None and (bulk or paid or chat_id < 0):
             if chat_id < 0:
                 windows.append((f"{self.prefix}:chat:{chat_id}", self.group_per_minute, 60.0))
             else:
                 windows.append((f"{self.prefix}:chat:{chat_id}", self.private_burst, self.private_period))
         return windows
 
-    async def reserve(self, chat_id: int | None, bulk: bool) -> Any:
-        """Wait until the shared budget lets one more message go to this chat, and count it there."""
+    async def reserve(self, chat_id: int | None, bulk: bool, paid: bool = False) -> Any:
+        """Wait until the shared budget lets one more message go to this chat, and count it there (`paid`: in the
+        shared window of paid broadcasts instead of the overall one)."""
         await self._retry_after.wait()
         await self._chat_pause(chat_id)
-        windows = self._windows(chat_id, bulk)
+        windows = self._windows(chat_id, bulk, paid)
         pauses = [f"{self.prefix}:pause"] + ([f"{self.prefix}:pause:{chat_id}"] if chat_id is not None else [])
         token = f"{self._origin}:{next(self._tokens)}"
         args: list[Any] = [len(windows), token, self.flight_seconds, MAX_POLL]
@@ -169,7 +178,7 @@ class SharedRateLimiter(SlidingWindowRateLimiter):
             if int(allowed) == 1:
                 return Ticket(token, tuple(key for key, _, _ in windows))
             await asyncio.sleep(max(0.001, min(float(value), 60.0)))
-        return Ticket(None, (), await self.fallback.reserve(chat_id, bulk))
+        return Ticket(None, (), await self.fallback.reserve(chat_id, bulk, paid))
 
     async def settle(self, reservation: Any) -> None:
         """The message's answer came back: in the shared windows it counts for a full window from now."""

@@ -3,6 +3,10 @@ users' side.
 
 One `BotApiSandbox` serves one bot. Everything runs on the asyncio loop that owns it; tests and the demo
 page act as users through `act_*` methods and wait for the bot with `wait_for`.
+
+Paid broadcasts: a send with `allow_paid_broadcast` (where the spec has it) costs `PAID_MESSAGE_STARS` from the bot's
+balance of Stars (`stars_balance`, set by a test or `/sandbox/api/stars`; getMyStarBalance reads it), is refused when
+the balance is short (`BALANCE_TOO_LOW`), and is counted against 1 000 a second instead of the 30 of the others.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
@@ -35,6 +40,10 @@ _BOT_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _URL = re.compile(r"^(https?|tg)://\S+$")
 RECHECK = 0.2  # seconds: `wait_for` looks again at least this often
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]*$")
+PAID_MESSAGE_STARS = Decimal("0.1")  # Telegram: 0.1 Star a message sent with allow_paid_broadcast
+# Telegram's answer to a paid broadcast the bot's balance cannot pay for: its exact wording is not documented; this
+# is the error Telegram gives for Stars payments the balance cannot cover.
+BALANCE_TOO_LOW = "Bad Request: BALANCE_TOO_LOW"
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
@@ -122,25 +131,30 @@ class StoredFile:
 
 @dataclass
 class RateLimits:
-    """Telegram's sending limits, enforced when given: overall and per chat, per second."""
+    """Telegram's sending limits, enforced when given: overall and per chat, per second; a paid broadcast counts in
+    `paid_per_second` instead of `overall_per_second`."""
 
     overall_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
+    paid_per_second: float = 1000.0
     _sent: list[float] = field(default_factory=list)
+    _paid: list[float] = field(default_factory=list)
     _per_chat: dict[int, list[float]] = field(default_factory=dict)
 
-    def check(self, chat_id: int, now: float) -> int | None:
+    def check(self, chat_id: int, now: float, paid: bool = False) -> int | None:
         """None if a message may go now, else the seconds to wait."""
         self._sent = [t for t in self._sent if now - t < 1.0]
+        self._paid = [t for t in self._paid if now - t < 1.0]
         window = 1.0 * self.per_chat_burst / self.per_chat_per_second
         chat = self._per_chat.setdefault(chat_id, [])
         chat[:] = [t for t in chat if now - t < window]
-        if len(self._sent) >= self.overall_per_second:
+        overall, limit = (self._paid, self.paid_per_second) if paid else (self._sent, self.overall_per_second)
+        if len(overall) >= limit:
             return 1
         if len(chat) >= self.per_chat_burst:
             return max(1, int(window - (now - chat[0]) + 0.999))
-        self._sent.append(now)
+        overall.append(now)
         chat.append(now)
         return None
 
@@ -158,6 +172,7 @@ class BotApiSandbox:
         use_spec: bool = True,
         clock: Callable[[], float] = time.time,
         rate_limits: RateLimits | None = None,
+        stars_balance: Decimal | int = 0,
     ) -> None:
         match = _TOKEN.match(token)
         if match is None:
@@ -182,6 +197,9 @@ class BotApiSandbox:
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: list[str] | None = None
         self.too_many_requests = 0
+        self.stars_balance = Decimal(stars_balance)  # the bot's Telegram Stars (paid broadcasts are paid from it)
+        self.stars_spent = Decimal(0)  # Stars paid broadcasts have cost
+        self.paid_messages = 0  # messages sent as paid broadcasts
         self._webhook: Webhook | None = None
         self.delivery = WebhookDelivery(self)  # posts the updates while a webhook is set
         self._next_update_id = 700_000_001
@@ -217,6 +235,7 @@ class BotApiSandbox:
             "senddocument": self._send_document,
             "sendphoto": self._send_document,
             "getfile": self._get_file,
+            "getmystarbalance": self._get_my_star_balance,
         }
 
     def reset_conversations(self) -> None:
@@ -523,13 +542,31 @@ class BotApiSandbox:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _rate_limit(self, chat_id: int) -> None:
+    def _rate_limit(self, chat_id: int, params: dict[str, Any] | None = None) -> bool:
+        """Refuse a send beyond the limits (429) or one the Stars balance cannot pay for; True for a paid one (its
+        price is taken with `_charge` once the message is sent)."""
+        paid = bool(params and params.get("allow_paid_broadcast"))
+        if paid and self.stars_balance < PAID_MESSAGE_STARS:
+            raise ApiError(400, BALANCE_TOO_LOW)
         if self.rate_limits is None:
-            return
-        wait = self.rate_limits.check(chat_id, self.clock())
+            return paid
+        wait = self.rate_limits.check(chat_id, self.clock(), paid)
         if wait is not None:
             self.too_many_requests += 1
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        return paid
+
+    def _charge(self, message: Message, paid: bool) -> None:
+        """A paid broadcast went out: its price leaves the bot's balance."""
+        if paid:
+            message.paid = True
+            self.stars_balance -= PAID_MESSAGE_STARS
+            self.stars_spent += PAID_MESSAGE_STARS
+            self.paid_messages += 1
+
+    async def _get_my_star_balance(self, _params: dict[str, Any]) -> dict[str, Any]:
+        whole = int(self.stars_balance)
+        return {"amount": whole, "nanostar_amount": int((self.stars_balance - whole) * 1_000_000_000)}
 
     def _check_markup(self, markup: Any) -> dict[str, Any] | None:
         if markup is None:
@@ -597,8 +634,9 @@ class BotApiSandbox:
         chat = self._chat_for_sending(params["chat_id"])
         plain, entities = self._format(str(params["text"]), params.get("parse_mode"), MAX_TEXT, "message text is empty")
         markup = self._check_markup(params.get("reply_markup"))
-        self._rate_limit(chat.id)
+        paid = self._rate_limit(chat.id, params)
         message = self._new_message(chat, self.bot_id, True)
+        self._charge(message, paid)
         message.text, message.entities = plain, entities
         message.markup, message.parse_mode = str(params["text"]), params.get("parse_mode")
         message.reply_markup = markup if markup and "inline_keyboard" in markup else None
@@ -745,8 +783,9 @@ class BotApiSandbox:
             self.files[stored.file_id] = stored
         caption = params.get("caption")
         markup = self._check_markup(params.get("reply_markup"))
-        self._rate_limit(chat.id)
+        paid = self._rate_limit(chat.id, params)
         message = self._new_message(chat, self.bot_id, True)
+        self._charge(message, paid)
         if caption:
             message.caption, message.entities = self._format(
                 str(caption), params.get("parse_mode"), MAX_CAPTION, "caption is empty"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -119,6 +120,25 @@ async def control_state(request: web.Request) -> web.Response:
     )
 
 
+async def control_stars(request: web.Request) -> web.Response:
+    """GET or POST `/sandbox/api/stars` {balance?}: the bot's balance of Telegram Stars (POST sets it), what paid
+    broadcasts have cost, and how many went out."""
+    sandbox = request.app[SANDBOX_KEY]
+    if request.method == "POST":
+        body = await request.json()
+        try:
+            sandbox.stars_balance = Decimal(str(body["balance"]))
+        except (KeyError, ArithmeticError, TypeError) as error:
+            return web.json_response({"error": f"balance: {error}"}, status=400)
+    return web.json_response(
+        {
+            "balance": str(sandbox.stars_balance),
+            "spent": str(sandbox.stars_spent),
+            "paid_messages": sandbox.paid_messages,
+        }
+    )
+
+
 async def control_add_user(request: web.Request) -> web.Response:
     """POST `/sandbox/api/users` {first_name, last_name?, username?, language_code?}: a new user."""
     sandbox = request.app[SANDBOX_KEY]
@@ -224,6 +244,7 @@ def build_web_app(sandbox: BotApiSandbox, demo: DemoController | None = None) ->
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{path:.+}", file_download)
     app.router.add_get("/sandbox/api/state", control_state)
+    app.router.add_route("*", "/sandbox/api/stars", control_stars)
     app.router.add_post("/sandbox/api/users", control_add_user)
     app.router.add_post("/sandbox/api/users/{user_id}/{action}", control_user_action)
     app.router.add_get("/sandbox/api/chats/{chat_id}/messages", control_messages)

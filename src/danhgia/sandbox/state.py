@@ -66,6 +66,7 @@ class Message:
     sticker: dict[str, Any] | None = None
     seq: int = 0
     at: float = 0.0  # when it was sent, to the sandbox clock's precision (benchmarks)
+    paid: bool = False  # sent by the bot as a paid broadcast (allow_paid_broadcast)
 
     def buttons(self) -> list[dict[str, Any]]:
         """The inline keyboard's buttons, row by row flattened."""

@@ -480,3 +480,33 @@ class Commendation(SQLModel, table=True):
     person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
     proposed_by: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# -- paid broadcasts: the Telegram Stars they cost -------------------------------------------------------------
+
+
+class StarsMonth(SQLModel, table=True):
+    """The Telegram Stars of one month (the organisation's calendar, "2026-12") reserved for paid broadcasts, in
+    tenths of a Star (a paid message costs 0,1 Star): `reserved` counts every message that may have been paid for
+    (sent, or on its way: those still holding a `StarsReservation`; the others are spent); `paused_until`: the bot's
+    balance was found short, nothing is paid for until then."""
+
+    __tablename__ = "stars_month"
+
+    month: str = Field(primary_key=True, max_length=7)
+    reserved: int = Field(default=0)
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class StarsReservation(SQLModel, table=True):
+    """The Stars reserved for one outbox message sent as a paid broadcast, from its claim until its answer: then
+    counted as spent (Telegram accepted it, or may have) or given back (refused, never sent)."""
+
+    __tablename__ = "stars_reservation"
+
+    outbox_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    )
+    month: str = Field(max_length=7)
+    tenths: int = Field(default=1)
+    reserved_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

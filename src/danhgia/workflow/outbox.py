@@ -5,7 +5,11 @@ A claim belongs to the worker (the process) that made it: each process registers
 process id and a heartbeat. When it is gone — killed on this machine (its process id no longer runs), or silent
 past the lease on another — its claims are taken over at the next delivery round, not after a timeout; a message
 marked sent right after Telegram answered is never sent again, so only a send in flight at the kill may
-repeat."""
+repeat.
+
+Reminders sent to many people at once may go as paid broadcasts (workflow/paid.py): the Stars of a claimed message
+are reserved in the transaction that claims it, and settled in the one that records its fate.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +28,7 @@ from danhgia.storage.models import Outbox, Worker
 from danhgia.storage.types import utcnow
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow.clock import Clock
+from danhgia.workflow.paid import PaidBroadcasts
 
 MAX_ATTEMPTS = 8
 STALE_CLAIM = timedelta(minutes=5)  # a claim made by no known worker (before workers were registered)
@@ -118,6 +123,7 @@ class OutboxItem:
     chat_id: int | None
     language: str
     attempts: int
+    paid: bool = False  # send as a paid broadcast (its Stars are reserved)
 
 
 def _alive_here(pid: int) -> bool:
@@ -134,9 +140,10 @@ def _alive_here(pid: int) -> bool:
 class OutboxService:
     """Claims due messages for a delivery worker and records what happened to them."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, paid: PaidBroadcasts | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.paid = paid if paid is not None else PaidBroadcasts(db, clock, UTC)
         self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def heartbeat(self) -> None:
@@ -182,7 +189,7 @@ class OutboxService:
 
     def claim_due(self, limit: int = 50) -> list[OutboxItem]:
         """Take up to `limit` due messages (and those claimed by workers that are gone); each is claimed by
-        exactly one worker."""
+        exactly one worker. The Stars of those that go as paid broadcasts are reserved in the same transaction."""
         now = self.clock.now()
         with self.db.uow() as uow:
             lost = self.gone(uow)
@@ -190,6 +197,7 @@ class OutboxService:
             claimed = [
                 m for m in candidates if m.id is not None and uow.outbox.claim(m.id, m.status, now, self.worker_id)
             ]
+            paid = self.paid.reserve(uow, [(m.id or 0, m.kind) for m in claimed], now)
             if lost:
                 uow.workers.remove([w for w in lost if w not in uow.outbox.claimants()])
             links = uow.links.chats_of({m.person_id for m in claimed})
@@ -210,13 +218,14 @@ class OutboxService:
                     link.chat_id if link else None,
                     languages.get(message.person_id, "vi"),
                     message.attempts,
+                    message.id in paid,
                 )
             )
         return items
 
     def delivered(self, item_id: int) -> None:
-        """The message reached Telegram."""
-        self._finish(item_id, "sent", None, None)
+        """The message reached Telegram (a paid one's Stars are spent)."""
+        self._finish(item_id, "sent", None, None, charged=True)
 
     def skipped(self, item_id: int, reason: str) -> None:
         """The message cannot be delivered and must not be retried (no account, blocked, obsolete)."""
@@ -226,11 +235,19 @@ class OutboxService:
         """Hold a message until a later moment (quiet hours, a day off) without counting an attempt."""
         with self.db.uow() as uow:
             uow.outbox.postpone(item_id, until)
+            self.paid.settle(uow, item_id, spent=False)
             uow.commit()
 
-    def failed(self, item_id: int, error: str, retry_in: timedelta | None = None) -> None:
-        """A passing failure: try again after `retry_in` (exponential backoff by default)."""
-        self._finish(item_id, "pending", error, retry_in)
+    def failed(self, item_id: int, error: str, retry_in: timedelta | None = None, *, charged: bool = False) -> None:
+        """A passing failure: try again after `retry_in` (exponential backoff by default). `charged`: Telegram may
+        have accepted it (its answer was lost), so a paid message's Stars count as spent."""
+        self._finish(item_id, "pending", error, retry_in, charged=charged)
+
+    def balance_short(self, item_id: int) -> None:
+        """Telegram refused to send a paid message for the bot's balance of Stars: its reservation is given back,
+        paying pauses (workflow/paid.py), and the message goes again at once, free."""
+        self.paid.balance_short(item_id)
+        self.postpone(item_id, self.clock.now())
 
     def back_off(self, item_id: int, person_id: int, wait: timedelta) -> None:
         """Telegram asked to wait before writing to this person's chat again (a 429 for that chat): this message
@@ -240,6 +257,7 @@ class OutboxService:
         with self.db.uow() as uow:
             uow.outbox.postpone(item_id, until)
             uow.outbox.back_off(person_id, until)
+            self.paid.settle(uow, item_id, spent=False)
             uow.commit()
 
     def summary(self) -> OutboxSummary:
@@ -251,12 +269,15 @@ class OutboxService:
             ]
         return OutboxSummary(tuple(rows), tuple(failures))
 
-    def _finish(self, item_id: int, status: str, error: str | None, retry_in: timedelta | None) -> None:
+    def _finish(
+        self, item_id: int, status: str, error: str | None, retry_in: timedelta | None, *, charged: bool = False
+    ) -> None:
         now = self.clock.now()
         with self.db.uow() as uow:
             message = uow.outbox.get(item_id)
             if message is None:
                 return
+            self.paid.settle(uow, item_id, spent=charged)
             message.claimed_at = None
             message.claimed_by = None
             message.last_error = error[:500] if error else None

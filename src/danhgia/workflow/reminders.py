@@ -46,6 +46,7 @@ from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import ROLE_HR
 from danhgia.workflow.council import OPEN
 from danhgia.workflow.outbox import OutboxItem, queue
+from danhgia.workflow.paid import PaidBroadcasts, StarsSpent
 from danhgia.workflow.tasks import WeekView
 from danhgia.workflow.workdays import WorkCalendar
 
@@ -159,6 +160,7 @@ class ReminderService:
         absence: AbsenceService,
         timeline: Timeline,
         case_days: int = 10,
+        paid: PaidBroadcasts | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -166,6 +168,7 @@ class ReminderService:
         self.absence = absence
         self.timeline = timeline
         self.case_days = case_days  # the days the council has to decide a case
+        self.paid = paid if paid is not None else PaidBroadcasts(db, clock, tz)  # the Stars of paid reminders
 
     # -- time ---------------------------------------------------------------------------------------------------
 
@@ -241,7 +244,8 @@ class ReminderService:
             planned += self._period_reminders(uow, day, calendar, people, away, until)
             planned += self._delegations_beginning(uow, day, people, away, until)
             planned += self._council_overdue(uow, day, people, until)
-        return spread(planned, lambda on: self.at(on, self.timeline.quiet_until))  # Telegram's ceiling, planned for
+            room = self.paid.room(uow)  # how many the month's Stars still pay for
+        return spread(planned, lambda on: self.at(on, self.timeline.quiet_until), room)  # Telegram's ceiling
 
     def _weekly(
         self, day: date, calendar: WorkCalendar, people: dict[int, Any], away: Away, until: datetime
@@ -448,6 +452,10 @@ class ReminderService:
         """The day's broadcast reminders: queued, sent, and when the last went out (for HR's digest)."""
         with self.db.reader() as uow:
             return status(uow, self.at(day, time(0)), self.at(day + timedelta(days=1), time(0)))
+
+    def stars_spent(self, day: date) -> StarsSpent | None:
+        """The Stars paid reminders spent in the month of a day, out of the budget (HR's digest); None when off."""
+        return self.paid.spent(self.at(day, time(12))) if self.paid.on else None
 
     # -- still worth sending? -------------------------------------------------------------------------------------
 

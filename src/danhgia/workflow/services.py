@@ -21,6 +21,7 @@ from danhgia.workflow.exports import ExportService
 from danhgia.workflow.inbox import InboxService
 from danhgia.workflow.linking import LinkingService
 from danhgia.workflow.outbox import OutboxService
+from danhgia.workflow.paid import PaidBroadcasts
 from danhgia.workflow.periods import PeriodService
 from danhgia.workflow.ratings import RatingService
 from danhgia.workflow.regimes import RegimeChoices
@@ -45,6 +46,7 @@ class WorkflowConfig:
     timeline: Timeline = field(default_factory=Timeline)
     council: CouncilSettings = field(default_factory=CouncilSettings)
     hold_notices: bool = True  # notices other than reminders also wait for working hours and days
+    paid_stars_per_month: int = 0  # Telegram Stars a month for reminders sent as paid broadcasts (0: none)
 
 
 class Services:
@@ -58,7 +60,8 @@ class Services:
         self.roster = RosterService(db, self.clock, tz)
         self.linking = LinkingService(db, self.clock, config.invite_ttl)
         self.dialogs = DialogService(db, self.clock)
-        self.outbox = OutboxService(db, self.clock)
+        self.paid = PaidBroadcasts(db, self.clock, tz, config.paid_stars_per_month)
+        self.outbox = OutboxService(db, self.clock, self.paid)
         self.inbox = InboxService(db.inbox(), self.clock)
         self.tasks = TaskService(db, self.clock, tz)
         self.absence = AbsenceService(db, self.clock, tz)
@@ -72,7 +75,9 @@ class Services:
         self.reports = ReportService(db, self.assessments, self.years)
         self.exports = ExportService(db)
         self.delegations = DelegationService(db, self.clock, tz)
-        self.reminders = ReminderService(db, self.clock, tz, self.absence, config.timeline, config.council.case_days)
+        self.reminders = ReminderService(
+            db, self.clock, tz, self.absence, config.timeline, config.council.case_days, self.paid
+        )
         self.ratings = RatingService(db, self.clock, tz)
         self.council = CouncilService(db, self.clock, tz, config.council)
         self.commendations = CommendationService(db, self.clock, config.council)

@@ -123,7 +123,10 @@ async def render_digest(bot: Bot, services: Services, item: OutboxItem) -> None:
     found = await run_sync(services.reminders.broadcast_status, on)
     last = found.last_sent_at.astimezone(services.reminders.tz).strftime("%H:%M") if found.last_sent_at else ""
     sending = (found.queued, found.sent, last)
-    await notifier.send(bot, item, digest_notice(label, on, deadline, closing, units, previous, item.language, sending))
+    spent = await run_sync(services.reminders.stars_spent, on)  # None unless paid broadcasts are on
+    stars = (spent.spent_stars, spent.budget_stars) if spent is not None else None
+    panel = digest_notice(label, on, deadline, closing, units, previous, item.language, sending, stars)
+    await notifier.send(bot, item, panel)
 
 
 @notifier.renderer("unreachable")

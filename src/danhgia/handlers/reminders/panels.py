@@ -5,6 +5,7 @@ someone blocked the bot."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from danhgia.chat.format import day, fit
@@ -165,9 +166,11 @@ def digest_notice(
     previous: bool,
     lang: str,
     sending: tuple[int, int, str] | None = None,
+    stars: tuple[Decimal, Decimal] | None = None,
 ) -> Panel:
     """HR's daily digest: the table, the 360° round's counts, the day's reminders (`sending`: queued, sent, the local
-    time the last went out), and a button to /kydanhgia's overview of the period (`previous`: the period before)."""
+    time the last went out), the Stars paid reminders spent this month out of the budget (`stars`, when paid
+    broadcasts are on), and a button to /kydanhgia's overview of the period (`previous`: the period before)."""
     head = t_html("nhac.digest", lang, label=label, day=day(on), deadline=day(deadline), closing=day(closing))
     lines = [head, digest_table(units, lang), t_html("nhac.digest_legend", lang)]
     if sending is not None and sending[0]:
@@ -176,6 +179,10 @@ def digest_notice(
             lines.append(t_html("nhac.digest_sent", lang, count=queued, last=last))
         else:
             lines.append(t_html("nhac.digest_sending", lang, sent=sent, count=queued))
+    if stars is not None:
+        lines.append(
+            t_html("nhac.digest_stars", lang, spent=stars_amount(stars[0], lang), budget=stars_amount(stars[1], lang))
+        )
     rounds = [u for u in units if u.get("ratings_asked")]
     if rounds:  # the 360° round, counts only
         sent = sum(int(u.get("ratings_sent", 0)) for u in rounds)
@@ -183,6 +190,15 @@ def digest_notice(
         lines.append(t_html("nhac.digest_ratings", lang, sent=sent, asked=asked))
     overview = Overview(PREVIOUS if previous else CURRENT).choice(t("nhac.digest_button", lang))
     return Panel(join_html(lines), keyboard([[overview]]))
+
+
+def stars_amount(value: Decimal, lang: str) -> str:
+    """An amount of Stars as people read it: "1 000", "120,5" in Vietnamese; "1,000", "120.5" in English."""
+    whole, tenths = divmod(int(value * 10), 10)
+    grouped = f"{whole:,}".replace(",", " " if lang == "vi" else ",")
+    if not tenths:
+        return grouped
+    return f"{grouped}{',' if lang == 'vi' else '.'}{tenths}"
 
 
 def unreachable_notice(name: str, code: str, lang: str) -> Panel:
