@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
 from danhgia.storage.models import (
@@ -95,6 +96,7 @@ _CHECKIN = (
 _AUDIT_INSERT = insert(AuditEntry)
 _INBOX_DONE_WHERE = update(InboundUpdate).where(col(InboundUpdate.update_id) == bindparam("uid"))
 _INBOX_DONE_EDITS = _INBOX_DONE_WHERE.values(state="done", handled_at=bindparam("at"), edits=bindparam("edits"))
+_INBOX_RECORD: dict[str, Any] = {}  # dialect → the INSERT of updates received (ignoring those recorded before)
 _INBOX_DONE_PLAIN = _INBOX_DONE_WHERE.values(state="done", handled_at=bindparam("at"), edits=None)  # SQL NULL
 _OWNED = select(Task).where(col(Task.id) == bindparam("task"), col(Task.person_id) == bindparam("person"))
 _AUDIT_COLUMNS = (
@@ -600,9 +602,20 @@ class AssessmentRepository:
         return list(self.session.exec(query))
 
     def in_periods(self, period_ids: Iterable[int]) -> list[Assessment]:
-        """Every assessment of these periods, in id order."""
+        """Every assessment of these periods, in id order (closing: the stored result and the reviewer's draft,
+        which closing replaces or does not read, are loaded only if asked for)."""
         ids = list(period_ids)
-        query = select(Assessment).where(col(Assessment.period_id).in_(ids)).order_by(col(Assessment.id))
+        query = (
+            select(Assessment)
+            .where(col(Assessment.period_id).in_(ids))
+            .options(
+                *(
+                    defer(cast(QueryableAttribute[Any], column))
+                    for column in (Assessment.result, Assessment.review_draft)
+                )
+            )
+            .order_by(col(Assessment.id))
+        )
         return list(self.session.exec(query)) if ids else []
 
     def states_in_periods(self, period_ids: Iterable[int]) -> list[tuple[int, int, int, int, str]]:
@@ -837,20 +850,24 @@ class InboxRepository:
     def record_many(self, rows: Sequence[tuple[int, dict[str, Any], int | None]], now: datetime) -> list[bool]:
         """`record` for many (update id, payload, chat key) in one statement; each True unless recorded before (an
         id given twice here counts once)."""
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
+        connection = self.session.connection()
+        dialect = connection.dialect.name
+        statement = _INBOX_RECORD.get(dialect)
+        if statement is None:
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            statement: Any = pg_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+                statement = pg_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+            else:
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            statement = sqlite_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+                statement = sqlite_insert(InboundUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+            statement = _INBOX_RECORD[dialect] = statement.returning(col(InboundUpdate.update_id))
         values = [
             {"update_id": u, "payload": p, "chat_key": k, "state": "pending", "attempts": 0, "received_at": now}
             for u, p, k in rows
         ]
-        result = self.session.connection().execute(statement.returning(col(InboundUpdate.update_id)), values)
+        result = connection.execute(statement, values)
         inserted = {int(u) for (u,) in result.all()}
         new = []
         for update_id, _, _ in rows:
