@@ -189,3 +189,34 @@ def test_only_hr_closes_a_branch(services: Services, branch: dict[str, Any]) -> 
         services.periods.close_tree(director, branch["units"]["SO"], KEY, "x")
     with pytest.raises(Refusal, match="not_found"):
         services.periods.preview_tree(branch["hr"], 999_999, KEY)
+
+
+def test_a_large_branch_on_postgresql_is_closed_by_several_processes_with_the_same_outcome(
+    services: Services, branch: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if services.db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's writers take turns: a branch is closed by one process")
+    monkeypatch.setattr(closing_tree, "BATCH_RECORDS", 1)  # one period a batch
+    monkeypatch.setattr(closing_tree, "PARALLEL_FROM", 0)
+    spawned: list[int] = []
+    real = closing_tree.ProcessPoolExecutor
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        spawned.append(kwargs["max_workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(closing_tree, "ProcessPoolExecutor", counting)
+    hr, ids = branch["hr"], branch["ids"]
+    preview = services.periods.preview_tree(hr, branch["units"]["SO"], KEY)
+    done = closing_tree.close_tree(
+        services.db, services.assessments, services.periods.council, hr, preview, services.clock.now, workers=2
+    )
+    assert spawned == [2]
+    assert (done.closed, done.locked, done.no_result, done.tied, done.moved) == (2, 2, 3, ("Phòng C",), ())
+    assert statuses(services, branch) == {"SO": "closed", "PA": "closed", "PB": "open", "PC": "open"}
+    expected = [("final_result", ids["A0"]), ("final_result", ids["A1"])]
+    expected += [("no_result", ids[code]) for code in ("GD", "HR", "TPA")]
+    assert notices(services) == sorted(expected)
+    with services.db.uow() as uow:
+        locked_at = {r.locked_at for r in uow.assessments.in_period(branch["periods"]["PA"])}
+    assert locked_at == {services.clock.now()}  # the workers' clock is the caller's, not their own

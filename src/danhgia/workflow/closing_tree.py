@@ -8,20 +8,29 @@ since the preview, or that meets a tie on the quota's line (HR's choice, never g
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from danhgia.storage.db import make_engine
 from danhgia.storage.models import Period
 from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow.absence import AbsenceService
 from danhgia.workflow.assessments import AssessmentService
+from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.closing import PeriodPlan, period_mark, plan_period, read_inputs, write_plans
 from danhgia.workflow.common import Actor, fingerprint
 from danhgia.workflow.council import CouncilSettings
 from danhgia.workflow.lifecycle import APPROVED, blocks_closing, handed_in
 from danhgia.workflow.refusal import Refusal
+from danhgia.workflow.tasks import TaskService
 
 BATCH_RECORDS = 4_000  # records closed in one transaction (SQLite's writers wait for at most one batch)
+PARALLEL_FROM = 20_000  # records from which PostgreSQL closes a branch with several processes
+MAX_WORKERS = 4  # processes closing a branch side by side (at most one a core)
 CHUNK = 5_000  # ids in one IN (…) list
 
 
@@ -122,6 +131,74 @@ def survey(uow: UnitOfWork, unit_id: int, key: str) -> TreePreview:
     return TreePreview(unit_id, unit.name, key, ready, records, missing, tuple(blocked), mark, ready_marks, sizes)
 
 
+@dataclass
+class BatchDone:
+    """What closing one batch of periods did (added up into the TreeOutcome)."""
+
+    closed: int = 0
+    locked: int = 0
+    demoted: int = 0
+    no_result: int = 0
+    flagged: int = 0
+    tied: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+
+
+def close_batch(
+    db: Database,
+    assessments: AssessmentService,
+    council: CouncilSettings,
+    actor: Actor,
+    marks: dict[int, str],
+    now: datetime,
+) -> BatchDone:
+    """Close these periods (their ids and the marks the preview found) in one transaction, each bound to its mark."""
+    done = BatchDone()
+    ids = sorted(marks)
+    with db.uow() as uow:
+        periods = [p for p in uow.periods.by_ids(ids) if p.status == "open"]
+        gone = set(ids) - {p.id for p in periods}  # closed meanwhile by someone else
+        done.moved += [_unit_name(uow, p) for p in uow.periods.by_ids(sorted(gone))]
+        plans: list[PeriodPlan] = []
+        for item in read_inputs(uow, periods):
+            plan = plan_period(uow, assessments, item)
+            if plan.mark != marks.get(item.period.id or 0) or plan.blockers:
+                done.moved.append(_unit_name(uow, item.period))
+            elif plan.tie is not None:
+                done.tied.append(_unit_name(uow, item.period))
+            else:
+                plans.append(plan)
+        try:
+            cases = write_plans(uow, actor, plans, {}, council, now)
+        except Refusal:  # a record changed between reading and writing (another instance): the batch stays open
+            done.moved += [_unit_name(uow, plan.input.period) for plan in plans]
+            return done
+        uow.commit()
+    done.closed = len(plans)
+    done.locked = sum(len(plan.lock.approved) for plan in plans if plan.lock is not None)
+    done.demoted = sum(len(plan.demoted) for plan in plans)
+    done.no_result = sum(len(plan.missing) for plan in plans)
+    done.flagged = sum(len(found) for found in cases)
+    return done
+
+
+def batches(preview: TreePreview) -> list[dict[int, str]]:
+    """The ready periods of a preview (id → mark) in batches of about BATCH_RECORDS records, in id order."""
+    found: list[dict[int, str]] = []
+    current: dict[int, str] = {}
+    size = 0
+    for period_id in sorted(preview.marks):
+        records = preview.sizes.get(period_id, 0)
+        if current and size + records > BATCH_RECORDS:
+            found.append(current)
+            current, size = {}, 0
+        current[period_id] = preview.marks[period_id]
+        size += records
+    if current:
+        found.append(current)
+    return found
+
+
 def close_tree(
     db: Database,
     assessments: AssessmentService,
@@ -129,46 +206,59 @@ def close_tree(
     actor: Actor,
     preview: TreePreview,
     now: Callable[[], datetime],
+    *,
+    workers: int = 1,
 ) -> TreeOutcome:
     """Close every period the (just re-surveyed, still matching) `preview` found ready, by batches of periods, each
-    bound to its own mark; ties and moved periods stay open and are named."""
-    ready = sorted(preview.marks)
-    closed = locked = demoted = no_result = flagged = 0
-    tied: list[str] = []
-    moved: list[str] = []
-    at = 0
-    while at < len(ready):
-        ids: list[int] = []
-        size = 0
-        while at < len(ready) and (not ids or size + preview.sizes.get(ready[at], 0) <= BATCH_RECORDS):
-            ids.append(ready[at])
-            size += preview.sizes.get(ready[at], 0)
-            at += 1
-        with db.uow() as uow:
-            periods = [p for p in uow.periods.by_ids(ids) if p.status == "open"]
-            gone = set(ids) - {p.id for p in periods}  # closed meanwhile by someone else
-            moved += [_unit_name(uow, p) for p in uow.periods.by_ids(sorted(gone))]
-            plans: list[PeriodPlan] = []
-            for item in read_inputs(uow, periods):
-                plan = plan_period(uow, assessments, item)
-                if plan.mark != preview.marks.get(item.period.id or 0) or plan.blockers:
-                    moved.append(_unit_name(uow, item.period))
-                elif plan.tie is not None:
-                    tied.append(_unit_name(uow, item.period))
-                else:
-                    plans.append(plan)
-            try:
-                cases = write_plans(uow, actor, plans, {}, council, now())
-            except Refusal:  # a record changed between reading and writing (another instance): the batch stays open
-                moved += [_unit_name(uow, plan.input.period) for plan in plans]
-                continue
-            uow.commit()
-        closed += len(plans)
-        locked += sum(len(plan.lock.approved) for plan in plans if plan.lock is not None)
-        demoted += sum(len(plan.demoted) for plan in plans)
-        no_result += sum(len(plan.missing) for plan in plans)
-        flagged += sum(len(found) for found in cases)
-    return TreeOutcome(preview, closed, locked, demoted, no_result, flagged, tuple(tied), tuple(moved))
+    bound to its own mark; ties and moved periods stay open and are named. On PostgreSQL a large branch (from
+    PARALLEL_FROM records) is closed by `workers` processes side by side, each batch in its own transaction."""
+    parts = batches(preview)
+    parallel = (
+        workers > 1 and len(parts) > 1 and preview.records >= PARALLEL_FROM and db.engine.dialect.name != "sqlite"
+    )
+    if parallel:
+        url = db.engine.url.render_as_string(hide_password=False)
+        tz = assessments.tz
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+        with ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=context) as pool:
+            jobs = [pool.submit(_close_batch_apart, url, tz, council, actor, part, now()) for part in parts]
+            results = [job.result() for job in jobs]
+    else:
+        results = [close_batch(db, assessments, council, actor, part, now()) for part in parts]
+    total = BatchDone()
+    for one in results:
+        total.closed += one.closed
+        total.locked += one.locked
+        total.demoted += one.demoted
+        total.no_result += one.no_result
+        total.flagged += one.flagged
+        total.tied += one.tied
+        total.moved += one.moved
+    return TreeOutcome(
+        preview,
+        total.closed,
+        total.locked,
+        total.demoted,
+        total.no_result,
+        total.flagged,
+        tuple(total.tied),
+        tuple(total.moved),
+    )
+
+
+_apart: dict[str, Database] = {}  # the worker process's database, by URL
+
+
+def _close_batch_apart(
+    url: str, tz: ZoneInfo, council: CouncilSettings, actor: Actor, marks: dict[int, str], now: datetime
+) -> BatchDone:
+    """`close_batch` in a worker process, over its own connection to the same database."""
+    db = _apart.get(url)
+    if db is None:
+        db = _apart[url] = Database(make_engine(url))
+    clock = ManualClock(now)
+    assessments = AssessmentService(db, clock, tz, TaskService(db, clock, tz), AbsenceService(db, clock, tz))
+    return close_batch(db, assessments, council, actor, marks, now)
 
 
 def _unit_name(uow: UnitOfWork, period: Period) -> str:

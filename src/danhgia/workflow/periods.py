@@ -9,6 +9,7 @@ the person or the reviewer; people tied on the quota's cut line are left to HR t
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -23,7 +24,7 @@ from danhgia.workflow.assessments import AssessmentService, PeriodInfo
 from danhgia.workflow.calendar import PeriodSpan, span_from_key, span_of
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.closing import TieChoice, plan_period, read_inputs, write_plans
-from danhgia.workflow.closing_tree import TreeOutcome, TreePreview, close_tree, survey
+from danhgia.workflow.closing_tree import MAX_WORKERS, TreeOutcome, TreePreview, close_tree, survey
 from danhgia.workflow.collation import name_key
 from danhgia.workflow.common import ROLE_ADMIN, ROLE_HR, Actor, Change, audit
 from danhgia.workflow.council import CouncilSettings
@@ -354,7 +355,8 @@ class PeriodService:
         preview = self.preview_tree(actor, unit_id, key)
         if preview.mark != expected:
             return TreeOutcome(preview, changed=True)
-        return close_tree(self.db, self.assessments, self.council, actor, preview, self.clock.now)
+        workers = min(MAX_WORKERS, os.cpu_count() or 1)
+        return close_tree(self.db, self.assessments, self.council, actor, preview, self.clock.now, workers=workers)
 
     def close_confirmed(self, actor: Actor, period_id: int, expected: str) -> Closing:
         """Close as the confirmation showed (`expected`: its preview's fingerprint): closed, the blockers, the new
