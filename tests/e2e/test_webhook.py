@@ -90,16 +90,16 @@ async def test_a_request_without_the_secret_is_refused_and_never_handled(hooked:
 async def test_an_update_is_acknowledged_only_once_recorded(hooked: BotWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     an = await hooked.linked_user("CV01", "An")
     inbox = hooked.services.inbox
-    record = inbox.record
+    write = inbox.write
     failures: list[int] = []
 
-    def failing_once(update_id: int, payload: dict[str, Any], chat_key: int | None) -> bool:
-        if not failures:
-            failures.append(update_id)
+    def failing_once(records: list[tuple[int, dict[str, Any], int | None]], done: list[Any]) -> list[bool]:
+        if records and not failures:
+            failures.append(records[0][0])
             raise RuntimeError("the database is away for a moment")
-        return record(update_id, payload, chat_key)
+        return write(records, done)
 
-    monkeypatch.setattr(inbox, "record", failing_once)
+    monkeypatch.setattr(inbox, "write", failing_once)
     attempts_before = len(hooked.sandbox.delivery.attempts)
     assert HELP in (await an.say("/help", 20)).text
     (update_id,) = failures

@@ -31,6 +31,8 @@ import contextlib
 import functools
 import inspect
 import logging
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -48,6 +50,7 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 3  # an update whose handling killed the process this many times is given up (and logged)
 SWEEP_SECONDS = 3.0  # shared inbox: how often pending updates are looked at (those seen twice are taken over)
 KNOWN_CHATS = 50_000  # shared inbox: chats whose latest learnt edit is remembered
+DONE_DELAY = 0.0  # seconds an update handled waits to be marked done with the next update received (0: at once)
 
 
 def chat_key(update: object) -> int | None:
@@ -67,6 +70,107 @@ async def on_inbox(inbox: InboxService, fn: Callable[..., T], *args: Any) -> T:
     return await loop.run_in_executor(inbox.db.executor, functools.partial(fn, *args))
 
 
+class InboxWriter:
+    """Group commit of the inbox: the updates received (recorded) and handled (marked done) while one transaction is
+    being written are all written by the next one, in one transaction and one disk flush. An update received is
+    written at once (it is acknowledged only once saved); an update handled waits up to `done_delay` seconds for
+    company — the next update received (the same person's next tap, usually) — while its chat waits for it, as
+    before: a chat's next update is handled only once the previous one is saved as done. Each caller waits until
+    its own write is saved; when the transaction fails, each of them fails (an update not recorded is not
+    acknowledged, so Telegram delivers it again; one not marked done is handled again after a restart)."""
+
+    def __init__(self, inbox: InboxService, done_delay: float = DONE_DELAY) -> None:
+        self.inbox = inbox
+        self.done_delay = done_delay
+        self._records: list[tuple[int, dict[str, Any], int | None, asyncio.Future[bool]]] = []
+        self._done: list[tuple[int, list[list[Any]] | None, asyncio.Future[bool]]] = []
+        self._writing: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._done_since = 0.0  # when the oldest update handled and not yet written was handled
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def record(self, update_id: int, payload: dict[str, Any], key: int | None) -> bool:
+        """Record an update received (once saved); False when it was recorded before."""
+        future = self._future()
+        self._records.append((update_id, payload, key, future))
+        self._start()
+        return await future
+
+    async def done(self, update_id: int, edits: list[list[Any]] | None = None) -> None:
+        """Mark an update handled, with the panels it edited (once saved)."""
+        future = self._future()
+        if not self._done:
+            self._done_since = time.monotonic()
+        self._done.append((update_id, edits, future))
+        if self.done_delay <= 0:
+            self._start()
+        elif self._writing is None or self._writing.done():
+            self._wait_for_company()
+        await future
+
+    def _wait_for_company(self) -> None:
+        """Write the updates handled when they have waited `done_delay` (unless an update received comes first)."""
+        if self._timer is None and self._done:
+            assert self._loop is not None
+            wait = self._done_since + self.done_delay - time.monotonic()
+            self._timer = self._loop.call_later(max(wait, 0), self._start)
+
+    def _future(self) -> asyncio.Future[bool]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (tests): nothing of the old one is waited for any more
+            self._loop, self._writing, self._timer, self._records, self._done = loop, None, None, [], []
+        return loop.create_future()
+
+    def _start(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._writing is None or self._writing.done():
+            assert self._loop is not None
+            self._writing = self._loop.create_task(self._write_all(), name="danhgia inbox writes")
+
+    async def _write_all(self) -> None:
+        while self._records or (self._done and time.monotonic() >= self._done_since + self.done_delay):
+            records, self._records = self._records, []
+            done, self._done = self._done, []
+            try:
+                new = await self._write([(u, p, k) for u, p, k, _ in records], [(u, e) for u, e, _ in done])
+            except Exception as error:  # nothing of it was saved: each caller fails as its own write would have
+                _settle([future for *_, future in records] + [future for *_, future in done], error=error)
+                continue
+            for (*_, future), is_new in zip(records, new, strict=True):
+                _settle([future], result=is_new)
+            _settle([future for *_, future in done], result=True)
+        self._wait_for_company()  # updates handled meanwhile, not due yet
+
+    async def _write(
+        self, records: list[tuple[int, dict[str, Any], int | None]], done: list[tuple[int, list[list[Any]] | None]]
+    ) -> list[bool]:
+        return await on_inbox(self.inbox, self.inbox.write, records, done)
+
+
+def _settle(futures: list[asyncio.Future[bool]], *, result: bool = True, error: BaseException | None = None) -> None:
+    for future in futures:
+        if future.done():  # its caller gave up waiting (cancelled)
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+_writers: weakref.WeakKeyDictionary[InboxService, InboxWriter] = weakref.WeakKeyDictionary()
+
+
+def inbox_writer(inbox: InboxService) -> InboxWriter:
+    """The one group-committing writer of this inbox (the update queue's records and the processor's done marks
+    share it)."""
+    writer = _writers.get(inbox)
+    if writer is None:
+        writer = _writers[inbox] = InboxWriter(inbox)
+    return writer
+
+
 class RecordingQueue(asyncio.Queue[object]):
     """The update queue: an update is recorded before it is queued (and so before it is acknowledged)."""
 
@@ -78,7 +182,7 @@ class RecordingQueue(asyncio.Queue[object]):
     async def put(self, item: object) -> None:
         """Record the update, then queue it; one recorded before is not queued again."""
         if isinstance(item, Update) and self.inbox is not None:
-            new = await on_inbox(self.inbox, self.inbox.record, item.update_id, item.to_dict(), chat_key(item))
+            new = await inbox_writer(self.inbox).record(item.update_id, item.to_dict(), chat_key(item))
             if not new:
                 log.info("update %s was delivered again: already recorded, not handled twice", item.update_id)
                 return
@@ -172,7 +276,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def _done(self, update: object, edits: list[list[Any]]) -> None:
         if self.inbox is not None and isinstance(update, Update):
             try:
-                await on_inbox(self.inbox, self.inbox.done, update.update_id, edits)
+                await inbox_writer(self.inbox).done(update.update_id, edits)
             except Exception:  # the answer went out; a failure here only means it may be handled once more
                 log.exception("could not mark update %s as handled", update.update_id)
 

@@ -33,7 +33,15 @@ from danhgia.handlers.context import (
     run_sync,
     services_of,
 )
-from danhgia.handlers.edits import PanelMemory, content_digest, current_memory, message_digest
+from danhgia.handlers.edits import (
+    PanelMemory,
+    content_digest,
+    current_memory,
+    message_buttons,
+    message_digest,
+    panel_buttons,
+    panel_key,
+)
 from danhgia.handlers.present import as_panel, edit, send
 from danhgia.handlers.start import unlinked_text
 from danhgia.handlers.trace import answer_once, press_answered
@@ -87,10 +95,11 @@ R = TypeVar("R")
 
 
 async def private_person_then(
-    update: Update, context: Context, first: Callable[[Identity], R]
+    update: Update, context: Context, first: Callable[[Identity], R], *, writes: bool = False
 ) -> tuple[Identity, R] | None:
-    """`private_person` and the handler's first workflow call in one trip to a worker thread (the hot paths:
-    one thread hop and one database round less per update)."""
+    """`private_person` and the handler's first workflow call in one trip to a worker thread, in one transaction
+    (the hot paths: one thread hop, one session and one database round less per update); `writes` when that call
+    saves something (then who speaks is read under the write lock the call takes anyway)."""
     query = update.callback_query
     user = update.effective_user
     if not is_private(update) or user is None or user.is_bot:
@@ -99,8 +108,9 @@ async def private_person_then(
     services = services_of(context)
 
     def both() -> tuple[Identity, R] | None:
-        identity = services.linking.whois(user.id)
-        return None if identity is None else (identity, first(identity))
+        with services.db.together(write=writes):
+            identity = services.linking.whois(user.id)
+            return None if identity is None else (identity, first(identity))
 
     found = await run_quick(both)
     if found is None:
@@ -131,20 +141,26 @@ async def show(update: Update, content: Panel | str, *, new: bool = False) -> Me
     query = update.callback_query
     if query is not None and query.message is not None and not new and not panel.attachments:
         pressed = query.message
-        view, shown = message_digest(pressed), content_digest(panel)
+        view, key = message_digest(pressed), panel_key(panel)
         memory = current_memory.get()
         chat_id, message_id = pressed.chat.id, pressed.message_id
-        if (view is not None and view == shown) or (
-            memory is not None and memory.already(chat_id, message_id, view, shown)
+        if (
+            view is not None
+            and message_buttons(pressed) == panel_buttons(panel.keys)  # other buttons: another message for sure
+            and view == content_digest(panel)
+        ) or (
+            memory is not None and memory.already(chat_id, message_id, view, key, also=lambda: content_digest(panel))
         ):  # it already shows this (or an earlier press on this very view made it so): nothing to edit
             return pressed if isinstance(pressed, Message) else None
         try:
             edited = await edit(query, panel)
             if memory is not None:
-                memory.edited(chat_id, message_id, view, shown)
+                memory.edited(chat_id, message_id, view, key)
             return edited if isinstance(edited, Message) else None
         except BadRequest as error:
-            if "not modified" in str(error).lower():
+            if "not modified" in str(error).lower():  # it shows this already (edited by a process since killed)
+                if memory is not None:
+                    memory.edited(chat_id, message_id, view, key)  # later presses on this view edit nothing
                 return None
             log.info("could not edit a panel, sending a new one: %s", error)
     chat = update.effective_chat

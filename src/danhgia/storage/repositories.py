@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
@@ -559,6 +560,11 @@ class TaskRepository:
         params = {"person": person_id, "monday": monday, "sunday": sunday, "ahead": ahead_until or sunday}
         return list(self.session.scalars(_WEEK, params))
 
+    def week_rows(self, person_id: int, monday: date, sunday: date, ahead_until: date | None = None) -> list[Row[Any]]:
+        """`for_week` as plain rows of the tasks' columns (read by name; nothing loaded into the session)."""
+        params = {"person": person_id, "monday": monday, "sunday": sunday, "ahead": ahead_until or sunday}
+        return list(self.session.connection().execute(_WEEK, params))
+
     def open_until(self, person_id: int, last_day: date) -> list[Task]:
         """Unfinished tasks due on or before a day, oldest due first."""
         query = select(Task).where(Task.person_id == person_id, Task.status == "open", col(Task.due_on) <= last_day)
@@ -847,10 +853,12 @@ class InboxRepository:
             .values(state="done", handled_at=now, edits=edits or None)
         )
 
-    def record_many(self, rows: Sequence[tuple[int, dict[str, Any], int | None]], now: datetime) -> list[bool]:
-        """`record` for many (update id, payload, chat key) in one statement; each True unless recorded before (an
-        id given twice here counts once)."""
-        connection = self.session.connection()
+    @staticmethod
+    def record_many(
+        connection: Connection, rows: Sequence[tuple[int, dict[str, Any], int | None]], now: datetime
+    ) -> list[bool]:
+        """`record` for many (update id, payload, chat key) in one statement, on a plain connection (the inbox's
+        writer keeps one: no session); each True unless recorded before (an id given twice here counts once)."""
         dialect = connection.dialect.name
         statement = _INBOX_RECORD.get(dialect)
         if statement is None:
@@ -875,11 +883,11 @@ class InboxRepository:
             inserted.discard(update_id)
         return new
 
-    def done_many(self, marks: Sequence[tuple[int, list[list[Any]] | None]], now: datetime) -> None:
-        """`done` for many (update id, panel edits) in one statement."""
+    @staticmethod
+    def done_many(connection: Connection, marks: Sequence[tuple[int, list[list[Any]] | None]], now: datetime) -> None:
+        """`done` for many (update id, panel edits) in one statement, on a plain connection (as `record_many`)."""
         with_edits = [{"uid": u, "at": now, "edits": edits} for u, edits in marks if edits]
         without = [{"uid": u, "at": now} for u, edits in marks if not edits]
-        connection = self.session.connection()
         if with_edits:
             connection.execute(_INBOX_DONE_EDITS, with_edits)
         if without:

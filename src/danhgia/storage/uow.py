@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from danhgia.storage.db import READ_ONLY_OPTION, make_engine
@@ -43,64 +45,145 @@ from danhgia.storage.repositories import (
 
 
 class UnitOfWork:
-    """A transaction with its repositories; nothing is saved unless `commit()` is called."""
+    """A transaction with its repositories; nothing is saved unless `commit()` is called. Each repository is made
+    the first time it is used (a unit of work uses two or three of them)."""
 
     session: Session
-    units: UnitRepository
-    unit_regimes: UnitRegimeRepository
-    unit_levels: UnitLevelRepository
-    people: PersonRepository
-    roles: RoleRepository
-    reporting: ReportingRepository
-    links: LinkRepository
-    invites: InviteRepository
-    audit: AuditRepository
-    periods: PeriodRepository
-    tasks: TaskRepository
-    assessments: AssessmentRepository
-    cards: ReviewCardRepository
-    delegations: DelegationRepository
-    dialogs: DialogRepository
-    outbox: OutboxRepository
-    calendar: CalendarRepository
-    leaves: LeaveRepository
-    snoozes: SnoozeRepository
-    ratings: RatingRepository
-    council: CouncilRepository
-    inbox: InboxRepository
-    workers: WorkerRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        on_commit: Callable[[], None] | None = None,
+        shared: _Shared | None = None,
+    ) -> None:
         self._engine = engine
         self.read_only = read_only
         self._on_commit = on_commit
+        self._shared = shared
 
     def __enter__(self) -> Self:
-        self.session = Session(self._engine, expire_on_commit=False)
-        self.units = UnitRepository(self.session)
-        self.unit_regimes = UnitRegimeRepository(self.session)
-        self.unit_levels = UnitLevelRepository(self.session)
-        self.people = PersonRepository(self.session)
-        self.roles = RoleRepository(self.session)
-        self.reporting = ReportingRepository(self.session)
-        self.links = LinkRepository(self.session)
-        self.invites = InviteRepository(self.session)
-        self.audit = AuditRepository(self.session)
-        self.periods = PeriodRepository(self.session)
-        self.tasks = TaskRepository(self.session)
-        self.assessments = AssessmentRepository(self.session)
-        self.cards = ReviewCardRepository(self.session)
-        self.delegations = DelegationRepository(self.session)
-        self.dialogs = DialogRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
-        self.inbox = InboxRepository(self.session)
-        self.workers = WorkerRepository(self.session)
-        self.calendar = CalendarRepository(self.session)
-        self.leaves = LeaveRepository(self.session)
-        self.snoozes = SnoozeRepository(self.session)
-        self.ratings = RatingRepository(self.session)
-        self.council = CouncilRepository(self.session)
+        if self._shared is None:
+            self.session = Session(self._engine, expire_on_commit=False)
+        else:
+            self.session = self._shared.session_on(self._engine)
         return self
+
+    @cached_property
+    def units(self) -> UnitRepository:
+        """The Unit repository in this unit of work."""
+        return UnitRepository(self.session)
+
+    @cached_property
+    def unit_regimes(self) -> UnitRegimeRepository:
+        """The UnitRegime repository in this unit of work."""
+        return UnitRegimeRepository(self.session)
+
+    @cached_property
+    def unit_levels(self) -> UnitLevelRepository:
+        """The UnitLevel repository in this unit of work."""
+        return UnitLevelRepository(self.session)
+
+    @cached_property
+    def people(self) -> PersonRepository:
+        """The Person repository in this unit of work."""
+        return PersonRepository(self.session)
+
+    @cached_property
+    def roles(self) -> RoleRepository:
+        """The Role repository in this unit of work."""
+        return RoleRepository(self.session)
+
+    @cached_property
+    def reporting(self) -> ReportingRepository:
+        """The Reporting repository in this unit of work."""
+        return ReportingRepository(self.session)
+
+    @cached_property
+    def links(self) -> LinkRepository:
+        """The Link repository in this unit of work."""
+        return LinkRepository(self.session)
+
+    @cached_property
+    def invites(self) -> InviteRepository:
+        """The Invite repository in this unit of work."""
+        return InviteRepository(self.session)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        """The Audit repository in this unit of work."""
+        return AuditRepository(self.session)
+
+    @cached_property
+    def periods(self) -> PeriodRepository:
+        """The Period repository in this unit of work."""
+        return PeriodRepository(self.session)
+
+    @cached_property
+    def tasks(self) -> TaskRepository:
+        """The Task repository in this unit of work."""
+        return TaskRepository(self.session)
+
+    @cached_property
+    def assessments(self) -> AssessmentRepository:
+        """The Assessment repository in this unit of work."""
+        return AssessmentRepository(self.session)
+
+    @cached_property
+    def cards(self) -> ReviewCardRepository:
+        """The ReviewCard repository in this unit of work."""
+        return ReviewCardRepository(self.session)
+
+    @cached_property
+    def delegations(self) -> DelegationRepository:
+        """The Delegation repository in this unit of work."""
+        return DelegationRepository(self.session)
+
+    @cached_property
+    def dialogs(self) -> DialogRepository:
+        """The Dialog repository in this unit of work."""
+        return DialogRepository(self.session)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        """The Outbox repository in this unit of work."""
+        return OutboxRepository(self.session)
+
+    @cached_property
+    def calendar(self) -> CalendarRepository:
+        """The Calendar repository in this unit of work."""
+        return CalendarRepository(self.session)
+
+    @cached_property
+    def leaves(self) -> LeaveRepository:
+        """The Leave repository in this unit of work."""
+        return LeaveRepository(self.session)
+
+    @cached_property
+    def snoozes(self) -> SnoozeRepository:
+        """The Snooze repository in this unit of work."""
+        return SnoozeRepository(self.session)
+
+    @cached_property
+    def ratings(self) -> RatingRepository:
+        """The Rating repository in this unit of work."""
+        return RatingRepository(self.session)
+
+    @cached_property
+    def council(self) -> CouncilRepository:
+        """The Council repository in this unit of work."""
+        return CouncilRepository(self.session)
+
+    @cached_property
+    def inbox(self) -> InboxRepository:
+        """The Inbox repository in this unit of work."""
+        return InboxRepository(self.session)
+
+    @cached_property
+    def workers(self) -> WorkerRepository:
+        """The Worker repository in this unit of work."""
+        return WorkerRepository(self.session)
 
     def __exit__(
         self,
@@ -109,7 +192,10 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # close() rolls back whatever was not committed and detaches objects with their loaded values.
-        self.session.close()
+        if self._shared is None:
+            self.session.close()
+        elif not self.read_only or exc_type is not None:  # a writer, or a failure, ends the sharing
+            self._shared.end()
 
     def commit(self) -> None:
         """Save everything done in this unit of work."""
@@ -139,6 +225,33 @@ class _InlineCall:
         self.saved = True
 
 
+class _Shared:
+    """The one transaction the units of work of a `Database.together()` block share, until a writer's ends."""
+
+    __slots__ = ("database", "on_commit", "over", "session", "write")
+
+    def __init__(self, database: Database, write: bool) -> None:
+        self.database = database
+        self.write = write
+        self.session: Session | None = None
+        self.on_commit: Callable[[], None] | None = None
+        self.over = False
+
+    def serves(self, database: Database, *, writer: bool) -> bool:
+        return self.database is database and not self.over and (self.write or not writer)
+
+    def session_on(self, engine: Engine) -> Session:
+        if self.session is None:
+            self.session = Session(engine, expire_on_commit=False)
+        return self.session
+
+    def end(self) -> None:
+        self.over = True
+        if self.session is not None:
+            self.session.close()
+
+
+_shared: ContextVar[_Shared | None] = ContextVar("danhgia_shared_unit", default=None)
 _inline_call: ContextVar[_InlineCall | None] = ContextVar("danhgia_inline_call", default=None)
 # Called after every commit made in the current context (the handler of an update watches what it saved).
 commit_hook: ContextVar[Callable[[], None] | None] = ContextVar("danhgia_commit_hook", default=None)
@@ -164,6 +277,8 @@ class Database:
             make_engine(engine.url.render_as_string(hide_password=False), wait_for_lock=False) if sqlite_file else None
         )
         self._inbox: Database | None = None
+        self._dedicated: Connection | None = None
+        self._dedicated_turn = threading.Lock()
 
     def inbox(self) -> Database:
         """Where updates are recorded as they arrive. PostgreSQL: this database (rows, no global lock). SQLite: a
@@ -207,19 +322,74 @@ class Database:
         finally:
             _inline_call.reset(token)
 
-    def uow(self) -> UnitOfWork:
-        """A new unit of work (on SQLite it holds the write lock from its first statement)."""
+    @contextmanager
+    def together(self, *, write: bool = False) -> Iterator[None]:
+        """Within this block the units of work of this database share one transaction, one session and one
+        connection (a hot path's few short calls: who speaks, then what they asked for). With `write`, every unit
+        shares it (on SQLite it takes the write lock from its first statement, as a writer would) until the first
+        writer's unit ends; otherwise only the readers do, and a writer makes its own. A unit that fails ends the
+        sharing too: whatever follows in the block gets units of its own."""
+        shared = _Shared(self, write)
+        token = _shared.set(shared)
+        try:
+            yield
+        finally:
+            _shared.reset(token)
+            shared.end()
+
+    def _writer_engine(self) -> tuple[Engine, Callable[[], None] | None]:
         call = _inline_call.get()
         if call is not None and not call.saved and self._no_wait_engine is not None:
-            return UnitOfWork(self._no_wait_engine, on_commit=call.mark_saved)
-        return UnitOfWork(self.engine)
+            return self._no_wait_engine, call.mark_saved
+        return self.engine, None
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work (on SQLite it holds the write lock from its first statement)."""
+        shared = _shared.get()
+        if shared is not None and shared.serves(self, writer=True):
+            if shared.session is None:
+                engine, shared.on_commit = self._writer_engine()
+                return UnitOfWork(engine, on_commit=shared.on_commit, shared=shared)
+            return UnitOfWork(self.engine, on_commit=shared.on_commit, shared=shared)
+        engine, on_commit = self._writer_engine()
+        return UnitOfWork(engine, on_commit=on_commit)
 
     def reader(self) -> UnitOfWork:
-        """A unit of work that only reads: it never waits for or blocks a writer."""
+        """A unit of work that only reads: it never waits for or blocks a writer (unless it shares a writer's
+        transaction, `together`)."""
+        shared = _shared.get()
+        if shared is not None and shared.serves(self, writer=False):
+            if shared.session is None and shared.write:
+                engine, shared.on_commit = self._writer_engine()
+                return UnitOfWork(engine, read_only=True, shared=shared)
+            return UnitOfWork(self.read_engine, read_only=True, shared=shared)
         return UnitOfWork(self.read_engine, read_only=True)
+
+    @contextmanager
+    def dedicated(self) -> Iterator[Connection]:
+        """A transaction on this database's one dedicated connection, kept open between calls (no pool, no
+        session): for a single writer of many small, frequent writes (the inbox's). One transaction at a time;
+        committed when the block ends, rolled back if it fails (and a broken connection is replaced next time)."""
+        with self._dedicated_turn:
+            if self._dedicated is None or self._dedicated.closed or self._dedicated.invalidated:
+                if self._dedicated is not None:
+                    self._dedicated.close()
+                self._dedicated = self.engine.connect()
+            connection = self._dedicated
+            try:
+                with connection.begin():
+                    yield connection
+            except BaseException:
+                if connection.invalidated or connection.closed:
+                    self._dedicated = None
+                raise
 
     def dispose(self) -> None:
         """Close every pooled connection and stop the database's threads (the inbox's too)."""
+        with self._dedicated_turn:
+            if self._dedicated is not None:
+                self._dedicated.close()
+                self._dedicated = None
         if self._inbox is not None and self._inbox is not self:
             self._inbox.dispose()
         self._inbox = None

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -298,7 +301,7 @@ def evaluate_record(
     the round holds.
     """
     data = scoring_input(regime, person_code, self_input, tasks, review, leader, working_time, ratings)
-    result = evaluate(regime, parse_assessment(data))
+    result = _evaluated(regime, data)
     if review is None and self_input.get("causes"):
         result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))
     review_360 = regime.review_360
@@ -307,6 +310,34 @@ def evaluate_record(
         line = ExplanationLine(None, _ROUND_OPEN, cite, kind="round_open")
         result = dataclasses.replace(result, explanation=(*result.explanation, line))
     return result
+
+
+RESULTS_KEPT = 512  # evaluations remembered (a few per record being worked on)
+_results: OrderedDict[tuple[int, str], tuple[Regime, EvaluationResult]] = OrderedDict()
+_results_lock = threading.Lock()
+
+
+def _evaluated(regime: Regime, data: dict[str, Any]) -> EvaluationResult:
+    """`evaluate(regime, parse_assessment(data))`, remembered. Scoring is a pure function of the regime and the
+    documented input (both immutable, the result too), and one decision reads the same record several times — the
+    reviewer's view, the decided values, the stored view, then the card and the notice — so each distinct input
+    is evaluated once; a ScoringError is not remembered."""
+    key = (id(regime), json.dumps(data, sort_keys=True, default=_typed))
+    with _results_lock:
+        known = _results.get(key)
+        if known is not None and known[0] is regime:  # the very regime (kept alive here: its id is not reused)
+            _results.move_to_end(key)
+            return known[1]
+    result = evaluate(regime, parse_assessment(data))
+    with _results_lock:
+        _results[key] = (regime, result)
+        while len(_results) > RESULTS_KEPT:
+            _results.popitem(last=False)
+    return result
+
+
+def _typed(value: object) -> str:
+    return f"{type(value).__name__}:{value}"
 
 
 _ROUND_OPEN = (

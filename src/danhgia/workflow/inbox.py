@@ -9,13 +9,14 @@ another one."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from danhgia.storage.cluster import ChatLocks, ChatTurn, conninfo
+from danhgia.storage.repositories import InboxRepository
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import Clock
 
@@ -62,6 +63,19 @@ class InboxService:
         with self.db.uow() as uow:
             uow.inbox.done(update_id, self.clock.now(), edits)
             uow.commit()
+
+    def write(
+        self,
+        records: Sequence[tuple[int, dict[str, Any], int | None]],
+        done: Sequence[tuple[int, list[list[Any]] | None]],
+    ) -> list[bool]:
+        """Updates handled (`done`: update id, panel edits) and updates received (`records`: update id, payload, chat
+        key) in one transaction; for each record, whether it is new (False: recorded before, or twice here)."""
+        now = self.clock.now()
+        with self.db.dedicated() as connection:
+            if done:
+                InboxRepository.done_many(connection, done, now)
+            return InboxRepository.record_many(connection, records, now) if records else []
 
     def recent_edits(self) -> list[list[Any]]:
         """The panel edits made while handling the updates of the last two days, oldest first."""

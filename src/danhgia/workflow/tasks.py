@@ -6,18 +6,21 @@ still open after its due date is overdue, and one reported done after its due da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Row
 
 from danhgia.storage.models import Task
 from danhgia.storage.uow import Database, UnitOfWork
 from danhgia.workflow import inputs
 from danhgia.workflow.calendar import month_bounds, week_bounds
 from danhgia.workflow.clock import Clock
-from danhgia.workflow.common import Actor, Change, audit
+from danhgia.workflow.common import Actor, Change, audit, audit_many
 from danhgia.workflow.refusal import Refusal
 
 TITLE_MAX = 200
@@ -113,7 +116,7 @@ class TaskService:
     def _week_start_utc(self, monday: date) -> datetime:
         return datetime.combine(monday, time(0), self.tz)
 
-    def _view(self, task: Task, today: date, week_start: datetime) -> TaskView:
+    def _view(self, task: Task | Row[Any], today: date, week_start: datetime) -> TaskView:
         assert task.id is not None
         return TaskView(
             id=task.id,
@@ -131,17 +134,9 @@ class TaskService:
 
     def _week(self, uow: UnitOfWork, person_id: int, day: date, today: date) -> WeekView:
         monday, sunday = week_bounds(day)
+        rows = uow.tasks.week_rows(person_id, monday, sunday, sunday + timedelta(weeks=UPCOMING_WEEKS))
         start = self._week_start_utc(monday)
-        rows = uow.tasks.for_week(person_id, monday, sunday, sunday + timedelta(weeks=UPCOMING_WEEKS))
-        this_week = [t for t in rows if not (t.due_on > sunday and t.status == OPEN)]
-        later = [t for t in rows if t.due_on > sunday and t.status == OPEN]
-        return WeekView(
-            monday,
-            sunday,
-            today,
-            tuple(self._view(t, today, start) for t in this_week),
-            tuple(self._view(t, today, start) for t in later[:UPCOMING_MAX]),
-        )
+        return _week_of([self._view(row, today, start) for row in rows], monday, sunday, today)
 
     def week(self, person_id: int, day: date | None = None) -> WeekView:
         """The tasks of the week containing `day` (this week by default)."""
@@ -252,12 +247,15 @@ class TaskService:
         """Record what happened to a task; "done on time" after the due date is recorded as late."""
         now = self.clock.now()
         today = self.today()
+        monday, sunday = week_bounds(today)
+        ahead = sunday + timedelta(weeks=UPCOMING_WEEKS)
+        start = self._week_start_utc(monday)
         auto_late = False
         with self.db.uow() as uow:
-            task = uow.tasks.owned(task_id, person_id)
+            rows = uow.tasks.week_rows(person_id, monday, sunday, ahead)  # the week first: the task is usually in it
+            task = next((row for row in rows if row.id == task_id), None) or uow.tasks.owned(task_id, person_id)
             if task is None or task.status == CANCELLED:
                 raise Refusal("not_found", retry=True)
-            uow.session.expunge(task)  # changed below by one UPDATE, not by the ORM's change tracking
             old = {"status": task.status, "progress": task.progress, "completed_on": _plain(task.completed_on)}
             values: dict[str, object] = {"progress": task.progress, "completed_on": today}
             if outcome is CheckinOutcome.ON_TIME:
@@ -272,14 +270,23 @@ class TaskService:
             status, progress, completed = str(values["status"]), str(values["progress"]), values["completed_on"]
             assert completed is None or isinstance(completed, date)
             uow.tasks.record_checkin(task_id, status, progress, completed, now)
-            task.status, task.progress, task.completed_on = status, progress, completed
-            task.last_checkin_at = task.updated_at = now
-            new = {"status": task.status, "progress": task.progress, "completed_on": _plain(task.completed_on)}
-            audit(uow, actor, Change("task.checkin", "task", str(task_id), old, new), now)
-            week = self._week(uow, person_id, today, today)  # read inside the transaction: no second lock
-            view = self._view(task, today, self._week_start_utc(week.monday))
+            new = {"status": status, "progress": progress, "completed_on": _plain(completed)}
+            audit_many(uow, actor, [Change("task.checkin", "task", str(task_id), old, new)], now)
             uow.commit()
-        return CheckinResult(view, auto_late, week)
+            view = replace(
+                self._view(task, today, start),
+                status=status,
+                progress=progress,
+                completed_on=completed,
+                overdue=status == OPEN and task.due_on < today,
+                reported_this_week=now >= start,
+            )
+        # The week afterwards, without reading it again: only this task changed. Finished today it is one of the
+        # week's (`for_week` keeps what was completed this week); still open, it is there if due by `ahead`.
+        views = [self._view(row, today, start) for row in rows if row.id != task_id]
+        if view.status != OPEN or view.due_on <= ahead:
+            views = sorted([*views, view], key=lambda v: (v.due_on, v.id))
+        return CheckinResult(view, auto_late, _week_of(views, monday, sunday, today))
 
     def of_period(self, person_id: int, first: date, last: date) -> list[TaskView]:
         """The tasks counted in a period: due between the two days, not cancelled."""
@@ -291,6 +298,13 @@ class TaskService:
         today = self.today()
         start = self._week_start_utc(week_bounds(today)[0])
         return [self._view(t, today, start) for t in uow.tasks.in_range(person_id, first, last)]
+
+
+def _week_of(views: list[TaskView], monday: date, sunday: date, today: date) -> WeekView:
+    """The week of these tasks (by due date): this week's and carried over, then the open ones due later."""
+    this_week = [v for v in views if not (v.due_on > sunday and v.status == OPEN)]
+    later = [v for v in views if v.due_on > sunday and v.status == OPEN]
+    return WeekView(monday, sunday, today, tuple(this_week), tuple(later[:UPCOMING_MAX]))
 
 
 def _plain(value: object) -> object:

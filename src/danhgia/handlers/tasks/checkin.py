@@ -53,7 +53,7 @@ async def _record(update: Update, context: Context, task_id: int, outcome: Check
     """An outcome tapped: who it is and the check-in in one trip; then the next task to report on."""
     tasks = services_of(context).tasks
     found = await private_person_then(
-        update, context, lambda who: tasks.checkin(actor_of(who), who.person_id, task_id, outcome)
+        update, context, lambda who: tasks.checkin(actor_of(who), who.person_id, task_id, outcome), writes=True
     )
     if found is None:
         return
