@@ -85,7 +85,9 @@ async def test_an_instance_dying_mid_update_is_taken_over_and_only_the_update_in
         assert await b.processor.sweep() == 0  # 2 and 3 look pending, A holds the chat: nothing to take over
         assert end_sessions_holding_chat(pg_url, 7) == 1  # A dies: PostgreSQL ends its session, the lock is free
         await a.die()
-        assert await b.processor.sweep() == 2  # still pending at this second look, the chat free: taken over
+        await b.processor.sweep()  # still pending at this second look, the chat free: taken over (by this sweep,
+        # or by B's own sweep every few seconds when the machine is slow)
+        await until(lambda: ("B", 3, 7) in log.handled, "B taking over updates 2 and 3")
         assert log.handled == [("A", 1, 7), ("A", 2, 7), ("B", 2, 7), ("B", 3, 7)]
         assert b.inbox.counts().get("pending", 0) == 0
     finally:
