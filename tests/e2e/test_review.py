@@ -352,7 +352,15 @@ async def test_approve_all_approves_exactly_the_list_its_confirmation_showed(wor
     hoa = await world.linked_user("TP01", "Hoa")
     binh = await world.linked_user("CV02", "Bình")
     an_id = submit_an(world)
-    queue = await hoa.say("/duyet")
+    sent = hoa.send("/duyet")  # An's review card may arrive meanwhile: wait for the queue itself
+
+    def the_queue() -> Message | None:
+        return next(
+            (m for m in hoa.bot_messages() if m.seq > sent.seq and any("Duyệt tất cả" in b for b in m.button_texts())),
+            None,
+        )
+
+    queue = await world.sandbox.wait_for(the_queue, 10, "the review queue")
     confirm = await tap(world, hoa, queue, "Duyệt tất cả 1 bản chưa điều chỉnh")
     assert "• Lê Văn An — 99 điểm" in confirm.text and "Phạm Thị Bình" not in confirm.text
     # Meanwhile Bình submits: the confirmation on Hoa's screen did not list her.
