@@ -76,6 +76,16 @@ async def _period(context: Context, period_id: int) -> tuple[PeriodInfo, str | N
     return info, _which_of(services, info.key)
 
 
+async def _key_or_stale(update: Update, context: Context, identity: Identity, which: str) -> str | None:
+    """The period key a button's `which` stands for, the text step closed; None (a forged button refused) if none."""
+    key = _key_of(services_of(context), which)
+    if key is None:
+        await ack(update, t("fallback.stale_button", identity.language))
+        return None
+    await close_text_step(context, identity)
+    return key
+
+
 # -- the units -----------------------------------------------------------------------------------------------------
 
 
@@ -129,11 +139,9 @@ async def _unit(
 ) -> None:
     services = services_of(context)
     lang = identity.language
-    key = _key_of(services, which)
+    key = await _key_or_stale(update, context, identity, which)
     if key is None:
-        await ack(update, t("fallback.stale_button", lang))
         return
-    await close_text_step(context, identity)
     note: Html | None = None
     toast: str | None = None
     if opening:
@@ -231,11 +239,9 @@ async def _tree(
 ) -> None:
     services = services_of(context)
     lang = identity.language
-    key = _key_of(services, which)
+    key = await _key_or_stale(update, context, identity, which)
     if key is None:
-        await ack(update, t("fallback.stale_button", lang))
         return
-    await close_text_step(context, identity)
     periods = services.periods
     if mark is None:
         preview = await run_sync(periods.preview_tree, actor_of(identity), unit_id, key)
