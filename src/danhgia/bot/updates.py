@@ -188,6 +188,10 @@ class RecordingQueue(asyncio.Queue[object]):
                 return
         await super().put(item)
 
+    async def put_recorded(self, item: object) -> None:
+        """Queue an update its receiver has recorded already (the Zalo channel records an event with its dedupe)."""
+        await super().put(item)
+
     async def replay(self, bot: Bot) -> int:
         """Queue the updates recorded but not handled before the last stop (oldest first); returns how many."""
         if self.inbox is None:
