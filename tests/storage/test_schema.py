@@ -40,6 +40,9 @@ TABLES = {
     "council_case",
     "council_vote",
     "commendation",
+    "zalo_chat",
+    "zalo_panel",
+    "zalo_event",
 }
 
 

@@ -510,3 +510,37 @@ class StarsReservation(SQLModel, table=True):
     month: str = Field(max_length=7)
     tenths: int = Field(default=1)
     reserved_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+# -- the Zalo channel: its ids, each chat's latest panel, the events recorded ---------------------------------
+
+
+class ZaloChat(SQLModel, table=True):
+    """A Zalo chat or user id (opaque string) and the integer the bot's Telegram-shaped code knows it by."""
+
+    __tablename__ = "zalo_chat"
+
+    number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    zalo_id: str = Field(max_length=128, unique=True)
+
+
+class ZaloPanel(SQLModel, table=True):
+    """A Zalo chat's latest panel (`ShownPanel.as_dict`; None before the first) and the last message id given out
+    in it (message ids increase, never reused)."""
+
+    __tablename__ = "zalo_panel"
+
+    chat: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    panel: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    last_message_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class ZaloEvent(SQLModel, table=True):
+    """A Zalo event recorded in the inbox: its message id (the dedupe key) and the update id it was given."""
+
+    __tablename__ = "zalo_event"
+
+    message_id: str = Field(primary_key=True, max_length=128)
+    update_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    chat: int = Field(sa_column=Column(BigInteger, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

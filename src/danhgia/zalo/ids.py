@@ -1,16 +1,22 @@
 """Integer ids for the Zalo channel: python-telegram-bot wants integer chat, user and message ids, Zalo has opaque
 strings. `ChatIds` maps a Zalo chat (or user) id to an integer and back; `MessageIds` allocates the integer ids of
-the messages of a chat. In-memory implementations here; the database ones (the `zalo_chat` table) come with the
-wiring.
+the messages of a chat. In-memory implementations here; the database ones are in `danhgia.zalo.store`.
+
+Zalo numbers lie in [2**51, 2**52): Telegram's user and chat ids stay far below, so both platforms share the link
+table and the inbox without ever colliding, and every number is still a JavaScript-safe integer (< 2**53). Zalo
+events get inbox update ids from `ZALO_UPDATE_BASE` upward, far above Telegram's update ids.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Final, Protocol
 
-_ID_LIMIT: Final = 1 << 48  # below 2**52, which every Telegram id fits in (JavaScript-safe integers)
-_LOWEST: Final = 10**9  # far from the small numbers tests and people type
+ZALO_ID_LOWEST: Final = 1 << 51  # every Zalo number is at least this (Telegram ids stay far below)
+ZALO_ID_LIMIT: Final = 1 << 52  # and below this (JavaScript-safe: < 2**53)
+ZALO_UPDATE_BASE: Final = 1 << 50  # the first inbox update id of a Zalo event (Telegram's stay far below)
+CANDIDATES: Final = 10_000  # numbers tried for one id before giving up (among 2**51, a collision is rare already)
 
 
 class ChatIds(Protocol):
@@ -34,6 +40,26 @@ class MessageIds(Protocol):
         ...
 
 
+def derived_number(zalo_id: str) -> int:
+    """The number a Zalo id takes unless another id took it first: from its SHA-256, in [2**51, 2**52)."""
+    digest = int.from_bytes(hashlib.sha256(zalo_id.encode()).digest()[:8], "big")
+    return ZALO_ID_LOWEST + digest % (ZALO_ID_LIMIT - ZALO_ID_LOWEST)
+
+
+def next_number(number: int) -> int:
+    """The number tried after `number` when it is taken (wrapping around within [2**51, 2**52))."""
+    return number + 1 if number + 1 < ZALO_ID_LIMIT else ZALO_ID_LOWEST
+
+
+def number_candidates(zalo_id: str) -> Iterator[int]:
+    """The numbers a Zalo id may take, in order: its derived number, then the next ones (a collision takes the next
+    free)."""
+    number = derived_number(zalo_id)
+    for _ in range(CANDIDATES):
+        yield number
+        number = next_number(number)
+
+
 class InMemoryChatIds:
     """`ChatIds` in memory. The integer is derived from the id (SHA-256), so it is the same from one run to the
     next as long as no two ids collide (a collision takes the next free number, in order of first sight)."""
@@ -49,10 +75,9 @@ class InMemoryChatIds:
         found = self._numbers.get(zalo_id)
         if found is not None:
             return found
-        digest = int.from_bytes(hashlib.sha256(zalo_id.encode()).digest()[:8], "big")
-        number = _LOWEST + digest % (_ID_LIMIT - _LOWEST)
+        number = derived_number(zalo_id)
         while number in self._ids:
-            number = number + 1 if number + 1 < _ID_LIMIT else _LOWEST
+            number = next_number(number)
         self._numbers[zalo_id] = number
         self._ids[number] = zalo_id
         return number
