@@ -73,6 +73,7 @@ def test_invite_writes_one_link_per_unlinked_person(env: dict[str, str], tmp_pat
     assert rows[0]["ho_ten"] == "Đỗ Thị Dung"
     for row in rows:
         assert re.fullmatch(r"https://t\.me/danhgia_test_bot\?start=[A-Za-z0-9_-]{1,64}", row["lien_ket"])
+        assert re.fullmatch(r"LIENKET [A-HJKMNP-Z2-9]{8}", row["zalo"])  # typed on Zalo: no 0/O, 1/I/L
     everyone = runner.invoke(app, ["invite"])
     assert len(list(csv.DictReader(io.StringIO(everyone.stdout)))) == 8
     assert runner.invoke(app, ["invite", "--unit", "KHONGCO"]).exit_code == 2
@@ -82,7 +83,7 @@ def test_invite_with_bom_for_excel(env: dict[str, str], tmp_path: Path) -> None:
     runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))])
     out = tmp_path / "links.csv"
     runner.invoke(app, ["invite", "--out", str(out), "--bom"])
-    assert out.read_bytes().startswith("\ufeffma_can_bo,ho_ten,lien_ket".encode())
+    assert out.read_bytes().startswith("\ufeffma_can_bo,ho_ten,lien_ket,zalo".encode())
 
 
 def test_link_reset_of_unknown_or_unlinked_person(env: dict[str, str], tmp_path: Path) -> None:

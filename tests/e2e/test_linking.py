@@ -121,7 +121,7 @@ async def test_person_already_linked_cannot_be_linked_to_a_second_account(world:
     second_phone = world.user("An", "(máy 2)")
     second_phone.send("/start second-phone-code")
     refusal = await second_phone.next_message()
-    assert "đã được liên kết với một tài khoản Telegram khác" in refusal.text
+    assert "đã được liên kết với một tài khoản khác" in refusal.text
     assert linked_person(world, second_phone.id) is None
 
 

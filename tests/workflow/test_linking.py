@@ -29,14 +29,27 @@ def codes(services: Services, unit: str | None = None) -> dict[str, str]:
 
 
 def test_invite_codes_are_random_url_safe_and_only_hashes_are_stored(org: Services) -> None:
-    issued = codes(org)
-    assert len(issued) == 8 and len(set(issued.values())) == 8
-    for code in issued.values():
-        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", code)
+    invites = org.linking.issue_invites(ACTOR)
+    issued = {i.code for i in invites} | {i.zalo_code for i in invites}
+    assert len(invites) == 8 and len(issued) == 16
+    for invite in invites:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", invite.code)  # in the Telegram deep link
+        assert re.fullmatch(r"[A-HJKMNP-Z2-9]{8}", invite.zalo_code)  # typed on Zalo: no 0/O, 1/I/L
     with org.db.uow() as uow:
         stored = {i.code_hash for p in uow.people.all() for i in uow.invites.usable_for(p.id or 0, org.clock.now())}
-    assert stored == {hash_code(c) for c in issued.values()}
-    assert not set(issued.values()) & stored
+    assert stored == {hash_code(c) for c in issued}
+    assert not issued & stored
+
+
+def test_either_code_of_an_invite_links_and_the_other_is_then_void(org: Services) -> None:
+    invites = {i.staff_code: i for i in org.linking.issue_invites(ACTOR)}
+    an, binh = invites["CV01"], invites["CV02"]
+    assert org.linking.redeem(an.zalo_code, 2**51 + 7, 2**51 + 7, None).outcome is RedeemOutcome.LINKED
+    assert org.linking.redeem(an.code, 111, 111, None).outcome is RedeemOutcome.REPLACED
+    assert org.linking.redeem(binh.code, 222, 222, None).outcome is RedeemOutcome.LINKED
+    assert org.linking.redeem(binh.zalo_code, 2**51 + 9, 2**51 + 9, None).outcome is RedeemOutcome.REPLACED
+    identity = org.linking.whois(2**51 + 7)
+    assert identity is not None and identity.full_name == "Lê Văn An"
 
 
 def test_invites_for_one_unit_include_its_sub_units(org: Services) -> None:

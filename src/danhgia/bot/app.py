@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder
+from telegram.request import BaseRequest
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
@@ -121,10 +122,18 @@ async def on_startup(app: App) -> None:
     log.info("danhgia is running as @%s (Bot API server %s)", app.bot.username, api)
 
 
-def build_application(settings: Settings, services: Services, *, rate_limiter: bool = True) -> App:
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    rate_limiter: bool = True,
+    channel: tuple[str, BaseRequest, BaseRequest] | None = None,
+) -> App:
     """The Application exactly as `danhgia run` uses it, against `TELEGRAM_API_URL`.
 
-    `rate_limiter=False` is for benchmarks that measure the bot's own cost (Telegram's limits off).
+    `rate_limiter=False` is for benchmarks that measure the bot's own cost (Telegram's limits off). `channel` (a
+    token and the requests for calls and for getUpdates) puts another platform under the same handlers: the Zalo
+    bridge (bot/zalo_app.py); its updates come from its own receiver, not from an updater.
     """
     # The event loop holds the interpreter most of the time; database calls run in threads that would wait up
     # to 5 ms (Python's default switch interval) for their turn on every hand-off. 0.5 ms keeps them prompt.
@@ -137,16 +146,22 @@ def build_application(settings: Settings, services: Services, *, rate_limiter: b
     processor.inbox = services.inbox
     builder: Any = (
         ApplicationBuilder()
-        .token(settings.token())
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
         .update_queue(updates)
         .concurrent_updates(processor)
-        .request(TelegramRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT))
-        .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         .post_init(on_startup)
         .post_stop(on_stop)
     )
+    if channel is None:
+        builder = (
+            builder.token(settings.token())
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .request(TelegramRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT))
+            .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
+        )
+    else:
+        token, calls, polls = channel
+        builder = builder.token(token).request(calls).get_updates_request(polls).updater(None)
     if rate_limiter:
         builder = builder.rate_limiter(_limiter(settings))
     app: App = builder.build()

@@ -66,6 +66,14 @@ def run(
             "thay vì long polling.",
         ),
     ] = False,
+    zalo: Annotated[
+        bool,
+        typer.Option(
+            "--zalo",
+            help="Chạy bot trên Zalo (ZALO_BOT_TOKEN, ZALO_API_URL; webhook khi có ZALO_WEBHOOK_SECRET và "
+            "ZALO_PUBLIC_URL, nếu không thì long polling).",
+        ),
+    ] = False,
 ) -> None:
     """Chạy bot (long polling, hoặc webhook với --webhook) với BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL."""
     from telegram.error import InvalidToken, NetworkError
@@ -74,6 +82,9 @@ def run(
     from danhgia.bot.app import run as run_bot
 
     settings = load_settings()
+    if zalo:
+        run_on_zalo(settings)
+        return
     try:
         settings.token()
     except MissingTokenError:
@@ -92,6 +103,26 @@ def run(
         fail(t("cli.unreachable", url=settings.telegram_api_url, error=error), 1)
     except WebhookUnavailable as error:
         fail(t("webhook.cannot_listen", address=error.address, error=error.reason), 1)
+
+
+def run_on_zalo(settings: Settings) -> None:
+    """`danhgia run --zalo`: the settings checked, then the bot served on Zalo until stopped."""
+    from danhgia.bot.zalo_app import run_zalo
+    from danhgia.zalo.client import ZaloError
+
+    try:
+        settings.zalo_token()
+    except MissingTokenError:
+        fail(t("zalo.missing_token"), 2)
+    secret = settings.zalo_webhook_secret
+    if secret is not None and secret.get_secret_value() and not settings.zalo_public_url:
+        fail(t("zalo.no_public_url"), 2)
+    try:
+        run_zalo(settings)
+    except ZaloError as error:
+        fail(t("zalo.unreachable", url=settings.zalo_api_url, error=error), 1)
+    except OSError as error:
+        fail(t("zalo.cannot_listen", address=f"{settings.zalo_listen}:{settings.zalo_port}", error=error), 1)
 
 
 @db_app.command("upgrade")
@@ -171,11 +202,13 @@ def invite(
     out: Annotated[Path | None, typer.Option(help="Ghi CSV vào tệp này (mặc định: in ra màn hình).")] = None,
     bom: Annotated[bool, typer.Option("--bom", help="Thêm BOM UTF-8 để Excel hiển thị đúng tiếng Việt.")] = False,
 ) -> None:
-    """Tạo đường liên kết một lần cho những người chưa liên kết: CSV ma_can_bo,ho_ten,lien_ket."""
+    """Tạo mã liên kết một lần cho những người chưa liên kết: CSV ma_can_bo,ho_ten,lien_ket,zalo."""
     from danhgia.bot.app import build_services, open_database
+    from danhgia.zalo.inbound import LINK_WORD
 
     settings = load_settings()
-    username = bot_username(settings)
+    zalo_only = settings.zalo_bot_token is not None and settings.bot_token is None and not settings.bot_username
+    username = "" if zalo_only else bot_username(settings)
     db = open_database(settings)
     try:
         services = build_services(settings, db)
@@ -189,9 +222,10 @@ def invite(
         typer.echo(t("cli.invite_none", scope=scope), err=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["ma_can_bo", "ho_ten", "lien_ket"])
+    writer.writerow(["ma_can_bo", "ho_ten", "lien_ket", "zalo"])
     for item in issued:
-        writer.writerow([item.staff_code, item.full_name, f"https://t.me/{username}?start={item.code}"])
+        telegram = f"https://t.me/{username}?start={item.code}" if username else ""
+        writer.writerow([item.staff_code, item.full_name, telegram, f"{LINK_WORD} {item.zalo_code}"])
     expires = (services.clock.now() + services.config.invite_ttl).astimezone(settings.tz).strftime("%d/%m/%Y")
     if out is None:
         sys.stdout.write(buffer.getvalue())

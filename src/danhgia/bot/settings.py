@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import time, timedelta
 from decimal import Decimal
@@ -65,6 +66,32 @@ class Settings(BaseSettings):
         description="Telegram Stars a month the bot may spend sending reminders as paid broadcasts (up to 1 000 a "
         "second, 0.1 Star a message, from the bot's balance); never exceeded. 0: off.",
     )
+    zalo_bot_token: SecretStr | None = Field(
+        default=None, description="Token of the Zalo bot (`danhgia run --zalo`), from Zalo Bot Creator."
+    )
+    zalo_api_url: str = Field(
+        default="https://bot-api.zaloplatforms.com",
+        description="Zalo bot API server; requests go to {ZALO_API_URL}/bot{ZALO_BOT_TOKEN}/{method}.",
+    )
+    zalo_public_url: str = Field(
+        default="",
+        description="Public HTTPS address of the bot's Zalo endpoint (a reverse proxy to ZALO_LISTEN:ZALO_PORT): "
+        "Zalo posts events to {ZALO_PUBLIC_URL}/zalo, and files are linked under {ZALO_PUBLIC_URL}/zalo/files; "
+        "empty: http://ZALO_LISTEN:ZALO_PORT (a local test only).",
+    )
+    zalo_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret Zalo sends in X-Bot-Api-Secret-Token (8-256 characters); set: Zalo posts events to the "
+        "webhook, empty: the bot long-polls getUpdates.",
+    )
+    zalo_listen: str = Field(default="127.0.0.1", description="Address the Zalo webhook and file server listens on.")
+    zalo_port: int = Field(
+        default=8444, ge=0, le=65535, description="Port of the Zalo webhook and file server (0: any free port)."
+    )
+    zalo_files_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the Zalo file links (16 characters or more); empty: derived from the Zalo token.",
+    )
     health_port: int = Field(
         default=0, ge=0, le=65535, description="Port of the /healthz endpoint on WEBHOOK_LISTEN (0: none)."
     )
@@ -119,6 +146,28 @@ class Settings(BaseSettings):
             and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value())
         ):
             raise ValueError("WEBHOOK_SECRET: 1-256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("ZALO_WEBHOOK_SECRET: 8-256 characters")
+        return value
+
+    @field_validator("zalo_files_secret")
+    @classmethod
+    def _files_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("ZALO_FILES_SECRET: 16 characters or more")
+        return value
+
+    @field_validator("zalo_api_url", "zalo_public_url")
+    @classmethod
+    def _zalo_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be an http(s) address such as https://bot.example.gov.vn")
         return value
 
     @field_validator("webhook_url")
@@ -214,6 +263,18 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise MissingTokenError
         return self.bot_token.get_secret_value().strip()
+
+    def zalo_token(self) -> str:
+        """The Zalo bot token, or MissingTokenError."""
+        if self.zalo_bot_token is None or not self.zalo_bot_token.get_secret_value().strip():
+            raise MissingTokenError
+        return self.zalo_bot_token.get_secret_value().strip()
+
+    def zalo_files_key(self) -> bytes:
+        """The key that signs Zalo file links: ZALO_FILES_SECRET, or one derived from the Zalo token."""
+        if self.zalo_files_secret is not None and self.zalo_files_secret.get_secret_value():
+            return self.zalo_files_secret.get_secret_value().encode()
+        return hashlib.sha256(b"danhgia zalo files\x00" + self.zalo_token().encode()).digest()
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time]:

@@ -18,6 +18,15 @@ from danhgia.workflow.common import Actor, Change, Identity, audit, identity_of
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CODE_BYTES = 32  # 256 random bits → 43 URL-safe characters
+# Zalo links carry no start parameter: the person types "LIENKET" and a short code. 8 characters of 31 unambiguous
+# ones (no 0/O, 1/I/L) are 39 bits: guessing one of a thousand live codes takes ~10⁸ tries, at one try a second.
+ZALO_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ZALO_CODE_LENGTH = 8
+
+
+def zalo_code() -> str:
+    """A new short invite code to type on Zalo ("LIENKET 4K7Q2PXM")."""
+    return "".join(secrets.choice(ZALO_ALPHABET) for _ in range(ZALO_CODE_LENGTH))
 
 
 def hash_code(code: str) -> str:
@@ -49,11 +58,12 @@ class RedeemResult:
 
 @dataclass(frozen=True)
 class IssuedInvite:
-    """A fresh invite for one person: the code to put in the deep link."""
+    """A fresh invite for one person: the code to put in the Telegram deep link, and the one to type on Zalo."""
 
     staff_code: str
     full_name: str
     code: str
+    zalo_code: str = ""
 
 
 class ResetOutcome(StrEnum):
@@ -125,15 +135,18 @@ class LinkingService:
                 for old in uow.invites.usable_for(person.id, now):
                     old.revoked_at = now
                     uow.session.add(old)
-                code = secrets.token_urlsafe(CODE_BYTES)
-                invite = uow.invites.add(
-                    InviteCode(
-                        person_id=person.id,
-                        code_hash=hash_code(code),
-                        created_at=now,
-                        expires_at=now + self.invite_ttl,
+                code, short = secrets.token_urlsafe(CODE_BYTES), zalo_code()
+                invite, _ = [  # one invite, two codes: the first one used links the person, the other is revoked
+                    uow.invites.add(
+                        InviteCode(
+                            person_id=person.id,
+                            code_hash=hash_code(one),
+                            created_at=now,
+                            expires_at=now + self.invite_ttl,
+                        )
                     )
-                )
+                    for one in (code, short)
+                ]
                 audit(
                     uow,
                     actor,
@@ -146,7 +159,7 @@ class LinkingService:
                     ),
                     now,
                 )
-                issued.append(IssuedInvite(person.staff_code, person.full_name, code))
+                issued.append(IssuedInvite(person.staff_code, person.full_name, code, short))
             uow.commit()
         return issued
 

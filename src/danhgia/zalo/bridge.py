@@ -30,7 +30,7 @@ from typing import Any, Final
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from danhgia.texts.telegram_html import HtmlParseError, utf16_len
+from danhgia.texts.telegram_html import HtmlParseError
 from danhgia.zalo.client import (
     InvalidRequest,
     RateLimited,
@@ -43,6 +43,7 @@ from danhgia.zalo.client import (
 from danhgia.zalo.events import TextEvent
 from danhgia.zalo.files import FileLinks
 from danhgia.zalo.ids import ChatIds, InMemoryMessageIds, MessageIds
+from danhgia.zalo.inbound import event_update
 from danhgia.zalo.panels import PanelStore, Rendered, ShownPanel, plain_text, render, render_parts, with_links
 from danhgia.zalo.text import split_message
 
@@ -59,7 +60,7 @@ BAD_QUERY: Final = "Bad Request: query is too old and response timeout expired o
 BAD_FILE: Final = "Bad Request: wrong file identifier/HTTP URL specified"
 RETRY_AFTER: Final = 5  # seconds suggested after Zalo's 429 (Zalo publishes no number)
 DOCUMENT_ICON: Final = "📎"
-UNKNOWN_PERSON: Final = "Người dùng Zalo"
+
 _SUCCEED_QUIETLY: Final = frozenset(
     {
         "deletemessage",
@@ -363,37 +364,18 @@ def choice_update(
     update_id: int,
     clock: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
-    """The Telegram update of a person's Zalo text: the press of the choice it names on the chat's latest panel (a
-    `callback_query` on that panel's message), or else a text `message` (commands such as "/huy" always are)."""
-    chat_number = chats.number(event.chat.id)
-    name = event.sender.display_name or UNKNOWN_PERSON
-    user = {"id": chats.number(event.sender.id), "is_bot": event.sender.is_bot, "first_name": name}
-    chat: dict[str, Any] = {"id": chat_number, "type": "private", "first_name": name}
-    if not event.is_private:
-        chat = {"id": chat_number, "type": "group", "title": "Zalo"}
-    latest = panels.get(chat_number)
-    command = event.text.startswith("/")
-    choice = latest.choose(event.text) if latest is not None and not command else None
-    if latest is not None and choice is not None:
-        query = {
-            "id": f"{chat_number}:{event.message_id or update_id}",
-            "from": user,
-            "chat_instance": str(chat_number),
-            "data": choice.data,
-            "message": latest.message(chat),
-        }
-        return {"update_id": update_id, "callback_query": query}
-    message: dict[str, Any] = {
-        "message_id": message_ids.allocate(chat_number),
-        "from": user,
-        "chat": chat,
-        "date": event.date_ms // 1000 or int(clock()),
-        "text": event.text,
-    }
-    if command:
-        word = event.text.split(maxsplit=1)[0]
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(word)}]
-    return {"update_id": update_id, "message": message}
+    """The Telegram update of a person's Zalo text (`inbound.event_update`) with the stores at hand: the press of the
+    choice it names on the chat's latest panel, or else a text `message` (commands such as "/huy" always are)."""
+    chat = chats.number(event.chat.id)
+    return event_update(
+        event,
+        chat=chat,
+        user=chats.number(event.sender.id),
+        latest=panels.get(chat),
+        next_message_id=lambda: message_ids.allocate(chat),
+        update_id=update_id,
+        now=int(clock()),
+    )
 
 
 __all__ = ["BAD_QUERY", "CHAT_NOT_FOUND", "NOT_MODIFIED", "UNSUPPORTED", "ZaloRequest", "choice_update"]

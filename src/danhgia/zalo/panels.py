@@ -9,6 +9,7 @@ into the press of that choice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,6 +18,8 @@ from danhgia.texts.telegram_html import parse_html
 from danhgia.zalo.text import BACK, BACK_LABEL, SEPARATOR, check_labels, normalise_answer, parse_choice, render_choices
 
 _BACK_KEY = normalise_answer(BACK_LABEL)
+_VALUE = re.compile(r"^[+-]?[0-9]+(?:[.,][0-9]+)?\s*%?$")
+VALUES_LINE = "Gõ một giá trị: {values}"
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,29 @@ class ShownPanel:
         """Whether "0" / "quay lại" is offered."""
         return any(choice.number == BACK for choice in self.choices)
 
+    @property
+    def has_values(self) -> bool:
+        """Whether some choices are values typed as shown (a weight "1,5"), not numbered."""
+        return any(choice.number < BACK for choice in self.choices)
+
+    def numbered(self, answer: str) -> PanelChoice | None:
+        """The numbered (or back) choice a bare number names, or None."""
+        key = normalise_answer(answer)
+        if not key.isdecimal():
+            return None
+        number = int(key)
+        return next((c for c in self.choices if c.number == number and c.number >= BACK), None)
+
     def choose(self, answer: str) -> PanelChoice | None:
-        """The choice a typed answer names (`text.parse_choice`), or None."""
+        """The choice a typed answer names: a value typed as shown, or else `text.parse_choice` over the numbered
+        choices; None when none."""
         if not self.choices:
             return None
-        numbered = sorted((c for c in self.choices if c.number != BACK), key=lambda c: c.number)
+        key = normalise_answer(answer)
+        value = next((c for c in self.choices if c.number < BACK and normalise_answer(c.label) == key), None)
+        if value is not None:
+            return value
+        numbered = sorted((c for c in self.choices if c.number > BACK), key=lambda c: c.number)
         labels = [c.label if c.by_words else "" for c in numbered]  # "" is never matched by words
         number = parse_choice(answer, labels, back=self.has_back)
         return next((c for c in self.choices if c.number == number), None) if number is not None else None
@@ -200,6 +221,8 @@ def _choices(keyboard: Sequence[Sequence[Mapping[str, Any]]]) -> tuple[tuple[Pan
                 callbacks.append((label, button["callback_data"]))
         elif isinstance(button.get("url"), str):
             links.append(f"{label}: {button['url']}")
+    values = [PanelChoice(-n, label, data) for n, (label, data) in enumerate(_values(callbacks), start=1)]
+    callbacks = [(label, data) for label, data in callbacks if not _VALUE.match(label)]
     numbered = [PanelChoice(n, label, data) for n, (label, data) in enumerate(callbacks, start=1)]
     labels = [c.label for c in numbered]
     try:
@@ -208,8 +231,14 @@ def _choices(keyboard: Sequence[Sequence[Mapping[str, Any]]]) -> tuple[tuple[Pan
         numbered = _by_number_where_needed(numbered, back=back is not None)
         shown = [f"{c.number}{SEPARATOR}{c.label}" for c in numbered]
         lines = "\n".join([*shown, *([f"{BACK}{SEPARATOR}{BACK_LABEL}"] if back else [])])
-    choices = (*numbered, *([back] if back else []))
-    return choices, "\n".join(part for part in (lines, "\n".join(links)) if part)
+    choices = (*values, *numbered, *([back] if back else []))
+    typed = VALUES_LINE.format(values=SEPARATOR.join(c.label for c in values)) if values else ""
+    return choices, "\n".join(part for part in (typed, lines, "\n".join(links)) if part)
+
+
+def _values(callbacks: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The buttons whose label is a value (a number: a weight, points), typed as shown rather than numbered."""
+    return [(label, data) for label, data in callbacks if _VALUE.match(label)]
 
 
 def _by_number_where_needed(choices: Sequence[PanelChoice], *, back: bool) -> list[PanelChoice]:
