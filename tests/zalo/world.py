@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from danhgia.bot.app import running
 from danhgia.bot.settings import Settings
-from danhgia.bot.zalo_app import build_zalo_application, running_zalo
+from danhgia.bot.zalo_app import build_zalo_application, running_zalo, zalo_receiving
+from danhgia.sandbox.server import SandboxServer
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
 from danhgia.workflow.roster_file import read_roster
@@ -110,12 +112,21 @@ class ZaloBotWorld:
 
 @asynccontextmanager
 async def zalo_world(
-    database_url: str, clock: ManualClock, tmp_path: Path, *, webhook: bool = False
+    database_url: str,
+    clock: ManualClock,
+    tmp_path: Path,
+    *,
+    webhook: bool = False,
+    telegram: SandboxServer | None = None,
 ) -> AsyncIterator[ZaloBotWorld]:
-    """The real Zalo Application against a fresh local Zalo server, receiving by polling or by webhook."""
+    """The real Zalo Application against a fresh local Zalo server, receiving by polling or by webhook; with a
+    local Telegram server, the Application serving both platforms (`danhgia run --zalo` with BOT_TOKEN set)."""
     sandbox = ZaloSandbox()
     server = ZaloSandboxServer(sandbox)
     url = await server.start()
+    both: dict[str, Any] = {}
+    if telegram is not None:
+        both = {"bot_token": telegram.sandbox.token, "telegram_api_url": telegram.url}
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         zalo_bot_token=sandbox.token,
@@ -123,21 +134,23 @@ async def zalo_world(
         database_url=database_url,
         poll_timeout=1,
         reminders=False,
+        **both,
     )
     services = make_services(database_url, clock)
     services.roster.import_table(read_roster(write_roster(tmp_path / "roster.csv", ROSTER_ROWS)), Actor.cli("test"))
     sockets = bind("127.0.0.1", 0)
     base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
     zalo = ZaloBot(sandbox.token, base_url=url, trust_env=False)
-    app = build_zalo_application(settings, services, zalo, base + FILES_PATH)
+    app = build_zalo_application(settings, services, zalo, base + FILES_PATH, with_telegram=telegram is not None)
+    secret = WEBHOOK_SECRET if webhook else ""
     try:
-        async with running_zalo(
-            app,
-            sockets,
-            secret=WEBHOOK_SECRET if webhook else "",
-            webhook_url=base + WEBHOOK_PATH,
-            poll_timeout=1,
-        ):
+        async with AsyncExitStack() as stack:
+            if telegram is not None:
+                await stack.enter_async_context(running(app))
+                receiving = zalo_receiving(app, sockets, secret=secret, webhook_url=base + WEBHOOK_PATH, poll_timeout=1)
+            else:
+                receiving = running_zalo(app, sockets, secret=secret, webhook_url=base + WEBHOOK_PATH, poll_timeout=1)
+            await stack.enter_async_context(receiving)
             yield ZaloBotWorld(sandbox, services, settings, app, base + FILES_PATH)
     finally:
         for sock in sockets:

@@ -37,6 +37,7 @@ from danhgia.storage.uow import Database
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.inbox import SharedInbox
 from danhgia.workflow.services import Services
+from danhgia.zalo.routing import RoutingRequest
 
 # python-telegram-bot's coming behaviour, opted in: durations such as a 429's retry_after are timedeltas.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -128,12 +129,14 @@ def build_application(
     *,
     rate_limiter: bool = True,
     channel: tuple[str, BaseRequest, BaseRequest] | None = None,
+    zalo: BaseRequest | None = None,
 ) -> App:
     """The Application exactly as `danhgia run` uses it, against `TELEGRAM_API_URL`.
 
     `rate_limiter=False` is for benchmarks that measure the bot's own cost (Telegram's limits off). `channel` (a
     token and the requests for calls and for getUpdates) puts another platform under the same handlers: the Zalo
-    bridge (bot/zalo_app.py); its updates come from its own receiver, not from an updater.
+    bridge (bot/zalo_app.py); its updates come from its own receiver, not from an updater. `zalo` (the bridge's
+    request) serves both platforms at once: each call goes where its chat is (zalo/routing.py).
     """
     # The event loop holds the interpreter most of the time; database calls run in threads that would wait up
     # to 5 ms (Python's default switch interval) for their turn on every hand-off. 0.5 ms keeps them prompt.
@@ -152,16 +155,17 @@ def build_application(
         .post_stop(on_stop)
     )
     if channel is None:
+        telegram = TelegramRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT)
         builder = (
             builder.token(settings.token())
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
-            .request(TelegramRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT))
+            .request(telegram if zalo is None else RoutingRequest(telegram, zalo))
             .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         )
     else:
-        token, calls, polls = channel
-        builder = builder.token(token).request(calls).get_updates_request(polls).updater(None)
+        token, requests, polls = channel
+        builder = builder.token(token).request(requests).get_updates_request(polls).updater(None)
     if rate_limiter:
         builder = builder.rate_limiter(_limiter(settings))
     app: App = builder.build()

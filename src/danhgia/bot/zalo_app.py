@@ -18,7 +18,7 @@ from typing import Any
 
 from telegram import Update
 
-from danhgia.bot.app import build_application, build_services, configure_logging, open_database
+from danhgia.bot.app import build_application, build_services, configure_logging, open_database, running
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import RecordingQueue
 from danhgia.handlers.context import App, run_sync
@@ -67,9 +67,11 @@ def public_base(settings: Settings, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def build_zalo_application(settings: Settings, services: Services, zalo: ZaloBot, files_url: str) -> App:
-    """The Application `danhgia run --zalo` runs: Telegram's, with every Bot API call answered on Zalo; file links
-    under `files_url`."""
+def build_zalo_application(
+    settings: Settings, services: Services, zalo: ZaloBot, files_url: str, *, with_telegram: bool = False
+) -> App:
+    """The Application `danhgia run --zalo` runs: Telegram's, with every Bot API call answered on Zalo (or, with
+    `with_telegram`, each call on the platform of its chat); file links under `files_url`."""
     db = services.db
     chats, panels, message_ids = DbChatIds(db), DbPanelStore(db), DbMessageIds(db)
     files = SignedFileLinks(settings.zalo_files_key(), files_url, lifetime=FILE_LIFETIME)
@@ -77,7 +79,10 @@ def build_zalo_application(settings: Settings, services: Services, zalo: ZaloBot
     def request() -> ZaloRequest:
         return ZaloRequest(zalo, chats=chats, panels=panels, files=files, message_ids=message_ids)
 
-    app = build_application(settings, services, channel=(settings.zalo_token(), request(), request()))
+    if with_telegram:
+        app = build_application(settings, services, zalo=request())
+    else:
+        app = build_application(settings, services, channel=(settings.zalo_token(), request(), request()))
     parts = ZaloParts(zalo, chats, panels, message_ids, files)
     queue = app.update_queue
     assert isinstance(queue, RecordingQueue)
@@ -110,24 +115,16 @@ def parts_of(app: App) -> ZaloParts:
 
 
 @asynccontextmanager
-async def running_zalo(
-    app: App,
-    sockets: list[socket.socket],
-    *,
-    secret: str = "",
-    webhook_url: str = "",
-    poll_timeout: float = 30,
+async def zalo_receiving(
+    app: App, sockets: list[socket.socket], *, secret: str = "", webhook_url: str = "", poll_timeout: float = 30
 ) -> AsyncIterator[App]:
-    """Run a Zalo Application in the running event loop: its web server on `sockets` (the files; the webhook too
-    with `secret` and `webhook_url`, where Zalo is told to post), else long polling getUpdates."""
+    """Receive Zalo's events for a running Application: the web server on `sockets` (the files; the webhook too with
+    `secret` and `webhook_url`, where Zalo is told to post), else long polling getUpdates."""
     parts = parts_of(app)
     assert parts.receiver is not None
-    await app.initialize()
+    application = web_application(parts.files, parts.receiver if secret else None, secret)
+    parts.server = await start_web_server(application, sockets)
     try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        application = web_application(parts.files, parts.receiver if secret else None, secret)
-        parts.server = await start_web_server(application, sockets)
         if secret:
             await parts.zalo.set_webhook(webhook_url, secret)
             log.info("zalo: events are posted to %s", webhook_url)
@@ -136,29 +133,49 @@ async def running_zalo(
                 if (await parts.zalo.get_webhook_info()).is_set:
                     await parts.zalo.delete_webhook()
             parts.poller = asyncio.create_task(poll_forever(parts.zalo, parts.receiver, poll_timeout), name="zalo poll")
-        await app.start()
-        try:
-            yield app
-        finally:
-            if parts.poller is not None:
-                parts.poller.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await parts.poller
-                parts.poller = None
-            if app.running:
-                await app.stop()
-                if app.post_stop is not None:
-                    await app.post_stop(app)
-            if parts.server is not None:
-                await parts.server.stop()
-                parts.server = None
+        yield app
+    finally:
+        if parts.poller is not None:
+            parts.poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await parts.poller
+            parts.poller = None
+        await parts.server.stop()
+        parts.server = None
+
+
+@asynccontextmanager
+async def running_zalo(
+    app: App,
+    sockets: list[socket.socket],
+    *,
+    secret: str = "",
+    webhook_url: str = "",
+    poll_timeout: float = 30,
+) -> AsyncIterator[App]:
+    """Run a Zalo-only Application in the running event loop, receiving as `zalo_receiving` does."""
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        async with zalo_receiving(app, sockets, secret=secret, webhook_url=webhook_url, poll_timeout=poll_timeout):
+            await app.start()
+            try:
+                yield app
+            finally:
+                if app.running:
+                    await app.stop()
+                    if app.post_stop is not None:
+                        await app.post_stop(app)
     finally:
         await app.shutdown()
 
 
 def run_zalo(settings: Settings) -> None:
-    """Serve Zalo until Ctrl-C or SIGTERM: the webhook when ZALO_WEBHOOK_SECRET is set, else long polling.
-    Raises OSError when ZALO_LISTEN:ZALO_PORT cannot be listened on."""
+    """Serve Zalo until Ctrl-C or SIGTERM: the webhook when ZALO_WEBHOOK_SECRET is set, else long polling; with
+    BOT_TOKEN set too, Telegram as well (long polling), in one Application. Raises OSError when
+    ZALO_LISTEN:ZALO_PORT cannot be listened on."""
+    with_telegram = settings.bot_token is not None and bool(settings.bot_token.get_secret_value().strip())
     configure_logging(settings.log_level)
     secret = settings.zalo_webhook_secret.get_secret_value() if settings.zalo_webhook_secret is not None else ""
     sockets = bind(settings.zalo_listen, settings.zalo_port)
@@ -167,15 +184,22 @@ def run_zalo(settings: Settings) -> None:
 
     async def main() -> None:
         async with ZaloBot(settings.zalo_token(), base_url=settings.zalo_api_url) as zalo:
-            app = build_zalo_application(settings, build_services(settings, db), zalo, base + FILES_PATH)
+            services = build_services(settings, db)
+            app = build_zalo_application(settings, services, zalo, base + FILES_PATH, with_telegram=with_telegram)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for number in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(number, stop.set)
-            async with running_zalo(
-                app, sockets, secret=secret, webhook_url=base + WEBHOOK_PATH, poll_timeout=settings.poll_timeout
-            ):
-                log.info("danhgia is running on Zalo (files%s at %s)", " and webhook" if secret else "", base)
+            hook, timeout = base + WEBHOOK_PATH, settings.poll_timeout
+            async with contextlib.AsyncExitStack() as stack:
+                if with_telegram:  # Telegram's updates by long polling, Zalo's beside them
+                    await stack.enter_async_context(running(app, settings.poll_timeout))
+                    receiving = zalo_receiving(app, sockets, secret=secret, webhook_url=hook, poll_timeout=timeout)
+                else:
+                    receiving = running_zalo(app, sockets, secret=secret, webhook_url=hook, poll_timeout=timeout)
+                await stack.enter_async_context(receiving)
+                where = "Telegram and Zalo" if with_telegram else "Zalo"
+                log.info("danhgia is running on %s (Zalo's files%s at %s)", where, " and webhook" * bool(secret), base)
                 await stop.wait()
 
     try:
