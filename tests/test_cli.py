@@ -79,6 +79,17 @@ def test_invite_writes_one_link_per_unlinked_person(env: dict[str, str], tmp_pat
     assert runner.invoke(app, ["invite", "--unit", "KHONGCO"]).exit_code == 2
 
 
+def test_invite_for_one_platform(env: dict[str, str], tmp_path: Path) -> None:
+    runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))])
+    zalo = runner.invoke(app, ["invite", "--unit", "CC", "--channel", "zalo"])
+    assert zalo.exit_code == 0, zalo.output
+    rows = list(csv.DictReader(io.StringIO(zalo.stdout)))
+    assert [r["lien_ket"] for r in rows] == ["", "", ""]
+    assert all(re.fullmatch(r"LIENKET [A-HJKMNP-Z2-9]{8}", r["zalo"]) for r in rows)
+    wrong = runner.invoke(app, ["invite", "--channel", "viber"])
+    assert wrong.exit_code == 2 and "chọn telegram hoặc zalo" in wrong.output
+
+
 def test_invite_with_bom_for_excel(env: dict[str, str], tmp_path: Path) -> None:
     runner.invoke(app, ["roster", "import", str(write_roster(tmp_path / "staff.csv", ROSTER_ROWS))])
     out = tmp_path / "links.csv"

@@ -41,15 +41,55 @@ def test_invite_codes_are_random_url_safe_and_only_hashes_are_stored(org: Servic
     assert not issued & stored
 
 
-def test_either_code_of_an_invite_links_and_the_other_is_then_void(org: Services) -> None:
+ZALO_AN, ZALO_BINH = 2**51 + 7, 2**51 + 9  # Zalo accounts' numbers (danhgia.zalo.ids)
+
+
+def test_a_person_links_one_account_on_each_platform(org: Services) -> None:
     invites = {i.staff_code: i for i in org.linking.issue_invites(ACTOR)}
     an, binh = invites["CV01"], invites["CV02"]
-    assert org.linking.redeem(an.zalo_code, 2**51 + 7, 2**51 + 7, None).outcome is RedeemOutcome.LINKED
-    assert org.linking.redeem(an.code, 111, 111, None).outcome is RedeemOutcome.REPLACED
-    assert org.linking.redeem(binh.code, 222, 222, None).outcome is RedeemOutcome.LINKED
-    assert org.linking.redeem(binh.zalo_code, 2**51 + 9, 2**51 + 9, None).outcome is RedeemOutcome.REPLACED
-    identity = org.linking.whois(2**51 + 7)
-    assert identity is not None and identity.full_name == "Lê Văn An"
+    # Each code is for its own platform: a Zalo code opened on Telegram (or the reverse) links nothing.
+    assert org.linking.redeem(an.zalo_code, 111, 111, None).outcome is RedeemOutcome.INVALID
+    assert org.linking.redeem(an.code, ZALO_AN, ZALO_AN, None).outcome is RedeemOutcome.INVALID
+    assert org.linking.redeem(an.zalo_code, ZALO_AN, ZALO_AN, None).outcome is RedeemOutcome.LINKED
+    assert org.linking.redeem(an.code, 111, 111, None).outcome is RedeemOutcome.LINKED  # his Telegram too
+    with org.db.uow() as uow:
+        assert {link.channel for link in uow.links.of_person(org.linking.find_person("CV01").person_id)} == {  # type: ignore[union-attr]
+            "telegram",
+            "zalo",
+        }
+    # A second Zalo account for the same person is refused; Bình's Zalo code cannot serve An's account.
+    assert org.linking.redeem(binh.zalo_code, ZALO_AN, ZALO_AN, None).outcome is RedeemOutcome.ACCOUNT_TAKEN
+    assert org.linking.redeem(binh.zalo_code, ZALO_BINH, ZALO_BINH, None).outcome is RedeemOutcome.LINKED
+    # Both of An's accounts are An; a new round of invites leaves the linked people out.
+    for account in (111, ZALO_AN):
+        identity = org.linking.whois(account)
+        assert identity is not None and identity.staff_code == "CV01"
+    assert "CV01" not in {i.staff_code for i in org.linking.issue_invites(ACTOR)}
+
+
+def test_notices_go_to_the_platform_used_last(org: Services) -> None:
+    invites = {i.staff_code: i for i in org.linking.issue_invites(ACTOR)}
+    org.linking.redeem(invites["CV01"].code, 111, 111, None)
+    org.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    org.linking.redeem(invites["CV01"].zalo_code, ZALO_AN, ZALO_AN, None)
+    person = org.linking.find_person("CV01")
+    assert person is not None
+
+    def preferred() -> int:
+        with org.db.reader() as uow:
+            link = uow.links.chats_of([person.person_id])[person.person_id]
+            assert uow.links.by_person(person.person_id) == link
+            return link.chat_id
+
+    assert preferred() == ZALO_AN  # linked last
+    org.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    org.linking.whois(111)  # An writes on Telegram
+    assert preferred() == 111
+    org.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    org.linking.whois(ZALO_AN)  # and back on Zalo
+    assert preferred() == ZALO_AN
+    reset = org.linking.reset(person.person_id, ACTOR)  # HR unlinks him: every platform's account
+    assert reset.old_chat_id == ZALO_AN and org.linking.whois(111) is None and org.linking.whois(ZALO_AN) is None
 
 
 def test_invites_for_one_unit_include_its_sub_units(org: Services) -> None:

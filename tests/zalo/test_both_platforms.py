@@ -4,7 +4,7 @@ approval and the closing reach An on Zalo as numbered messages — each call goe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,3 +73,42 @@ async def test_a_zalo_person_and_telegram_leaders(sqlite_url: str, tmp_path: Pat
         assert "1 · 📊 Xem chi tiết" in an.last()
         assert not [m for m in hoa.bot_messages() if "🏁" in (m.text or "")]  # An's result went to An alone
         assert not world.sandbox.violations and not server.sandbox.violations
+
+
+async def test_a_person_on_both_platforms_hears_where_they_wrote_last(
+    sqlite_url: str, tmp_path: Path, server: SandboxServer
+) -> None:
+    clock = ManualClock(datetime(2026, 11, 30, 9, 0, tzinfo=VN))
+    async with zalo_world(sqlite_url, clock, tmp_path, telegram=server) as world:
+        an_zalo = await world.linked("CV01", "An")
+        # A round of Telegram codes for everyone without a Telegram account: An (on Zalo already) gets one too.
+        issued = world.services.linking.issue_invites(Actor.cli("test"), channel="telegram")
+        codes = {i.staff_code: i.code for i in issued}
+        assert {i.zalo_code for i in issued} == {""}
+        an_telegram = await telegram_person(server, codes["CV01"], "An")
+        assert "Xin chào Lê Văn An" in an_telegram.last().text  # the same person on both
+        giang = await telegram_person(server, codes["TC01"], "Giang")
+
+        # An used Telegram last (he linked it last): the period's notice reaches him there, not on Zalo.
+        unit = await giang.tap(await giang.say("/kydanhgia"), "Phòng Tổng hợp")
+        await giang.tap(unit, "Mở kỳ 11/2026")
+        notice = await an_telegram.next_message()
+        assert "📣 Kỳ đánh giá 11/2026" in notice.text and notice.button_texts() == ["📝 Tự đánh giá"]
+        assert not [text for text in an_zalo.texts() if "📣" in text]
+
+        # An hour later he writes on Zalo: from now on his notices come to Zalo.
+        clock.advance(timedelta(hours=1))
+        assert "1 · ➕ Thêm việc" in await an_zalo.say("/tuannay")
+        before = len(an_telegram.bot_messages())
+        assert await world.tick()  # the day's reminders
+        await world.settled()
+        assert "⏳ Bạn chưa nộp bản tự đánh giá kỳ 11/2026" in "\n".join(an_zalo.texts()[-3:])
+        assert an_telegram.bot_messages()[before:] == []
+
+        # And back on Telegram the next day: what is owed to him follows him there.
+        clock.advance(timedelta(days=1))
+        assert "Các lệnh dành cho bạn" in (await an_telegram.say("/help")).text
+        with world.services.db.reader() as uow:
+            person = uow.people.get_by_code("CV01")
+            assert person is not None and person.id is not None
+            assert uow.links.chats_of([person.id])[person.id].chat_id == an_telegram.id

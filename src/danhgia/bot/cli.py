@@ -18,6 +18,7 @@ from danhgia.bot import cli_cycle, cli_doctor, cli_regimes, cli_reports, cli_sco
 from danhgia.bot.cli_common import day, fail, load_settings
 from danhgia.bot.settings import MissingTokenError, Settings
 from danhgia.texts import t
+from danhgia.workflow.channels import CHANNELS, ZALO
 from danhgia.workflow.common import Actor
 from danhgia.workflow.linking import ResetOutcome, UnknownUnitError
 from danhgia.workflow.roster import describe_changes
@@ -201,18 +202,27 @@ def invite(
     unit: Annotated[str | None, typer.Option(help="Chỉ những người thuộc đơn vị này (và các đơn vị cấp dưới).")] = None,
     out: Annotated[Path | None, typer.Option(help="Ghi CSV vào tệp này (mặc định: in ra màn hình).")] = None,
     bom: Annotated[bool, typer.Option("--bom", help="Thêm BOM UTF-8 để Excel hiển thị đúng tiếng Việt.")] = False,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            help="Chỉ tạo mã cho một nền tảng (telegram hoặc zalo), cho mọi người chưa liên kết trên nền tảng đó "
+            "(kể cả người đã dùng nền tảng kia).",
+        ),
+    ] = None,
 ) -> None:
     """Tạo mã liên kết một lần cho những người chưa liên kết: CSV ma_can_bo,ho_ten,lien_ket,zalo."""
     from danhgia.bot.app import build_services, open_database
     from danhgia.zalo.inbound import LINK_WORD
 
     settings = load_settings()
+    if channel is not None and channel not in CHANNELS:
+        fail(t("cli.unknown_channel", channel=channel), 2)
     zalo_only = settings.zalo_bot_token is not None and settings.bot_token is None and not settings.bot_username
-    username = "" if zalo_only else bot_username(settings)
+    username = "" if zalo_only or channel == ZALO else bot_username(settings)
     db = open_database(settings)
     try:
         services = build_services(settings, db)
-        issued = services.linking.issue_invites(Actor.cli("invite"), unit)
+        issued = services.linking.issue_invites(Actor.cli("invite"), unit, channel)
     except UnknownUnitError:
         fail(t("cli.unknown_unit", code=unit), 2)
     finally:
@@ -224,8 +234,9 @@ def invite(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["ma_can_bo", "ho_ten", "lien_ket", "zalo"])
     for item in issued:
-        telegram = f"https://t.me/{username}?start={item.code}" if username else ""
-        writer.writerow([item.staff_code, item.full_name, telegram, f"{LINK_WORD} {item.zalo_code}"])
+        telegram = f"https://t.me/{username}?start={item.code}" if username and item.code else ""
+        zalo = f"{LINK_WORD} {item.zalo_code}" if item.zalo_code else ""
+        writer.writerow([item.staff_code, item.full_name, telegram, zalo])
     expires = (services.clock.now() + services.config.invite_ttl).astimezone(settings.tz).strftime("%d/%m/%Y")
     if out is None:
         sys.stdout.write(buffer.getvalue())

@@ -83,13 +83,16 @@ class ReportingLine(SQLModel, table=True):
 
 
 class TelegramLink(SQLModel, table=True):
-    """The one Telegram account linked to a person (and the one person linked to an account)."""
+    """A messaging account linked to a person: one per platform (`channel`, workflow/channels.py) and person, one
+    person per account. `telegram_user_id` is the account's id as the bot sees it (a Zalo account's number)."""
 
     __tablename__ = "telegram_link"
+    __table_args__ = (UniqueConstraint("person_id", "channel", name="uq_telegram_link_person_channel"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, unique=True)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    channel: str = Field(
+        default="telegram", sa_column=Column(String(16), nullable=False, server_default=text("'telegram'"))
     )
     telegram_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -97,10 +100,12 @@ class TelegramLink(SQLModel, table=True):
     menu_signature: str | None = Field(default=None, max_length=32)
     linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    active_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)  # last switched to
 
 
 class InviteCode(SQLModel, table=True):
-    """A one-time deep-link code; only its SHA-256 hash is stored."""
+    """A one-time invite code for one platform (a Telegram deep link, a code typed on Zalo); only its SHA-256 hash
+    is stored."""
 
     __tablename__ = "invite_code"
 
@@ -109,6 +114,9 @@ class InviteCode(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     code_hash: str = Field(max_length=64, unique=True, index=True)
+    channel: str = Field(
+        default="telegram", sa_column=Column(String(16), nullable=False, server_default=text("'telegram'"))
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.orm import QueryableAttribute, defer
+from sqlalchemy.orm import QueryableAttribute, aliased, defer
 from sqlmodel import Session, col, select
 
 from danhgia.storage.models import (
@@ -58,7 +58,27 @@ class IdentityRow(NamedTuple):
     unit_name: str
     role: str | None
     dialog_kind: str | None
+    link_id: int
+    newer: int  # the person's other links used more recently (more than 0: the person switched to this one)
 
+
+_OTHER_LINK = aliased(TelegramLink)
+_LAST_USED = func.coalesce(col(TelegramLink.active_at), col(TelegramLink.linked_at))
+_NEWER_LINKS = (
+    sa_select(func.count())
+    .select_from(_OTHER_LINK)
+    .where(
+        col(_OTHER_LINK.person_id) == col(TelegramLink.person_id),
+        or_(  # later in the order `of_person` gives: used later, or at the same moment and made later
+            func.coalesce(col(_OTHER_LINK.active_at), col(_OTHER_LINK.linked_at)) > _LAST_USED,
+            and_(
+                func.coalesce(col(_OTHER_LINK.active_at), col(_OTHER_LINK.linked_at)) == _LAST_USED,
+                col(_OTHER_LINK.id) > col(TelegramLink.id),
+            ),
+        ),
+    )
+    .scalar_subquery()
+)
 
 # Built once: constructing a statement costs more than running it on SQLite.
 _IDENTITY = (
@@ -74,6 +94,8 @@ _IDENTITY = (
         col(Unit.name),
         col(PersonRole.role_code),
         col(Dialog.kind),
+        col(TelegramLink.id),
+        _NEWER_LINKS,
     )
     .join(Person, col(Person.id) == col(TelegramLink.person_id))
     .join(Unit, col(Unit.id) == col(Person.unit_id))
@@ -277,9 +299,11 @@ class PersonRepository:
             rows += list(self.session.exec(columns.where(col(Person.id).in_(ids))))
         return [(int(pid or 0), int(uid), bool(active)) for pid, uid, active in rows]
 
-    def unlinked(self, unit_ids: Iterable[int] | None = None) -> list[Person]:
-        """Active people with no Telegram account linked, optionally only in these units."""
+    def unlinked(self, unit_ids: Iterable[int] | None = None, channel: str | None = None) -> list[Person]:
+        """Active people with no account linked (on `channel`, or on any), optionally only in these units."""
         linked = select(TelegramLink.person_id)
+        if channel is not None:
+            linked = linked.where(TelegramLink.channel == channel)
         query = select(Person).where(Person.active == True, col(Person.id).not_in(linked))  # noqa: E712
         if unit_ids is not None:
             query = query.where(col(Person.unit_id).in_(list(unit_ids)))
@@ -377,19 +401,35 @@ class ReportingRepository:
 
 
 class LinkRepository:
-    """Links between people and Telegram accounts."""
+    """Links between people and their messaging accounts (one per platform); a person's preferred link is the one
+    they used last."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def by_telegram_user(self, telegram_user_id: int) -> TelegramLink | None:
-        """The link of this Telegram account."""
+        """The link of this account."""
         query = select(TelegramLink).where(TelegramLink.telegram_user_id == telegram_user_id)
         return self.session.exec(query).first()
 
     def by_person(self, person_id: int) -> TelegramLink | None:
-        """The link of this person."""
-        return self.session.exec(select(TelegramLink).where(TelegramLink.person_id == person_id)).first()
+        """The preferred link of this person (the one used last), or None."""
+        links = self.of_person(person_id)
+        return links[-1] if links else None
+
+    def of_person(self, person_id: int) -> list[TelegramLink]:
+        """Every link of this person, the preferred one last."""
+        query = select(TelegramLink).where(TelegramLink.person_id == person_id)
+        return list(self.session.exec(query.order_by(_LAST_USED, col(TelegramLink.id))))
+
+    def on_channel(self, person_id: int, channel: str) -> TelegramLink | None:
+        """This person's link on one platform."""
+        query = select(TelegramLink).where(TelegramLink.person_id == person_id, TelegramLink.channel == channel)
+        return self.session.exec(query).first()
+
+    def touch(self, link_id: int, now: datetime) -> None:
+        """The person used this link now: it becomes their preferred one."""
+        self.session.execute(update(TelegramLink).where(col(TelegramLink.id) == link_id).values(active_at=now))
 
     def identity_rows(self, telegram_user_id: int) -> list[IdentityRow]:
         """Who this account is — link, person, unit, each role and the open dialog's kind — in one prepared
@@ -397,16 +437,18 @@ class LinkRepository:
         return [IdentityRow(*row) for row in self.session.execute(_IDENTITY, {"tid": telegram_user_id})]
 
     def chats_of(self, person_ids: Iterable[int]) -> dict[int, TelegramLink]:
-        """person id → link, for the people who have one."""
+        """person id → preferred link, for the people who have one."""
         ids = list(person_ids)
         if not ids:
             return {}
-        rows = self.session.exec(select(TelegramLink).where(col(TelegramLink.person_id).in_(ids)))
-        return {row.person_id: row for row in rows}
+        query = select(TelegramLink).where(col(TelegramLink.person_id).in_(ids))
+        rows = self.session.exec(query.order_by(_LAST_USED, col(TelegramLink.id)))
+        return {row.person_id: row for row in rows}  # the preferred one comes last and stays
 
     def all(self) -> list[TelegramLink]:
-        """Every link."""
-        return list(self.session.exec(select(TelegramLink).order_by(col(TelegramLink.person_id))))
+        """Every link, by person, each person's preferred one last."""
+        query = select(TelegramLink).order_by(col(TelegramLink.person_id), _LAST_USED, col(TelegramLink.id))
+        return list(self.session.exec(query))
 
     def add(self, link: TelegramLink) -> TelegramLink:
         """Persist a new link."""

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from danhgia.storage.models import InviteCode, Person, TelegramLink
 from danhgia.storage.uow import Database, UnitOfWork
+from danhgia.workflow.channels import CHANNELS, TELEGRAM, ZALO, channel_of
 from danhgia.workflow.clock import Clock
 from danhgia.workflow.common import Actor, Change, Identity, audit, identity_of
 
@@ -116,10 +117,12 @@ class LinkingService:
         self.clock = clock
         self.invite_ttl = invite_ttl
 
-    def issue_invites(self, actor: Actor, unit_code: str | None = None) -> list[IssuedInvite]:
-        """One new code for every active, unlinked person (in a unit and its sub-units, if given).
-
-        A person's earlier unused codes are revoked, so only the newest link works.
+    def issue_invites(
+        self, actor: Actor, unit_code: str | None = None, channel: str | None = None
+    ) -> list[IssuedInvite]:
+        """New codes for every active person with no account linked (in a unit and its sub-units, if given): a
+        Telegram deep-link code and a Zalo code; with `channel`, only that platform's code, for everyone with no
+        account linked there. A person's earlier unused codes of the same platform are revoked: only the newest works.
         """
         now = self.clock.now()
         issued: list[IssuedInvite] = []
@@ -130,22 +133,27 @@ class LinkingService:
                 if unit is None or unit.id is None:
                     raise UnknownUnitError(unit_code)
                 unit_ids = uow.units.subtree_ids(unit.id)
-            for person in uow.people.unlinked(unit_ids):
+            for person in uow.people.unlinked(unit_ids, channel):
                 assert person.id is not None
+                wanted = (channel,) if channel is not None else CHANNELS
                 for old in uow.invites.usable_for(person.id, now):
-                    old.revoked_at = now
-                    uow.session.add(old)
-                code, short = secrets.token_urlsafe(CODE_BYTES), zalo_code()
-                invite, _ = [  # one invite, two codes: the first one used links the person, the other is revoked
+                    if old.channel in wanted:
+                        old.revoked_at = now
+                        uow.session.add(old)
+                code = secrets.token_urlsafe(CODE_BYTES) if TELEGRAM in wanted else ""
+                short = zalo_code() if ZALO in wanted else ""
+                invite, *_ = [  # one code per platform: each links the person's account there
                     uow.invites.add(
                         InviteCode(
                             person_id=person.id,
                             code_hash=hash_code(one),
+                            channel=platform,
                             created_at=now,
                             expires_at=now + self.invite_ttl,
                         )
                     )
-                    for one in (code, short)
+                    for platform, one in ((TELEGRAM, code), (ZALO, short))
+                    if one
                 ]
                 audit(
                     uow,
@@ -168,7 +176,10 @@ class LinkingService:
         now = self.clock.now()
         actor = Actor(label=f"telegram:{telegram_user_id}")
         with self.db.uow() as uow:
+            channel = channel_of(telegram_user_id)
             invite = uow.invites.by_hash(hash_code(code)) if CODE_PATTERN.match(code) else None
+            if invite is not None and invite.channel != channel:
+                invite = None  # a Zalo code links a Zalo account, a Telegram link a Telegram account
             account_link = uow.links.by_telegram_user(telegram_user_id)
             outcome: RedeemOutcome | None = None
             if invite is None:
@@ -195,7 +206,7 @@ class LinkingService:
                 outcome is None
                 and person is not None
                 and person.id is not None
-                and uow.links.by_person(person.id) is not None
+                and uow.links.on_channel(person.id, channel) is not None
             ):
                 outcome = RedeemOutcome.PERSON_TAKEN
             if outcome is not None or person is None or invite is None:
@@ -237,17 +248,19 @@ class LinkingService:
         uow.links.add(
             TelegramLink(
                 person_id=person.id,
+                channel=invite.channel,
                 telegram_user_id=telegram_user_id,
                 chat_id=chat_id,
                 username=username,
                 linked_at=now,
+                active_at=now,
             )
         )
         invite.used_at = now
         invite.used_by_telegram_id = telegram_user_id
         uow.session.add(invite)
         for other in uow.invites.usable_for(person.id, now):
-            if other.id != invite.id:
+            if other.id != invite.id and other.channel == invite.channel:
                 other.revoked_at = now
                 uow.session.add(other)
         audit(
@@ -288,6 +301,10 @@ class LinkingService:
         if not rows or not rows[0].active:
             return None
         first = rows[0]
+        if first.newer:  # back on this platform after using the other: notices follow the person here
+            with self.db.uow() as uow:
+                uow.links.touch(first.link_id, self.clock.now())
+                uow.commit()
         return Identity(
             person_id=first.person_id,
             staff_code=first.staff_code,
@@ -318,14 +335,18 @@ class LinkingService:
             person = uow.people.get(person_id)
             if person is None or person.id is None:
                 return ResetResult(ResetOutcome.UNKNOWN_PERSON)
-            link = uow.links.by_person(person.id)
-            if link is None:
+            links = uow.links.of_person(person.id)
+            if not links:
                 return ResetResult(ResetOutcome.NOT_LINKED, person.full_name, person.staff_code)
-            old = {"telegram_user_id": link.telegram_user_id, "chat_id": link.chat_id}
-            uow.links.delete(link)
+            link = links[-1]  # the one they used last is told
+            old: dict[str, object] = {"telegram_user_id": link.telegram_user_id, "chat_id": link.chat_id}
+            if len(links) > 1:
+                old["accounts"] = [one.telegram_user_id for one in links]
+            for one in links:  # every platform's: the person is invited again
+                uow.links.delete(one)
             audit(uow, actor, Change("link.reset", "person", str(person.id), old, None, reason), now)
             uow.commit()
-            return ResetResult(ResetOutcome.RESET, person.full_name, person.staff_code, old["chat_id"])
+            return ResetResult(ResetOutcome.RESET, person.full_name, person.staff_code, link.chat_id)
 
     def set_language(self, person_id: int, language: str, actor: Actor) -> None:
         """Remember the language a person reads the bot in."""
@@ -352,7 +373,7 @@ class LinkingService:
             targets: list[MenuTarget] = []
             for link in uow.links.all():
                 person = uow.people.get(link.person_id)
-                if person is None or not person.active:
+                if person is None or not person.active or link.channel != TELEGRAM:  # Zalo has no menus
                     continue
                 targets.append(
                     MenuTarget(
@@ -367,7 +388,7 @@ class LinkingService:
     def record_menu(self, person_id: int, signature: str | None) -> None:
         """Remember which command menu a person's chat was given."""
         with self.db.uow() as uow:
-            link = uow.links.by_person(person_id)
+            link = uow.links.on_channel(person_id, TELEGRAM)
             if link is not None and link.menu_signature != signature:
                 link.menu_signature = signature
                 uow.session.add(link)

@@ -13,8 +13,9 @@ import hashlib
 from collections.abc import Iterator
 from typing import Final, Protocol
 
-ZALO_ID_LOWEST: Final = 1 << 51  # every Zalo number is at least this (Telegram ids stay far below)
-ZALO_ID_LIMIT: Final = 1 << 52  # and below this (JavaScript-safe: < 2**53)
+from danhgia.workflow.channels import ZALO_ID_LIMIT as ZALO_ID_LIMIT
+from danhgia.workflow.channels import ZALO_ID_LOWEST as ZALO_ID_LOWEST
+
 ZALO_UPDATE_BASE: Final = 1 << 50  # the first inbox update id of a Zalo event (Telegram's stay far below)
 CANDIDATES: Final = 10_000  # numbers tried for one id before giving up (among 2**51, a collision is rare already)
 

@@ -1,7 +1,7 @@
 """Both platforms under one bot: each Bot API call goes to Telegram or, through the bridge, to Zalo, by the chat it
 concerns — so that a notice, a review card or an edit reaches each person where they are, whoever caused it.
 
-A Zalo chat's number lies in [2**51, 2**52) (`ids.ZALO_ID_LOWEST`), where no Telegram id lies; the chat of a call is
+A Zalo chat's number lies in [2**51, 2**52) (`workflow.channels`), where no Telegram id lies; the chat of a call is
 its `chat_id`, a command menu's `scope.chat_id`, or the chat at the head of a Zalo callback query's id
 ("{chat}:{message}"). A call about no chat (getMe, getUpdates, the webhook) is Telegram's.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-from danhgia.zalo.ids import ZALO_ID_LIMIT, ZALO_ID_LOWEST
+from danhgia.workflow.channels import ZALO_ID_LIMIT, ZALO_ID_LOWEST
 
 
 def is_zalo_chat(value: object) -> bool:
