@@ -10,7 +10,8 @@ is POSTed to the webhook — wrapped in `{ok, result}` as Zalo's documentation s
 `X-Bot-Api-Secret-Token` header. Ids are opaque strings; `date` is in milliseconds.
 
 A JSON control API under `/zalo/api/` lets a test or a page act as users (send a text, an image, a sticker,
-something unsupported) and read each chat. Where the sources do not give Zalo's exact wording (docs/zalo-api.md
+something unsupported) and read each chat; `GET /` (and `/zalo/`) is such a page, looking like a Zalo chat (the
+static files in `zalo/web/`). Where the sources do not give Zalo's exact wording (docs/zalo-api.md
 lists which), the refusal's words here are the sandbox's own; the codes follow Zalo's table.
 """
 
@@ -27,6 +28,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -65,6 +67,8 @@ METHODS: Final = {  # method: (required parameters, optional parameters)
     "sendSticker": (("chat_id", "sticker"), ()),
     "sendChatAction": (("chat_id", "action"), ()),
 }
+WEB: Final = files("danhgia.zalo") / "web"  # the chat page's static files
+CONTENT_TYPES: Final = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 _TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]{6,}$")
 _HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
@@ -637,8 +641,31 @@ async def control_wait(request: web.Request) -> web.Response:
     return _json({"version": await sandbox.wait_changed(since, timeout)})
 
 
+async def page(_request: web.Request) -> web.Response:
+    """GET `/` and `/zalo/`: the chat page (people on the side, the chosen person's chat with the bot)."""
+    return web.Response(
+        text=(WEB / "index.html").read_text(encoding="utf-8"),
+        content_type="text/html",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def static(request: web.Request) -> web.Response:
+    """GET `/zalo/static/{name}`: the page's script and styles (no build step)."""
+    name = request.match_info["name"]
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if "/" in name or "\\" in name or name.startswith(".") or suffix not in CONTENT_TYPES or not (WEB / name).is_file():
+        raise web.HTTPNotFound
+    return web.Response(
+        body=(WEB / name).read_bytes(),
+        content_type=CONTENT_TYPES[suffix],
+        charset="utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 def build_web_app(sandbox: ZaloSandbox) -> web.Application:
-    """The aiohttp application serving the bot API and the control API for one sandbox."""
+    """The aiohttp application serving the bot API, the control API and the chat page for one sandbox."""
     app = web.Application()
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
@@ -647,6 +674,9 @@ def build_web_app(sandbox: ZaloSandbox) -> web.Application:
     app.router.add_post("/zalo/api/users/{user_id}/{action}", control_user_action)
     app.router.add_get("/zalo/api/chats/{chat_id}/messages", control_messages)
     app.router.add_get("/zalo/api/wait", control_wait)
+    app.router.add_get("/", page)
+    app.router.add_get("/zalo/", page)
+    app.router.add_get("/zalo/static/{name}", static)
     return app
 
 

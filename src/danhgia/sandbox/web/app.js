@@ -1141,9 +1141,28 @@
     }
   }
 
+  // -- the switch to the Zalo page -------------------------------------------------------------------
+
+  /** `?switch=<url>` (the demo passes the Zalo page's address): show "Chuyển sang Zalo" linking there. */
+  function setUpSwitch() {
+    const target = new URLSearchParams(location.search).get('switch');
+    let safe = null;
+    if (target) {
+      try {
+        const url = new URL(target, location.href);
+        if (url.protocol === 'http:' || url.protocol === 'https:') safe = url.href;
+      } catch (_) {
+        safe = null;
+      }
+    }
+    $('switch').hidden = safe === null;
+    if (safe !== null) $('switch').href = safe;
+  }
+
   // -- start ------------------------------------------------------------------------------------------
 
   async function start() {
+    setUpSwitch();
     $('composer').addEventListener('submit', (event) => {
       event.preventDefault();
       submitComposer();
@@ -1158,7 +1177,7 @@
     $('back').addEventListener('click', () => {
       if (history.state && history.state.user) history.back();
       else {
-        history.replaceState(null, '', location.pathname);
+        history.replaceState(null, '', location.pathname + location.search);
         showList(true);
       }
     });
