@@ -20,6 +20,7 @@ from danhgia.zalo.text import BACK, BACK_LABEL, SEPARATOR, check_labels, normali
 _BACK_KEY = normalise_answer(BACK_LABEL)
 _VALUE = re.compile(r"^[+-]?[0-9]+(?:[.,][0-9]+)?\s*%?$")
 VALUES_LINE = "Gõ một giá trị: {values}"
+BACK_WORDS_LINE = "Gõ «quay lại» để trở về."
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ShownPanel:
 
     @property
     def has_values(self) -> bool:
-        """Whether some choices are values typed as shown (a weight "1,5"), not numbered."""
+        """Whether some choices are typed as shown (a weight "1,5"; "quay lại" alone), not numbered."""
         return any(choice.number < BACK for choice in self.choices)
 
     def numbered(self, answer: str) -> PanelChoice | None:
@@ -223,6 +224,9 @@ def _choices(keyboard: Sequence[Sequence[Mapping[str, Any]]]) -> tuple[tuple[Pan
             links.append(f"{label}: {button['url']}")
     values = [PanelChoice(-n, label, data) for n, (label, data) in enumerate(_values(callbacks), start=1)]
     callbacks = [(label, data) for label, data in callbacks if not _VALUE.match(label)]
+    if back is not None and not callbacks and not values:  # going back is all it offers: by its words, so that
+        word_back = PanelChoice(-1, BACK_LABEL, back.data)  # a step waiting for a number can be given 0
+        return (word_back,), "\n".join(part for part in (BACK_WORDS_LINE, "\n".join(links)) if part)
     numbered = [PanelChoice(n, label, data) for n, (label, data) in enumerate(callbacks, start=1)]
     labels = [c.label for c in numbered]
     try:
