@@ -283,8 +283,15 @@ class LinkingService:
         """Link an account without an invite (operator tools such as the demo); audited like any link."""
         now = self.clock.now()
         with self.db.uow() as uow:
+            channel = channel_of(telegram_user_id)
             uow.links.add(
-                TelegramLink(person_id=person_id, telegram_user_id=telegram_user_id, chat_id=chat_id, linked_at=now)
+                TelegramLink(
+                    person_id=person_id,
+                    channel=channel,
+                    telegram_user_id=telegram_user_id,
+                    chat_id=chat_id,
+                    linked_at=now,
+                )
             )
             audit(
                 uow,
