@@ -36,6 +36,10 @@ __all__ = [
 #: Confidence tags of a citation: quoted, reported, inferred, third-party software, or a setting of danhgia.
 SOURCE_TAGS = ("Q", "R", "I", "3P", "setting")
 
+_LABELS_KEPT = 4096  # citations whose label is remembered (a regime has tens; combined ones are shared too)
+# id → (the citation, kept alive here so that its id is not reused, and its label); citations are immutable
+_labels: dict[int, tuple[Citation, str]] = {}
+
 #: Disciplinary measures (Luật Cán bộ, công chức), mildest first; `discipline_from` refers to these codes.
 DISCIPLINE_LEVELS: dict[str, str] = {
     "khien_trach": "khiển trách",
@@ -91,12 +95,19 @@ class Citation:
 
     @property
     def label(self) -> str:
-        """Short human citation, e.g. "NĐ 335/2025, 25 % điểm tiến độ"; the rules in `also` follow after "; "."""
+        """Short human citation, e.g. "NĐ 335/2025, 25 % điểm tiến độ"; the rules in `also` follow after "; "
+        (remembered: every explanation line of every result shows it, twice when stored)."""
+        known = _labels.get(id(self))
+        if known is not None and known[0] is self:
+            return known[1]
         text = ", ".join(part for part in (self.doc, self.article, self.rule) if part)
         if self.is_setting:
             text += " (thiết lập mặc định, không có trong văn bản gốc)"
         for other in self.also:
             text += "; " + other.label
+        if len(_labels) >= _LABELS_KEPT:
+            _labels.clear()
+        _labels[id(self)] = (self, text)
         return text
 
     def with_also(self, *others: Citation | None) -> Citation:

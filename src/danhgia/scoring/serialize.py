@@ -77,7 +77,7 @@ class _Obj:
     """A JSON object with its path; unknown keys are an error."""
 
     def __init__(self, data: object, field: str) -> None:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # a dict first: the ABC's check is slow
             raise InvalidAssessmentError(field, "phải là một đối tượng JSON ({…})")
         self.data: Mapping[str, Any] = data
         self.field = field
@@ -185,10 +185,11 @@ def _check_cents(value: Decimal, field: str) -> None:
 
 
 def _criterion(code: str, value: object, field: str) -> CriterionInput:
-    if value == "full" or value is None:
-        return CriterionInput(code)
-    if isinstance(value, int | float | Decimal | str) and not isinstance(value, bool):
-        return CriterionInput(code, points=to_decimal(value, field))
+    if type(value) is not dict:  # the usual form is an object, read below
+        if value == "full" or value is None:
+            return CriterionInput(code)
+        if isinstance(value, int | float | Decimal | str) and not isinstance(value, bool):
+            return CriterionInput(code, points=to_decimal(value, field))
     obj = _Obj(value, field)
     obj.check_keys({"points", "deductions", "note"})
     deductions = []
@@ -477,9 +478,13 @@ def _lines(lines: Sequence[ExplanationLine]) -> list[dict[str, Any]]:
 
 def line_to_dict(line: ExplanationLine) -> dict[str, Any]:
     """An explanation line as data: kind, params, subject, delta, part, text, reason and citation."""
+    params = line.params  # names and values in turn, read as `line.values()` reads them
     return {
         "kind": line.kind,
-        "params": {name: _num(value) if isinstance(value, Decimal) else value for name, value in line.values().items()},
+        "params": {
+            name: _num(value) if isinstance(value, Decimal) else value
+            for name, value in zip(params[::2], params[1::2], strict=True)
+        },
         "subject": line.subject,
         "delta": _dec(line.delta),
         "part": line.part,

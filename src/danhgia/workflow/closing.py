@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from danhgia.scoring import EvaluationResult, apply_quota
-from danhgia.storage.models import Assessment, Period, Person
+from danhgia.scoring import EvaluationResult, QuotaDecision, apply_quota
+from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import UnitOfWork
 from danhgia.workflow import evaluation as ev
 from danhgia.workflow.assessments import AssessmentService, ratings_of
@@ -37,6 +37,15 @@ class TieChoice:
     slots: int
 
 
+class Member(NamedTuple):
+    """A person as closing reads them: the columns it uses, not the whole row (a branch's closing reads 10⁵)."""
+
+    id: int
+    staff_code: str
+    full_name: str
+    active: bool
+
+
 @dataclass
 class ClosingInput:
     """What closing one period reads: its records, its people (the unit's active people and anyone with a record
@@ -44,7 +53,7 @@ class ClosingInput:
 
     period: Period
     records: list[Assessment]
-    people: dict[int, Person]
+    people: dict[int, Member]
     leave: set[int]
 
     @property
@@ -68,16 +77,16 @@ def read_inputs(uow: UnitOfWork, periods: Sequence[Period]) -> list[ClosingInput
     for record in uow.assessments.in_periods(list(records)):
         records[record.period_id].append(record)
     units = {p.unit_id for p in periods}
-    by_unit: dict[int, list[Person]] = {}
-    for person in uow.people.in_units(units):
-        by_unit.setdefault(person.unit_id, []).append(person)
+    by_unit: dict[int, list[Member]] = {}
+    for pid, unit_id, code, name, active in uow.people.members(units):
+        by_unit.setdefault(unit_id, []).append(Member(pid, code, name, active))
     known = {p.id for members in by_unit.values() for p in members}
     others = {r.person_id for rs in records.values() for r in rs if r.person_id not in known}
-    extra = {p.id or 0: p for p in uow.people.by_ids(others)}
+    extra = {pid: Member(pid, code, name, active) for pid, _, code, name, active in uow.people.members((), others)}
     inputs: list[ClosingInput] = []
     for period in periods:
         own = records[period.id or 0]
-        people = {p.id or 0: p for p in by_unit.get(period.unit_id, [])}
+        people = {p.id: p for p in by_unit.get(period.unit_id, [])}
         for record in own:
             if record.person_id not in people and record.person_id in extra:
                 people[record.person_id] = extra[record.person_id]
@@ -104,7 +113,7 @@ class PeriodPlan:
     tie: TieChoice | None = None
     lock: LockSet | None = None
     demoted: list[str] = field(default_factory=list)
-    missing: list[Person] = field(default_factory=list)
+    missing: list[Member] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -153,7 +162,8 @@ def plan_period(
             tied |= set(probe.tie.person_ids)  # HR's choice goes to the council as a case
         here = {codes[m.person_id] for m in members}
         chosen = tuple(w for w in tie_winners if w in here)
-        outcome = apply_quota(regime, scored, exceptional=exceptional, tie_winners=chosen)
+        # the quota is a pure function of its input: without picks the outcome is the probe
+        outcome = apply_quota(regime, scored, exceptional=exceptional, tie_winners=chosen) if chosen else probe
         if outcome.tie is not None and not set(outcome.tie.person_ids) & set(tie_winners):
             names = tuple(
                 next((people[m.person_id].full_name for m in members if codes[m.person_id] == c), c)
@@ -162,10 +172,13 @@ def plan_period(
             tie = TieChoice(group, outcome.tie.person_ids, names, str(outcome.tie.total), outcome.tie.slots)
             return PeriodPlan(item, mark, tie=tie)
         quota_json[group] = quota_summary(outcome)
+        decisions: dict[str, QuotaDecision] = {}
+        for decision in outcome.decisions:
+            decisions.setdefault(decision.person_id, decision)  # each person's first, as `level_of` reads it
         for member in members:
-            level = outcome.level_of(codes[member.person_id])
+            decision = decisions[codes[member.person_id]]
+            level = decision.level_after
             finals[member.id or 0] = level.code if level else None
-            decision = next(d for d in outcome.decisions if d.person_id == codes[member.person_id])
             if decision.demoted:
                 demoted.append(people[member.person_id].full_name)
     submitted = {r.person_id for r in item.records if handed_in(r.state)}
@@ -179,12 +192,14 @@ def final_result(
     assessments: AssessmentService,
     record: Assessment,
     period: Period,
-    people: dict[int, Person],
+    people: dict[int, Member],
     leave: bool,
 ) -> EvaluationResult:
     """Recompute a record with the final facts (a leader's unit criterion from the decided levels; `leave`: the
-    person took leave in the period, so their working time is read)."""
-    person = people.get(record.person_id) or uow.people.get(record.person_id)
+    person took leave in the period, so their working time is read). Each record is scored once here, so the
+    evaluation is not remembered (`remember=False`: the same result, without the memo's key)."""
+    member = people.get(record.person_id)
+    person = member or uow.people.get(record.person_id)
     assert person is not None
     regime = record_regime(record, period)
     leader = assessments.leader_facts(uow, record.person_id, period, regime) if record.is_leader else None
@@ -198,6 +213,7 @@ def final_result(
         leader,
         facts,
         ratings_of(uow, regime, period, record.person_id, closing=True),
+        remember=False,
     )
 
 

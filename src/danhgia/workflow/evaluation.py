@@ -219,13 +219,13 @@ def scoring_input(
     higher leader, a leader's own staff) are the others; the direct leader is their rating — or, without one,
     the self-assessment they approve — with their adjustments on top, once they have decided.
     """
-    criteria = copy.deepcopy(self_input.get("criteria", {}))
+    criteria = _copied(self_input.get("criteria", {}))
     bonuses = [dict(b) for b in self_input.get("bonuses", [])]
     causes = dict(self_input.get("causes", {}))
     leader_inputs = dict(self_input.get("leader", {}))
     rejected_causes: set[str] = set()
     if review is not None:
-        criteria.update(copy.deepcopy(review.get("criteria", {})))
+        criteria.update(_copied(review.get("criteria", {})))
         rejected_causes = set(review.get("rejected_causes", []))
         rejected_bonuses = set(review.get("rejected_bonuses", []))
         bonuses = [b for b in bonuses if b["code"] not in rejected_bonuses]
@@ -238,14 +238,14 @@ def scoring_input(
     data: dict[str, Any] = {"person_id": person_code}
     clean = _plain_criteria(criteria)
     if regime.uses_360:
-        own = copy.deepcopy(self_input.get("criteria", {}))
+        own = _copied(self_input.get("criteria", {}))
         evaluators = [{"role": "self", "criteria": own}]
         others = [r for r in ratings or [] if r["role"] != "direct_leader"]
         evaluators += [{"role": r["role"], "criteria": _plain_criteria(r["criteria"])} for r in others]
         leader_rating = next((r for r in ratings or [] if r["role"] == "direct_leader"), None)
         if review is not None:  # the direct leader counts once they have decided, never before
-            leader_criteria = copy.deepcopy(leader_rating["criteria"]) if leader_rating else own
-            leader_criteria.update(copy.deepcopy(review.get("criteria", {})))
+            leader_criteria = _copied(leader_rating["criteria"]) if leader_rating else own
+            leader_criteria.update(_copied(review.get("criteria", {})))
             evaluators.append({"role": "direct_leader", "criteria": _plain_criteria(leader_criteria)})
         data["evaluators"] = evaluators
     else:
@@ -274,6 +274,22 @@ def scoring_input(
     return data
 
 
+def _copied(value: Any) -> Any:
+    """A deep copy of stored JSON (dicts, lists and immutable scalars), as `copy.deepcopy` makes it but faster (each
+    closed record is copied); any other value is left to `copy.deepcopy`."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [_copied(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal})
+
+
 def _plain_criteria(criteria: dict[str, Any]) -> dict[str, Any]:
     return {
         code: {k: v for k, v in entry.items() if k in ("points", "deductions", "note")}
@@ -292,16 +308,18 @@ def evaluate_record(
     ratings: list[dict[str, Any]] | None = None,
     *,
     round_open: bool = False,
+    remember: bool = True,
 ) -> EvaluationResult:
     """Score one record (ScoringError when its data cannot be scored, e.g. no task in the period).
 
     Before review, the person's objective-cause claims are scored as they claim them (their self-score),
     and the explanation says they still wait for the leader's confirmation. While the 360° round is open
     (`round_open`), the explanation says that the round counts only once it closes — the same words whatever
-    the round holds.
+    the round holds. `remember` keeps the evaluation for the next reads of the same input (`_evaluated`); closing,
+    which scores each record once, does without.
     """
     data = scoring_input(regime, person_code, self_input, tasks, review, leader, working_time, ratings)
-    result = _evaluated(regime, data)
+    result = _evaluated(regime, data) if remember else evaluate(regime, parse_assessment(data))
     if review is None and self_input.get("causes"):
         result = dataclasses.replace(result, explanation=tuple(_pending_claim(line) for line in result.explanation))
     review_360 = regime.review_360

@@ -7,8 +7,9 @@ about instead of guessing it from a sentence."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from danhgia.scoring import QuotaResult, Regime
 from danhgia.scoring.numbers import to_fraction
@@ -17,7 +18,7 @@ from danhgia.scoring.serialize import line_to_dict
 from danhgia.storage.models import Assessment, Period
 from danhgia.storage.uow import UnitOfWork
 from danhgia.workflow.lifecycle import LOCKED
-from danhgia.workflow.privacy import read_lines, visible_lines
+from danhgia.workflow.privacy import read_line, read_lines, visible_lines
 from danhgia.workflow.regimes import record_regime
 
 GROUP_LEADERS = "leaders"
@@ -90,12 +91,30 @@ def own_quota_lines(summary: dict[str, Any], *, viewer: str) -> dict[str, Any]:
     return own
 
 
+class _Kept(NamedTuple):
+    """A stored quota line with what `privacy.visible` reads of it: its kind and subject, as `read_line` reads them."""
+
+    kind: str
+    subject: str | None
+    stored: dict[str, Any] | str
+
+
+def _kept(value: object) -> _Kept:
+    if isinstance(value, Mapping) and value.get("kind"):  # the usual line: only its kind and subject are read
+        subject = value.get("subject")
+        return _Kept(str(value["kind"]), str(subject) if subject else None, dict(value))
+    line = read_line(value)  # an older form: as privacy reads it
+    return _Kept(line.kind, line.subject, line.stored)
+
+
 class QuotaLines:
-    """A group's quota summary read once, then given to each of its members as `own_quota_lines` would."""
+    """A group's quota summary read once, then given to each of its members as `own_quota_lines` would (the lines
+    are not read back whole: closing a branch gives 10⁵ people their group's lines)."""
 
     def __init__(self, summary: dict[str, Any]) -> None:
         self.summary = summary
-        self.lines = read_lines(summary.get("explanation"))
+        explanation = summary.get("explanation")
+        self.lines = [_kept(value) for value in explanation] if isinstance(explanation, list) else []
 
     def of(self, viewer: str) -> dict[str, Any]:
         """The summary as the person with staff code `viewer` may keep it."""
