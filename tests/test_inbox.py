@@ -11,7 +11,7 @@ from telegram import Bot, Chat, Message, Update, User
 from typer.testing import CliRunner
 
 from danhgia.bot.cli import app
-from danhgia.bot.updates import MAX_ATTEMPTS, RecordingQueue
+from danhgia.bot.updates import MAX_ATTEMPTS, RecordingQueue, inbox_writer
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import ManualClock
@@ -45,6 +45,24 @@ async def test_recorded_before_queued_and_a_redelivery_is_not_queued_again(tmp_p
     assert [r.update_id for r in service.pending()] == [1, 2]
     service.done(1)
     assert [r.update_id for r in service.pending()] == [2]
+
+
+async def test_a_record_is_on_disk_before_it_is_queued_and_a_done_mark_needs_no_flush_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQLite inbox writes on the event loop without waiting for the disk, then flushes the log off it: an update
+    is queued (and so acknowledged) only after that flush."""
+    service = inbox(tmp_path)
+    flushed: list[int] = []
+    monkeypatch.setattr(service, "flush", lambda: flushed.append(len(service.pending())))
+    queue = RecordingQueue()
+    queue.inbox = service
+    await queue.put(update(1))
+    assert flushed == [1] and queue.qsize() == 1  # recorded, flushed, then queued
+    await inbox_writer(service).done(1)
+    assert flushed == [1] and service.pending() == []  # saved at once, on disk with the next record
+    await queue.put(update(1))  # a redelivery of a handled update is still recognised
+    assert queue.qsize() == 1
 
 
 async def test_after_a_restart_the_recorded_updates_are_handled_first_and_a_poison_one_is_given_up(

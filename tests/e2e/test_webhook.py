@@ -93,11 +93,11 @@ async def test_an_update_is_acknowledged_only_once_recorded(hooked: BotWorld, mo
     write = inbox.write
     failures: list[int] = []
 
-    def failing_once(records: list[tuple[int, dict[str, Any], int | None]], done: list[Any]) -> list[bool]:
+    def failing_once(records: list[tuple[int, dict[str, Any], int | None]], done: list[Any], **how: Any) -> list[bool]:
         if records and not failures:
             failures.append(records[0][0])
             raise RuntimeError("the database is away for a moment")
-        return write(records, done)
+        return write(records, done, **how)
 
     monkeypatch.setattr(inbox, "write", failing_once)
     attempts_before = len(hooked.sandbox.delivery.attempts)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy.engine import make_url
 
+from danhgia.handlers.context import run_quick, use_database
 from danhgia.storage.db import WouldBlock
 from danhgia.storage.models import Unit
 from danhgia.workflow.clock import ManualClock
@@ -86,3 +87,37 @@ def test_after_saving_once_a_call_waits_for_the_lock_instead_of_giving_up(on_sql
             add_unit(on_sqlite, "P2")  # waits for the other program, then saves
             release.join()
     assert {"P1", "P2"} <= unit_codes(on_sqlite)
+
+
+def test_an_inline_write_is_flushed_to_disk_when_the_block_ends_unless_the_caller_does_it(
+    on_sqlite: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its commit does not wait for the disk (that would hold the event loop); the log is flushed after it."""
+    flushed: list[str] = []
+    monkeypatch.setattr("danhgia.storage.uow.flush_log", flushed.append)
+    with on_sqlite.db.inline():
+        unit_codes(on_sqlite)  # reading saves nothing: nothing to flush
+    assert flushed == []
+    with on_sqlite.db.inline():
+        add_unit(on_sqlite, "P1")
+    assert len(flushed) == 1 and flushed[0].endswith(".db")
+    with on_sqlite.db.inline(flush=False) as call:
+        add_unit(on_sqlite, "P2")
+    assert call.saved and len(flushed) == 1
+    on_sqlite.db.flush_log()
+    assert len(flushed) == 2
+
+
+async def test_run_quick_flushes_what_an_inline_call_saved_before_returning(
+    on_sqlite: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushed: list[str] = []
+    monkeypatch.setattr("danhgia.storage.uow.flush_log", flushed.append)
+    use_database(on_sqlite.db)
+    try:
+        await run_quick(unit_codes, on_sqlite)
+        assert flushed == []
+        await run_quick(add_unit, on_sqlite, "P1")
+        assert len(flushed) == 1
+    finally:
+        use_database(None)

@@ -43,6 +43,7 @@ from telegram.ext import BaseUpdateProcessor
 from danhgia.handlers.edits import PanelMemory
 from danhgia.handlers.trace import tracing
 from danhgia.handlers.ui import MEMORY_KEY
+from danhgia.storage.db import WouldBlock
 from danhgia.workflow.inbox import InboxService, InboxTurn, SharedInbox
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,18 @@ class InboxWriter:
     async def _write(
         self, records: list[tuple[int, dict[str, Any], int | None]], done: list[tuple[int, list[list[Any]] | None]]
     ) -> list[bool]:
-        return await on_inbox(self.inbox, self.inbox.write, records, done)
+        if not self.inbox.db.runs_inline:  # PostgreSQL: the network is waited for on the inbox's threads
+            return await on_inbox(self.inbox, self.inbox.write, records, done)
+        # An SQLite file: the few statements run here (a hop to a thread costs more than they do), the disk's
+        # flush is waited for on a thread. Done marks need no flush of their own: on disk with the next records
+        # (a power cut before that only means an update handled once more, as after a crash while handling it).
+        try:
+            new = self.inbox.write(records, done, inline=True)
+        except WouldBlock:  # another connection is writing the inbox file: nothing was saved, wait on a thread
+            return await on_inbox(self.inbox, self.inbox.write, records, done)
+        if records:  # an update is acknowledged only once its record is on disk
+            await on_inbox(self.inbox, self.inbox.flush)
+        return new
 
 
 def _settle(futures: list[asyncio.Future[bool]], *, result: bool = True, error: BaseException | None = None) -> None:

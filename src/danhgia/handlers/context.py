@@ -61,16 +61,30 @@ async def run_quick(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
 
     A hop to a worker thread costs more than such a call: the two threads take turns on the interpreter
     dozens of times per call. Inline, the call never waits for a lock (see Database.inline), so the loop is
-    only ever held for the call's own work: well under a millisecond, plus the disk's flush when it saves.
+    only ever held for the call's own work: well under a millisecond. The disk's flush of what it saved (a
+    millisecond or more) is waited for on a worker thread instead, before the caller goes on to answer.
     """
     database = _database
     if database is None or not database.runs_inline:
         return await run_sync(fn, *args, **kwargs)
+    call = None
     try:
-        with database.inline():
-            return fn(*args, **kwargs)
-    except WouldBlock:
+        with database.inline(flush=False) as call:
+            result = fn(*args, **kwargs)
+    except WouldBlock:  # raised before anything was saved
         return await run_sync(fn, *args, **kwargs)
+    except BaseException:
+        if call is not None and call.saved:
+            await _flush(database)
+        raise
+    if call.saved:
+        await _flush(database)
+    return result
+
+
+async def _flush(database: Database) -> None:
+    """Make what an inline call saved durable, waiting for the disk off the event loop."""
+    await asyncio.get_running_loop().run_in_executor(database.executor, database.flush_log)
 
 
 async def identify(update: Update, context: Context) -> Identity | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from functools import partial
 from importlib.resources import files
@@ -32,11 +33,14 @@ class WouldBlock(Exception):
     """SQLite's write lock is held by another connection, and this engine was made not to wait for it."""
 
 
-def make_engine(url: str, *, wait_for_lock: bool = True, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, wait_for_lock: bool = True, flush_on_commit: bool = True, **kwargs: Any) -> Engine:
     """Create an engine; for SQLite make the folder, enforce foreign keys and use WAL.
 
     With `wait_for_lock=False` (SQLite only) a transaction that would wait for another writer raises
-    `WouldBlock` at once instead of waiting up to BUSY_TIMEOUT_SECONDS.
+    `WouldBlock` at once instead of waiting up to BUSY_TIMEOUT_SECONDS. With `flush_on_commit=False` (SQLite in
+    WAL mode only) a commit does not wait for the disk (`PRAGMA synchronous=NORMAL`: what it saved survives a crash
+    of the process, not yet a power cut): whoever commits on it must flush the log (`flush_log`) before anyone is
+    told of what was saved.
     """
     url = normalise_url(url)
     parsed = make_url(url)
@@ -47,21 +51,38 @@ def make_engine(url: str, *, wait_for_lock: bool = True, **kwargs: Any) -> Engin
         timeout = BUSY_TIMEOUT_SECONDS if wait_for_lock else 0
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": timeout})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=timeout * 1000))
+        event.listen(
+            engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms=timeout * 1000, flush_on_commit=flush_on_commit)
+        )
         event.listen(engine, "begin", _sqlite_begin_immediate if wait_for_lock else _sqlite_begin_or_give_up)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int, flush_on_commit: bool = True) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    if not flush_on_commit and mode is not None and str(mode[0]).lower() == "wal":  # else every commit flushes
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def flush_log(database: str) -> None:
+    """Flush to disk what commits made without waiting for it (`flush_on_commit=False`) wrote to the WAL of the
+    SQLite file `database` (its `-wal` file; one that is gone was checkpointed into the file, which flushes it)."""
+    try:
+        handle = os.open(f"{database}-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 READ_ONLY_OPTION = "danhgia_read_only"

@@ -15,7 +15,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from danhgia.storage.db import READ_ONLY_OPTION, make_engine
+from danhgia.storage.db import READ_ONLY_OPTION, WouldBlock, flush_log, make_engine
 from danhgia.storage.models import InboundUpdate
 from danhgia.storage.repositories import (
     AssessmentRepository,
@@ -213,7 +213,7 @@ class UnitOfWork:
         self.session.rollback()
 
 
-class _InlineCall:
+class InlineCall:
     """What a call run by `Database.inline()` has done so far: whether it has already saved something."""
 
     __slots__ = ("saved",)
@@ -252,7 +252,7 @@ class _Shared:
 
 
 _shared: ContextVar[_Shared | None] = ContextVar("danhgia_shared_unit", default=None)
-_inline_call: ContextVar[_InlineCall | None] = ContextVar("danhgia_inline_call", default=None)
+_inline_call: ContextVar[InlineCall | None] = ContextVar("danhgia_inline_call", default=None)
 # Called after every commit made in the current context (the handler of an update watches what it saved).
 commit_hook: ContextVar[Callable[[], None] | None] = ContextVar("danhgia_commit_hook", default=None)
 
@@ -273,11 +273,20 @@ class Database:
         self.executor: ThreadPoolExecutor | None = (
             ThreadPoolExecutor(max_workers=2, thread_name_prefix="sqlite") if engine.dialect.name == "sqlite" else None
         )
+        # A plain file path: inline commits leave flushing the log to `flush_log` (a URI's file is not known here).
+        path = engine.url.database if sqlite_file and not str(engine.url.database).startswith("file:") else None
+        self._file = None if path is None else str(Path(path).absolute())
         self._no_wait_engine: Engine | None = (
-            make_engine(engine.url.render_as_string(hide_password=False), wait_for_lock=False) if sqlite_file else None
+            make_engine(
+                engine.url.render_as_string(hide_password=False),
+                wait_for_lock=False,
+                flush_on_commit=self._file is None,
+            )
+            if sqlite_file
+            else None
         )
         self._inbox: Database | None = None
-        self._dedicated: Connection | None = None
+        self._dedicated: list[Connection | None] = [None, None]  # waiting for the lock, inline (`dedicated`)
         self._dedicated_turn = threading.Lock()
 
     def inbox(self) -> Database:
@@ -311,16 +320,28 @@ class Database:
         return self._no_wait_engine is not None
 
     @contextmanager
-    def inline(self) -> Iterator[None]:
+    def inline(self, *, flush: bool = True) -> Iterator[InlineCall]:
         """Within this block, the first unit of work that writes never waits for SQLite's write lock: if another
         connection holds it, `WouldBlock` is raised before anything is saved, and the caller runs the whole call
         again where waiting is harmless (a worker thread). Later writes of the same call wait as usual, since
-        running the call again would repeat what the first one saved."""
-        token = _inline_call.set(_InlineCall())
+        running the call again would repeat what the first one saved.
+
+        That first write's commit does not wait for the disk either (see `make_engine(flush_on_commit=False)`):
+        with `flush` the block flushes the log when it ends (if the call saved something); without it the caller
+        must call `flush_log()` (off the event loop, say) before anyone is told of what was saved."""
+        call = InlineCall()
+        token = _inline_call.set(call)
         try:
-            yield
+            yield call
         finally:
             _inline_call.reset(token)
+            if flush and call.saved:
+                self.flush_log()
+
+    def flush_log(self) -> None:
+        """Make durable what the inline calls' first writes committed (a no-op unless `runs_inline`)."""
+        if self._file is not None:
+            flush_log(self._file)
 
     @contextmanager
     def together(self, *, write: bool = False) -> Iterator[None]:
@@ -366,30 +387,41 @@ class Database:
         return UnitOfWork(self.read_engine, read_only=True)
 
     @contextmanager
-    def dedicated(self) -> Iterator[Connection]:
+    def dedicated(self, *, inline: bool = False) -> Iterator[Connection]:
         """A transaction on this database's one dedicated connection, kept open between calls (no pool, no
         session): for a single writer of many small, frequent writes (the inbox's). One transaction at a time;
-        committed when the block ends, rolled back if it fails (and a broken connection is replaced next time)."""
+        committed when the block ends, rolled back if it fails (and a broken connection is replaced next time).
+
+        With `inline` (only where `runs_inline`: an SQLite file) the transaction is made on a second dedicated
+        connection that, like `inline()`'s first write, never waits: `WouldBlock` (nothing saved) when another
+        connection holds the write lock; and its commit does not wait for the disk: call `flush_log()` before
+        anyone relies on what it saved surviving a power cut."""
+        engine = self._no_wait_engine if inline else self.engine
+        if engine is None:
+            raise RuntimeError("an inline transaction needs an SQLite file")
+        slot = 1 if inline else 0
         with self._dedicated_turn:
-            if self._dedicated is None or self._dedicated.closed or self._dedicated.invalidated:
-                if self._dedicated is not None:
-                    self._dedicated.close()
-                self._dedicated = self.engine.connect()
-            connection = self._dedicated
+            connection = self._dedicated[slot]
+            if connection is None or connection.closed or connection.invalidated:
+                if connection is not None:
+                    connection.close()
+                connection = self._dedicated[slot] = engine.connect()
             try:
                 with connection.begin():
                     yield connection
-            except BaseException:
-                if connection.invalidated or connection.closed:
-                    self._dedicated = None
+            except BaseException as error:
+                if connection.invalidated or connection.closed or isinstance(error, WouldBlock):
+                    connection.close()  # a transaction that could not begin leaves nothing worth keeping
+                    self._dedicated[slot] = None
                 raise
 
     def dispose(self) -> None:
         """Close every pooled connection and stop the database's threads (the inbox's too)."""
         with self._dedicated_turn:
-            if self._dedicated is not None:
-                self._dedicated.close()
-                self._dedicated = None
+            for slot, connection in enumerate(self._dedicated):
+                if connection is not None:
+                    connection.close()
+                self._dedicated[slot] = None
         if self._inbox is not None and self._inbox is not self:
             self._inbox.dispose()
         self._inbox = None

@@ -68,14 +68,21 @@ class InboxService:
         self,
         records: Sequence[tuple[int, dict[str, Any], int | None]],
         done: Sequence[tuple[int, list[list[Any]] | None]],
+        *,
+        inline: bool = False,
     ) -> list[bool]:
         """Updates handled (`done`: update id, panel edits) and updates received (`records`: update id, payload, chat
-        key) in one transaction; for each record, whether it is new (False: recorded before, or twice here)."""
+        key) in one transaction; for each record, whether it is new (False: recorded before, or twice here).
+        `inline`: see `Database.dedicated` (then `flush` before acknowledging the records)."""
         now = self.clock.now()
-        with self.db.dedicated() as connection:
+        with self.db.dedicated(inline=inline) as connection:
             if done:
                 InboxRepository.done_many(connection, done, now)
             return InboxRepository.record_many(connection, records, now) if records else []
+
+    def flush(self) -> None:
+        """Make what inline writes saved survive a power cut (waits for the disk)."""
+        self.db.flush_log()
 
     def recent_edits(self) -> list[list[Any]]:
         """The panel edits made while handling the updates of the last two days, oldest first."""
