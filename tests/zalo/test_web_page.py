@@ -148,7 +148,7 @@ async def test_the_page_chats_as_a_person_with_chips_for_numbered_choices(
     await expect(people).to_have_count(2)
     await expect(people.nth(0)).to_contain_text("Nguyễn Văn An")
     await expect(people.nth(1)).to_contain_text("Trần Thị Bình")
-    await expect(people.nth(1)).to_contain_text("Chưa nhắn tin cho bot")
+    await expect(people.nth(1)).to_contain_text("Chưa có tin nhắn")
     await expect(page.locator("#switch")).to_be_hidden()  # no ?switch=
     await shot(page, "01-desktop-list")
 

@@ -340,10 +340,13 @@ def sandbox(
 
 @app.command()
 def demo(
-    port: Annotated[int, typer.Option(help="Cổng của trang thử (chỉ 127.0.0.1).")] = 8080,
+    port: Annotated[
+        int, typer.Option(help="Cổng của trang thử giống Telegram; trang giống Zalo dùng cổng kế tiếp (chỉ 127.0.0.1).")
+    ] = 8080,
     folder: Annotated[Path, typer.Option(help="Thư mục dữ liệu của bản chạy thử.")] = Path("var/demo"),
 ) -> None:
-    """Chạy thử toàn bộ chu trình không cần Telegram: trang web giống Telegram, tổ chức mẫu, đồng hồ thử."""
+    """Chạy thử toàn bộ chu trình không cần Telegram hay Zalo: trang web giống Telegram và Zalo, tổ chức mẫu, đồng hồ
+    thử."""
 
     from danhgia.bot.app import configure_logging
 
@@ -358,7 +361,7 @@ def demo(
     except KeyboardInterrupt:
         typer.echo("Đã dừng bản chạy thử.")
     except OSError as error:
-        fail(f"Không mở được cổng {port}: {error}. Thử --port khác.", 1)
+        fail(f"Không mở được cổng {port} hoặc cổng kế tiếp (trang Zalo): {error}. Thử --port khác.", 1)
 
 
 def main() -> None:

@@ -1,9 +1,12 @@
 """`danhgia demo`: the whole cycle on one laptop, with no bot token and no internet.
 
-The bot runs unchanged against the project's local Bot API server (sandbox/), over an SQLite database
-seeded with a believable organisation, with a clock that only the demo moves; the sandbox also serves a web
-page that looks like Telegram, where the trainer picks a person and chats as them. Jumping the clock fires
-the reminders that are due, as they would fire in real time; "Reset" restores the seeded state.
+The bot runs unchanged against the project's local Bot API server (sandbox/) and the local Zalo server
+(zalo/sandbox.py) at once — one Application serving both platforms, as `danhgia run --zalo` with BOT_TOKEN set —
+over an SQLite database seeded with a believable organisation, with a clock that only the demo moves. Each server
+serves a chat page (one looks like Telegram, the other like Zalo, each with a link to the other) where the trainer
+picks a person and chats as them; every person is linked on both platforms and gets notices where they wrote last
+(Telegram until they write on Zalo). Jumping the clock fires the reminders that are due, as they would fire in real
+time; "Reset" restores the seeded state on both platforms.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from aiohttp import web
 from pydantic import SecretStr
 
-from danhgia.bot.app import TICKER_KEY, build_application, running
+from danhgia.bot.app import TICKER_KEY, running
 from danhgia.bot.demo_seed import PEOPLE, seed
 from danhgia.bot.settings import Settings
+from danhgia.bot.zalo_app import build_zalo_application, zalo_receiving
 from danhgia.handlers.notifier import deliver_round
 from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
@@ -31,6 +37,10 @@ from danhgia.storage.uow import Database
 from danhgia.workflow.calendar import friday_of
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.services import Services
+from danhgia.zalo.channel import FILES_PATH, bind
+from danhgia.zalo.client import ZaloBot
+from danhgia.zalo.sandbox import ZaloSandbox, ZaloSandboxServer
+from danhgia.zalo.store import DbChatIds
 
 log = logging.getLogger(__name__)
 TOKEN = "123456789:DEMO-SANDBOX-TOKEN"
@@ -41,6 +51,8 @@ TOKEN = "123456789:DEMO-SANDBOX-TOKEN"
 # that this is still the last Friday before the window.
 DEMO_START = (2026, 11, 20, 14, 0)
 BOT_USERNAME = "danhgia_demo_bot"
+BOT_NAME = "Đánh giá cán bộ (bản chạy thử)"
+ZALO_ENTRY = "/demo"  # on the Zalo server: the Zalo page, its switch leading back to the Telegram page
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
@@ -81,10 +93,15 @@ class Demo:
         self.tz = settings.tz
         now = (start or datetime(*DEMO_START, tzinfo=self.tz)).astimezone(self.tz)
         self.start_at = now.replace(second=0, microsecond=0)
-        self.sandbox = BotApiSandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name="Đánh giá cán bộ (bản chạy thử)")
+        self.sandbox = BotApiSandbox(token=TOKEN, bot_username=BOT_USERNAME, bot_name=BOT_NAME)
         self.sandbox.date_clock = lambda: self.clock.now().timestamp()  # messages carry the demo's time
         self.server = SandboxServer(self.sandbox, port=port, demo=self)
-        self.accounts: dict[str, int] = {}
+        # Zalo beside it: port+1 (any free port when the Telegram page takes any), its messages on the demo's time.
+        self.zalo = ZaloSandbox(account_name=BOT_NAME, clock=lambda: self.clock.now().timestamp())
+        self.zalo_server = ZaloSandboxServer(self.zalo, port=port + 1 if 0 < port < 65535 else 0)
+        self.zalo_server.app.router.add_get(ZALO_ENTRY, self._zalo_entry)
+        self.accounts: dict[str, int] = {}  # staff code: Telegram user id
+        self.zalo_accounts: dict[str, str] = {}  # staff code: Zalo user id
         self.clock = ManualClock(self.start_at)
         self.services: Services | None = None
         self.app: Any = None
@@ -103,14 +120,36 @@ class Demo:
         """The seeded database, kept for "Reset"."""
         return self.folder / "demo-seed.db"
 
+    def _files(self) -> list[tuple[Path, Path]]:
+        """(working file, its seeded copy): the database and its inbox companion (`Database.inbox()`), which holds
+        the Zalo ids the links use, the Zalo panels shown and the updates recorded."""
+        inbox, seeded_inbox = (
+            path.with_name(f"{path.stem}.inbox{path.suffix}") for path in (self.database, self.snapshot)
+        )
+        return [(self.database, self.snapshot), (inbox, seeded_inbox)]
+
+    def telegram_page(self) -> str:
+        """The Telegram page's address, its "Chuyển sang Zalo" leading to the Zalo page (and back)."""
+        return f"{self.server.url}/?switch={quote(self.zalo_server.url + ZALO_ENTRY, safe='')}"
+
+    def zalo_page(self) -> str:
+        """The Zalo page's address, its "Chuyển sang Telegram" leading to the Telegram page (and back)."""
+        return f"{self.zalo_server.url}/?switch={quote(self.telegram_page(), safe='')}"
+
+    async def _zalo_entry(self, _request: web.Request) -> web.Response:
+        """GET /demo on the Zalo server: the Zalo page with its switch (so that the two pages link to each other)."""
+        raise web.HTTPFound(self.zalo_page())
+
     def settings(self) -> Settings:
-        """The bot's settings: only the API URL, the database and the token differ from a real run."""
+        """The bot's settings: only the API URLs, the database and the tokens differ from a real run."""
         return self.base_settings.model_copy(
             update={
                 "telegram_api_url": self.server.url,
                 "database_url": f"sqlite:///{self.database}",
                 "bot_token": SecretStr(self.sandbox.token),
                 "bot_username": BOT_USERNAME,
+                "zalo_bot_token": SecretStr(self.zalo.token),
+                "zalo_api_url": self.zalo_server.url,
                 "poll_timeout": 10,
                 "reminder_tick_seconds": 30,
                 "reminders": True,
@@ -120,34 +159,49 @@ class Demo:
     # -- life cycle ----------------------------------------------------------------------------------------------
 
     async def start(self, progress: Callable[[str], None] = lambda _step: None) -> str:
-        """Start the page and the bot over a freshly seeded organisation; returns the page's address. `progress`
-        hears each step (in Vietnamese), for whoever waits at the terminal."""
+        """Start the pages and the bot over a freshly seeded organisation; returns the Telegram page's address (its
+        "Chuyển sang Zalo" leads to the Zalo page). `progress` hears each step (in Vietnamese), for whoever waits at
+        the terminal."""
         self.folder.mkdir(parents=True, exist_ok=True)
         for person in PEOPLE:
             family, _, given = person.full_name.rpartition(" ")
             user = self.sandbox.add_user(given, family or None, language_code="vi")
             self.accounts[person.staff_code] = user.id
+            zalo_user = self.zalo.add_user(person.full_name)
+            zalo_user.wrote_to_bot = True  # linked people have written to the bot: it may write to them
+            self.zalo_accounts[person.staff_code] = zalo_user.id
         self._open_chats()
-        progress("Đang mở trang chạy thử…")
-        url = await self.server.start()
+        progress("Đang mở trang chạy thử (Telegram và Zalo)…")
+        await self.server.start()
+        try:
+            await self.zalo_server.start()
+        except BaseException:
+            await self.server.stop()
+            raise
         progress("Đang tạo tổ chức mẫu và ba tuần công việc…")
         await asyncio.to_thread(self._seed)
         progress("Đang khởi động bot…")
         async with self._lock:
             await self._start_bot()
             await deliver_round(self.app, wait=True)  # the seeded notices, at the seeded moment
-        return url
+        return self.telegram_page()
 
     def _seed(self) -> None:
-        for path in (self.database, self.snapshot):
-            path.unlink(missing_ok=True)
+        for working, seeded in self._files():
+            for path in (working, seeded):
+                _remove_database(path)
         engine = make_engine(f"sqlite:///{self.database}")
         migrate(engine)
         seeding_clock = ManualClock(self.start_at - timedelta(weeks=3, days=1))
-        services = Services(Database(engine), self.settings().workflow_config(), seeding_clock)
-        seed(services, seeding_clock, self.start_at, self.accounts)
-        engine.dispose()
-        shutil.copyfile(self.database, self.snapshot)
+        db = Database(engine)
+        services = Services(db, self.settings().workflow_config(), seeding_clock)
+        chats = DbChatIds(db)  # records each Zalo account's number, as the bridge needs it to send
+        numbers = {code: chats.number(zalo_id) for code, zalo_id in self.zalo_accounts.items()}
+        seed(services, seeding_clock, self.start_at, self.accounts, numbers)
+        db.dispose()  # the inbox companion's connections too
+        for working, seeded in self._files():
+            if working.exists():
+                shutil.copyfile(working, seeded)
 
     def _open_chats(self) -> None:
         """Every demo person has already started the bot (they are linked): their private chats exist."""
@@ -158,9 +212,22 @@ class Demo:
         settings = self.settings()
         self.clock = ManualClock(self.start_at) if self.clock.now() < self.start_at else self.clock
         self.services = Services(Database(make_engine(settings.database_url)), settings.workflow_config(), self.clock)
-        self.app = build_application(settings, self.services)
-        self._stack = AsyncExitStack()
-        await self._stack.enter_async_context(running(self.app, poll_timeout=settings.poll_timeout))
+        stack = AsyncExitStack()
+        try:
+            zalo = await stack.enter_async_context(
+                ZaloBot(self.zalo.token, base_url=self.zalo_server.url, trust_env=False)
+            )
+            sockets = bind("127.0.0.1", 0)  # the Zalo file links (the bot serves them itself)
+            for sock in sockets:
+                stack.callback(sock.close)
+            files_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}{FILES_PATH}"
+            self.app = build_zalo_application(settings, self.services, zalo, files_url, with_telegram=True)
+            await stack.enter_async_context(running(self.app, poll_timeout=settings.poll_timeout))
+            await stack.enter_async_context(zalo_receiving(self.app, sockets, poll_timeout=settings.poll_timeout))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
 
     async def _stop_bot(self) -> None:
         if self._stack is not None:
@@ -171,8 +238,9 @@ class Demo:
             self.services = None
 
     async def stop(self) -> None:
-        """Stop the bot and the page."""
+        """Stop the bot and the pages."""
         await self._stop_bot()
+        await self.zalo_server.stop()
         await self.server.stop()
 
     # -- the controller the page talks to -----------------------------------------------------------------------
@@ -265,11 +333,16 @@ class Demo:
         return added
 
     async def reset(self) -> dict[str, Any]:
-        """Stop the bot, restore the seeded database, forget every chat, restart at the seeded moment."""
+        """Stop the bot, restore the seeded database (both links of each person, no Zalo panel shown), forget every
+        chat on both platforms, restart at the seeded moment."""
         async with self._lock:
             await self._stop_bot()
-            shutil.copyfile(self.snapshot, self.database)
+            for working, seeded in self._files():
+                if seeded.exists():
+                    _remove_database(working)
+                    shutil.copyfile(seeded, working)
             self.sandbox.reset_conversations()
+            self.zalo.reset_conversations()
             self._open_chats()
             self.clock = ManualClock(self.start_at)
             await self._start_bot()
@@ -279,11 +352,19 @@ class Demo:
             return self.describe()
 
 
+def _remove_database(path: Path) -> None:
+    """Delete an SQLite file with its write-ahead log and shared memory, if there."""
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        name.unlink(missing_ok=True)
+
+
 async def run_demo(folder: Path, port: int, settings: Settings, ready: asyncio.Event | None = None) -> None:
     """Run the demo until cancelled (Ctrl-C)."""
     demo = Demo(folder, port, settings)
     url = await demo.start(lambda step: print(step, flush=True))
     print(f"\nBản chạy thử đã sẵn sàng: mở {url} trong trình duyệt (chỉ máy này truy cập được).", flush=True)
+    zalo = demo.zalo_server.url + ZALO_ENTRY
+    print(f"Trang Zalo: {zalo} (mỗi trang có nút chuyển sang trang kia).", flush=True)
     print("Nhấn Ctrl-C để dừng.", flush=True)
     if ready is not None:
         ready.set()

@@ -120,7 +120,7 @@ HABITS = {
 
 @dataclass(frozen=True)
 class DemoPerson:
-    """A person of the demo organisation and the Telegram account they use in the sandbox."""
+    """A person of the demo organisation (their Telegram and Zalo accounts are the demo's)."""
 
     staff_code: str
     full_name: str
@@ -132,8 +132,17 @@ class DemoPerson:
 PEOPLE = tuple(DemoPerson(r[0], r[1], r[4], r[3], tuple(r[5].split(","))) for r in ROSTER)
 
 
-def seed(services: Services, clock: ManualClock, start: datetime, accounts: dict[str, int]) -> None:
-    """Fill an empty, migrated database; the clock must stand three weeks before `start` and ends at it."""
+def seed(
+    services: Services,
+    clock: ManualClock,
+    start: datetime,
+    accounts: dict[str, int],
+    zalo_accounts: dict[str, int] | None = None,
+) -> None:
+    """Fill an empty, migrated database; the clock must stand three weeks before `start` and ends at it. Each person
+    is linked to their Telegram account (`accounts`) and, when given, first to their Zalo account (`zalo_accounts`:
+    the number `DbChatIds` gives it): linked at the same moment, the later link is where notices go until the person
+    writes on the other platform, so Telegram stays the default."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "roster.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
@@ -146,6 +155,8 @@ def seed(services: Services, clock: ManualClock, start: datetime, accounts: dict
         so = uow.units.get_by_code("SNV")
         assert so is not None and so.id is not None
         department = so.id
+    for code, number in (zalo_accounts or {}).items():
+        services.linking.link_directly(Actor.cli("demo"), ids[code], number, number)
     for code, user_id in accounts.items():
         services.linking.link_directly(Actor.cli("demo"), ids[code], user_id, user_id)
     tz = services.config.timezone

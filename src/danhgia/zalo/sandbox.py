@@ -477,6 +477,20 @@ class ZaloSandbox:
         """The texts (and captions) the bot sent this person, oldest first."""
         return [m.text or m.caption or "" for m in self.bot_messages(user_id)]
 
+    def reset_conversations(self) -> None:
+        """Forget every chat, event and call; keep the people (who have still written to the bot)."""
+        for forgotten in (
+            self.chats,
+            self.pending,
+            self.handed_out,
+            self.dropped,
+            self.calls,
+            self.attempts,
+            self.typing,
+        ):
+            forgotten.clear()
+        self._bump()
+
     def inject_rate_limit(self, times: int = 1) -> None:
         """Answer the next `times` calls with the HTML 429 page, as the proxy in front of Zalo does."""
         self.throttle += times

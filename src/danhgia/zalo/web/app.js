@@ -212,7 +212,7 @@
       top.append(el('span', 'person-name', person.display_name));
       if (last) top.append(el('span', 'person-time', shortTime(last.date)));
       const bottom = el('span', 'person-bottom');
-      const line = el('span', 'person-preview', preview(last) || 'Chưa nhắn tin cho bot');
+      const line = el('span', 'person-preview', preview(last) || 'Chưa có tin nhắn');
       if (!last) line.classList.add('muted');
       bottom.append(line);
       const count = person.id === state.current && !document.hidden ? 0 : unread(person.id);
