@@ -20,65 +20,31 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Locator, Page, ViewportSize, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, ViewportSize, expect
 
 from danhgia.bot.demo import Demo
-from danhgia.bot.settings import Settings
 from danhgia.reports.charts import trend_chart
 from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
 from danhgia.sandbox.spec import UploadedFile
+from tests.browser import TIMEOUT_MS, browser, demo_settings, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "demo-page"
-TIMEOUT_MS = 15_000
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
+__all__ = ["browser"]  # the fixture, imported to serve this module's tests
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture
-async def browser(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:
-    """Headless Chromium from the system, with a fresh temporary profile.
-
-    Under the suite's moved-clock run (libfaketime), Playwright's driver and Chromium run on the machine's real
-    clock (libfaketime hangs them), a year behind the bot, as a browser's clock may well be.
-    """
-    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
-        monkeypatch.delenv(name, raising=False)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
     """`danhgia demo` in this process, starting where its story starts (a fixed Friday, whatever today is)."""
-    settings = Settings(
-        _env_file=None,
-        bot_token="123:unused",
-        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
-        timezone="Asia/Ho_Chi_Minh",
-    )
-    running = Demo(folder=tmp_path / "demo", port=0, settings=settings)
+    running = Demo(folder=tmp_path / "demo", port=0, settings=demo_settings(tmp_path))
     await running.start()
     try:
         yield running

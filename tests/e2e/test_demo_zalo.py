@@ -16,46 +16,27 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from danhgia.bot.demo import Demo
-from danhgia.bot.settings import Settings
-from tests.e2e.test_demo_page import ARGS, CHROMIUM, DESKTOP, PHONE, TIMEOUT_MS, open_page, row
+from tests.browser import TIMEOUT_MS, browser, demo_settings, needs_chromium
+from tests.e2e.test_demo_page import DESKTOP, PHONE, open_page, row
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "demo-zalo"
 REMINDER = "Đã đến kỳ tự đánh giá 11/2026"
 WAIT = TIMEOUT_MS / 1000
 
+__all__ = ["browser"]  # the fixture, imported to serve this module's tests
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture
-async def browser(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:
-    """Headless Chromium from the system, with a fresh temporary profile (on the machine's real clock: libfaketime
-    hangs Playwright's driver and Chromium)."""
-    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
-        monkeypatch.delenv(name, raising=False)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
     """`danhgia demo` in this process, starting where its story starts (a fixed Friday, whatever today is)."""
-    settings = Settings(
-        _env_file=None,
-        bot_token="123:unused",
-        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
-        timezone="Asia/Ho_Chi_Minh",
-    )
-    running = Demo(folder=tmp_path / "demo", port=0, settings=settings)
+    running = Demo(folder=tmp_path / "demo", port=0, settings=demo_settings(tmp_path))
     url = await running.start()
     assert url == running.telegram_page()
     try:

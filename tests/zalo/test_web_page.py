@@ -17,25 +17,14 @@ from urllib.parse import quote
 import httpx
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, ConsoleMessage, Page, ViewportSize, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
 from danhgia.zalo.sandbox import ZaloSandbox, ZaloSandboxServer
+from tests.browser import TIMEOUT_MS, browser, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path("/tmp/danhgia-zalo-page")
-TIMEOUT_MS = 15_000
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 TELEGRAM_PAGE = "http://127.0.0.1:8081/"
@@ -46,21 +35,8 @@ CHART = (
     '<text x="40" y="36" font-family="sans-serif" font-size="18" fill="#081c36">Điểm 6 tháng gần đây</text></svg>'
 )
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-
-
-@pytest.fixture
-async def browser(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:
-    """Headless Chromium from the system, with a fresh temporary profile (on the machine's real clock: libfaketime
-    hangs Playwright's driver and Chromium)."""
-    for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
-        monkeypatch.delenv(name, raising=False)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+__all__ = ["browser"]  # the fixture, imported to serve this module's tests
+pytestmark = needs_chromium
 
 
 @pytest.fixture
