@@ -198,6 +198,10 @@ def main(staff: int, units: int, url: str | None, sample: int, per_unit: bool) -
         cpu = time.process_time() - cpu
         print(f"  = {elapsed / max(locked, 1) * 1000:.2f} ms per record ({cpu:.1f} s of this process's CPU)")
         print(f"  notices waiting in the outbox: {queued}")
+        if url.startswith("postgresql"):  # as autovacuum leaves a live database: statistics and visibility up to date
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+            print("  (PostgreSQL: VACUUM ANALYZE after the close, as autovacuum would, before /ketqua's reads)")
         rng = random.Random(7)
         with services.db.reader() as uow:
             people = [p.id for p in uow.people.all() if p.id is not None and p.staff_code.startswith("CB")]
