@@ -41,7 +41,7 @@ from danhgia.sandbox.core import BotApiSandbox
 from danhgia.sandbox.server import SandboxServer
 from danhgia.sandbox.users import SimUser
 from danhgia.storage.db import make_engine, migrate
-from danhgia.storage.models import TelegramLink
+from danhgia.storage.models import Person, TelegramLink
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import ManualClock
 from danhgia.workflow.common import Actor
@@ -63,12 +63,10 @@ def make_roster(path: Path, staff: int) -> None:
             writer.writerow([f"CV{i:04d}", f"Chuyên viên {i}", "P1", "Phòng Một", "Chuyên viên", "nhan_vien", "TP"])
 
 
-def prepare(folder: Path, sandbox: BotApiSandbox, staff: int, tasks: int) -> tuple[str, list[SimUser]]:
-    """A migrated database with the roster, linked accounts and this week's tasks."""
-    url = f"sqlite:///{folder / 'bench.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    services = Services(Database(engine), WorkflowConfig(VN, timedelta(days=14)), ManualClock(NOW))
+def link_staff(
+    services: Services, folder: Path, sandbox: BotApiSandbox, staff: int
+) -> tuple[list[Person], list[SimUser]]:
+    """The roster of one unit imported, and each of its `staff` linked to a new sandbox user."""
     make_roster(folder / "roster.csv", staff)
     services.roster.import_table(read_roster(folder / "roster.csv"), Actor.cli("bench"))
     users: list[SimUser] = []
@@ -80,6 +78,16 @@ def prepare(folder: Path, sandbox: BotApiSandbox, staff: int, tasks: int) -> tup
             uow.links.add(TelegramLink(person_id=person.id, telegram_user_id=user.id, chat_id=user.id))
             users.append(user)
         uow.commit()
+    return people, users
+
+
+def prepare(folder: Path, sandbox: BotApiSandbox, staff: int, tasks: int) -> tuple[str, list[SimUser]]:
+    """A migrated database with the roster, linked accounts and this week's tasks."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    services = Services(Database(engine), WorkflowConfig(VN, timedelta(days=14)), ManualClock(NOW))
+    people, users = link_staff(services, folder, sandbox, staff)
     for person in people:
         assert person.id is not None
         for k in range(tasks):

@@ -205,17 +205,14 @@ def prepare(folder: Path, sandbox: BotApiSandbox, staff: int, tasks: int) -> tup
     `tasks` open tasks due at the end of the real current week (the child `danhgia run` reads the real clock)."""
     from decimal import Decimal
 
-    from bench_checkin import make_roster
+    from bench_checkin import link_staff
 
     from danhgia.bot.settings import Settings
-    from danhgia.sandbox.users import SimUser
     from danhgia.storage.db import make_engine, migrate
-    from danhgia.storage.models import TelegramLink
     from danhgia.storage.uow import Database
     from danhgia.workflow.calendar import week_bounds
     from danhgia.workflow.clock import SystemClock
     from danhgia.workflow.common import Actor
-    from danhgia.workflow.roster_file import read_roster
     from danhgia.workflow.services import Services
 
     url = f"sqlite:///{folder / 'bench.db'}"
@@ -223,17 +220,7 @@ def prepare(folder: Path, sandbox: BotApiSandbox, staff: int, tasks: int) -> tup
     migrate(engine)
     settings = Settings(_env_file=None, database_url=url)
     services = Services(Database(engine), settings.workflow_config(), SystemClock())
-    make_roster(folder / "roster.csv", staff)
-    services.roster.import_table(read_roster(folder / "roster.csv"), Actor.cli("bench"))
-    users: list[SimUser] = []
-    with services.db.uow() as uow:
-        people = [p for p in uow.people.all() if p.staff_code.startswith("CV")]
-        for person in people:
-            user = SimUser(sandbox, sandbox.add_user(person.full_name))
-            assert person.id is not None
-            uow.links.add(TelegramLink(person_id=person.id, telegram_user_id=user.id, chat_id=user.id))
-            users.append(user)
-        uow.commit()
+    people, users = link_staff(services, folder, sandbox, staff)
     due = week_bounds(services.tasks.today())[1]  # this week's Sunday: open and not late all week
     for person in people:
         assert person.id is not None

@@ -82,11 +82,11 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(SHOTS / f"{name}.png"), animations="disabled")
 
 
-def row(page: Page, user_id: int) -> Locator:
+def row(page: Page, user_id: int | str) -> Locator:  # both pages list people as .person[data-user-id]
     return page.locator(f'.person[data-user-id="{user_id}"]')
 
 
-def last_bot_message(page: Page) -> Locator:
+def last_bot_message(page: Page) -> Locator:  # on both pages
     return page.locator(".msg.in").last
 
 

@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from danhgia.bot.demo import Demo
 from tests.browser import TIMEOUT_MS, browser, demo_settings, needs_chromium
-from tests.e2e.test_demo_page import DESKTOP, PHONE, open_page, row
+from tests.e2e.test_demo_page import DESKTOP, PHONE, last_bot_message, open_page, row
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "demo-zalo"
 REMINDER = "Đã đến kỳ tự đánh giá 11/2026"
@@ -51,14 +51,6 @@ async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
 async def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), animations="disabled")
-
-
-def zalo_row(page: Page, user_id: str) -> Locator:
-    return page.locator(f'.person[data-user-id="{user_id}"]')
-
-
-def last_zalo_message(page: Page) -> Locator:
-    return page.locator(".msg.in").last
 
 
 async def type_on_zalo(page: Page, text: str) -> None:
@@ -116,16 +108,16 @@ async def test_demo_shows_telegram_and_zalo_side_by_side(demo: Demo, browser: Br
     await expect(page).to_have_url(re.compile("^" + re.escape(zalo_base + "/?switch=")))
     await expect(page.locator("body")).to_have_attribute("data-ready", "true")
     await expect(page.locator(".person")).to_have_count(9)
-    await expect(zalo_row(page, tuan)).to_contain_text("Lê Minh Tuấn")
+    await expect(row(page, tuan)).to_contain_text("Lê Minh Tuấn")
     back = page.locator("#switch")
     await expect(back).to_have_text("Chuyển sang Telegram")
     await expect(back).to_have_attribute("href", demo.telegram_page())
 
     # Tuấn types /tuannay: the week's panel arrives with its choices numbered, repeated as chips.
-    await zalo_row(page, tuan).click()
+    await row(page, tuan).click()
     await expect(page.locator("#head-name")).to_have_text("Lê Minh Tuấn")
     await type_on_zalo(page, "/tuannay")
-    await expect(last_zalo_message(page)).to_contain_text("Công việc tuần 16/11 – 22/11/2026")
+    await expect(last_bot_message(page)).to_contain_text("Công việc tuần 16/11 – 22/11/2026")
     week = page.locator(".msg.in", has_text="Công việc tuần 16/11 – 22/11/2026").last
     await expect(week.locator(".text")).to_contain_text("1 · ➕ Thêm việc")
     await expect(week.locator(".chip", has_text="Tuần sau")).to_be_enabled()
@@ -137,14 +129,14 @@ async def test_demo_shows_telegram_and_zalo_side_by_side(demo: Demo, browser: Br
     assert number and number.isdecimal()
     await chip.click()
     await expect(page.locator(".msg.out .text").last).to_have_text(number)
-    await expect(last_zalo_message(page)).to_contain_text("Công việc tuần 23/11 – 29/11/2026")
+    await expect(last_bot_message(page)).to_contain_text("Công việc tuần 23/11 – 29/11/2026")
     await expect(week.locator(".chip").first).to_be_disabled()  # only the latest panel answers a number
     # Typing the number works as well: back to this week.
-    latest = last_zalo_message(page)
+    latest = last_bot_message(page)
     previous = await latest.locator(".chip", has_text="Tuần trước").get_attribute("data-answer")
     assert previous and previous.isdecimal()
     await type_on_zalo(page, previous)
-    await expect(last_zalo_message(page)).to_contain_text("Công việc tuần 16/11 – 22/11/2026")
+    await expect(last_bot_message(page)).to_contain_text("Công việc tuần 16/11 – 22/11/2026")
     await shot(page, "02-desktop-zalo-next-panel")
 
     # Back to Telegram (its switch still leads to Zalo): the window opens; Tuấn, who wrote on Zalo last, gets his
@@ -162,8 +154,8 @@ async def test_demo_shows_telegram_and_zalo_side_by_side(demo: Demo, browser: Br
     await expect(page.locator(".msg.in").last).to_contain_text(REMINDER)
     await page.locator("#switch").click()
     await expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    await zalo_row(page, tuan).click()
-    await expect(last_zalo_message(page)).to_contain_text(REMINDER)
+    await row(page, tuan).click()
+    await expect(last_bot_message(page)).to_contain_text(REMINDER)
     await shot(page, "03-desktop-zalo-reminder")
 
     # A phone: the Zalo page's list and Tuấn's chat, then the Telegram page with its switch.
@@ -173,12 +165,12 @@ async def test_demo_shows_telegram_and_zalo_side_by_side(demo: Demo, browser: Br
     overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the Zalo page scrolls sideways on a phone"
     await shot(phone, "04-phone-zalo-people")
-    await zalo_row(phone, tuan).click()
+    await row(phone, tuan).click()
     await expect(phone.locator("#head-name")).to_have_text("Lê Minh Tuấn")
-    await expect(last_zalo_message(phone)).to_contain_text(REMINDER)
+    await expect(last_bot_message(phone)).to_contain_text(REMINDER)
     await type_on_zalo(phone, "/tuannay")
-    await expect(last_zalo_message(phone)).to_contain_text("Công việc tuần 23/11 – 29/11/2026")
-    await expect(last_zalo_message(phone).locator(".chip").first).to_be_visible()
+    await expect(last_bot_message(phone)).to_contain_text("Công việc tuần 23/11 – 29/11/2026")
+    await expect(last_bot_message(phone).locator(".chip").first).to_be_visible()
     overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the Zalo chat scrolls sideways on a phone"
     await shot(phone, "05-phone-zalo-chat")
@@ -198,7 +190,7 @@ async def test_demo_shows_telegram_and_zalo_side_by_side(demo: Demo, browser: Br
     await telegram.locator("#confirm-reset").get_by_role("button", name="Đặt lại").click()
     await expect(telegram.locator("#now-label")).to_have_text("Thứ Sáu 20/11/2026 14:00")
     await expect(zalo_page.locator(".msg")).to_have_count(0)
-    await expect(zalo_row(zalo_page, tuan).locator(".badge")).to_have_count(0)
+    await expect(row(zalo_page, tuan).locator(".badge")).to_have_count(0)
     assert zalo_texts(demo, "CV01") == []
     await jump(telegram, "Mở tự đánh giá kỳ 11/2026", "Thứ Sáu 27/11/2026 08:00")
     await reminded(demo, "CV01", on_zalo=False)
