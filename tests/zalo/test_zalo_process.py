@@ -51,7 +51,13 @@ async def start(server: ZaloSandboxServer, url: str, cwd: Path, *, webhook: bool
     sandbox = server.sandbox
     port = free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "WEBHOOK_", "BOT_TOKEN"))},
+        # The child keeps the machine's real clock: libfaketime's clock in this process may have been dropped by an
+        # earlier test (the browser tests unset FAKETIME), and the invites it issues must not look expired to the bot.
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("ZALO_", "WEBHOOK_", "BOT_TOKEN", "FAKETIME")) and k != "LD_PRELOAD"
+        },
         "ZALO_BOT_TOKEN": sandbox.token,
         "ZALO_API_URL": server.url,
         "ZALO_LISTEN": "127.0.0.1",
@@ -123,9 +129,17 @@ async def test_kill_9_in_a_burst_loses_and_repeats_nothing_it_recorded(
         expected = {
             code: sent[code] - sum(1 for e in lost if e["message"]["from"]["id"] == people[code].id) for code in PEOPLE
         }
-        await sandbox.wait_for(
-            lambda: all(helps(sandbox, people[c]) >= expected[c] for c in PEOPLE), SETTLE, "every answer"
-        )
+        try:
+            await sandbox.wait_for(
+                lambda: all(helps(sandbox, people[c]) >= expected[c] for c in PEOPLE), SETTLE, "every answer"
+            )
+        except TimeoutError:
+            got = {c: helps(sandbox, people[c]) for c in PEOPLE}
+            with services.inbox.db.reader() as uow:
+                pending = [(u.update_id, u.attempts) for u in uow.inbox.pending(1000)]
+            first = {c: sandbox.received_texts(people[c].id)[:2] for c in PEOPLE}
+            found = f"answers {got}, expected {expected}, lost {len(lost)}, pending {pending}, first {first}"
+            raise AssertionError(found) from None
         await asyncio.sleep(1.0)  # anything repeated would arrive now
         repeated = sum(helps(sandbox, people[c]) - expected[c] for c in PEOPLE)
         assert 0 <= repeated <= ROUNDS * len(PEOPLE)  # only a send in flight at a kill (one per chat at most)
