@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot, Chat, Message, Update, User
+from telegram.error import NetworkError
 from typer.testing import CliRunner
 
 from danhgia.bot.cli import app
-from danhgia.bot.updates import MAX_ATTEMPTS, RecordingQueue, inbox_writer
+from danhgia.bot.updates import MAX_ATTEMPTS, PollRequest, RecordingQueue, inbox_writer
+from danhgia.sandbox.core import BotApiSandbox
+from danhgia.sandbox.server import SandboxServer
 from danhgia.storage.db import make_engine, migrate
 from danhgia.storage.uow import Database
 from danhgia.workflow.clock import ManualClock
@@ -95,3 +98,73 @@ def test_the_outbox_command_says_what_waits(tmp_path: Path, monkeypatch: pytest.
     result = CliRunner().invoke(app, ["outbox"])
     assert result.exit_code == 0, result.output
     assert "Hộp thư đi trống" in result.output and "Cập nhật đã nhận: 0 đã xử lý, 0 đang chờ xử lý." in result.output
+
+
+async def test_a_polled_batch_is_flushed_once_before_the_next_getupdates_acknowledges_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By polling, an update is queued once its record is committed; the next getUpdates (which acknowledges the
+    batch) first flushes every record to disk — one flush a batch. The records are what Telegram sent."""
+    sandbox = BotApiSandbox()
+    server = SandboxServer(sandbox)
+    await server.start()
+    service = inbox(tmp_path)
+    flushed: list[bool] = []  # at each flush: whether the updates received were all still unacknowledged
+    received: list[int] = []
+    monkeypatch.setattr(service, "flush", lambda: flushed.append(all(sandbox.is_pending(u) for u in received)))
+    queue = RecordingQueue()
+    queue.inbox = service
+    bot = Bot(sandbox.token, base_url=f"{server.url}/bot", get_updates_request=PollRequest(queue))
+    try:
+        async with bot:
+            an = sandbox.add_user("An")
+            for text in ("/help", "/tuannay", "xin chào"):
+                sandbox.act_send(an.id, text)
+            updates = await bot.get_updates(timeout=0)
+            assert flushed == []  # nothing recorded yet: nothing to flush
+            received.extend(u.update_id for u in updates)
+            for item in updates:
+                await queue.put(item)
+            assert queue.qsize() == 3 and flushed == []  # committed and queued, not yet on disk
+            sent = {u["update_id"]: u for u in sandbox.deliverable()}
+            assert [r.payload for r in service.pending()] == [sent[u.update_id] for u in updates]  # as sent
+            await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+            assert flushed == [True]  # one flush for the three, before the call that acknowledged them
+            assert not any(sandbox.is_pending(u) for u in received)
+            await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+            assert flushed == [True]  # nothing new: no flush
+    finally:
+        await server.stop()
+
+
+async def test_a_failed_flush_fails_the_getupdates_and_acknowledges_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = BotApiSandbox()
+    server = SandboxServer(sandbox)
+    await server.start()
+    service = inbox(tmp_path)
+    disk = {"full": True}
+
+    def flush() -> None:
+        if disk["full"]:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(service, "flush", flush)
+    queue = RecordingQueue()
+    queue.inbox = service
+    bot = Bot(sandbox.token, base_url=f"{server.url}/bot", get_updates_request=PollRequest(queue))
+    try:
+        async with bot:
+            an = sandbox.add_user("An")
+            sandbox.act_send(an.id, "/help")
+            (first,) = await bot.get_updates(timeout=0)
+            await queue.put(first)
+            with pytest.raises(NetworkError, match="could not be saved"):  # python-telegram-bot retries it
+                await bot.get_updates(offset=first.update_id + 1, timeout=0)
+            assert sandbox.is_pending(first.update_id)  # never sent: not acknowledged
+            disk["full"] = False
+            await bot.get_updates(offset=first.update_id + 1, timeout=0)
+            assert not sandbox.is_pending(first.update_id)
+    finally:
+        await server.stop()

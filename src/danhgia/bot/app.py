@@ -18,7 +18,7 @@ from telegram.request import BaseRequest
 
 from danhgia import handlers
 from danhgia.bot.settings import Settings
-from danhgia.bot.updates import PerChatUpdateProcessor, RecordingQueue
+from danhgia.bot.updates import PerChatUpdateProcessor, PollRequest, RecordingQueue
 from danhgia.handlers import notifier
 from danhgia.handlers.context import SERVICES_KEY, App, run_sync, use_database
 from danhgia.handlers.edits import PanelMemory
@@ -161,7 +161,7 @@ def build_application(
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
             .request(telegram if zalo is None else RoutingRequest(telegram, zalo))
-            .get_updates_request(TelegramRequest(connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
+            .get_updates_request(PollRequest(updates, connection_pool_size=1, read_timeout=settings.poll_timeout + 10))
         )
     else:
         token, requests, polls = channel

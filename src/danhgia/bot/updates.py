@@ -38,9 +38,11 @@ from typing import Any, TypeVar
 
 import psycopg
 from telegram import Bot, Update
+from telegram.error import NetworkError
 from telegram.ext import BaseUpdateProcessor
 
 from danhgia.handlers.edits import PanelMemory
+from danhgia.handlers.ratelimit import TelegramRequest
 from danhgia.handlers.trace import tracing
 from danhgia.handlers.ui import MEMORY_KEY
 from danhgia.storage.db import WouldBlock
@@ -78,24 +80,40 @@ class InboxWriter:
     company — the next update received (the same person's next tap, usually) — while its chat waits for it, as
     before: a chat's next update is handled only once the previous one is saved as done. Each caller waits until
     its own write is saved; when the transaction fails, each of them fails (an update not recorded is not
-    acknowledged, so Telegram delivers it again; one not marked done is handled again after a restart)."""
+    acknowledged, so Telegram delivers it again; one not marked done is handled again after a restart).
+
+    An update received by polling waits only for its transaction (an SQLite file's is then in the operating
+    system's hands: a `kill -9` loses nothing of it), not for the disk: the next getUpdates, which acknowledges the
+    batch, first waits for one flush of all of it (`saved`) — one flush a batch instead of one an update."""
 
     def __init__(self, inbox: InboxService, done_delay: float = DONE_DELAY) -> None:
         self.inbox = inbox
         self.done_delay = done_delay
-        self._records: list[tuple[int, dict[str, Any], int | None, asyncio.Future[bool]]] = []
+        self._records: list[tuple[int, dict[str, Any], int | None, bool, asyncio.Future[bool]]] = []
         self._done: list[tuple[int, list[list[Any]] | None, asyncio.Future[bool]]] = []
         self._writing: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._done_since = 0.0  # when the oldest update handled and not yet written was handled
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._unflushed = False  # records committed inline whose flush to disk was left to `saved`
 
-    async def record(self, update_id: int, payload: dict[str, Any], key: int | None) -> bool:
-        """Record an update received (once saved); False when it was recorded before."""
+    async def record(self, update_id: int, payload: dict[str, Any], key: int | None, *, flush: bool = True) -> bool:
+        """Record an update received (once saved; with `flush=False` once committed, its flush left to `saved`);
+        False when it was recorded before."""
         future = self._future()
-        self._records.append((update_id, payload, key, future))
+        self._records.append((update_id, payload, key, flush, future))
         self._start()
         return await future
+
+    async def saved(self) -> None:
+        """Wait until every update recorded so far is on disk (before it is acknowledged)."""
+        if self._unflushed:
+            self._unflushed = False
+            try:
+                await on_inbox(self.inbox, self.inbox.flush)
+            except BaseException:
+                self._unflushed = True
+                raise
 
     async def done(self, update_id: int, edits: list[list[Any]] | None = None) -> None:
         """Mark an update handled, with the panels it edited (once saved)."""
@@ -135,7 +153,8 @@ class InboxWriter:
             records, self._records = self._records, []
             done, self._done = self._done, []
             try:
-                new = await self._write([(u, p, k) for u, p, k, _ in records], [(u, e) for u, e, _ in done])
+                flush = any(wait for *_, wait, _ in records)
+                new = await self._write([(u, p, k) for u, p, k, *_ in records], [(u, e) for u, e, _ in done], flush)
             except Exception as error:  # nothing of it was saved: each caller fails as its own write would have
                 _settle([future for *_, future in records] + [future for *_, future in done], error=error)
                 continue
@@ -145,7 +164,10 @@ class InboxWriter:
         self._wait_for_company()  # updates handled meanwhile, not due yet
 
     async def _write(
-        self, records: list[tuple[int, dict[str, Any], int | None]], done: list[tuple[int, list[list[Any]] | None]]
+        self,
+        records: list[tuple[int, dict[str, Any], int | None]],
+        done: list[tuple[int, list[list[Any]] | None]],
+        flush: bool,
     ) -> list[bool]:
         if not self.inbox.db.runs_inline:  # PostgreSQL: the network is waited for on the inbox's threads
             return await on_inbox(self.inbox, self.inbox.write, records, done)
@@ -156,8 +178,15 @@ class InboxWriter:
             new = self.inbox.write(records, done, inline=True)
         except WouldBlock:  # another connection is writing the inbox file: nothing was saved, wait on a thread
             return await on_inbox(self.inbox, self.inbox.write, records, done)
-        if records:  # an update is acknowledged only once its record is on disk
-            await on_inbox(self.inbox, self.inbox.flush)
+        if records and flush:  # an update is acknowledged only once its record is on disk
+            self._unflushed = False
+            try:
+                await on_inbox(self.inbox, self.inbox.flush)
+            except BaseException:
+                self._unflushed = True  # earlier records left to `saved` are not on disk either
+                raise
+        elif records:
+            self._unflushed = True  # flushed by `saved`, before the next getUpdates acknowledges them
         return new
 
 
@@ -190,15 +219,29 @@ class RecordingQueue(asyncio.Queue[object]):
         super().__init__()
         self.inbox: InboxService | None = None
         self.shared = shared  # several instances: attempts are counted under the chat's lock, not here
+        self.polled = False  # updates come by getUpdates, whose next call (`PollRequest`) acknowledges them
+        self._received: dict[int, dict[str, Any]] = {}  # update id → the JSON Telegram sent, of the latest batch
 
     async def put(self, item: object) -> None:
-        """Record the update, then queue it; one recorded before is not queued again."""
+        """Record the update, then queue it; one recorded before is not queued again. A polled update is queued
+        once committed: the next getUpdates waits for it to be on disk (`saved`) before acknowledging it."""
         if isinstance(item, Update) and self.inbox is not None:
-            new = await inbox_writer(self.inbox).record(item.update_id, item.to_dict(), chat_key(item))
+            payload = self._received.pop(item.update_id, None) or item.to_dict()  # as sent, when it was seen
+            writer = inbox_writer(self.inbox)
+            new = await writer.record(item.update_id, payload, chat_key(item), flush=not self.polled)
             if not new:
                 log.info("update %s was delivered again: already recorded, not handled twice", item.update_id)
                 return
         await super().put(item)
+
+    def received(self, updates: list[dict[str, Any]]) -> None:
+        """The updates of a getUpdates answer as Telegram sent them (recorded as they are, not re-serialised)."""
+        self._received = {raw["update_id"]: raw for raw in updates if isinstance(raw, dict) and "update_id" in raw}
+
+    async def saved(self) -> None:
+        """Wait until every update put so far is on disk (before the updates are acknowledged)."""
+        if self.inbox is not None:
+            await inbox_writer(self.inbox).saved()
 
     async def put_recorded(self, item: object) -> None:
         """Queue an update its receiver has recorded already (the Zalo channel records an event with its dedupe)."""
@@ -224,6 +267,32 @@ class RecordingQueue(asyncio.Queue[object]):
         if queued:
             log.info("handling %d update(s) received before the last stop", queued)
         return queued
+
+
+class PollRequest(TelegramRequest):
+    """The request getUpdates goes through: each call acknowledges every update before its offset, so it first waits
+    until the updates put into `queue` are on disk; until they are, it fails as a network error (retried)."""
+
+    def __init__(self, queue: RecordingQueue, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.queue = queue
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Make the updates received so far durable, then ask for the next ones."""
+        self.queue.polled = True
+        try:
+            await self.queue.saved()
+        except Exception as error:
+            raise NetworkError(f"the updates received could not be saved: {error}") from error
+        return await super().do_request(*args, **kwargs)
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """Parse the answer, handing the updates as sent to the queue (python-telegram-bot never alters them)."""
+        data = super().parse_json_payload(payload)
+        result = data.get("result")
+        if isinstance(result, list):
+            self.queue.received(result)
+        return data
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
