@@ -449,7 +449,8 @@ class LinkRepository:
     def identity_rows(self, telegram_user_id: int) -> list[IdentityRow]:
         """Who this account is — link, person, unit, each role and the open dialog's kind — in one prepared
         statement returning plain rows (the hot path of every update)."""
-        return [IdentityRow(*row) for row in self.session.connection().execute(_IDENTITY, {"tid": telegram_user_id})]
+        rows = self.session.connection().execute(_IDENTITY, {"tid": telegram_user_id})
+        return [IdentityRow._make(row) for row in rows]
 
     def chats_of(self, person_ids: Iterable[int]) -> dict[int, TelegramLink]:
         """person id → preferred link, for the people who have one."""
