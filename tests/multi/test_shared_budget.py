@@ -163,3 +163,31 @@ async def test_redis_lost_mid_run_sending_goes_on_then_the_shared_budget_returns
         await limiter.shutdown()
         with contextlib.suppress(Exception):
             await proxy.cut()
+
+
+async def test_falling_back_on_its_share_counts_what_the_instance_has_just_sent(
+    redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An instance that sent 25 messages through the shared budget and then loses Redis does not send 10 more at
+    once on its share (10 a second): its share already holds those 25, so no second ever sees more than 30."""
+    monkeypatch.setattr(ratelimit_shared, "PROBE_SECONDS", 60.0)
+    real = Redis.from_url(REDIS_URL)
+    host, port = real.connection_pool.connection_kwargs["host"], real.connection_pool.connection_kwargs["port"]
+    await real.aclose()
+    proxy = Proxy(host, port)
+    await proxy.start()
+    limiter = SharedRateLimiter(f"redis://127.0.0.1:{proxy.port}/0", prefix=redis_prefix, fallback_share=1 / 3)
+    sent = Sent()
+    try:
+        await limiter.initialize()
+        await asyncio.gather(*(sent.send(limiter, 900 + i) for i in range(25)))
+        assert limiter.shared and len(sent.all) == 25
+        await proxy.cut()
+        await asyncio.gather(*(sent.send(limiter, 1000 + i) for i in range(12)))
+        assert not limiter.shared
+        assert sent.most_in_any(sent.all, 1.0) <= 30
+        assert min(sent.all[25:]) - max(sent.all[:25]) > 0.5  # it waited for its own sends to leave the window
+    finally:
+        await limiter.shutdown()
+        with contextlib.suppress(Exception):
+            await proxy.cut()

@@ -208,17 +208,28 @@ class SlidingWindowRateLimiter(BaseRateLimiter[str]):
             await self._retry_after.wait()
             await self._chat_pause(chat_id)
             async with self._lock:
-                now = time.monotonic()
-                paced = chat_id is not None and (bulk or paid or chat_id < 0)
-                chat = self._chat_window(chat_id) if paced and chat_id is not None else None
-                first = self.paid if paid else self.overall
-                windows = [first] if chat is None else [first, chat]
-                wait = max(w.wait_time(now) for w in windows)
+                windows = self._windows_of(chat_id, bulk, paid)
+                wait = max(w.wait_time(time.monotonic()) for w in windows)
                 if wait <= 0:
                     for window in windows:
                         window.start()
                     return windows
             await asyncio.sleep(wait)
+
+    def _windows_of(self, chat_id: int | None, bulk: bool, paid: bool) -> list[Window]:
+        """The windows a message to this chat counts in."""
+        paced = chat_id is not None and (bulk or paid or chat_id < 0)
+        chat = self._chat_window(chat_id) if paced and chat_id is not None else None
+        first = self.paid if paid else self.overall
+        return [first] if chat is None else [first, chat]
+
+    def count(self, chat_id: int | None, bulk: bool, paid: bool = False) -> list[Window]:
+        """Count a message another budget let through, without waiting (what `settle` is given): a shared limiter
+        keeps this instance's own sends here too, so that falling back on them never starts from empty windows."""
+        windows = self._windows_of(chat_id, bulk, paid)
+        for window in windows:
+            window.start()
+        return windows
 
     async def reserve(self, chat_id: int | None, bulk: bool, paid: bool = False) -> Any:
         """Wait until one more message may go to this chat and count it (`paid`: sent with allow_paid_broadcast);

@@ -10,9 +10,11 @@ do not matter. An instance that dies with messages on their way frees their plac
 has passed. A 429 is shared too: Telegram's pause (for everyone, or for a chat) holds every instance.
 
 If Redis cannot be reached, sending goes on: this instance falls back to the in-process limiter at its share of
-the limits (`fallback_share`, e.g. 1/3 for three instances) — logged — and returns to the shared budget as soon as
-Redis answers again. When only some instances lose Redis, the total may exceed the limits by their shares for that
-time; Telegram's 429s are then retried as usual.
+the limits (`fallback_share`, e.g. 1/3 for three instances) — logged — and returns to the shared budget once Redis
+answers again and its own last sends have left the overall and private windows. The in-process windows count this
+instance's sends all along, so its share starts from what it has just sent, never from empty windows. When only some
+instances lose Redis, the total may exceed the limits by their shares for that time; Telegram's 429s are then
+retried as usual.
 """
 
 from __future__ import annotations
@@ -175,16 +177,17 @@ class SharedRateLimiter(SlidingWindowRateLimiter):
             except (RedisError, OSError, TimeoutError) as error:
                 self._lost(error)
                 break
-            if int(allowed) == 1:
-                return Ticket(token, tuple(key for key, _, _ in windows))
+            if int(allowed) == 1:  # counted on this instance's share too, should Redis go away
+                return Ticket(token, tuple(key for key, _, _ in windows), self.fallback.count(chat_id, bulk, paid))
             await asyncio.sleep(max(0.001, min(float(value), 60.0)))
         return Ticket(None, (), await self.fallback.reserve(chat_id, bulk, paid))
 
     async def settle(self, reservation: Any) -> None:
         """The message's answer came back: in the shared windows it counts for a full window from now."""
         assert isinstance(reservation, Ticket)
-        if reservation.token is None:
+        if reservation.local is not None:
             await self.fallback.settle(reservation.local)
+        if reservation.token is None:
             return
         try:
             await self._settle(keys=list(reservation.keys), args=[reservation.token])
@@ -213,6 +216,8 @@ class SharedRateLimiter(SlidingWindowRateLimiter):
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 await self.redis.ping()
                 break
+        # The shared windows never saw what this instance sent meanwhile: let it leave the windows it counts in.
+        await asyncio.sleep(max(self.fallback.overall.period, self.fallback.private_period))
         log.info("Redis answers again: the budget shared by every instance is used again")
         self._probe = None
 
