@@ -18,7 +18,14 @@ from typing import Any
 
 from telegram import Update
 
-from danhgia.bot.app import build_application, build_services, configure_logging, open_database, running
+from danhgia.bot.app import (
+    build_application,
+    build_services,
+    configure_logging,
+    open_database,
+    running,
+    settle_heap,
+)
 from danhgia.bot.settings import Settings
 from danhgia.bot.updates import RecordingQueue
 from danhgia.handlers.context import App, run_sync
@@ -186,6 +193,7 @@ def run_zalo(settings: Settings) -> None:
         async with ZaloBot(settings.zalo_token(), base_url=settings.zalo_api_url) as zalo:
             services = build_services(settings, db)
             app = build_zalo_application(settings, services, zalo, base + FILES_PATH, with_telegram=with_telegram)
+            settle_heap()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for number in (signal.SIGINT, signal.SIGTERM):
