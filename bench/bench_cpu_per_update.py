@@ -1,8 +1,9 @@
 """CPU per interactive update: danhgia as deployed against a bare python-telegram-bot echo bot (issue 19's target:
 danhgia's CPU per update ≤ 1.5 × the echo's on the same flow), each bot measured from outside, in its own process.
 
-This process runs the local Bot API server (`SandboxServer` over a `BotApiSandbox`) and the simulated staff
-(`SimUser`); each bot runs in a child process of its own, long-polling that server:
+This process runs two local Bot API servers (`SandboxServer` over a `BotApiSandbox`, one per bot) and the simulated
+staff (`SimUser`); each bot runs in a child process of its own, long-polling its server, and both stay up for the
+whole benchmark:
   * danhgia — `python -m danhgia run` exactly as deployed (BOT_TOKEN, TELEGRAM_API_URL, DATABASE_URL; REMINDERS=false,
     HOLD_NOTICES=false; every other setting at its default), over an SQLite file prepared like bench_checkin.py
     prepares it (one unit, linked accounts, 3 open tasks each) but on the machine's clock — the child runs on the
@@ -10,27 +11,32 @@ This process runs the local Bot API server (`SandboxServer` over a `BotApiSandbo
   * echo — this very script with `--echo-bot`: python-telegram-bot alone (no danhgia import), answering the same
     command with a fixed panel of the same buttons and each press with answerCallbackQuery + an edit, with PTB's
     own concurrent update processing, the same allowed updates and the same poll settings as `danhgia run`.
-A round starts a bot, waits for its first getUpdates and until it is idle, runs a warm-up burst (not measured: first
-use of caches and lazy imports), waits until it is idle again, then N fresh staff each send /baocaotuan and tap an
-outcome for each of their K open tasks, all at once. The child's CPU time (user + system of all its threads, from
-/proc/<pid>/stat) is read just before the first update is sent and just after the last answer is received; the
-child is then killed (whatever happens: also when this script fails or is killed, by PR_SET_PDEATHSIG).
-The bots alternate over `--rounds` rounds (the first bot of a round alternates too); reported: each bot's ms of CPU
-per update and updates/s per round, the median of the per-round ratios danhgia / echo (target ≤ 1.5) and the ratio
-of the medians.
+Once both poll and are idle, each is warmed up (a burst not measured: first use of caches and lazy imports). Then
+the bots take turns, burst by burst (which one goes first alternates): once the bot is idle, N fresh staff each send
+/baocaotuan and tap an outcome for each of their K open tasks, all at once. A bot's CPU time (user + system of all
+its threads, from /proc/<pid>/stat) is read just before the first update of a burst is sent and just after its last
+answer is received. Bursts of the two bots a few seconds apart meet the same machine: on a shared 2-core machine
+whose speed drifts (the same code costs ±30 % from one minute to the next), the ratio of neighbouring bursts is far
+steadier than that of runs minutes apart. The children are killed at the end (whatever happens: also when this
+script fails or is killed, by PR_SET_PDEATHSIG).
+
+Reported: each burst's ms of CPU per update of each bot and their ratio; each bot's CPU per update over all its
+bursts and the ratio of those totals; the median of the bursts' ratios (target ≤ 1.5); and the Bot API calls each
+bot made per update (the same flow: the same calls).
 
 `danhgia run` keeps Telegram's sending limits (its rate limiter lets at most 30 new messages a second go; edits and
-callback answers are not limited), so each burst's 200 /baocaotuan panels take about 7 s and its updates/s is capped
+callback answers are not limited), so each burst's 100 /baocaotuan panels take over 3 s and its updates/s is capped
 by that, not comparable with the echo's (no limiter): CPU per update is what is compared.
 
-Run by hand on a quiet machine: `.venv/bin/python bench/bench_cpu_per_update.py [--staff 200] [--tasks 3]
-[--rounds 3] [--warmup 20] [--poll-timeout 30]`.
+Run by hand on a quiet machine: `.venv/bin/python bench/bench_cpu_per_update.py [--staff 100] [--tasks 3]
+[--bursts 10] [--warmup 20] [--poll-timeout 30]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import ctypes
 import json
@@ -238,9 +244,7 @@ class Run:
     updates: int
     seconds: float
     cpu: float  # the bot's CPU seconds from the first update sent to the last answer received
-    idle: float  # the bot's CPU seconds per second while idle just before
     sandbox_cpu: float  # this process's (the server's and the users') CPU seconds meanwhile
-    polls: int  # getUpdates calls the bot made meanwhile
 
     @property
     def ms_per_update(self) -> float:
@@ -251,36 +255,37 @@ class Run:
         return self.updates / self.seconds
 
 
-async def measure(
-    name: str,
-    argv: list[str],
-    env: dict[str, str],
-    folder: Path,
-    server: SandboxServer,
-    warmup: list[SimUser],
-    users: list[SimUser],
-    tasks: int,
-) -> Run:
-    """Start the bot, let it settle, warm it up, let it settle, measure one burst, kill it."""
-    from bench_checkin import drive
+@dataclass
+class Bot:
+    """A bot under measurement: its process, its own local server and the staff who talk to it."""
 
-    sandbox = server.sandbox
+    child: Child
+    server: SandboxServer
+    users: list[SimUser]
+
+
+async def start_bot(
+    name: str, argv: list[str], env: dict[str, str], folder: Path, server: SandboxServer, users: list[SimUser]
+) -> Bot:
+    """Start a bot against its own server and wait until it polls and is idle."""
     child = await start_child(name, argv, env, folder)
     try:
-        await until_polling(child, sandbox, len(sandbox.calls))
+        await until_polling(child, server.sandbox, 0)
         await until_idle(child)
-        if warmup:
-            await drive(warmup, tasks)
-        idle = await until_idle(child)
-        polls_before = sandbox._poll_generation  # the sandbox's count of getUpdates calls
-        cpu_before, own_before = child.cpu(), time.process_time()
-        updates, seconds = await drive(users, tasks)
-        cpu, own = child.cpu() - cpu_before, time.process_time() - own_before
-        polls = sandbox._poll_generation - polls_before
-        await until_idle(child)  # its last getUpdates confirmed every update it got
-        return Run(updates, seconds, cpu, idle, own, polls)
-    finally:
+    except BaseException:
         await child.kill()
+        raise
+    return Bot(child, server, users)
+
+
+async def burst(bot: Bot, users: list[SimUser], tasks: int) -> Run:
+    """Once the bot is idle, `users` each send /baocaotuan and tap through their tasks, all at once."""
+    from bench_checkin import drive
+
+    await until_idle(bot.child)
+    cpu_before, own_before = bot.child.cpu(), time.process_time()
+    updates, seconds = await drive(users, tasks)
+    return Run(updates, seconds, bot.child.cpu() - cpu_before, time.process_time() - own_before)
 
 
 def fresh_users(sandbox: BotApiSandbox, count: int, prefix: str) -> list[SimUser]:
@@ -290,8 +295,8 @@ def fresh_users(sandbox: BotApiSandbox, count: int, prefix: str) -> list[SimUser
     return [SimUser(sandbox, sandbox.add_user(f"{prefix} {i}")) for i in range(count)]
 
 
-async def benchmark(staff: int, tasks: int, rounds: int, warmup: int, poll_timeout: int) -> None:
-    from bench_checkin import OUTCOMES
+async def benchmark(staff: int, tasks: int, bursts: int, warmup: int, poll_timeout: int) -> None:
+    from bench_checkin import OUTCOMES, drive
 
     from danhgia.bot.app import ALLOWED_UPDATES
     from danhgia.sandbox.core import BotApiSandbox
@@ -302,67 +307,89 @@ async def benchmark(staff: int, tasks: int, rounds: int, warmup: int, poll_timeo
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)  # still kill the children
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sandbox = BotApiSandbox()
-        server = SandboxServer(sandbox)
-        await server.start()
+        servers = {name: SandboxServer(BotApiSandbox()) for name in ("danhgia", "echo")}
+        for server in servers.values():
+            await server.start()
+        bots: dict[str, Bot] = {}
         try:
-            per_round = warmup + staff
-            url, everyone = prepare(folder, sandbox, per_round * rounds, tasks)
-            danhgia_argv = [sys.executable, "-m", "danhgia", "run"]
+            everyone = warmup + staff * bursts
+            url, danhgia_users = prepare(folder, servers["danhgia"].sandbox, everyone, tasks)
             danhgia_env = bot_environment(
-                server,
+                servers["danhgia"],
                 DATABASE_URL=url,
                 POLL_TIMEOUT=str(poll_timeout),
                 REMINDERS="false",
                 HOLD_NOTICES="false",
             )
-            echo_argv = [sys.executable, str(SCRIPT), "--echo-bot"]
             echo_config = {"labels": list(OUTCOMES), "allowed_updates": ALLOWED_UPDATES, "poll_timeout": poll_timeout}
-            echo_env = bot_environment(server, **{ECHO_CONFIG: json.dumps(echo_config)})
+            echo_env = bot_environment(servers["echo"], **{ECHO_CONFIG: json.dumps(echo_config)})
             print(
-                f"{staff} staff × (/baocaotuan + {tasks} taps) = {staff * (1 + tasks)} updates a burst, "
-                f"{warmup} staff to warm up; bots in child processes, polling with timeout {poll_timeout} s.\n"
+                f"{bursts} bursts a bot of {staff} staff × (/baocaotuan + {tasks} taps) = {staff * (1 + tasks)} "
+                f"updates, alternating between the bots, after {warmup} staff to warm up; each bot in its own "
+                f"process, polling its own local server with timeout {poll_timeout} s.\n"
                 "danhgia runs as deployed, keeping Telegram's sending limits (30 new messages/s): its updates/s "
                 "is capped by them, CPU per update is what is compared."
             )
+            bots["danhgia"] = await start_bot(
+                "danhgia",
+                [sys.executable, "-m", "danhgia", "run"],
+                danhgia_env,
+                folder,
+                servers["danhgia"],
+                danhgia_users,
+            )
+            echo_users = fresh_users(servers["echo"].sandbox, everyone, "Echo")
+            bots["echo"] = await start_bot(
+                "echo", [sys.executable, str(SCRIPT), "--echo-bot"], echo_env, folder, servers["echo"], echo_users
+            )
+            for bot in bots.values():
+                if warmup:
+                    await drive(bot.users[:warmup], tasks)
             runs: dict[str, list[Run]] = {"danhgia": [], "echo": []}
-            for r in range(rounds):
-                people = everyone[r * per_round : (r + 1) * per_round]
-                echo_people = fresh_users(sandbox, per_round, f"Echo {r}")
-                bots = {
-                    "danhgia": (danhgia_argv, danhgia_env, people),
-                    "echo": (echo_argv, echo_env, echo_people),
-                }
-                order = ["danhgia", "echo"] if r % 2 == 0 else ["echo", "danhgia"]
+            for b in range(bursts):
+                order = ["danhgia", "echo"] if b % 2 == 0 else ["echo", "danhgia"]
                 for name in order:
-                    argv, env, group = bots[name]
-                    run = await measure(name, argv, env, folder, server, group[:warmup], group[warmup:], tasks)
+                    bot = bots[name]
+                    run = await burst(bot, bot.users[warmup + b * staff : warmup + (b + 1) * staff], tasks)
                     runs[name].append(run)
-                    print(
-                        f"round {r + 1} {name:7}: {run.updates} updates in {run.seconds:.1f} s "
-                        f"({run.rate:.1f} updates/s), CPU {run.cpu:.2f} s = {run.ms_per_update:.2f} ms/update "
-                        f"(idle before: {run.idle * 1000:.0f} ms/s; {run.updates / run.polls:.1f} updates a "
-                        f"getUpdates; server + users: {1000 * run.sandbox_cpu / run.updates:.2f} ms/update)"
-                    )
                 ratio = runs["danhgia"][-1].ms_per_update / runs["echo"][-1].ms_per_update
-                print(f"round {r + 1} ratio danhgia / echo = {ratio:.2f}")
-            medians = {name: statistics.median(r.ms_per_update for r in found) for name, found in runs.items()}
-            rates = {name: statistics.median(r.rate for r in found) for name, found in runs.items()}
+                print(
+                    f"burst {b + 1:2}: "
+                    + "; ".join(
+                        f"{name} {runs[name][-1].ms_per_update:.2f} ms/update ({runs[name][-1].rate:.0f} updates/s)"
+                        for name in runs
+                    )
+                    + f"; ratio {ratio:.2f}; server + users "
+                    + " / ".join(f"{1000 * runs[n][-1].sandbox_cpu / runs[n][-1].updates:.2f}" for n in runs)
+                    + " ms/update"
+                )
+            totals = {name: sum(r.cpu for r in found) / sum(r.updates for r in found) for name, found in runs.items()}
             for name in runs:
-                print(f"median {name:7}: {medians[name]:.2f} ms CPU/update, {rates[name]:.1f} updates/s")
+                rate = statistics.median(r.rate for r in runs[name])
+                print(f"{name:7}: {1000 * totals[name]:.2f} ms CPU/update over all bursts, {rate:.1f} updates/s")
+            for name, bot in bots.items():
+                made = collections.Counter(call.method for call in bot.server.sandbox.calls)
+                total = warmup * (1 + tasks) + sum(r.updates for r in runs[name])
+                print(
+                    f"{name:7} Bot API calls per update: "
+                    + ", ".join(f"{m} {n / total:.2f}" for m, n in made.most_common())
+                )
             pairs = [d.ms_per_update / e.ms_per_update for d, e in zip(runs["danhgia"], runs["echo"], strict=True)]
-            print(f"ratio of the medians = {medians['danhgia'] / medians['echo']:.2f}")
+            print(f"ratio of the totals = {totals['danhgia'] / totals['echo']:.2f}")
             median = statistics.median(pairs)
-            print(f"CPU per update, danhgia / echo (median of the rounds) = {median:.2f} (target ≤ 1.5)")
+            print(f"CPU per update, danhgia / echo (median of the bursts) = {median:.2f} (target ≤ 1.5)")
         finally:
-            await server.stop()
+            for bot in bots.values():
+                await bot.child.kill()
+            for server in servers.values():
+                await server.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--staff", type=int, default=200, help="staff in each measured burst")
+    parser.add_argument("--staff", type=int, default=100, help="staff in each measured burst")
     parser.add_argument("--tasks", type=int, default=3, help="open tasks of each person (a tap each)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds, each bot once a round")
+    parser.add_argument("--bursts", type=int, default=10, help="measured bursts of each bot (alternating)")
     parser.add_argument("--warmup", type=int, default=20, help="staff of the unmeasured burst before each one")
     parser.add_argument("--poll-timeout", type=int, default=30, help="getUpdates timeout (POLL_TIMEOUT's default)")
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)  # the echo child
@@ -370,4 +397,4 @@ if __name__ == "__main__":
     if args.echo_bot:
         echo_bot()
     else:
-        asyncio.run(benchmark(args.staff, args.tasks, args.rounds, args.warmup, args.poll_timeout))
+        asyncio.run(benchmark(args.staff, args.tasks, args.bursts, args.warmup, args.poll_timeout))
