@@ -4,6 +4,8 @@ process is given up after three tries; `danhgia outbox` shows what waits."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -100,71 +102,76 @@ def test_the_outbox_command_says_what_waits(tmp_path: Path, monkeypatch: pytest.
     assert "Hộp thư đi trống" in result.output and "Cập nhật đã nhận: 0 đã xử lý, 0 đang chờ xử lý." in result.output
 
 
-async def test_a_polled_batch_is_flushed_once_before_the_next_getupdates_acknowledges_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """By polling, an update is queued once its record is committed; the next getUpdates (which acknowledges the
-    batch) first flushes every record to disk — one flush a batch. The records are what Telegram sent."""
+@dataclass
+class Polling:
+    """A bot polling a local Bot API server through `PollRequest`, its queue recording into an SQLite inbox."""
+
+    sandbox: BotApiSandbox
+    inbox: InboxService
+    queue: RecordingQueue
+    bot: Bot
+
+
+@pytest.fixture
+async def polling(tmp_path: Path) -> AsyncIterator[Polling]:
     sandbox = BotApiSandbox()
     server = SandboxServer(sandbox)
     await server.start()
-    service = inbox(tmp_path)
-    flushed: list[bool] = []  # at each flush: whether the updates received were all still unacknowledged
-    received: list[int] = []
-    monkeypatch.setattr(service, "flush", lambda: flushed.append(all(sandbox.is_pending(u) for u in received)))
     queue = RecordingQueue()
-    queue.inbox = service
+    queue.inbox = inbox(tmp_path)
     bot = Bot(sandbox.token, base_url=f"{server.url}/bot", get_updates_request=PollRequest(queue))
     try:
         async with bot:
-            an = sandbox.add_user("An")
-            for text in ("/help", "/tuannay", "xin chào"):
-                sandbox.act_send(an.id, text)
-            updates = await bot.get_updates(timeout=0)
-            assert flushed == []  # nothing recorded yet: nothing to flush
-            received.extend(u.update_id for u in updates)
-            for item in updates:
-                await queue.put(item)
-            assert queue.qsize() == 3 and flushed == []  # committed and queued, not yet on disk
-            sent = {u["update_id"]: u for u in sandbox.deliverable()}
-            assert [r.payload for r in service.pending()] == [sent[u.update_id] for u in updates]  # as sent
-            await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
-            assert flushed == [True]  # one flush for the three, before the call that acknowledged them
-            assert not any(sandbox.is_pending(u) for u in received)
-            await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
-            assert flushed == [True]  # nothing new: no flush
+            yield Polling(sandbox, queue.inbox, queue, bot)
     finally:
         await server.stop()
 
 
-async def test_a_failed_flush_fails_the_getupdates_and_acknowledges_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_a_polled_batch_is_flushed_once_before_the_next_getupdates_acknowledges_it(
+    polling: Polling, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox = BotApiSandbox()
-    server = SandboxServer(sandbox)
-    await server.start()
-    service = inbox(tmp_path)
+    """By polling, an update is queued once its record is committed; the next getUpdates (which acknowledges the
+    batch) first flushes every record to disk — one flush a batch. The records are what Telegram sent."""
+    sandbox, service, queue, bot = polling.sandbox, polling.inbox, polling.queue, polling.bot
+    flushed: list[bool] = []  # at each flush: whether the updates received were all still unacknowledged
+    received: list[int] = []
+    monkeypatch.setattr(service, "flush", lambda: flushed.append(all(sandbox.is_pending(u) for u in received)))
+    an = sandbox.add_user("An")
+    for text in ("/help", "/tuannay", "xin chào"):
+        sandbox.act_send(an.id, text)
+    updates = await bot.get_updates(timeout=0)
+    assert flushed == []  # nothing recorded yet: nothing to flush
+    received.extend(u.update_id for u in updates)
+    for item in updates:
+        await queue.put(item)
+    assert queue.qsize() == 3 and flushed == []  # committed and queued, not yet on disk
+    sent = {u["update_id"]: u for u in sandbox.deliverable()}
+    assert [r.payload for r in service.pending()] == [sent[u.update_id] for u in updates]  # as sent
+    await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert flushed == [True]  # one flush for the three, before the call that acknowledged them
+    assert not any(sandbox.is_pending(u) for u in received)
+    await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert flushed == [True]  # nothing new: no flush
+
+
+async def test_a_failed_flush_fails_the_getupdates_and_acknowledges_nothing(
+    polling: Polling, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, bot = polling.sandbox, polling.bot
     disk = {"full": True}
 
     def flush() -> None:
         if disk["full"]:
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(service, "flush", flush)
-    queue = RecordingQueue()
-    queue.inbox = service
-    bot = Bot(sandbox.token, base_url=f"{server.url}/bot", get_updates_request=PollRequest(queue))
-    try:
-        async with bot:
-            an = sandbox.add_user("An")
-            sandbox.act_send(an.id, "/help")
-            (first,) = await bot.get_updates(timeout=0)
-            await queue.put(first)
-            with pytest.raises(NetworkError, match="could not be saved"):  # python-telegram-bot retries it
-                await bot.get_updates(offset=first.update_id + 1, timeout=0)
-            assert sandbox.is_pending(first.update_id)  # never sent: not acknowledged
-            disk["full"] = False
-            await bot.get_updates(offset=first.update_id + 1, timeout=0)
-            assert not sandbox.is_pending(first.update_id)
-    finally:
-        await server.stop()
+    monkeypatch.setattr(polling.inbox, "flush", flush)
+    an = sandbox.add_user("An")
+    sandbox.act_send(an.id, "/help")
+    (first,) = await bot.get_updates(timeout=0)
+    await polling.queue.put(first)
+    with pytest.raises(NetworkError, match="could not be saved"):  # python-telegram-bot retries it
+        await bot.get_updates(offset=first.update_id + 1, timeout=0)
+    assert sandbox.is_pending(first.update_id)  # never sent: not acknowledged
+    disk["full"] = False
+    await bot.get_updates(offset=first.update_id + 1, timeout=0)
+    assert not sandbox.is_pending(first.update_id)

@@ -135,15 +135,21 @@ class Proxy:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
-async def test_redis_lost_mid_run_sending_goes_on_then_the_shared_budget_returns(
-    redis_prefix: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(ratelimit_shared, "PROBE_SECONDS", 0.1)
+async def redis_proxy() -> Proxy:
+    """A started proxy in front of the tests' Redis."""
     real = Redis.from_url(REDIS_URL)
     host, port = real.connection_pool.connection_kwargs["host"], real.connection_pool.connection_kwargs["port"]
     await real.aclose()
     proxy = Proxy(host, port)
     await proxy.start()
+    return proxy
+
+
+async def test_redis_lost_mid_run_sending_goes_on_then_the_shared_budget_returns(
+    redis_prefix: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(ratelimit_shared, "PROBE_SECONDS", 0.1)
+    proxy = await redis_proxy()
     limiter = SharedRateLimiter(f"redis://127.0.0.1:{proxy.port}/0", prefix=redis_prefix)
     sent = Sent()
     try:
@@ -171,11 +177,7 @@ async def test_falling_back_on_its_share_counts_what_the_instance_has_just_sent(
     """An instance that sent 25 messages through the shared budget and then loses Redis does not send 10 more at
     once on its share (10 a second): its share already holds those 25, so no second ever sees more than 30."""
     monkeypatch.setattr(ratelimit_shared, "PROBE_SECONDS", 60.0)
-    real = Redis.from_url(REDIS_URL)
-    host, port = real.connection_pool.connection_kwargs["host"], real.connection_pool.connection_kwargs["port"]
-    await real.aclose()
-    proxy = Proxy(host, port)
-    await proxy.start()
+    proxy = await redis_proxy()
     limiter = SharedRateLimiter(f"redis://127.0.0.1:{proxy.port}/0", prefix=redis_prefix, fallback_share=1 / 3)
     sent = Sent()
     try:
