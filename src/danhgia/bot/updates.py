@@ -108,12 +108,16 @@ class InboxWriter:
     async def saved(self) -> None:
         """Wait until every update recorded so far is on disk (before it is acknowledged)."""
         if self._unflushed:
-            self._unflushed = False
-            try:
-                await on_inbox(self.inbox, self.inbox.flush)
-            except BaseException:
-                self._unflushed = True
-                raise
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Flush the inbox file to disk; if that fails, every record since the last flush is still to flush."""
+        self._unflushed = False
+        try:
+            await on_inbox(self.inbox, self.inbox.flush)
+        except BaseException:
+            self._unflushed = True
+            raise
 
     async def done(self, update_id: int, edits: list[list[Any]] | None = None) -> None:
         """Mark an update handled, with the panels it edited (once saved)."""
@@ -179,12 +183,7 @@ class InboxWriter:
         except WouldBlock:  # another connection is writing the inbox file: nothing was saved, wait on a thread
             return await on_inbox(self.inbox, self.inbox.write, records, done)
         if records and flush:  # an update is acknowledged only once its record is on disk
-            self._unflushed = False
-            try:
-                await on_inbox(self.inbox, self.inbox.flush)
-            except BaseException:
-                self._unflushed = True  # earlier records left to `saved` are not on disk either
-                raise
+            await self._flush()
         elif records:
             self._unflushed = True  # flushed by `saved`, before the next getUpdates acknowledges them
         return new
